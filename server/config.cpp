@@ -1,0 +1,355 @@
+#include "server/config.hpp"
+
+#include <arpa/inet.h>
+#include <toml++/toml.h>
+
+#include <array>
+#include <charconv>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+namespace pakt::server {
+
+namespace {
+
+// Upper bounds are sanity limits: they catch a misplaced digit or a value in the wrong unit (a
+// timeout in microseconds), and keep every accepted value far from overflow when it is later
+// added to a time point or multiplied.
+constexpr std::int64_t kMaxThreads = 1024;
+constexpr std::int64_t kMinBodyLimit = 1024;
+constexpr std::int64_t kMaxBodyLimit = std::int64_t{1} << 30;  // 1 GiB
+constexpr std::int64_t kMinHeaderLimit = 1024;
+constexpr std::int64_t kMaxHeaderLimit = std::int64_t{1} << 20;  // 1 MiB
+constexpr std::int64_t kMaxTimeoutMs = 24LL * 60 * 60 * 1000;    // a day
+constexpr std::int64_t kMaxConnections = 1'000'000;
+constexpr std::int64_t kMaxReadConnections = 256;
+constexpr std::int64_t kMaxWriterBatch = 100'000;
+constexpr std::int64_t kMaxSessionTtlMinutes = 366LL * 24 * 60;  // a year
+constexpr std::int64_t kMaxLoginFailures = 1'000'000;
+constexpr std::int64_t kMaxLoginPeriodS = 30LL * 24 * 60 * 60;  // a month
+
+constexpr std::array<std::string_view, 6> kLogLevels = {"trace", "debug", "info",
+                                                        "warn",  "error", "off"};
+
+std::string_view type_name(toml::node_type type) {
+    switch (type) {
+        case toml::node_type::table:
+            return "table";
+        case toml::node_type::array:
+            return "array";
+        case toml::node_type::string:
+            return "string";
+        case toml::node_type::integer:
+            return "integer";
+        case toml::node_type::floating_point:
+            return "floating-point number";
+        case toml::node_type::boolean:
+            return "boolean";
+        case toml::node_type::date:
+            return "date";
+        case toml::node_type::time:
+            return "time";
+        case toml::node_type::date_time:
+            return "date-time";
+        case toml::node_type::none:
+            break;
+    }
+    return "nothing";
+}
+
+// One key/value of the file being applied; every error it raises names the file and the key.
+class Entry {
+  public:
+    Entry(const std::string& file, std::string key, const toml::node& node)
+        : file_(file), key_(std::move(key)), node_(node) {}
+
+    std::string origin() const { return file_ + ": key '" + key_ + "'"; }
+
+    [[noreturn]] void fail(std::string_view expected, std::string_view got) const {
+        throw ConfigError(origin() + ": expected " + std::string(expected) + ", got " +
+                          std::string(got));
+    }
+
+    bool boolean() const {
+        if (const auto* value = node_.as_boolean()) return value->get();
+        fail("a boolean (true or false)", type_name(node_.type()));
+    }
+
+    const std::string& text() const {
+        if (const auto* value = node_.as_string()) return value->get();
+        fail("a string", type_name(node_.type()));
+    }
+
+    // An empty path means "use the default" for the optional paths; NUL would silently cut the
+    // path short in every system call that receives it.
+    std::filesystem::path path(bool allow_empty) const {
+        const std::string& value = text();
+        if (value.empty() && !allow_empty) fail("a non-empty path", "an empty string");
+        if (value.find('\0') != std::string::npos) fail("a path", "a string containing NUL");
+        return value;
+    }
+
+    // `min` of 0 or 1 decides how a non-integer is reported ("non-negative" vs "positive").
+    template <typename T>
+    T integer(std::int64_t min, std::int64_t max) const {
+        const auto* value = node_.as_integer();
+        if (value == nullptr) {
+            fail(min > 0 ? "a positive integer" : "a non-negative integer",
+                 type_name(node_.type()));
+        }
+        const std::int64_t n = value->get();
+        if (n < min || n > max) {
+            fail("an integer from " + std::to_string(min) + " to " + std::to_string(max),
+                 std::to_string(n));
+        }
+        return static_cast<T>(n);
+    }
+
+    std::string one_of(std::span<const std::string_view> allowed) const {
+        std::string expected = "one of";
+        for (std::size_t i = 0; i < allowed.size(); ++i) {
+            expected += i == 0 ? " " : ", ";
+            expected += allowed[i];
+        }
+        const auto* value = node_.as_string();
+        if (value == nullptr) fail(expected, type_name(node_.type()));
+        for (std::string_view candidate : allowed) {
+            if (value->get() == candidate) return value->get();
+        }
+        fail(expected, "'" + value->get() + "'");
+    }
+
+  private:
+    const std::string& file_;
+    std::string key_;
+    const toml::node& node_;
+};
+
+struct KeySpec {
+    std::string_view name;
+    void (*apply)(const Entry&, ServerConfig&);
+};
+
+struct TableSpec {
+    std::string_view name;
+    std::span<const KeySpec> keys;
+};
+
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+
+const KeySpec kServerKeys[] = {
+    {"listen", [](const Entry& e, ServerConfig& c) { apply_listen(c, e.text(), e.origin()); }},
+    {"data_dir", [](const Entry& e, ServerConfig& c) { c.data_dir = e.path(false); }},
+    {"io_threads",
+     [](const Entry& e, ServerConfig& c) { c.io_threads = e.integer<unsigned>(0, kMaxThreads); }},
+    {"handler_threads",
+     [](const Entry& e, ServerConfig& c) {
+         c.handler_threads = e.integer<unsigned>(1, kMaxThreads);
+     }},
+    {"ready_file", [](const Entry& e, ServerConfig& c) { c.ready_file = e.path(true); }},
+    {"shutdown_grace_ms",
+     [](const Entry& e, ServerConfig& c) {
+         c.shutdown_grace = milliseconds(e.integer<std::int64_t>(0, kMaxTimeoutMs));
+     }},
+};
+
+const KeySpec kTlsKeys[] = {
+    {"enabled", [](const Entry& e, ServerConfig& c) { c.tls_enabled = e.boolean(); }},
+    {"cert_file", [](const Entry& e, ServerConfig& c) { c.cert_file = e.path(true); }},
+    {"key_file", [](const Entry& e, ServerConfig& c) { c.key_file = e.path(true); }},
+};
+
+const KeySpec kLimitsKeys[] = {
+    {"body_limit_bytes",
+     [](const Entry& e, ServerConfig& c) {
+         c.body_limit_bytes = e.integer<std::size_t>(kMinBodyLimit, kMaxBodyLimit);
+     }},
+    {"header_limit_bytes",
+     [](const Entry& e, ServerConfig& c) {
+         c.header_limit_bytes = e.integer<std::size_t>(kMinHeaderLimit, kMaxHeaderLimit);
+     }},
+    {"handshake_timeout_ms",
+     [](const Entry& e, ServerConfig& c) {
+         c.handshake_timeout = milliseconds(e.integer<std::int64_t>(1, kMaxTimeoutMs));
+     }},
+    {"read_timeout_ms",
+     [](const Entry& e, ServerConfig& c) {
+         c.read_timeout = milliseconds(e.integer<std::int64_t>(1, kMaxTimeoutMs));
+     }},
+    {"write_timeout_ms",
+     [](const Entry& e, ServerConfig& c) {
+         c.write_timeout = milliseconds(e.integer<std::int64_t>(1, kMaxTimeoutMs));
+     }},
+    {"max_connections",
+     [](const Entry& e, ServerConfig& c) {
+         c.max_connections = e.integer<std::size_t>(1, kMaxConnections);
+     }},
+};
+
+const KeySpec kDatabaseKeys[] = {
+    {"file", [](const Entry& e, ServerConfig& c) { c.database_file = e.path(true); }},
+    {"read_connections",
+     [](const Entry& e, ServerConfig& c) {
+         c.read_connections = e.integer<unsigned>(1, kMaxReadConnections);
+     }},
+    {"writer_max_batch",
+     [](const Entry& e, ServerConfig& c) {
+         c.writer_max_batch = e.integer<std::size_t>(1, kMaxWriterBatch);
+     }},
+    {"busy_timeout_ms",
+     [](const Entry& e, ServerConfig& c) {
+         c.busy_timeout = milliseconds(e.integer<std::int64_t>(1, kMaxTimeoutMs));
+     }},
+};
+
+const KeySpec kAuthKeys[] = {
+    {"session_ttl_minutes",
+     [](const Entry& e, ServerConfig& c) {
+         c.session_ttl = minutes(e.integer<std::int64_t>(1, kMaxSessionTtlMinutes));
+     }},
+    {"login_max_failures",
+     [](const Entry& e, ServerConfig& c) {
+         c.login_max_failures = e.integer<unsigned>(1, kMaxLoginFailures);
+     }},
+    {"login_window_s",
+     [](const Entry& e, ServerConfig& c) {
+         c.login_window = seconds(e.integer<std::int64_t>(1, kMaxLoginPeriodS));
+     }},
+    {"login_lockout_s",
+     [](const Entry& e, ServerConfig& c) {
+         c.login_lockout = seconds(e.integer<std::int64_t>(1, kMaxLoginPeriodS));
+     }},
+};
+
+const KeySpec kLogKeys[] = {
+    {"level", [](const Entry& e, ServerConfig& c) { c.log_level = e.one_of(kLogLevels); }},
+};
+
+const TableSpec kTables[] = {
+    {"server", kServerKeys},     {"tls", kTlsKeys},   {"limits", kLimitsKeys},
+    {"database", kDatabaseKeys}, {"auth", kAuthKeys}, {"log", kLogKeys},
+};
+
+void apply_table(const std::string& file, const TableSpec& spec, const toml::table& table,
+                 ServerConfig& config) {
+    for (const auto& [key, node] : table) {
+        std::string dotted = std::string(spec.name) + "." + std::string(key.str());
+        const KeySpec* match = nullptr;
+        for (const KeySpec& candidate : spec.keys) {
+            if (candidate.name == key.str()) match = &candidate;
+        }
+        if (match == nullptr) throw ConfigError(file + ": unknown key '" + dotted + "'");
+        match->apply(Entry(file, std::move(dotted), node), config);
+    }
+}
+
+bool is_digits(std::string_view text) {
+    if (text.empty()) return false;
+    for (char ch : text) {
+        if (ch < '0' || ch > '9') return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::filesystem::path ServerConfig::effective_database_file() const {
+    return database_file.empty() ? data_dir / "pakt.db" : database_file;
+}
+
+std::filesystem::path ServerConfig::effective_cert_file() const {
+    return cert_file.empty() ? data_dir / "tls" / "cert.pem" : cert_file;
+}
+
+std::filesystem::path ServerConfig::effective_key_file() const {
+    return key_file.empty() ? data_dir / "tls" / "key.pem" : key_file;
+}
+
+ServerConfig load_config(const std::filesystem::path& file) {
+    const std::string name = file.string();
+    std::error_code ec;
+    const auto status = std::filesystem::status(file, ec);
+    if (!std::filesystem::exists(status)) {
+        throw ConfigError(name + ": configuration file not found");
+    }
+    if (!std::filesystem::is_regular_file(status)) {
+        throw ConfigError(name + ": configuration file is not a regular file");
+    }
+
+    toml::table root;
+    try {
+        root = toml::parse_file(name);
+    } catch (const toml::parse_error& error) {
+        const auto& begin = error.source().begin;
+        throw ConfigError(name + ":" + std::to_string(begin.line) + ":" +
+                          std::to_string(begin.column) + ": " + std::string(error.description()));
+    }
+
+    ServerConfig config;
+    for (const auto& [key, node] : root) {
+        const TableSpec* match = nullptr;
+        for (const TableSpec& candidate : kTables) {
+            if (candidate.name == key.str()) match = &candidate;
+        }
+        if (match == nullptr) {
+            const char* kind = node.is_table() ? "table" : "key";
+            throw ConfigError(name + ": unknown " + kind + " '" + std::string(key.str()) + "'");
+        }
+        const auto* table = node.as_table();
+        if (table == nullptr) {
+            Entry(name, std::string(key.str()), node).fail("a table", type_name(node.type()));
+        }
+        apply_table(name, *match, *table, config);
+    }
+    return config;
+}
+
+void apply_listen(ServerConfig& config, const std::string& listen, const std::string& origin) {
+    const auto fail = [&](std::string_view why) {
+        throw ConfigError(origin + ": expected host:port or [ipv6]:port, got '" + listen + "' (" +
+                          std::string(why) + ")");
+    };
+
+    std::string host;
+    std::string_view port_text;
+    const std::string_view text = listen;
+    if (text.starts_with('[')) {
+        const auto close = text.find(']');
+        if (close == std::string_view::npos) fail("missing ']'");
+        if (close + 1 >= text.size() || text[close + 1] != ':') fail("missing ':port'");
+        host = std::string(text.substr(1, close - 1));
+        port_text = text.substr(close + 2);
+        in6_addr address{};
+        if (inet_pton(AF_INET6, host.c_str(), &address) != 1) {
+            fail("the host is not an IPv6 address");
+        }
+    } else {
+        const auto colon = text.rfind(':');
+        if (colon == std::string_view::npos) fail("missing ':port'");
+        host = std::string(text.substr(0, colon));
+        port_text = text.substr(colon + 1);
+        if (host.find(':') != std::string::npos) fail("an IPv6 address must be in brackets");
+        in_addr address{};
+        if (inet_pton(AF_INET, host.c_str(), &address) != 1) {
+            fail("the host is not an IPv4 address");
+        }
+    }
+
+    if (!is_digits(port_text)) fail("the port must be digits");
+    unsigned port = 0;
+    const auto [end, error] =
+        std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (error != std::errc{} || end != port_text.data() + port_text.size() || port > 65535) {
+        fail("the port must be 0 to 65535");
+    }
+
+    config.listen_address = std::move(host);
+    config.listen_port = static_cast<std::uint16_t>(port);
+}
+
+}  // namespace pakt::server

@@ -1,0 +1,469 @@
+#include "server/config.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace pakt::server {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+using std::chrono::minutes;
+using std::chrono::seconds;
+using ::testing::EndsWith;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+const fs::path kShippedConfig = fs::path(PAKT_SOURCE_DIR) / "config" / "paktd.toml";
+
+// ServerConfig has no operator==; naming each field also shows which one differs.
+void expect_same_config(const ServerConfig& actual, const ServerConfig& expected) {
+    EXPECT_EQ(actual.listen_address, expected.listen_address);
+    EXPECT_EQ(actual.listen_port, expected.listen_port);
+    EXPECT_EQ(actual.data_dir, expected.data_dir);
+    EXPECT_EQ(actual.io_threads, expected.io_threads);
+    EXPECT_EQ(actual.handler_threads, expected.handler_threads);
+    EXPECT_EQ(actual.ready_file, expected.ready_file);
+    EXPECT_EQ(actual.shutdown_grace, expected.shutdown_grace);
+    EXPECT_EQ(actual.tls_enabled, expected.tls_enabled);
+    EXPECT_EQ(actual.cert_file, expected.cert_file);
+    EXPECT_EQ(actual.key_file, expected.key_file);
+    EXPECT_EQ(actual.body_limit_bytes, expected.body_limit_bytes);
+    EXPECT_EQ(actual.header_limit_bytes, expected.header_limit_bytes);
+    EXPECT_EQ(actual.handshake_timeout, expected.handshake_timeout);
+    EXPECT_EQ(actual.read_timeout, expected.read_timeout);
+    EXPECT_EQ(actual.write_timeout, expected.write_timeout);
+    EXPECT_EQ(actual.max_connections, expected.max_connections);
+    EXPECT_EQ(actual.database_file, expected.database_file);
+    EXPECT_EQ(actual.read_connections, expected.read_connections);
+    EXPECT_EQ(actual.writer_max_batch, expected.writer_max_batch);
+    EXPECT_EQ(actual.busy_timeout, expected.busy_timeout);
+    EXPECT_EQ(actual.session_ttl, expected.session_ttl);
+    EXPECT_EQ(actual.login_max_failures, expected.login_max_failures);
+    EXPECT_EQ(actual.login_window, expected.login_window);
+    EXPECT_EQ(actual.login_lockout, expected.login_lockout);
+    EXPECT_EQ(actual.log_level, expected.log_level);
+}
+
+// "# name = value" -> "name = value"; any other line unchanged. (std::regex trips a false
+// -Wmaybe-uninitialized in g++ 12.)
+std::string uncomment_key(const std::string& line) {
+    if (!line.starts_with("# ")) return line;
+    const auto equals = line.find(" = ");
+    if (equals == std::string::npos || equals == 2) return line;
+    for (std::size_t i = 2; i < equals; ++i) {
+        if (!((line[i] >= 'a' && line[i] <= 'z') || line[i] == '_')) return line;
+    }
+    return line.substr(2);
+}
+
+std::string read_text(const fs::path& file) {
+    std::ifstream in(file);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+// Each test gets its own directory for the files it writes, removed afterwards.
+class ConfigTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string pattern = (fs::temp_directory_path() / "pakt-config-test-XXXXXX").string();
+        ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+        dir_ = pattern;
+    }
+
+    void TearDown() override {
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+
+    fs::path write_config(const std::string& text) const {
+        const fs::path file = dir_ / "paktd.toml";
+        std::ofstream(file) << text;
+        return file;
+    }
+
+    // The message of the ConfigError that loading `text` throws; fails the test if none does.
+    std::string load_error(const std::string& text) const {
+        return load_error_of(write_config(text));
+    }
+
+    static std::string load_error_of(const fs::path& file) {
+        try {
+            load_config(file);
+        } catch (const ConfigError& error) {
+            return error.what();
+        }
+        ADD_FAILURE() << "load_config(" << file << ") did not throw ConfigError";
+        return {};
+    }
+
+    fs::path dir_;
+};
+
+TEST(ConfigDefaults, DefaultsLetPaktdRunWithNoFile) {
+    const ServerConfig config;
+    EXPECT_EQ(config.listen_address, "0.0.0.0");
+    EXPECT_EQ(config.listen_port, 8443);
+    EXPECT_EQ(config.data_dir, fs::path("pakt-data"));
+    EXPECT_EQ(config.io_threads, 0u);
+    EXPECT_EQ(config.handler_threads, 16u);
+    EXPECT_TRUE(config.ready_file.empty());
+    EXPECT_EQ(config.shutdown_grace, milliseconds(3000));
+    EXPECT_TRUE(config.tls_enabled);
+    EXPECT_EQ(config.body_limit_bytes, 2u * 1024 * 1024);
+    EXPECT_EQ(config.header_limit_bytes, 16u * 1024);
+    EXPECT_EQ(config.handshake_timeout, milliseconds(10000));
+    EXPECT_EQ(config.read_timeout, milliseconds(30000));
+    EXPECT_EQ(config.write_timeout, milliseconds(30000));
+    EXPECT_EQ(config.max_connections, 2048u);
+    EXPECT_EQ(config.read_connections, 4u);
+    EXPECT_EQ(config.writer_max_batch, 256u);
+    EXPECT_EQ(config.busy_timeout, milliseconds(5000));
+    EXPECT_EQ(config.session_ttl, minutes(720));
+    EXPECT_EQ(config.login_max_failures, 5u);
+    EXPECT_EQ(config.login_window, seconds(900));
+    EXPECT_EQ(config.login_lockout, seconds(900));
+    EXPECT_EQ(config.log_level, "info");
+}
+
+TEST(ConfigDefaults, EffectivePathsDefaultIntoDataDir) {
+    ServerConfig config;
+    config.data_dir = "/var/lib/pakt";
+    EXPECT_EQ(config.effective_database_file(), fs::path("/var/lib/pakt/pakt.db"));
+    EXPECT_EQ(config.effective_cert_file(), fs::path("/var/lib/pakt/tls/cert.pem"));
+    EXPECT_EQ(config.effective_key_file(), fs::path("/var/lib/pakt/tls/key.pem"));
+}
+
+TEST(ConfigDefaults, EffectivePathsUseExplicitFiles) {
+    ServerConfig config;
+    config.database_file = "/srv/db/fleet.db";
+    config.cert_file = "/etc/pakt/cert.pem";
+    config.key_file = "/etc/pakt/key.pem";
+    EXPECT_EQ(config.effective_database_file(), fs::path("/srv/db/fleet.db"));
+    EXPECT_EQ(config.effective_cert_file(), fs::path("/etc/pakt/cert.pem"));
+    EXPECT_EQ(config.effective_key_file(), fs::path("/etc/pakt/key.pem"));
+}
+
+TEST_F(ConfigTest, ShippedConfigLoadsAsTheDefaults) {
+    expect_same_config(load_config(kShippedConfig), ServerConfig{});
+}
+
+// The shipped file documents each key as a commented-out default; uncommenting all of them must
+// still load (names and types are right) and change nothing (the documented defaults are true).
+TEST_F(ConfigTest, ShippedConfigUncommentedListsEveryKeyWithItsDefault) {
+    std::istringstream shipped(read_text(kShippedConfig));
+    std::string uncommented;
+    int keys = 0;
+    for (std::string line; std::getline(shipped, line);) {
+        const std::string active = uncomment_key(line);
+        if (active != line) ++keys;
+        uncommented += active + "\n";
+    }
+    EXPECT_EQ(keys, 24);  // every key load_config accepts
+    expect_same_config(load_config(write_config(uncommented)), ServerConfig{});
+}
+
+TEST_F(ConfigTest, EmptyFileGivesDefaults) {
+    expect_same_config(load_config(write_config("")), ServerConfig{});
+}
+
+TEST_F(ConfigTest, EveryKeyOverridesItsDefault) {
+    const ServerConfig config = load_config(write_config(R"(
+[server]
+listen = "127.0.0.1:9443"
+data_dir = "/srv/pakt"
+io_threads = 3
+handler_threads = 7
+ready_file = "/run/pakt/ready"
+shutdown_grace_ms = 1500
+
+[tls]
+enabled = false
+cert_file = "/etc/pakt/cert.pem"
+key_file = "/etc/pakt/key.pem"
+
+[limits]
+body_limit_bytes = 4096
+header_limit_bytes = 8192
+handshake_timeout_ms = 2000
+read_timeout_ms = 3000
+write_timeout_ms = 4000
+max_connections = 99
+
+[database]
+file = "/srv/db/fleet.db"
+read_connections = 2
+writer_max_batch = 64
+busy_timeout_ms = 250
+
+[auth]
+session_ttl_minutes = 60
+login_max_failures = 3
+login_window_s = 120
+login_lockout_s = 600
+
+[log]
+level = "debug"
+)"));
+    EXPECT_EQ(config.listen_address, "127.0.0.1");
+    EXPECT_EQ(config.listen_port, 9443);
+    EXPECT_EQ(config.data_dir, fs::path("/srv/pakt"));
+    EXPECT_EQ(config.io_threads, 3u);
+    EXPECT_EQ(config.handler_threads, 7u);
+    EXPECT_EQ(config.ready_file, fs::path("/run/pakt/ready"));
+    EXPECT_EQ(config.shutdown_grace, milliseconds(1500));
+    EXPECT_FALSE(config.tls_enabled);
+    EXPECT_EQ(config.cert_file, fs::path("/etc/pakt/cert.pem"));
+    EXPECT_EQ(config.key_file, fs::path("/etc/pakt/key.pem"));
+    EXPECT_EQ(config.body_limit_bytes, 4096u);
+    EXPECT_EQ(config.header_limit_bytes, 8192u);
+    EXPECT_EQ(config.handshake_timeout, milliseconds(2000));
+    EXPECT_EQ(config.read_timeout, milliseconds(3000));
+    EXPECT_EQ(config.write_timeout, milliseconds(4000));
+    EXPECT_EQ(config.max_connections, 99u);
+    EXPECT_EQ(config.database_file, fs::path("/srv/db/fleet.db"));
+    EXPECT_EQ(config.read_connections, 2u);
+    EXPECT_EQ(config.writer_max_batch, 64u);
+    EXPECT_EQ(config.busy_timeout, milliseconds(250));
+    EXPECT_EQ(config.session_ttl, minutes(60));
+    EXPECT_EQ(config.login_max_failures, 3u);
+    EXPECT_EQ(config.login_window, seconds(120));
+    EXPECT_EQ(config.login_lockout, seconds(600));
+    EXPECT_EQ(config.log_level, "debug");
+}
+
+TEST_F(ConfigTest, KeysLeftOutKeepTheirDefaults) {
+    const ServerConfig config = load_config(write_config("[limits]\nmax_connections = 10\n"));
+    EXPECT_EQ(config.max_connections, 10u);
+    ServerConfig expected;
+    expected.max_connections = 10;
+    expect_same_config(config, expected);
+}
+
+TEST_F(ConfigTest, RelativeDataDirStaysRelative) {
+    const ServerConfig config = load_config(write_config("[server]\ndata_dir = \"state/pakt\"\n"));
+    EXPECT_EQ(config.data_dir, fs::path("state/pakt"));
+    EXPECT_EQ(config.effective_database_file(), fs::path("state/pakt/pakt.db"));
+}
+
+TEST_F(ConfigTest, IoThreadsZeroIsAccepted) {
+    EXPECT_EQ(load_config(write_config("[server]\nio_threads = 0\n")).io_threads, 0u);
+}
+
+TEST_F(ConfigTest, IPv6ListenInFileIsApplied) {
+    const ServerConfig config = load_config(write_config("[server]\nlisten = \"[::1]:0\"\n"));
+    EXPECT_EQ(config.listen_address, "::1");
+    EXPECT_EQ(config.listen_port, 0);
+}
+
+TEST_F(ConfigTest, UnknownKeyNamesFileAndKey) {
+    const fs::path file = write_config("[server]\nlistn = \"0.0.0.0:8443\"\n");
+    EXPECT_EQ(load_error_of(file), file.string() + ": unknown key 'server.listn'");
+}
+
+TEST_F(ConfigTest, UnknownTableNamesFileAndTable) {
+    const fs::path file = write_config("[limit]\nbody_limit_bytes = 4096\n");
+    EXPECT_EQ(load_error_of(file), file.string() + ": unknown table 'limit'");
+}
+
+TEST_F(ConfigTest, KeyOutsideAnyTableIsUnknown) {
+    const fs::path file = write_config("listen = \"0.0.0.0:8443\"\n");
+    EXPECT_EQ(load_error_of(file), file.string() + ": unknown key 'listen'");
+}
+
+TEST_F(ConfigTest, SubtableOfKnownTableIsUnknown) {
+    const fs::path file = write_config("[server.tls]\nenabled = true\n");
+    EXPECT_EQ(load_error_of(file), file.string() + ": unknown key 'server.tls'");
+}
+
+TEST_F(ConfigTest, KnownTableGivenAsValueNamesExpectedTable) {
+    const fs::path file = write_config("server = 1\n");
+    EXPECT_EQ(load_error_of(file), file.string() + ": key 'server': expected a table, got integer");
+}
+
+TEST_F(ConfigTest, WrongTypeNamesKeyExpectedAndActualType) {
+    const fs::path file = write_config("[limits]\nbody_limit_bytes = \"2MB\"\n");
+    EXPECT_EQ(
+        load_error_of(file),
+        file.string() + ": key 'limits.body_limit_bytes': expected a positive integer, got string");
+}
+
+TEST_F(ConfigTest, WrongTypesOfEachKindAreRejected) {
+    struct Case {
+        std::string text;
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {"[tls]\nenabled = \"yes\"\n", "key 'tls.enabled': expected a boolean"},
+        {"[server]\nlisten = 8443\n", "key 'server.listen': expected a string, got integer"},
+        {"[server]\ndata_dir = [\"a\"]\n", "key 'server.data_dir': expected a string, got array"},
+        {"[server]\nio_threads = 2.0\n",
+         "key 'server.io_threads': expected a non-negative integer, got floating-point number"},
+        {"[database]\nfile = true\n", "key 'database.file': expected a string, got boolean"},
+        {"[log]\nlevel = 3\n",
+         "key 'log.level': expected one of trace, debug, info, warn, error, "
+         "off, got integer"},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.text);
+        EXPECT_THAT(load_error(c.text), HasSubstr(c.message));
+    }
+}
+
+TEST_F(ConfigTest, OutOfRangeValuesNameKeyAndExpectedRange) {
+    struct Case {
+        std::string text;
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {"[server]\nhandler_threads = 0\n",
+         "key 'server.handler_threads': expected an integer from 1 to 1024, got 0"},
+        {"[server]\nio_threads = -1\n",
+         "key 'server.io_threads': expected an integer from 0 to 1024, got -1"},
+        {"[server]\ndata_dir = \"\"\n",
+         "key 'server.data_dir': expected a non-empty path, got an empty string"},
+        {"[limits]\nbody_limit_bytes = 1023\n",
+         "key 'limits.body_limit_bytes': expected an integer from 1024 to"},
+        {"[limits]\nheader_limit_bytes = -16384\n",
+         "key 'limits.header_limit_bytes': expected an integer from 1024 to"},
+        {"[limits]\nread_timeout_ms = 0\n",
+         "key 'limits.read_timeout_ms': expected an integer from 1 to"},
+        {"[limits]\nmax_connections = 0\n",
+         "key 'limits.max_connections': expected an integer from 1 to"},
+        {"[database]\nread_connections = 0\n",
+         "key 'database.read_connections': expected an integer from 1 to"},
+        {"[auth]\nsession_ttl_minutes = 9223372036854775807\n",
+         "key 'auth.session_ttl_minutes': expected an integer from 1 to"},
+        {"[log]\nlevel = \"verbose\"\n",
+         "key 'log.level': expected one of trace, debug, info, warn, error, off, got 'verbose'"},
+        {"[server]\nlisten = \"0.0.0.0:65536\"\n", "key 'server.listen': expected host:port"},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.text);
+        EXPECT_THAT(load_error(c.text), HasSubstr(c.message));
+    }
+}
+
+TEST_F(ConfigTest, ErrorsStartWithTheFileName) {
+    const fs::path file = write_config("[limits]\nbody_limit_bytes = 1\n");
+    EXPECT_THAT(load_error_of(file), StartsWith(file.string() + ": "));
+}
+
+TEST_F(ConfigTest, SyntaxErrorNamesFileLineAndColumn) {
+    const fs::path file = write_config("[server]\nio_threads = 2\nhandler_threads = = 4\n");
+    const std::string message = load_error_of(file);
+    EXPECT_THAT(message, StartsWith(file.string() + ":3:"));
+    EXPECT_THAT(message, ::testing::MatchesRegex(".*:3:[0-9]+: .+"));
+}
+
+TEST_F(ConfigTest, DuplicateKeyIsASyntaxError) {
+    const fs::path file = write_config("[log]\nlevel = \"info\"\nlevel = \"debug\"\n");
+    EXPECT_THAT(load_error_of(file), StartsWith(file.string() + ":3:"));
+}
+
+TEST_F(ConfigTest, MissingFileNamesTheFile) {
+    const fs::path file = dir_ / "absent.toml";
+    const std::string message = load_error_of(file);
+    EXPECT_THAT(message, StartsWith(file.string() + ": "));
+    EXPECT_THAT(message, HasSubstr("not found"));
+}
+
+TEST_F(ConfigTest, DirectoryInsteadOfFileNamesThePath) {
+    EXPECT_EQ(load_error_of(dir_), dir_.string() + ": configuration file is not a regular file");
+}
+
+TEST(ApplyListen, ParsesIPv4HostAndPort) {
+    ServerConfig config;
+    apply_listen(config, "127.0.0.1:9000", "--listen");
+    EXPECT_EQ(config.listen_address, "127.0.0.1");
+    EXPECT_EQ(config.listen_port, 9000);
+}
+
+TEST(ApplyListen, ParsesBracketedIPv6HostAndPort) {
+    ServerConfig config;
+    apply_listen(config, "[::1]:8443", "--listen");
+    EXPECT_EQ(config.listen_address, "::1");
+    EXPECT_EQ(config.listen_port, 8443);
+
+    apply_listen(config, "[::]:443", "--listen");
+    EXPECT_EQ(config.listen_address, "::");
+    EXPECT_EQ(config.listen_port, 443);
+}
+
+TEST(ApplyListen, AcceptsPortZeroAndPort65535) {
+    ServerConfig config;
+    apply_listen(config, "0.0.0.0:0", "--listen");
+    EXPECT_EQ(config.listen_port, 0);
+    apply_listen(config, "0.0.0.0:65535", "--listen");
+    EXPECT_EQ(config.listen_port, 65535);
+}
+
+TEST(ApplyListen, RejectsMalformedAddressesNamingTheOrigin) {
+    const std::vector<std::string> bad = {
+        "0.0.0.0:65536",          // port out of range
+        "0.0.0.0:99999999999",    // port overflows
+        "0.0.0.0",                // no port
+        "0.0.0.0:",               // empty port
+        "0.0.0.0:84a3",           // not digits
+        "0.0.0.0:+80",            // sign
+        "0.0.0.0: 80",            // space
+        "0.0.0.0:-1",             // negative
+        ":8443",                  // no host
+        "::1:8443",               // IPv6 without brackets
+        "[::1]8443",              // no colon after ']'
+        "[::1:8443",              // no ']'
+        "[::1]:",                 // empty port
+        "[127.0.0.1]:8443",       // IPv4 in brackets
+        "[]:8443",                // empty IPv6 host
+        "999.0.0.1:8443",         // not an address
+        "pakt.example.org:8443",  // a name, not an address
+        "",
+    };
+    for (const std::string& listen : bad) {
+        SCOPED_TRACE(listen);
+        ServerConfig config;
+        try {
+            apply_listen(config, listen, "--listen");
+            ADD_FAILURE() << "accepted '" << listen << "'";
+        } catch (const ConfigError& error) {
+            EXPECT_THAT(error.what(), StartsWith("--listen: expected host:port or [ipv6]:port, "
+                                                 "got '" +
+                                                 listen + "'"));
+        }
+    }
+}
+
+TEST(ApplyListen, RejectionLeavesConfigUnchanged) {
+    ServerConfig config;
+    EXPECT_THROW(apply_listen(config, "10.0.0.1:70000", "--listen"), ConfigError);
+    EXPECT_EQ(config.listen_address, "0.0.0.0");
+    EXPECT_EQ(config.listen_port, 8443);
+}
+
+TEST_F(ConfigTest, BadListenInFileNamesFileAndKey) {
+    const fs::path file = write_config("[server]\nlisten = \"localhost\"\n");
+    EXPECT_THAT(load_error_of(file), StartsWith(file.string() + ": key 'server.listen': expected "
+                                                                "host:port or [ipv6]:port"));
+}
+
+TEST(ApplyListen, ReasonIsGivenInTheMessage) {
+    ServerConfig config;
+    try {
+        apply_listen(config, "0.0.0.0:65536", "--listen");
+        FAIL() << "accepted port 65536";
+    } catch (const ConfigError& error) {
+        EXPECT_THAT(error.what(), EndsWith("(the port must be 0 to 65535)"));
+    }
+}
+
+}  // namespace
+}  // namespace pakt::server
