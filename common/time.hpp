@@ -1,0 +1,25 @@
+#pragma once
+// Time formats of the API: RFC 3339 UTC timestamps ("2026-09-01T07:30:00Z") and dates
+// ("2026-09-01").
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pakt {
+
+using Clock = std::chrono::system_clock;
+
+/// "YYYY-MM-DDTHH:MM:SSZ" (second precision, UTC).
+std::string format_rfc3339(Clock::time_point t);
+
+/// Parses "YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)"; nullopt if malformed or out of range.
+std::optional<Clock::time_point> parse_rfc3339(std::string_view text);
+
+/// True for a valid calendar date "YYYY-MM-DD".
+bool is_valid_date(std::string_view text);
+
+/// Current UTC time formatted with format_rfc3339.
+std::string now_rfc3339();
+
+}  // namespace pakt

@@ -1,0 +1,157 @@
+#include "server/app.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+#include <spdlog/spdlog.h>
+
+#include <SQLiteCpp/Database.h>
+
+#include <fstream>
+#include <optional>
+#include <system_error>
+
+#include "common/time.hpp"
+#include "common/tls.hpp"
+#include "server/domain/login_throttle.hpp"
+#include "server/http/handlers.hpp"
+#include "server/http/metrics.hpp"
+#include "server/http/router.hpp"
+#include "server/net/http_server.hpp"
+#include "server/storage/database.hpp"
+#include "server/storage/migrator.hpp"
+#include "server/storage/read_pool.hpp"
+#include "server/storage/session_repository.hpp"
+#include "server/storage/user_repository.hpp"
+#include "server/storage/writer.hpp"
+#include "common/crypto.hpp"
+
+namespace pakt::server {
+
+struct App::Parts {
+    std::unique_ptr<Writer> writer;
+    std::unique_ptr<ReadPool> reads;
+    std::unique_ptr<LoginThrottle> throttle;
+    http::Metrics metrics;
+    std::unique_ptr<http::HandlerDeps> deps;
+    std::unique_ptr<http::Router> router;
+    std::optional<boost::asio::ssl::context> tls;
+    std::unique_ptr<net::HttpServer> server;
+};
+
+namespace {
+
+void write_ready_file(const std::filesystem::path& file, std::uint16_t port, const std::string& fingerprint) {
+    const auto tmp = file.string() + ".tmp";
+    {
+        std::ofstream out(tmp, std::ios::trunc);
+        out << port << ' ' << (fingerprint.empty() ? "-" : fingerprint) << '\n';
+        if (!out) throw std::runtime_error("cannot write the ready file '" + tmp + "'");
+    }
+    std::filesystem::rename(tmp, file);
+}
+
+std::string hostname_or_localhost() {
+    char name[256] = {};
+    if (::gethostname(name, sizeof(name) - 1) == 0 && name[0] != '\0') return name;
+    return "localhost";
+}
+
+}  // namespace
+
+App::App(ServerConfig config) : config_(std::move(config)), parts_(std::make_unique<Parts>()) {}
+
+App::~App() { stop(); }
+
+void App::start() {
+    std::error_code ec;
+    std::filesystem::create_directories(config_.data_dir, ec);
+    if (ec) {
+        throw std::runtime_error("cannot create the data directory '" + config_.data_dir.string() + "': " + ec.message());
+    }
+
+    if (config_.tls_enabled) {
+        tls::CertificateFiles files{config_.effective_cert_file(), config_.effective_key_file()};
+        if (config_.cert_file.empty() && !std::filesystem::exists(files.cert_file)) {
+            std::filesystem::create_directories(files.cert_file.parent_path());
+            tls::generate_self_signed(files, hostname_or_localhost());
+            spdlog::info("created a self-signed ECDSA P-256 certificate in {}", files.cert_file.string());
+        }
+        parts_->tls.emplace(tls::make_server_context(files));
+        fingerprint_ = tls::certificate_fingerprint_sha256(files.cert_file);
+        spdlog::info("TLS certificate SHA-256 fingerprint: {}", fingerprint_);
+    } else {
+        spdlog::warn("TLS is disabled: serve plain HTTP only behind a TLS-terminating reverse proxy");
+    }
+
+    const auto db_file = config_.effective_database_file();
+    auto write_db = open_database(db_file, OpenMode::read_write, config_.busy_timeout);
+    const int applied = migrate(*write_db);
+    spdlog::info("database {} at schema version {} ({} migrations applied)", db_file.string(),
+                 schema_version(*write_db), applied);
+    delete_expired_sessions(*write_db, now_rfc3339());
+    parts_->writer = std::make_unique<Writer>(std::move(write_db), config_.writer_max_batch);
+    parts_->reads = std::make_unique<ReadPool>(db_file, config_.read_connections, config_.busy_timeout);
+    parts_->throttle = std::make_unique<LoginThrottle>(config_.login_max_failures, config_.login_window,
+                                                      config_.login_lockout);
+
+    Parts& p = *parts_;
+    p.deps.reset(new http::HandlerDeps{config_, *p.reads, *p.writer, *p.throttle, p.metrics,
+                                       [this] { return ready_.load(); }});
+    p.router = std::make_unique<http::Router>([&p](const std::string& token) -> std::optional<Principal> {
+        auto lease = p.reads->acquire();
+        const std::string now = now_rfc3339();
+        auto owner = find_bearer(lease.db(), sha256_hex(token), now, now.substr(0, 10));
+        if (!owner) return std::nullopt;
+        auto user = find_user_by_id(lease.db(), owner->user_id);
+        if (!user || user->disabled) return std::nullopt;
+        return user->principal();
+    });
+    http::register_ops_routes(*p.router, *p.deps);
+    http::register_session_routes(*p.router, *p.deps);
+    http::register_user_routes(*p.router, *p.deps);
+    http::register_school_routes(*p.router, *p.deps);
+    p.metrics.add_collector([&p](std::string& out) {
+        out += "# HELP pakt_db_write_groups_total Group commits of the database writer.\n";
+        out += "# TYPE pakt_db_write_groups_total counter\n";
+        out += "pakt_db_write_groups_total " + std::to_string(p.writer->commits()) + "\n";
+        out += "# HELP pakt_db_write_commands_total Write commands run by the database writer.\n";
+        out += "# TYPE pakt_db_write_commands_total counter\n";
+        out += "pakt_db_write_commands_total " + std::to_string(p.writer->commands()) + "\n";
+    });
+
+    p.server = std::make_unique<net::HttpServer>(
+        config_, p.tls ? &*p.tls : nullptr,
+        [&p](const http::Request& request) { return p.router->dispatch(request); },
+        [&p](const http::Request& request, const http::Response& response,
+             std::chrono::steady_clock::duration elapsed) {
+            const double seconds = std::chrono::duration<double>(elapsed).count();
+            p.metrics.observe_request(response.route, request.method, response.status, seconds);
+            spdlog::info("request id={} remote={} method={} route={} status={} duration_ms={:.2f} bytes={}",
+                         request.request_id, request.remote_address,
+                         request.method.empty() ? "-" : request.method, response.route, response.status,
+                         seconds * 1000.0, response.body.size());
+        });
+    p.server->start();
+    ready_ = true;
+    spdlog::info("paktd {} listening on {}://{}:{}", PAKT_VERSION, config_.tls_enabled ? "https" : "http",
+                 config_.listen_address, p.server->port());
+    if (!config_.ready_file.empty()) write_ready_file(config_.ready_file, p.server->port(), fingerprint_);
+}
+
+void App::stop() {
+    if (!parts_) return;
+    ready_ = false;
+    if (parts_->server) {
+        parts_->server->shutdown(config_.shutdown_grace);
+        parts_->server.reset();
+    }
+    if (parts_->writer) parts_->writer->stop();
+    parts_.reset();
+}
+
+std::uint16_t App::port() const { return parts_ && parts_->server ? parts_->server->port() : 0; }
+
+const std::string& App::certificate_fingerprint() const { return fingerprint_; }
+
+const http::Router& App::router() const { return *parts_->router; }
+
+}  // namespace pakt::server

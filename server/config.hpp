@@ -1,0 +1,70 @@
+#pragma once
+// paktd's configuration: every field has a default that lets paktd run with no file at all.
+// Loaded from TOML (config/paktd.toml documents every key), then overridden by command-line flags.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace pakt::server {
+
+struct ServerConfig {
+    // [server]
+    std::string listen_address = "0.0.0.0";  ///< address to bind
+    std::uint16_t listen_port = 8443;        ///< 0 picks a free port (tests)
+    std::filesystem::path data_dir = "pakt-data";  ///< database, generated certificate
+    unsigned io_threads = 0;          ///< threads running the network; 0 = hardware concurrency
+    unsigned handler_threads = 16;    ///< threads running request handlers (they wait on commits)
+    std::filesystem::path ready_file;  ///< if set, "port fingerprint" is written here once listening
+    std::chrono::milliseconds shutdown_grace{3000};  ///< SIGTERM: time for in-flight requests
+
+    // [tls]
+    bool tls_enabled = true;          ///< false only behind a TLS-terminating reverse proxy
+    std::filesystem::path cert_file;  ///< empty: <data_dir>/tls/cert.pem, generated if missing
+    std::filesystem::path key_file;   ///< empty: <data_dir>/tls/key.pem
+
+    // [limits]
+    std::size_t body_limit_bytes = 2 * 1024 * 1024;  ///< larger bodies get 413
+    std::size_t header_limit_bytes = 16 * 1024;      ///< larger headers get 431
+    std::chrono::milliseconds handshake_timeout{10000};
+    std::chrono::milliseconds read_timeout{30000};   ///< per request, also the keep-alive idle time
+    std::chrono::milliseconds write_timeout{30000};
+    std::size_t max_connections = 2048;  ///< connections beyond this are closed at once
+
+    // [database]
+    std::filesystem::path database_file;  ///< empty: <data_dir>/pakt.db
+    unsigned read_connections = 4;        ///< pooled read-only connections
+    std::size_t writer_max_batch = 256;   ///< write commands per group commit
+    std::chrono::milliseconds busy_timeout{5000};
+
+    // [auth]
+    std::chrono::seconds session_ttl{std::chrono::hours(12)};
+    unsigned login_max_failures = 5;  ///< per username and per client address within the window
+    std::chrono::seconds login_window{900};
+    std::chrono::seconds login_lockout{900};
+
+    // [log]
+    std::string log_level = "info";
+
+    std::filesystem::path effective_database_file() const;
+    std::filesystem::path effective_cert_file() const;
+    std::filesystem::path effective_key_file() const;
+};
+
+/// A configuration error: names the file and the key and says what was expected.
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Reads `file` over the defaults. Unknown tables or keys, wrong types and out-of-range values
+/// throw ConfigError("<file>: key 'limits.body_limit_bytes': expected a positive integer, got
+/// string"); a TOML syntax error names the file, line and column.
+ServerConfig load_config(const std::filesystem::path& file);
+
+/// Parses "host:port" or "[v6]:port" into the config; throws ConfigError naming `origin`.
+void apply_listen(ServerConfig& config, const std::string& listen, const std::string& origin);
+
+}  // namespace pakt::server

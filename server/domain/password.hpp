@@ -1,0 +1,19 @@
+#pragma once
+// Password hashing with Argon2id (OWASP parameters: m=19 MiB, t=2, p=1), stored as PHC strings.
+#include <string>
+#include <string_view>
+
+namespace pakt::server {
+
+/// Hashes `password` with a fresh random salt. Returns the PHC string
+/// ("$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>"). Throws std::runtime_error on failure.
+std::string hash_password(std::string_view password);
+
+/// True if `password` matches `phc`. False (never throws) for a malformed hash.
+bool verify_password(std::string_view password, const std::string& phc);
+
+/// Does the work of one verification against a fixed hash, so a login for an unknown user takes
+/// as long as one for a known user.
+void spend_verification_time(std::string_view password);
+
+}  // namespace pakt::server

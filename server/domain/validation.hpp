@@ -1,0 +1,29 @@
+#pragma once
+// Validation rules for values that enter Pakt. Each returns an error message for the user, or
+// nullopt if the value is acceptable.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "server/domain/principal.hpp"
+
+namespace pakt::server {
+
+/// An NRW school number: exactly six digits.
+bool is_valid_school_number(std::string_view text);
+
+/// Usernames: 3 to 64 characters of a-z, A-Z, 0-9, '.', '_', '-', '@'.
+std::optional<std::string> check_username(std::string_view username);
+
+/// Passwords: 10 to 1024 bytes (length over composition rules, as NIST SP 800-63B advises).
+std::optional<std::string> check_password(std::string_view password);
+
+/// Free text such as names: valid UTF-8, no control characters, at most `max_chars` bytes.
+std::optional<std::string> check_text(std::string_view text, std::size_t max_bytes);
+
+/// A role's school list: city_admin has none; the school roles need at least one, each a valid
+/// school number, no duplicates. Returns the problem or nullopt.
+std::optional<std::string> check_role_schools(Role role, const std::vector<std::string>& schools);
+
+}  // namespace pakt::server

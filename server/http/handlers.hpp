@@ -1,0 +1,50 @@
+#pragma once
+// Registration of the API's resources on the router. Handlers get what they need through
+// HandlerDeps (owned by App); they validate input, load the objects a request touches, ask the
+// authorization policy about those objects, and run mutations with their audit entry through the
+// writer.
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "server/config.hpp"
+#include "server/domain/authorization.hpp"
+#include "server/domain/login_throttle.hpp"
+#include "server/http/metrics.hpp"
+#include "server/http/router.hpp"
+#include "server/storage/audit_repository.hpp"
+#include "server/storage/read_pool.hpp"
+#include "server/storage/writer.hpp"
+
+namespace pakt::server::http {
+
+struct HandlerDeps {
+    const ServerConfig& config;
+    ReadPool& reads;
+    Writer& writer;
+    LoginThrottle& login_throttle;
+    Metrics& metrics;
+    std::function<bool()> ready;  ///< database open and migrated, not shutting down
+};
+
+void register_ops_routes(Router& router, HandlerDeps& deps);
+void register_session_routes(Router& router, HandlerDeps& deps);
+void register_user_routes(Router& router, HandlerDeps& deps);
+void register_school_routes(Router& router, HandlerDeps& deps);
+
+/// An audit entry for a mutation made by the caller of `ctx`.
+AuditEntry audit_entry(const RequestContext& ctx, std::string action, std::string object_type,
+                       std::string object_id, std::optional<std::string> school_number);
+
+/// Reads `limit` (default 50, 1..500) from the query; 400 if not a number, 422 if out of range.
+int page_limit(const RequestContext& ctx);
+
+/// Decodes the opaque `cursor` query parameter into the key to continue after ("" if absent);
+/// 400 if it was not produced by encode_cursor.
+std::string page_after(const RequestContext& ctx);
+std::string encode_cursor(const std::string& key);
+
+/// Throws 404 if the caller may not see the school, 403 if it may see it but not do `action`.
+void require(const RequestContext& ctx, Action action, const std::optional<std::string>& school);
+
+}  // namespace pakt::server::http

@@ -1,0 +1,63 @@
+#pragma once
+// Strict reading of JSON request bodies. Malformed JSON, a body nested too deeply and a value of
+// the wrong type are 400; a wrong Content-Type is 415; unknown fields, missing required fields and
+// invalid values are 422 listing every field at fault.
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "server/http/api_error.hpp"
+#include "server/http/message.hpp"
+
+namespace pakt::server::http {
+
+/// Maximum nesting of arrays and objects accepted in a request body.
+inline constexpr int kMaxJsonDepth = 32;
+
+/// Checks Content-Type (application/json, optionally with charset=utf-8), the nesting depth and
+/// the syntax, and that the top level is an object. Throws ApiError (415 or 400).
+nlohmann::json parse_json_body(const Request& request);
+
+/// Reads fields of one JSON object, collecting every problem before reporting. Type errors make
+/// finish() throw 400; otherwise missing, unknown or invalid fields make it throw 422.
+class ObjectReader {
+public:
+    /// `allowed` lists every field the object may have; others are reported as unknown.
+    ObjectReader(const nlohmann::json& object, std::initializer_list<std::string_view> allowed);
+
+    bool has(std::string_view field) const;
+
+    std::optional<std::string> optional_string(std::string_view field);
+    std::string required_string(std::string_view field);
+    std::optional<std::int64_t> optional_integer(std::string_view field);
+    std::optional<bool> optional_bool(std::string_view field);
+    std::optional<double> optional_number(std::string_view field);
+    /// True if the field is present with value null (used to clear optional values).
+    bool is_null(std::string_view field) const;
+    std::optional<std::vector<std::string>> optional_string_array(std::string_view field);
+
+    /// Records a validation problem (422) for `field`.
+    void invalid(std::string_view field, std::string message);
+
+    /// Throws if anything was recorded.
+    void finish() const;
+
+private:
+    const nlohmann::json* lookup(std::string_view field) const;
+    void wrong_type(std::string_view field, std::string_view expected);
+
+    const nlohmann::json& object_;
+    std::vector<FieldError> type_errors_;
+    std::vector<FieldError> invalid_;
+};
+
+/// Serialises a JSON value for a response; invalid UTF-8 in stored strings is replaced rather
+/// than failing the request.
+std::string dump(const nlohmann::json& value);
+
+}  // namespace pakt::server::http

@@ -1,0 +1,31 @@
+// Operations endpoints, outside /api/v1: liveness, readiness and Prometheus metrics.
+#include "server/http/handlers.hpp"
+
+namespace pakt::server::http {
+
+void register_ops_routes(Router& router, HandlerDeps& deps) {
+    router.add("GET", "/healthz", Auth::none, [](RequestContext&) {
+        Response r;
+        r.set_header("Content-Type", "text/plain; charset=utf-8");
+        r.body = "ok\n";
+        return r;
+    });
+
+    router.add("GET", "/readyz", Auth::none, [&deps](RequestContext&) {
+        const bool ready = deps.ready();
+        Response r;
+        r.status = ready ? 200 : 503;
+        r.set_header("Content-Type", "text/plain; charset=utf-8");
+        r.body = ready ? "ready\n" : "not ready\n";
+        return r;
+    });
+
+    router.add("GET", "/metrics", Auth::none, [&deps](RequestContext&) {
+        Response r;
+        r.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        r.body = deps.metrics.render();
+        return r;
+    });
+}
+
+}  // namespace pakt::server::http

@@ -1,0 +1,181 @@
+#include "server/http/router.hpp"
+
+#include <SQLiteCpp/Exception.h>
+#include <sqlite3.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "server/http/json_input.hpp"
+#include "server/storage/writer.hpp"
+
+namespace pakt::server::http {
+namespace {
+
+std::vector<std::string> split_pattern(std::string_view pattern) {
+    std::vector<std::string> segments;
+    std::size_t start = 1;  // patterns begin with '/'
+    while (start <= pattern.size()) {
+        const auto slash = pattern.find('/', start);
+        const auto end = slash == std::string_view::npos ? pattern.size() : slash;
+        segments.emplace_back(pattern.substr(start, end - start));
+        start = end + 1;
+    }
+    return segments;
+}
+
+bool is_placeholder(const std::string& segment) {
+    return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
+}
+
+std::optional<std::string> bearer_token(const Request& request) {
+    auto auth = request.header("Authorization");
+    if (!auth) return std::nullopt;
+    std::string_view v = *auth;
+    constexpr std::string_view kScheme = "bearer ";
+    if (v.size() <= kScheme.size()) return std::nullopt;
+    for (std::size_t i = 0; i < kScheme.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(v[i])) != kScheme[i]) return std::nullopt;
+    }
+    v.remove_prefix(kScheme.size());
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+    if (v.empty() || v.size() > 512) return std::nullopt;
+    return std::string(v);
+}
+
+Response unavailable(std::string detail) {
+    ApiError e(503, "unavailable", "Service unavailable", std::move(detail));
+    e.with_retry_after(5);
+    return problem_response(e);
+}
+
+}  // namespace
+
+std::optional<std::string> RequestContext::query_param(const std::string& name) const {
+    auto it = query.find(name);
+    if (it == query.end()) return std::nullopt;
+    return it->second;
+}
+
+Response problem_response(const ApiError& error) {
+    nlohmann::json body = {
+        {"type", "urn:pakt:problem:" + error.type()},
+        {"title", error.title()},
+        {"status", error.status()},
+        {"detail", error.detail()},
+    };
+    if (!error.errors().empty()) {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& e : error.errors()) {
+            nlohmann::json item = {{"field", e.field}, {"message", e.message}};
+            if (e.line) item["line"] = *e.line;
+            list.push_back(std::move(item));
+        }
+        body["errors"] = std::move(list);
+    }
+    Response r;
+    r.status = error.status();
+    r.set_header("Content-Type", "application/problem+json");
+    if (error.retry_after_s()) r.set_header("Retry-After", std::to_string(*error.retry_after_s()));
+    if (error.status() == 401) r.set_header("WWW-Authenticate", "Bearer realm=\"pakt\"");
+    r.body = dump(body);
+    return r;
+}
+
+Router::Router(Authenticator authenticator) : authenticator_(std::move(authenticator)) {}
+
+void Router::add(std::string method, std::string pattern, Auth auth, Handler handler) {
+    Route route{RouteInfo{std::move(method), pattern, auth}, split_pattern(pattern), std::move(handler)};
+    routes_.push_back(std::move(route));
+}
+
+std::vector<RouteInfo> Router::routes() const {
+    std::vector<RouteInfo> out;
+    for (const auto& r : routes_) out.push_back(r.info);
+    return out;
+}
+
+Response Router::dispatch(const Request& request) const {
+    std::string route = "unmatched";
+    Response response;
+    try {
+        response = dispatch_unchecked(request, route);
+    } catch (const ApiError& e) {
+        response = problem_response(e);
+    } catch (const WriterStopped&) {
+        response = unavailable("the server is shutting down; retry shortly");
+    } catch (const SQLite::Exception& e) {
+        if (e.getErrorCode() == SQLITE_BUSY) {
+            spdlog::warn("request_id={} database busy: {}", request.request_id, e.what());
+            response = unavailable("the database is busy; retry shortly");
+        } else {
+            spdlog::error("request_id={} database error {}: {}", request.request_id,
+                          e.getExtendedErrorCode(), e.what());
+            response = problem_response(ApiError(500, "internal", "Internal server error",
+                                                 "the request failed; the error was logged"));
+        }
+    } catch (const std::exception& e) {
+        spdlog::error("request_id={} unexpected error: {}", request.request_id, e.what());
+        response = problem_response(ApiError(500, "internal", "Internal server error",
+                                             "the request failed; the error was logged"));
+    }
+    response.route = route;
+    return response;
+}
+
+Response Router::dispatch_unchecked(const Request& request, std::string& route_out) const {
+    const std::string_view path = request.path();
+    if (path.empty() || path.front() != '/') throw ApiError::bad_request("the request target must be an absolute path");
+    std::vector<std::string> segments;
+    for (const auto& raw : split_pattern(path)) {
+        auto decoded = percent_decode(raw, false);
+        if (!decoded) throw ApiError::bad_request("the request path has a malformed %-escape");
+        segments.push_back(std::move(*decoded));
+    }
+
+    std::vector<std::string> allowed_methods;
+    for (const Route& route : routes_) {
+        if (route.segments.size() != segments.size()) continue;
+        std::map<std::string, std::string> params;
+        bool match = true;
+        for (std::size_t i = 0; i < segments.size() && match; ++i) {
+            const std::string& want = route.segments[i];
+            if (is_placeholder(want)) {
+                if (segments[i].empty()) match = false;
+                else params[want.substr(1, want.size() - 2)] = segments[i];
+            } else if (want != segments[i]) {
+                match = false;
+            }
+        }
+        if (!match) continue;
+        if (route.info.method != request.method) {
+            allowed_methods.push_back(route.info.method);
+            continue;
+        }
+
+        route_out = route.info.pattern;
+        auto query = parse_query(request.query_string());
+        if (!query) throw ApiError::bad_request("the query string has a malformed %-escape");
+        RequestContext ctx{request, std::move(params), std::move(*query), std::nullopt, {}};
+        if (route.info.auth == Auth::user) {
+            auto token = bearer_token(request);
+            if (!token) throw ApiError::unauthorized();
+            ctx.principal = authenticator_(*token);
+            if (!ctx.principal) throw ApiError::unauthorized("the token is unknown, expired or revoked");
+            ctx.bearer_token = std::move(*token);
+        }
+        return route.handler(ctx);
+    }
+    if (!allowed_methods.empty()) {
+        std::string allow;
+        for (const auto& m : allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
+        Response r = problem_response(ApiError(405, "method-not-allowed", "Method not allowed",
+                                               "this resource supports: " + allow));
+        r.set_header("Allow", allow);
+        return r;
+    }
+    throw ApiError::not_found("no resource at this path");
+}
+
+}  // namespace pakt::server::http

@@ -1,0 +1,140 @@
+// Schools: scoped list and read for every role; create and change for city_admin.
+#include <SQLiteCpp/Database.h>
+
+#include "server/domain/validation.hpp"
+#include "server/http/handlers.hpp"
+#include "server/http/json_input.hpp"
+#include "server/storage/school_repository.hpp"
+
+namespace pakt::server::http {
+namespace {
+
+nlohmann::json optional_number(const std::optional<double>& v) {
+    return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+nlohmann::json school_json(const School& s) {
+    return {{"school_number", s.school_number},
+            {"name", s.name},
+            {"school_type", s.school_type},
+            {"district", s.district},
+            {"address", s.address},
+            {"latitude", optional_number(s.latitude)},
+            {"longitude", optional_number(s.longitude)},
+            // Devices arrive with the inventory (tranches and enrollment); until a school has
+            // any, its counts are zero.
+            {"device_counts", {{"total", 0}, {"by_status", nlohmann::json::object()}}},
+            {"created_at", s.created_at},
+            {"updated_at", s.updated_at}};
+}
+
+// Reads the descriptive fields shared by create and update into `school`.
+void read_school_fields(ObjectReader& in, School& school) {
+    struct TextField {
+        const char* name;
+        std::string School::*member;
+        std::size_t max_bytes;
+    };
+    static constexpr TextField kFields[] = {{"name", &School::name, 300},
+                                            {"school_type", &School::school_type, 100},
+                                            {"district", &School::district, 100},
+                                            {"address", &School::address, 300}};
+    for (const auto& f : kFields) {
+        if (auto value = in.optional_string(f.name)) {
+            if (auto p = check_text(*value, f.max_bytes)) in.invalid(f.name, *p);
+            school.*f.member = std::move(*value);
+        }
+    }
+    if (in.is_null("latitude")) school.latitude.reset();
+    if (auto lat = in.optional_number("latitude")) {
+        if (*lat < -90 || *lat > 90) in.invalid("latitude", "must be between -90 and 90");
+        school.latitude = lat;
+    }
+    if (in.is_null("longitude")) school.longitude.reset();
+    if (auto lon = in.optional_number("longitude")) {
+        if (*lon < -180 || *lon > 180) in.invalid("longitude", "must be between -180 and 180");
+        school.longitude = lon;
+    }
+}
+
+Response list(HandlerDeps& deps, RequestContext& ctx) {
+    const int limit = page_limit(ctx);
+    const std::string after = page_after(ctx);
+    std::optional<std::vector<std::string>> only;
+    if (!ctx.user().is_city_admin()) only = ctx.user().schools;
+    auto lease = deps.reads.acquire();
+    auto schools = list_schools(lease.db(), after, limit + 1, only);
+    nlohmann::json items = nlohmann::json::array();
+    nlohmann::json next = nullptr;
+    for (std::size_t i = 0; i < schools.size() && static_cast<int>(i) < limit; ++i) items.push_back(school_json(schools[i]));
+    if (static_cast<int>(schools.size()) > limit) next = encode_cursor(schools[static_cast<std::size_t>(limit) - 1].school_number);
+    return json_response(200, dump({{"items", items}, {"next_cursor", next}}));
+}
+
+Response get(HandlerDeps& deps, RequestContext& ctx) {
+    const std::string& number = ctx.param("school_number");
+    require(ctx, Action::view, number);
+    auto lease = deps.reads.acquire();
+    auto school = find_school(lease.db(), number);
+    if (!school) throw ApiError::not_found("no such school");
+    return json_response(200, dump(school_json(*school)));
+}
+
+Response create(HandlerDeps& deps, RequestContext& ctx) {
+    require(ctx, Action::manage_schools, std::nullopt);
+    const auto body = parse_json_body(ctx.request);
+    ObjectReader in(body, {"school_number", "name", "school_type", "district", "address", "latitude", "longitude"});
+    School school;
+    school.school_number = in.required_string("school_number");
+    if (in.has("school_number") && !is_valid_school_number(school.school_number)) {
+        in.invalid("school_number", "must be six digits, e.g. \"165432\"");
+    }
+    read_school_fields(in, school);
+    in.finish();
+    const School created = deps.writer.execute([&](SQLite::Database& db) {
+        if (school_exists(db, school.school_number)) {
+            throw ApiError::conflict("a school with this number exists",
+                                     {{"school_number", "is taken", std::nullopt}});
+        }
+        insert_school(db, school);
+        AuditEntry entry = audit_entry(ctx, "school.create", "school", school.school_number, school.school_number);
+        entry.detail = {{"name", school.name}};
+        append_audit(db, entry);
+        return *find_school(db, school.school_number);
+    });
+    Response r = json_response(201, dump(school_json(created)));
+    r.set_header("Location", "/api/v1/schools/" + created.school_number);
+    return r;
+}
+
+Response update(HandlerDeps& deps, RequestContext& ctx) {
+    const std::string number = ctx.param("school_number");
+    // Visibility first: another school's number answers 404, as if it did not exist.
+    require(ctx, Action::view, number);
+    require(ctx, Action::manage_schools, number);
+    const auto body = parse_json_body(ctx.request);
+    const School updated = deps.writer.execute([&](SQLite::Database& db) {
+        auto school = find_school(db, number);
+        if (!school) throw ApiError::not_found("no such school");
+        ObjectReader in(body, {"name", "school_type", "district", "address", "latitude", "longitude"});
+        read_school_fields(in, *school);
+        in.finish();
+        update_school(db, *school);
+        AuditEntry entry = audit_entry(ctx, "school.update", "school", number, number);
+        entry.detail = body;
+        append_audit(db, entry);
+        return *find_school(db, number);
+    });
+    return json_response(200, dump(school_json(updated)));
+}
+
+}  // namespace
+
+void register_school_routes(Router& router, HandlerDeps& deps) {
+    router.add("GET", "/api/v1/schools", Auth::user, [&deps](RequestContext& ctx) { return list(deps, ctx); });
+    router.add("POST", "/api/v1/schools", Auth::user, [&deps](RequestContext& ctx) { return create(deps, ctx); });
+    router.add("GET", "/api/v1/schools/{school_number}", Auth::user, [&deps](RequestContext& ctx) { return get(deps, ctx); });
+    router.add("PATCH", "/api/v1/schools/{school_number}", Auth::user, [&deps](RequestContext& ctx) { return update(deps, ctx); });
+}
+
+}  // namespace pakt::server::http

@@ -1,0 +1,167 @@
+// Session (login, logout), the caller (/me) and the caller's API tokens.
+#include <SQLiteCpp/Database.h>
+
+#include <charconv>
+
+#include "common/crypto.hpp"
+#include "common/time.hpp"
+#include "server/domain/password.hpp"
+#include "server/domain/validation.hpp"
+#include "server/http/handlers.hpp"
+#include "server/http/json_input.hpp"
+#include "server/storage/session_repository.hpp"
+#include "server/storage/user_repository.hpp"
+
+namespace pakt::server::http {
+
+nlohmann::json me_json(const UserRecord& user);
+
+nlohmann::json me_json(const UserRecord& user) {
+    return {{"id", user.id},
+            {"username", user.username},
+            {"role", std::string(to_string(user.role))},
+            {"schools", user.schools},
+            {"display_name", user.display_name}};
+}
+
+namespace {
+
+nlohmann::json token_json(const ApiTokenRecord& t) {
+    return {{"id", t.id},
+            {"name", t.name},
+            {"created_at", t.created_at},
+            {"expires_on", t.expires_on ? nlohmann::json(*t.expires_on) : nlohmann::json(nullptr)}};
+}
+
+std::int64_t parse_id(const std::string& text) {
+    std::int64_t id = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) throw ApiError::not_found();
+    return id;
+}
+
+Response login(HandlerDeps& deps, RequestContext& ctx) {
+    const auto body = parse_json_body(ctx.request);
+    ObjectReader in(body, {"username", "password"});
+    const std::string username = in.required_string("username");
+    const std::string password = in.required_string("password");
+    in.finish();
+
+    const auto now = LoginThrottle::Clock::now();
+    if (auto wait = deps.login_throttle.blocked(username, ctx.request.remote_address, now)) {
+        throw ApiError::too_many_requests("too many failed logins; try again later",
+                                          static_cast<int>(wait->count()));
+    }
+
+    std::optional<UserRecord> user;
+    if (username.size() <= 64) {
+        auto lease = deps.reads.acquire();
+        user = find_user_by_username(lease.db(), username);
+    }
+    // The same work and the same answer whether the user exists, is disabled or typed the wrong
+    // password, so the answer does not tell which usernames exist.
+    bool ok = false;
+    if (user) ok = verify_password(password, user->password_hash) && !user->disabled;
+    else spend_verification_time(password);
+    if (!ok) {
+        deps.login_throttle.record_failure(username, ctx.request.remote_address, now);
+        throw ApiError::unauthorized("invalid username or password");
+    }
+    deps.login_throttle.record_success(username);
+
+    const std::string token = random_token();
+    const std::string expires_at = format_rfc3339(Clock::now() + deps.config.session_ttl);
+    ctx.principal = user->principal();
+    deps.writer.execute([&](SQLite::Database& db) {
+        insert_session(db, sha256_hex(token), user->id, expires_at, ctx.request.remote_address);
+        AuditEntry entry = audit_entry(ctx, "session.create", "user", std::to_string(user->id), std::nullopt);
+        entry.detail = {{"client_address", ctx.request.remote_address}};
+        append_audit(db, entry);
+    });
+    return json_response(201, dump({{"token", token}, {"expires_at", expires_at}, {"user", me_json(*user)}}));
+}
+
+Response logout(HandlerDeps& deps, RequestContext& ctx) {
+    const bool deleted = deps.writer.execute([&](SQLite::Database& db) {
+        if (!delete_session(db, sha256_hex(ctx.bearer_token))) return false;
+        append_audit(db, audit_entry(ctx, "session.delete", "user", std::to_string(ctx.user().user_id),
+                                     std::nullopt));
+        return true;
+    });
+    if (!deleted) {
+        throw ApiError::conflict(
+            "this request was authenticated with an API token, not a session; revoke API tokens "
+            "with DELETE /api/v1/tokens/{id}");
+    }
+    return no_content();
+}
+
+Response me(HandlerDeps& deps, RequestContext& ctx) {
+    auto lease = deps.reads.acquire();
+    auto user = find_user_by_id(lease.db(), ctx.user().user_id);
+    if (!user) throw ApiError::unauthorized();
+    return json_response(200, dump(me_json(*user)));
+}
+
+Response create_token(HandlerDeps& deps, RequestContext& ctx) {
+    const auto body = parse_json_body(ctx.request);
+    ObjectReader in(body, {"name", "expires_on"});
+    const std::string name = in.required_string("name");
+    auto expires_on = in.optional_string("expires_on");
+    if (in.has("name")) {
+        if (name.empty()) in.invalid("name", "must not be empty");
+        else if (auto problem = check_text(name, 100)) in.invalid("name", *problem);
+    }
+    if (expires_on) {
+        if (!is_valid_date(*expires_on)) in.invalid("expires_on", "must be a date YYYY-MM-DD");
+        else if (*expires_on < now_rfc3339().substr(0, 10)) in.invalid("expires_on", "must not be in the past");
+    }
+    in.finish();
+
+    const std::string token = random_token();
+    const std::int64_t id = deps.writer.execute([&](SQLite::Database& db) {
+        const auto new_id = insert_api_token(db, ctx.user().user_id, name, sha256_hex(token), expires_on);
+        AuditEntry entry = audit_entry(ctx, "token.create", "api_token", std::to_string(new_id), std::nullopt);
+        entry.detail = {{"name", name}, {"expires_on", expires_on ? nlohmann::json(*expires_on) : nlohmann::json(nullptr)}};
+        append_audit(db, entry);
+        return new_id;
+    });
+    return json_response(201, dump({{"id", id},
+                                    {"token", token},
+                                    {"name", name},
+                                    {"expires_on", expires_on ? nlohmann::json(*expires_on) : nlohmann::json(nullptr)}}));
+}
+
+Response list_tokens(HandlerDeps& deps, RequestContext& ctx) {
+    auto lease = deps.reads.acquire();
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& t : list_api_tokens(lease.db(), ctx.user().user_id)) items.push_back(token_json(t));
+    return json_response(200, dump({{"items", items}, {"next_cursor", nullptr}}));
+}
+
+Response revoke_token(HandlerDeps& deps, RequestContext& ctx) {
+    const std::int64_t id = parse_id(ctx.param("id"));
+    const bool deleted = deps.writer.execute([&](SQLite::Database& db) {
+        auto token = find_api_token(db, id);
+        // A token of another user is reported as absent, like any object out of scope.
+        if (!token || token->user_id != ctx.user().user_id) return false;
+        delete_api_token(db, id);
+        append_audit(db, audit_entry(ctx, "token.delete", "api_token", std::to_string(id), std::nullopt));
+        return true;
+    });
+    if (!deleted) throw ApiError::not_found();
+    return no_content();
+}
+
+}  // namespace
+
+void register_session_routes(Router& router, HandlerDeps& deps) {
+    router.add("POST", "/api/v1/session", Auth::none, [&deps](RequestContext& ctx) { return login(deps, ctx); });
+    router.add("DELETE", "/api/v1/session", Auth::user, [&deps](RequestContext& ctx) { return logout(deps, ctx); });
+    router.add("GET", "/api/v1/me", Auth::user, [&deps](RequestContext& ctx) { return me(deps, ctx); });
+    router.add("POST", "/api/v1/tokens", Auth::user, [&deps](RequestContext& ctx) { return create_token(deps, ctx); });
+    router.add("GET", "/api/v1/tokens", Auth::user, [&deps](RequestContext& ctx) { return list_tokens(deps, ctx); });
+    router.add("DELETE", "/api/v1/tokens/{id}", Auth::user, [&deps](RequestContext& ctx) { return revoke_token(deps, ctx); });
+}
+
+}  // namespace pakt::server::http

@@ -1,0 +1,188 @@
+// User management (city_admin only).
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "server/domain/password.hpp"
+#include "server/domain/validation.hpp"
+#include "server/http/handlers.hpp"
+#include "server/http/json_input.hpp"
+#include "server/storage/school_repository.hpp"
+#include "server/storage/session_repository.hpp"
+#include "server/storage/user_repository.hpp"
+
+namespace pakt::server::http {
+namespace {
+
+nlohmann::json user_json(const UserRecord& u) {
+    return {{"id", u.id},
+            {"username", u.username},
+            {"display_name", u.display_name},
+            {"role", std::string(to_string(u.role))},
+            {"schools", u.schools},
+            {"disabled", u.disabled},
+            {"created_at", u.created_at},
+            {"updated_at", u.updated_at}};
+}
+
+std::int64_t parse_user_id(const std::string& text) {
+    std::int64_t id = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) throw ApiError::not_found("no such user");
+    return id;
+}
+
+void require_admin(const RequestContext& ctx) { require(ctx, Action::manage_users, std::nullopt); }
+
+// Unknown schools are a 422 on the "schools" field; checked on the writer so the check and the
+// insert see the same state.
+void check_schools_exist(SQLite::Database& db, const std::vector<std::string>& schools) {
+    std::vector<FieldError> errors;
+    for (const auto& s : schools) {
+        if (!school_exists(db, s)) errors.push_back({"schools", "school '" + s + "' does not exist", std::nullopt});
+    }
+    if (!errors.empty()) throw ApiError::unprocessable("the user refers to unknown schools", errors);
+}
+
+Response list(HandlerDeps& deps, RequestContext& ctx) {
+    require_admin(ctx);
+    const int limit = page_limit(ctx);
+    const std::string after = page_after(ctx);
+    std::int64_t after_id = 0;
+    if (!after.empty()) {
+        auto [ptr, ec] = std::from_chars(after.data(), after.data() + after.size(), after_id);
+        if (ec != std::errc()) throw ApiError::bad_request("cursor is invalid");
+    }
+    auto lease = deps.reads.acquire();
+    auto users = list_users(lease.db(), after_id, limit + 1);
+    nlohmann::json items = nlohmann::json::array();
+    nlohmann::json next = nullptr;
+    for (std::size_t i = 0; i < users.size() && static_cast<int>(i) < limit; ++i) items.push_back(user_json(users[i]));
+    if (static_cast<int>(users.size()) > limit) next = encode_cursor(std::to_string(users[static_cast<std::size_t>(limit) - 1].id));
+    return json_response(200, dump({{"items", items}, {"next_cursor", next}}));
+}
+
+Response get(HandlerDeps& deps, RequestContext& ctx) {
+    require_admin(ctx);
+    const auto id = parse_user_id(ctx.param("id"));
+    auto lease = deps.reads.acquire();
+    auto user = find_user_by_id(lease.db(), id);
+    if (!user) throw ApiError::not_found("no such user");
+    return json_response(200, dump(user_json(*user)));
+}
+
+Response create(HandlerDeps& deps, RequestContext& ctx) {
+    require_admin(ctx);
+    const auto body = parse_json_body(ctx.request);
+    ObjectReader in(body, {"username", "display_name", "role", "schools", "password"});
+    UserRecord user;
+    user.username = in.required_string("username");
+    user.display_name = in.optional_string("display_name").value_or("");
+    const std::string role_text = in.required_string("role");
+    user.schools = in.optional_string_array("schools").value_or(std::vector<std::string>{});
+    const std::string password = in.required_string("password");
+    if (in.has("username")) {
+        if (auto p = check_username(user.username)) in.invalid("username", *p);
+    }
+    if (auto p = check_text(user.display_name, 200)) in.invalid("display_name", *p);
+    auto role = role_from_string(role_text);
+    if (in.has("role") && !role) in.invalid("role", "must be one of city_admin, school_it, headteacher");
+    if (role) {
+        user.role = *role;
+        if (auto p = check_role_schools(*role, user.schools)) in.invalid("schools", *p);
+    }
+    if (in.has("password")) {
+        if (auto p = check_password(password)) in.invalid("password", *p);
+    }
+    in.finish();
+    std::sort(user.schools.begin(), user.schools.end());
+    user.password_hash = hash_password(password);
+
+    const UserRecord created = deps.writer.execute([&](SQLite::Database& db) {
+        if (find_user_by_username(db, user.username)) {
+            throw ApiError::conflict("a user with this username exists", {{"username", "is taken", std::nullopt}});
+        }
+        check_schools_exist(db, user.schools);
+        const auto id = insert_user(db, user);
+        AuditEntry entry = audit_entry(ctx, "user.create", "user", std::to_string(id), std::nullopt);
+        entry.detail = {{"username", user.username}, {"role", role_text}, {"schools", user.schools}};
+        append_audit(db, entry);
+        return *find_user_by_id(db, id);
+    });
+    Response r = json_response(201, dump(user_json(created)));
+    r.set_header("Location", "/api/v1/users/" + std::to_string(created.id));
+    return r;
+}
+
+Response update(HandlerDeps& deps, RequestContext& ctx) {
+    require_admin(ctx);
+    const auto id = parse_user_id(ctx.param("id"));
+    const auto body = parse_json_body(ctx.request);
+    ObjectReader in(body, {"role", "schools", "display_name", "password", "disabled"});
+    auto role_text = in.optional_string("role");
+    auto schools = in.optional_string_array("schools");
+    auto display_name = in.optional_string("display_name");
+    auto password = in.optional_string("password");
+    auto disabled = in.optional_bool("disabled");
+    std::optional<Role> role;
+    if (role_text) {
+        role = role_from_string(*role_text);
+        if (!role) in.invalid("role", "must be one of city_admin, school_it, headteacher");
+    }
+    if (display_name) {
+        if (auto p = check_text(*display_name, 200)) in.invalid("display_name", *p);
+    }
+    if (password) {
+        if (auto p = check_password(*password)) in.invalid("password", *p);
+    }
+    in.finish();
+    const std::optional<std::string> new_hash = password ? std::optional(hash_password(*password)) : std::nullopt;
+
+    const UserRecord updated = deps.writer.execute([&](SQLite::Database& db) {
+        auto user = find_user_by_id(db, id);
+        if (!user) throw ApiError::not_found("no such user");
+        const bool was_admin = user->role == Role::city_admin && !user->disabled;
+        if (role) user->role = *role;
+        if (schools) user->schools = *schools;
+        else if (role == Role::city_admin) user->schools.clear();
+        std::sort(user->schools.begin(), user->schools.end());
+        if (auto p = check_role_schools(user->role, user->schools)) {
+            throw ApiError::unprocessable("the user's role and schools do not fit", {{"schools", *p, std::nullopt}});
+        }
+        check_schools_exist(db, user->schools);
+        if (display_name) user->display_name = *display_name;
+        if (new_hash) user->password_hash = *new_hash;
+        if (disabled) user->disabled = *disabled;
+        const bool is_admin = user->role == Role::city_admin && !user->disabled;
+        if (was_admin && !is_admin && count_enabled_city_admins(db) <= 1) {
+            throw ApiError::conflict("this change would leave no enabled city_admin");
+        }
+        update_user(db, *user);
+        // A disabled user, a new password or a changed scope ends every open session: the
+        // person logs in again under the new rules.
+        if (disabled.value_or(false) || new_hash || role || schools) delete_sessions_of_user(db, id);
+        AuditEntry entry = audit_entry(ctx, "user.update", "user", std::to_string(id), std::nullopt);
+        entry.detail = nlohmann::json::object();
+        if (role_text) entry.detail["role"] = *role_text;
+        if (schools) entry.detail["schools"] = user->schools;
+        if (display_name) entry.detail["display_name"] = *display_name;
+        if (password) entry.detail["password_changed"] = true;
+        if (disabled) entry.detail["disabled"] = *disabled;
+        append_audit(db, entry);
+        return *find_user_by_id(db, id);
+    });
+    return json_response(200, dump(user_json(updated)));
+}
+
+}  // namespace
+
+void register_user_routes(Router& router, HandlerDeps& deps) {
+    router.add("GET", "/api/v1/users", Auth::user, [&deps](RequestContext& ctx) { return list(deps, ctx); });
+    router.add("POST", "/api/v1/users", Auth::user, [&deps](RequestContext& ctx) { return create(deps, ctx); });
+    router.add("GET", "/api/v1/users/{id}", Auth::user, [&deps](RequestContext& ctx) { return get(deps, ctx); });
+    router.add("PATCH", "/api/v1/users/{id}", Auth::user, [&deps](RequestContext& ctx) { return update(deps, ctx); });
+}
+
+}  // namespace pakt::server::http

@@ -1,0 +1,103 @@
+#include "server/storage/school_repository.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "common/time.hpp"
+
+namespace pakt::server {
+namespace {
+
+constexpr const char* kColumns =
+    "SELECT school_number, name, school_type, district, address, latitude, longitude, "
+    "created_at, updated_at FROM schools ";
+constexpr const char* kInsert =
+    "INSERT INTO schools (school_number, name, school_type, district, address, latitude, "
+    "longitude, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kUpdate =
+    "UPDATE schools SET name = ?, school_type = ?, district = ?, address = ?, latitude = ?, "
+    "longitude = ?, updated_at = ? WHERE school_number = ?";
+constexpr const char* kExists = "SELECT 1 FROM schools WHERE school_number = ?";
+
+School read_school(SQLite::Statement& q) {
+    School s;
+    s.school_number = q.getColumn(0).getString();
+    s.name = q.getColumn(1).getString();
+    s.school_type = q.getColumn(2).getString();
+    s.district = q.getColumn(3).getString();
+    s.address = q.getColumn(4).getString();
+    if (!q.getColumn(5).isNull()) s.latitude = q.getColumn(5).getDouble();
+    if (!q.getColumn(6).isNull()) s.longitude = q.getColumn(6).getDouble();
+    s.created_at = q.getColumn(7).getString();
+    s.updated_at = q.getColumn(8).getString();
+    return s;
+}
+
+void bind_optional(SQLite::Statement& q, int index, const std::optional<double>& value) {
+    if (value) q.bind(index, *value);
+    else q.bind(index);
+}
+
+}  // namespace
+
+std::optional<School> find_school(SQLite::Database& db, const std::string& school_number) {
+    SQLite::Statement q(db, std::string(kColumns) + "WHERE school_number = ?");
+    q.bind(1, school_number);
+    if (!q.executeStep()) return std::nullopt;
+    return read_school(q);
+}
+
+bool school_exists(SQLite::Database& db, const std::string& school_number) {
+    SQLite::Statement q(db, kExists);
+    q.bind(1, school_number);
+    return q.executeStep();
+}
+
+std::vector<School> list_schools(SQLite::Database& db, const std::string& after, int limit,
+                                 const std::optional<std::vector<std::string>>& only) {
+    std::vector<School> schools;
+    if (only) {
+        // A school role has a handful of schools: look each up by primary key.
+        for (const auto& number : *only) {
+            if (number <= after) continue;
+            if (auto s = find_school(db, number)) schools.push_back(std::move(*s));
+            if (static_cast<int>(schools.size()) >= limit) break;
+        }
+        return schools;
+    }
+    SQLite::Statement q(db, std::string(kColumns) + "WHERE school_number > ? ORDER BY school_number LIMIT ?");
+    q.bind(1, after);
+    q.bind(2, limit);
+    while (q.executeStep()) schools.push_back(read_school(q));
+    return schools;
+}
+
+void insert_school(SQLite::Database& db, const School& school) {
+    const std::string now = now_rfc3339();
+    SQLite::Statement q(db, kInsert);
+    q.bind(1, school.school_number);
+    q.bind(2, school.name);
+    q.bind(3, school.school_type);
+    q.bind(4, school.district);
+    q.bind(5, school.address);
+    bind_optional(q, 6, school.latitude);
+    bind_optional(q, 7, school.longitude);
+    q.bind(8, now);
+    q.bind(9, now);
+    q.exec();
+}
+
+bool update_school(SQLite::Database& db, const School& school) {
+    SQLite::Statement q(db, kUpdate);
+    q.bind(1, school.name);
+    q.bind(2, school.school_type);
+    q.bind(3, school.district);
+    q.bind(4, school.address);
+    bind_optional(q, 5, school.latitude);
+    bind_optional(q, 6, school.longitude);
+    q.bind(7, now_rfc3339());
+    q.bind(8, school.school_number);
+    return q.exec() > 0;
+}
+
+}  // namespace pakt::server

@@ -1,0 +1,122 @@
+#include "server/storage/session_repository.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "common/time.hpp"
+
+namespace pakt::server {
+namespace {
+
+constexpr const char* kFindSession =
+    "SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?";
+constexpr const char* kFindApiToken =
+    "SELECT id, user_id FROM api_tokens WHERE token_hash = ? "
+    "AND (expires_on IS NULL OR expires_on >= ?)";
+constexpr const char* kInsertSession =
+    "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, client_address) "
+    "VALUES (?, ?, ?, ?, ?)";
+constexpr const char* kDeleteSession = "DELETE FROM sessions WHERE token_hash = ?";
+constexpr const char* kDeleteUserSessions = "DELETE FROM sessions WHERE user_id = ?";
+constexpr const char* kDeleteExpired = "DELETE FROM sessions WHERE expires_at <= ?";
+constexpr const char* kInsertToken =
+    "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_on) "
+    "VALUES (?, ?, ?, ?, ?)";
+constexpr const char* kTokenColumns =
+    "SELECT id, user_id, name, created_at, expires_on FROM api_tokens ";
+constexpr const char* kDeleteToken = "DELETE FROM api_tokens WHERE id = ?";
+
+ApiTokenRecord read_token(SQLite::Statement& q) {
+    ApiTokenRecord t;
+    t.id = q.getColumn(0).getInt64();
+    t.user_id = q.getColumn(1).getInt64();
+    t.name = q.getColumn(2).getString();
+    t.created_at = q.getColumn(3).getString();
+    if (!q.getColumn(4).isNull()) t.expires_on = q.getColumn(4).getString();
+    return t;
+}
+
+}  // namespace
+
+std::optional<BearerOwner> find_bearer(SQLite::Database& db, const std::string& token_hash,
+                                       const std::string& now, const std::string& today) {
+    {
+        SQLite::Statement q(db, kFindSession);
+        q.bind(1, token_hash);
+        q.bind(2, now);
+        if (q.executeStep()) return BearerOwner{q.getColumn(0).getInt64(), false, std::nullopt};
+    }
+    SQLite::Statement q(db, kFindApiToken);
+    q.bind(1, token_hash);
+    q.bind(2, today);
+    if (q.executeStep()) {
+        return BearerOwner{q.getColumn(1).getInt64(), true, q.getColumn(0).getInt64()};
+    }
+    return std::nullopt;
+}
+
+void insert_session(SQLite::Database& db, const std::string& token_hash, std::int64_t user_id,
+                    const std::string& expires_at, const std::string& client_address) {
+    SQLite::Statement q(db, kInsertSession);
+    q.bind(1, token_hash);
+    q.bind(2, user_id);
+    q.bind(3, now_rfc3339());
+    q.bind(4, expires_at);
+    q.bind(5, client_address);
+    q.exec();
+}
+
+bool delete_session(SQLite::Database& db, const std::string& token_hash) {
+    SQLite::Statement q(db, kDeleteSession);
+    q.bind(1, token_hash);
+    return q.exec() > 0;
+}
+
+void delete_sessions_of_user(SQLite::Database& db, std::int64_t user_id) {
+    SQLite::Statement q(db, kDeleteUserSessions);
+    q.bind(1, user_id);
+    q.exec();
+}
+
+int delete_expired_sessions(SQLite::Database& db, const std::string& now) {
+    SQLite::Statement q(db, kDeleteExpired);
+    q.bind(1, now);
+    return q.exec();
+}
+
+std::int64_t insert_api_token(SQLite::Database& db, std::int64_t user_id, const std::string& name,
+                              const std::string& token_hash,
+                              const std::optional<std::string>& expires_on) {
+    SQLite::Statement q(db, kInsertToken);
+    q.bind(1, user_id);
+    q.bind(2, name);
+    q.bind(3, token_hash);
+    q.bind(4, now_rfc3339());
+    if (expires_on) q.bind(5, *expires_on);
+    else q.bind(5);
+    q.exec();
+    return db.getLastInsertRowid();
+}
+
+std::vector<ApiTokenRecord> list_api_tokens(SQLite::Database& db, std::int64_t user_id) {
+    SQLite::Statement q(db, std::string(kTokenColumns) + "WHERE user_id = ? ORDER BY id");
+    q.bind(1, user_id);
+    std::vector<ApiTokenRecord> tokens;
+    while (q.executeStep()) tokens.push_back(read_token(q));
+    return tokens;
+}
+
+std::optional<ApiTokenRecord> find_api_token(SQLite::Database& db, std::int64_t id) {
+    SQLite::Statement q(db, std::string(kTokenColumns) + "WHERE id = ?");
+    q.bind(1, id);
+    if (!q.executeStep()) return std::nullopt;
+    return read_token(q);
+}
+
+bool delete_api_token(SQLite::Database& db, std::int64_t id) {
+    SQLite::Statement q(db, kDeleteToken);
+    q.bind(1, id);
+    return q.exec() > 0;
+}
+
+}  // namespace pakt::server

@@ -1,0 +1,58 @@
+#pragma once
+// Login sessions and API tokens. Only SHA-256 hashes of bearer tokens are stored, so a copy of
+// the database does not let anyone log in.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace SQLite {
+class Database;
+}
+
+namespace pakt::server {
+
+struct BearerOwner {
+    std::int64_t user_id = 0;
+    bool is_api_token = false;
+    std::optional<std::int64_t> api_token_id;
+};
+
+/// The user a bearer token (given as its hash) belongs to, if the session or API token exists and
+/// has not expired at `now_rfc3339` / `today` (YYYY-MM-DD, for API token expiry by day).
+std::optional<BearerOwner> find_bearer(SQLite::Database& db, const std::string& token_hash,
+                                       const std::string& now_rfc3339, const std::string& today);
+
+void insert_session(SQLite::Database& db, const std::string& token_hash, std::int64_t user_id,
+                    const std::string& expires_at, const std::string& client_address);
+
+/// Returns true if a session with that hash existed.
+bool delete_session(SQLite::Database& db, const std::string& token_hash);
+
+/// Removes every session of the user (on disable or password change).
+void delete_sessions_of_user(SQLite::Database& db, std::int64_t user_id);
+
+/// Removes sessions that expired before `now`.
+int delete_expired_sessions(SQLite::Database& db, const std::string& now);
+
+struct ApiTokenRecord {
+    std::int64_t id = 0;
+    std::int64_t user_id = 0;
+    std::string name;
+    std::string created_at;
+    std::optional<std::string> expires_on;
+};
+
+std::int64_t insert_api_token(SQLite::Database& db, std::int64_t user_id, const std::string& name,
+                              const std::string& token_hash,
+                              const std::optional<std::string>& expires_on);
+
+/// The user's tokens, ascending by id.
+std::vector<ApiTokenRecord> list_api_tokens(SQLite::Database& db, std::int64_t user_id);
+
+std::optional<ApiTokenRecord> find_api_token(SQLite::Database& db, std::int64_t id);
+
+/// Returns true if the token existed.
+bool delete_api_token(SQLite::Database& db, std::int64_t id);
+
+}  // namespace pakt::server

@@ -1,0 +1,101 @@
+#include "server/storage/writer.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <sqlite3.h>
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+namespace pakt::server {
+
+Writer::Writer(std::unique_ptr<SQLite::Database> db, std::size_t max_batch)
+    : db_(std::move(db)), max_batch_(max_batch == 0 ? 1 : max_batch) {
+    thread_ = std::thread([this] { run_loop(); });
+}
+
+Writer::~Writer() { stop(); }
+
+void Writer::submit(std::function<void(SQLite::Database&)> run,
+                    std::function<void(std::exception_ptr)> complete) {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) throw WriterStopped();
+        queue_.push_back(Command{std::move(run), std::move(complete)});
+    }
+    wake_.notify_one();
+}
+
+void Writer::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_one();
+    if (thread_.joinable()) thread_.join();
+}
+
+std::uint64_t Writer::commits() const {
+    std::lock_guard lock(mutex_);
+    return commits_;
+}
+
+std::uint64_t Writer::commands() const {
+    std::lock_guard lock(mutex_);
+    return commands_;
+}
+
+void Writer::run_loop() {
+    for (;;) {
+        std::deque<Command> group;
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+            if (queue_.empty()) return;  // stopping and drained
+            while (!queue_.empty() && group.size() < max_batch_) {
+                group.push_back(std::move(queue_.front()));
+                queue_.pop_front();
+            }
+        }
+        run_group(group);
+    }
+}
+
+void Writer::run_group(std::deque<Command>& group) {
+    std::vector<std::exception_ptr> outcomes(group.size());
+    std::exception_ptr commit_error;
+    try {
+        db_->exec("BEGIN IMMEDIATE");
+        for (std::size_t i = 0; i < group.size(); ++i) {
+            db_->exec("SAVEPOINT command");
+            try {
+                group[i].run(*db_);
+                db_->exec("RELEASE command");
+            } catch (...) {
+                outcomes[i] = std::current_exception();
+                db_->exec("ROLLBACK TO command");
+                db_->exec("RELEASE command");
+            }
+        }
+        db_->exec("COMMIT");
+    } catch (...) {
+        // BEGIN, a savepoint statement or COMMIT itself failed: nothing of the group is durable.
+        commit_error = std::current_exception();
+        try {
+            if (!db_->getHandle() || sqlite3_get_autocommit(db_->getHandle()) == 0) {
+                db_->exec("ROLLBACK");
+            }
+        } catch (const std::exception& e) {
+            spdlog::error("writer: rollback after failed group failed: {}", e.what());
+        }
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (!commit_error) ++commits_;
+        commands_ += group.size();
+    }
+    for (std::size_t i = 0; i < group.size(); ++i) {
+        group[i].complete(commit_error ? commit_error : outcomes[i]);
+    }
+}
+
+}  // namespace pakt::server

@@ -1,0 +1,27 @@
+# Writes OUTPUT: a C++ file defining pakt::server::embedded_migrations() from the INPUTS,
+# schema/NNNN_description.sql files, in version order.
+list(SORT INPUTS)
+set(body "")
+foreach(file IN LISTS INPUTS)
+    get_filename_component(name ${file} NAME)
+    string(SUBSTRING ${name} 0 4 version)
+    math(EXPR version "${version}")
+    file(READ ${file} sql)
+    string(APPEND body "    {${version}, \"${name}\", R\"pakt_sql(${sql})pakt_sql\"},\n")
+endforeach()
+file(WRITE ${OUTPUT}.tmp
+"// Generated from schema/*.sql by tools/embed_migrations.cmake. Do not edit.
+#include \"server/storage/migrator.hpp\"
+
+namespace pakt::server {
+
+std::span<const Migration> embedded_migrations() {
+    static const Migration migrations[] = {
+${body}    };
+    return migrations;
+}
+
+}  // namespace pakt::server
+")
+file(COPY_FILE ${OUTPUT}.tmp ${OUTPUT} ONLY_IF_DIFFERENT)
+file(REMOVE ${OUTPUT}.tmp)
