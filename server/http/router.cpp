@@ -155,6 +155,10 @@ Response Router::dispatch_unchecked(const Request& request, std::string& route_o
         }
 
         route_out = route.info.pattern;
+        if (!request.body.empty() &&
+            (request.method == "GET" || request.method == "HEAD" || request.method == "DELETE")) {
+            throw ApiError::bad_request(request.method + " takes no request body");
+        }
         auto query = parse_query(request.query_string());
         if (!query) throw ApiError::bad_request("the query string has a malformed %-escape");
         RequestContext ctx{request, std::move(params), std::move(*query), std::nullopt, {}};

@@ -284,6 +284,13 @@ private:
 
     void do_close() {
         state_ = State::closing;
+        if (server_.stopping) {
+            // Shutting down: do not wait up to kTlsShutdownTimeout for a close_notify from a
+            // client that is not reading; closing the socket is enough for it to see the end.
+            beast::error_code ignored;
+            beast::get_lowest_layer(stream_).socket().close(ignored);
+            return;
+        }
         if constexpr (kTls) {
             beast::get_lowest_layer(stream_).expires_after(kTlsShutdownTimeout);
             stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {

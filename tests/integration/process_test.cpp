@@ -1,0 +1,192 @@
+// The real paktd binary as a child process: graceful shutdown under load, configuration errors,
+// schema versions, certificate generation.
+#include <SQLiteCpp/Database.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "common/https_client.hpp"
+#include "common/tls.hpp"
+#include "server/domain/password.hpp"
+#include "server/storage/database.hpp"
+#include "server/storage/migrator.hpp"
+#include "server/storage/user_repository.hpp"
+#include "tests/support/child_process.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_server.hpp"
+
+namespace pakt::test {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+const std::filesystem::path kPaktd = PAKTD_PATH;
+
+struct Ready {
+    std::uint16_t port = 0;
+    std::string fingerprint;
+};
+
+Ready read_ready_file(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    Ready r;
+    in >> r.port >> r.fingerprint;
+    return r;
+}
+
+void write_file(const std::filesystem::path& file, const std::string& text) {
+    std::ofstream out(file);
+    out << text;
+}
+
+// Prepares a data directory whose database has a city_admin "admin".
+void seed_admin(const std::filesystem::path& data_dir) {
+    auto db = server::open_database(data_dir / "pakt.db", server::OpenMode::read_write, 5s);
+    server::migrate(*db);
+    server::UserRecord admin;
+    admin.username = "admin";
+    admin.role = server::Role::city_admin;
+    admin.password_hash = server::hash_password("correct horse battery");
+    server::insert_user(*db, admin);
+}
+
+TEST(Paktd, SigtermDuringBurstKeepsEveryAnsweredWriteAndExitsZero) {
+    TempDir dir;
+    seed_admin(dir.path());
+    const auto ready_file = dir.path() / "ready";
+    ChildProcess paktd(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0", "--ready-file", ready_file.string()},
+                       dir.path() / "paktd.log");
+    ASSERT_TRUE(paktd.wait_for_file(ready_file, 30s)) << paktd.output();
+    const Ready ready = read_ready_file(ready_file);
+
+    std::string token;
+    {
+        HttpsClient client("127.0.0.1", ready.port, tls::ClientTrust{{}, ready.fingerprint});
+        auto r = call(client, "POST", "/api/v1/session", {}, json{{"username", "admin"}, {"password", "correct horse battery"}});
+        ASSERT_EQ(r.status, 201) << r.body;
+        token = json_of(r)["token"].get<std::string>();
+    }
+
+    std::mutex mutex;
+    std::condition_variable progress;
+    std::set<std::string> acknowledged;
+    std::atomic<int> unexpected{0};
+    std::vector<std::thread> senders;
+    for (int t = 0; t < 4; ++t) {
+        senders.emplace_back([&, t] {
+            HttpsClient client("127.0.0.1", ready.port, tls::ClientTrust{{}, ready.fingerprint}, 20s);
+            for (int i = 0; i < 100000; ++i) {
+                const std::string number = std::to_string(300000 + t * 100000 + i);
+                try {
+                    auto r = call(client, "POST", "/api/v1/schools", token, json{{"school_number", number}, {"name", "Schule " + number}});
+                    if (r.status == 201) {
+                        std::lock_guard lock(mutex);
+                        acknowledged.insert(number);
+                        progress.notify_all();
+                    } else if (r.status != 503) {
+                        ++unexpected;
+                        return;
+                    }
+                } catch (const std::exception&) {
+                    return;  // the server went away: expected during shutdown
+                }
+            }
+        });
+    }
+    {
+        std::unique_lock lock(mutex);
+        progress.wait(lock, [&] { return acknowledged.size() >= 40; });
+    }
+    paktd.signal(SIGTERM);
+    const auto status = paktd.wait_for_exit(5s);
+    for (auto& t : senders) t.join();
+    ASSERT_TRUE(status.has_value()) << "paktd did not exit within 5 s after SIGTERM";
+    EXPECT_EQ(*status, 0) << paktd.output();
+    EXPECT_EQ(unexpected.load(), 0);
+
+    SQLite::Database db((dir.path() / "pakt.db").string());
+    std::set<std::string> stored;
+    SQLite::Statement q(db, "SELECT school_number FROM schools");
+    while (q.executeStep()) stored.insert(q.getColumn(0).getString());
+    for (const auto& number : acknowledged) EXPECT_TRUE(stored.count(number)) << "acknowledged school " << number << " is missing";
+    SQLite::Statement audits(db, "SELECT count(*) FROM audit_log WHERE action = 'school.create'");
+    audits.executeStep();
+    EXPECT_EQ(audits.getColumn(0).getInt64(), static_cast<std::int64_t>(stored.size()));
+    EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
+}
+
+TEST(Paktd, UnknownConfigKeyStopsStartWithFileAndKey) {
+    TempDir dir;
+    const auto config = dir.path() / "paktd.toml";
+    write_file(config, "[server]\nlisten = \"127.0.0.1:0\"\nlistn = \"oops\"\n");
+    ChildProcess paktd(kPaktd, {"--config", config.string(), "--data-dir", dir.path().string()}, dir.path() / "out.log");
+    const auto status = paktd.wait_for_exit(30s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_NE(*status, 0);
+    EXPECT_NE(paktd.output().find(config.string()), std::string::npos) << paktd.output();
+    EXPECT_NE(paktd.output().find("server.listn"), std::string::npos) << paktd.output();
+}
+
+TEST(Paktd, WrongTypeInConfigStopsStartWithFileAndKey) {
+    TempDir dir;
+    const auto config = dir.path() / "paktd.toml";
+    write_file(config, "[limits]\nbody_limit_bytes = \"large\"\n");
+    ChildProcess paktd(kPaktd, {"--config", config.string(), "--data-dir", dir.path().string()}, dir.path() / "out.log");
+    const auto status = paktd.wait_for_exit(30s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_NE(*status, 0);
+    EXPECT_NE(paktd.output().find(config.string()), std::string::npos) << paktd.output();
+    EXPECT_NE(paktd.output().find("limits.body_limit_bytes"), std::string::npos) << paktd.output();
+}
+
+TEST(Paktd, BadListenFlagIsRefused) {
+    TempDir dir;
+    ChildProcess paktd(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:99999"}, dir.path() / "out.log");
+    const auto status = paktd.wait_for_exit(30s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_NE(*status, 0);
+    EXPECT_NE(paktd.output().find("--listen"), std::string::npos) << paktd.output();
+}
+
+TEST(Paktd, DatabaseFromNewerVersionIsRefused) {
+    TempDir dir;
+    {
+        auto db = server::open_database(dir.path() / "pakt.db", server::OpenMode::read_write, 5s);
+        server::migrate(*db);
+        db->exec("PRAGMA user_version = " + std::to_string(server::latest_schema_version() + 1));
+    }
+    ChildProcess paktd(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0"}, dir.path() / "out.log");
+    const auto status = paktd.wait_for_exit(30s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_NE(*status, 0);
+    EXPECT_NE(paktd.output().find("newer"), std::string::npos) << paktd.output();
+}
+
+TEST(Paktd, FirstStartCreatesCertificateAndLogsItsFingerprint) {
+    TempDir dir;
+    const auto ready_file = dir.path() / "ready";
+    ChildProcess paktd(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0", "--ready-file", ready_file.string()},
+                       dir.path() / "paktd.log");
+    ASSERT_TRUE(paktd.wait_for_file(ready_file, 30s)) << paktd.output();
+    const Ready ready = read_ready_file(ready_file);
+    const auto cert = dir.path() / "tls" / "cert.pem";
+    EXPECT_EQ(tls::certificate_key_description(cert), "EC P-256");
+    EXPECT_EQ(tls::certificate_fingerprint_sha256(cert), ready.fingerprint);
+    EXPECT_NE(paktd.output().find(ready.fingerprint), std::string::npos);
+    EXPECT_EQ(std::filesystem::status(dir.path() / "tls" / "key.pem").permissions() & std::filesystem::perms::others_read,
+              std::filesystem::perms::none);
+    HttpsClient client("127.0.0.1", ready.port, tls::ClientTrust{{}, ready.fingerprint});
+    EXPECT_EQ(client.request("GET", "/readyz").status, 200);
+    paktd.signal(SIGINT);
+    EXPECT_EQ(paktd.wait_for_exit(10s), std::optional<int>(0));
+}
+
+}  // namespace
+}  // namespace pakt::test

@@ -1,0 +1,183 @@
+// The HTTP server as a client meets it: operations endpoints, TLS versions and certificate,
+// request limits, and robustness against garbage on every route.
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <gtest/gtest.h>
+#include <openssl/ssl.h>
+
+#include <random>
+
+#include "common/tls.hpp"
+#include "server/http/router.hpp"
+#include "tests/support/test_server.hpp"
+
+namespace pakt::test {
+namespace {
+
+using nlohmann::json;
+namespace asio = boost::asio;
+
+// Performs only a TLS handshake with exactly protocol `version`; true if it succeeds.
+bool handshake_succeeds(std::uint16_t port, int version) {
+    asio::io_context ioc;
+    asio::ssl::context ctx(asio::ssl::context::tls_client);
+    SSL_CTX_set_min_proto_version(ctx.native_handle(), version);
+    SSL_CTX_set_max_proto_version(ctx.native_handle(), version);
+    if (version < TLS1_2_VERSION) {
+        // Let the client offer the old protocol at all; the server must be the one refusing.
+        SSL_CTX_set_security_level(ctx.native_handle(), 0);
+        SSL_CTX_set_cipher_list(ctx.native_handle(), "DEFAULT:@SECLEVEL=0");
+    }
+    ctx.set_verify_mode(asio::ssl::verify_none);
+    asio::ssl::stream<asio::ip::tcp::socket> stream(ioc, ctx);
+    stream.lowest_layer().connect({asio::ip::make_address("127.0.0.1"), port});
+    boost::system::error_code ec;
+    stream.handshake(asio::ssl::stream_base::client, ec);
+    if (!ec) {
+        stream.shutdown(ec);
+        return true;
+    }
+    return false;
+}
+
+class Server : public ::testing::Test {
+protected:
+    SeededServer s{[](server::ServerConfig& c) { c.body_limit_bytes = 1024 * 1024; }};
+    HttpsClient& http = *s.http;
+};
+
+TEST_F(Server, HealthAndReadiness) {
+    auto health = call(http, "GET", "/healthz");
+    EXPECT_EQ(health.status, 200);
+    auto ready = call(http, "GET", "/readyz");
+    EXPECT_EQ(ready.status, 200);
+    EXPECT_EQ(ready.body, "ready\n");
+}
+
+TEST_F(Server, MetricsCountRequestsByRouteAndStatus) {
+    call(http, "GET", "/api/v1/schools/999999", s.admin);
+    call(http, "GET", "/api/v1/me", s.admin);
+    auto r = call(http, "GET", "/metrics");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_NE(r.header("Content-Type").find("text/plain"), std::string::npos);
+    EXPECT_NE(r.body.find("pakt_build_info{version=\""), std::string::npos);
+    EXPECT_NE(r.body.find("pakt_http_requests_total{route=\"/api/v1/schools/{school_number}\",method=\"GET\",status=\"404\"} 1"),
+              std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("pakt_http_requests_total{route=\"/api/v1/session\",method=\"POST\",status=\"201\"} 5"),
+              std::string::npos);
+    EXPECT_NE(r.body.find("pakt_http_request_duration_seconds_bucket{route=\"/api/v1/me\",le=\"+Inf\"} 1"),
+              std::string::npos);
+    EXPECT_NE(r.body.find("pakt_db_write_groups_total"), std::string::npos);
+}
+
+TEST_F(Server, RequestIdIsEchoedOrGenerated) {
+    auto echoed = http.request("GET", "/healthz", {}, {{"X-Request-Id", "trace-42"}});
+    EXPECT_EQ(echoed.header("X-Request-Id"), "trace-42");
+    auto generated = http.request("GET", "/healthz", {}, {{"X-Request-Id", "bad id with spaces"}});
+    EXPECT_EQ(generated.header("X-Request-Id").size(), 16u);
+    EXPECT_NE(generated.header("X-Request-Id"), call(http, "GET", "/healthz").header("X-Request-Id"));
+}
+
+TEST_F(Server, UnknownPathIs404AndWrongMethodIs405) {
+    auto missing = call(http, "GET", "/api/v1/nothing-here", s.admin);
+    EXPECT_EQ(missing.status, 404);
+    EXPECT_EQ(missing.header("Content-Type"), "application/problem+json");
+    auto wrong = call(http, "PUT", "/api/v1/schools", s.admin, json::object());
+    EXPECT_EQ(wrong.status, 405);
+    EXPECT_NE(wrong.header("Allow").find("GET"), std::string::npos);
+    EXPECT_EQ(call(http, "GET", "/api/v1/schools/%zz", s.admin).status, 400);
+}
+
+TEST_F(Server, TlsOneOneIsRefusedOneTwoAndOneThreeSucceed) {
+    EXPECT_FALSE(handshake_succeeds(s.server.port(), TLS1_1_VERSION));
+    EXPECT_TRUE(handshake_succeeds(s.server.port(), TLS1_2_VERSION));
+    EXPECT_TRUE(handshake_succeeds(s.server.port(), TLS1_3_VERSION));
+}
+
+TEST_F(Server, GeneratedCertificateIsEcdsaP256AndPinned) {
+    const auto cert = s.server.data_dir() / "tls" / "cert.pem";
+    EXPECT_EQ(tls::certificate_key_description(cert), "EC P-256");
+    EXPECT_EQ(tls::certificate_fingerprint_sha256(cert), s.server.fingerprint());
+    // A client pinned to another certificate refuses to talk to this server.
+    HttpsClient stranger("127.0.0.1", s.server.port(),
+                         tls::ClientTrust{{}, std::string(64, 'A')});
+    EXPECT_THROW(stranger.request("GET", "/healthz"), std::system_error);
+}
+
+TEST_F(Server, OversizedBodyIs413AndConnectionRecovers) {
+    const std::string big(2 * 1024 * 1024, 'x');
+    auto r = http.request("POST", "/api/v1/schools", big,
+                          {{"Authorization", "Bearer " + s.admin}, {"Content-Type", "application/json"}});
+    EXPECT_EQ(r.status, 413);
+    EXPECT_EQ(r.header("Content-Type"), "application/problem+json");
+    EXPECT_EQ(call(http, "GET", "/healthz").status, 200);
+}
+
+TEST_F(Server, OversizedHeaderIs431) {
+    auto r = http.request("GET", "/healthz", {}, {{"X-Padding", std::string(20000, 'p')}});
+    EXPECT_EQ(r.status, 431);
+    EXPECT_EQ(call(http, "GET", "/healthz").status, 200);
+}
+
+TEST_F(Server, GarbageInsteadOfHttpIs400) {
+    auto r = http.send_raw("\x16\x03\x01 this is not HTTP at all\r\n\r\n");
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->status, 400);
+    EXPECT_EQ(call(http, "GET", "/healthz").status, 200);
+}
+
+TEST_F(Server, BodyOnGetIs400) {
+    auto r = http.request("GET", "/api/v1/me", "{}", {{"Authorization", "Bearer " + s.admin}, {"Content-Type", "application/json"}});
+    EXPECT_EQ(r.status, 400);
+}
+
+// Every route of the router, with placeholders filled in, gets random bytes, truncated JSON,
+// deeply nested JSON and a 10 MB body: each answer is a 4xx, and the server keeps serving.
+TEST_F(Server, GarbageOnEveryRouteIsA4xxAndServerKeepsServing) {
+    std::mt19937 random(20261127);
+    std::string random_bytes(4096, '\0');
+    for (auto& c : random_bytes) c = static_cast<char>(random() & 0xff);
+    const std::string truncated = R"({"username": "admin", "password": "corr)";
+    const std::string nested_arrays = std::string(100000, '[');
+    std::string nested_objects;
+    for (int i = 0; i < 5000; ++i) nested_objects += "{\"a\":";
+    const std::string ten_mb(10 * 1024 * 1024, '{');
+
+    const std::vector<std::string> bodies = {random_bytes, truncated, nested_arrays, nested_objects, ten_mb};
+    int checked = 0;
+    for (const auto& route : s.server.app().router().routes()) {
+        std::string target = route.pattern;
+        for (const auto& [placeholder, value] : std::vector<std::pair<std::string, std::string>>{
+                 {"{school_number}", SeededServer::kSchoolA}, {"{id}", "1"}, {"{serial}", "DMPXK0QHJF8L"}}) {
+            if (auto pos = target.find(placeholder); pos != std::string::npos) target.replace(pos, placeholder.size(), value);
+        }
+        for (const auto& body : bodies) {
+            HttpsClient client("127.0.0.1", s.server.port(), tls::ClientTrust{{}, s.server.fingerprint()});
+            auto r = client.request(route.method, target, body,
+                                    {{"Authorization", "Bearer " + s.admin}, {"Content-Type", "application/json"}});
+            EXPECT_GE(r.status, 400) << route.method << ' ' << target << " body of " << body.size() << " bytes";
+            EXPECT_LT(r.status, 500) << route.method << ' ' << target << ": " << r.body;
+            ++checked;
+        }
+        auto raw = http.send_raw(random_bytes);
+        if (raw) {
+            EXPECT_EQ(raw->status, 400);
+        }
+    }
+    EXPECT_GE(checked, 5 * 17);
+    EXPECT_EQ(call(http, "GET", "/readyz").status, 200);
+    EXPECT_EQ(call(http, "GET", "/api/v1/me", s.admin).status, 200);
+}
+
+TEST(ServerWithoutUsers, ReadyzAnswersOnAFreshDatabase) {
+    TestServer server;
+    auto client = server.client();
+    EXPECT_EQ(call(*client, "GET", "/readyz").status, 200);
+    EXPECT_EQ(call(*client, "GET", "/api/v1/schools").status, 401);
+}
+
+}  // namespace
+}  // namespace pakt::test
