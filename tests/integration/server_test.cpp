@@ -172,6 +172,32 @@ TEST_F(Server, GarbageOnEveryRouteIsA4xxAndServerKeepsServing) {
     EXPECT_EQ(call(http, "GET", "/api/v1/me", s.admin).status, 200);
 }
 
+TEST(ServerLimits, ConnectionsBeyondTheCapAreClosed) {
+    TestServer server([](server::ServerConfig& c) { c.max_connections = 2; });
+    auto first = server.client();
+    auto second = server.client();
+    ASSERT_EQ(call(*first, "GET", "/healthz").status, 200);
+    ASSERT_EQ(call(*second, "GET", "/healthz").status, 200);
+    auto third = server.client();
+    EXPECT_THROW(call(*third, "GET", "/healthz"), std::system_error);
+    // The connections within the cap keep working.
+    EXPECT_EQ(call(*first, "GET", "/healthz").status, 200);
+}
+
+TEST(ServerLimits, SilentClientIsDisconnectedAfterHandshakeTimeout) {
+    TestServer server([](server::ServerConfig& c) { c.handshake_timeout = std::chrono::milliseconds(100); });
+    asio::io_context ioc;
+    asio::ip::tcp::socket socket(ioc);
+    socket.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+    // Send nothing: the server must give up on the handshake and close; read returns EOF.
+    char byte = 0;
+    boost::system::error_code ec;
+    socket.read_some(asio::buffer(&byte, 1), ec);
+    EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+    auto client = server.client();
+    EXPECT_EQ(call(*client, "GET", "/healthz").status, 200);
+}
+
 TEST(ServerWithoutUsers, ReadyzAnswersOnAFreshDatabase) {
     TestServer server;
     auto client = server.client();
