@@ -1,0 +1,409 @@
+// paktctl run in-process against a fresh data directory per test: the school import (all or
+// nothing, idempotent, the real Essen data), user creation and schema handling.
+#include <SQLiteCpp/Database.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "server/domain/password.hpp"
+#include "server/storage/migrator.hpp"
+#include "tools/paktctl/commands.hpp"
+
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+namespace fs = std::filesystem;
+
+struct CtlResult {
+    int code = -1;
+    std::string out;
+    std::string err;
+};
+
+class PaktctlTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string pattern = (fs::temp_directory_path() / "pakt-paktctl-XXXXXX").string();
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        dir_ = pattern;
+        data_dir_ = dir_ / "data";
+    }
+
+    void TearDown() override {
+        std::error_code ec;
+        fs::remove_all(dir_, ec);
+    }
+
+    // paktctl with exactly these arguments (after the program name).
+    CtlResult run_raw(const std::vector<std::string>& args, const std::string& stdin_text = "") {
+        std::vector<const char*> argv{"paktctl"};
+        for (const auto& a : args) argv.push_back(a.c_str());
+        std::istringstream in(stdin_text);
+        std::ostringstream out;
+        std::ostringstream err;
+        CtlResult result;
+        result.code =
+            pakt::ctl::run_paktctl(static_cast<int>(argv.size()), argv.data(), in, out, err);
+        result.out = out.str();
+        result.err = err.str();
+        return result;
+    }
+
+    // paktctl on this test's data directory.
+    CtlResult ctl(std::initializer_list<std::string> args, const std::string& stdin_text = "") {
+        std::vector<std::string> all{"--data-dir", data_dir_.string()};
+        all.insert(all.end(), args.begin(), args.end());
+        return run_raw(all, stdin_text);
+    }
+
+    std::string write_file(const std::string& name, const std::string& content) {
+        const fs::path file = dir_ / name;
+        std::ofstream(file, std::ios::binary) << content;
+        return file.string();
+    }
+
+    fs::path database_file() const { return data_dir_ / "pakt.db"; }
+
+    long long query_int(const std::string& sql) {
+        SQLite::Database db(database_file().string(), SQLite::OPEN_READONLY);
+        return db.execAndGet(sql).getInt64();
+    }
+
+    std::string query_text(const std::string& sql) {
+        SQLite::Database db(database_file().string(), SQLite::OPEN_READONLY);
+        return db.execAndGet(sql).getString();
+    }
+
+    // Creates an empty, migrated database, so a test can show that a failed command stored
+    // nothing in it.
+    void create_database() { ASSERT_EQ(ctl({"migrate"}).code, 0); }
+
+    void import_two_schools() {
+        const auto file = write_file("two.csv",
+                                     "school_number,name,school_type,address,lat,lon\n"
+                                     "164720,Viktoria-Gymnasium,Gymnasium,\"Kurfürstenplatz 1, "
+                                     "45138\",51.450798,7.025048\n"
+                                     "101771,Antoniusschule,Grundschule,\"Im Haferfeld 39, "
+                                     "45279\",51.455859,7.106587\n");
+        ASSERT_EQ(ctl({"import", "schools", file}).code, 0);
+    }
+
+    fs::path dir_;
+    fs::path data_dir_;
+};
+
+const std::string kEssenSchools =
+    std::string(PAKT_SOURCE_DIR) + "/tools/demo-data/essen-schools.csv";
+
+TEST_F(PaktctlTest, ImportSchools_RealEssenListAddsAll172Schools) {
+    const auto r = ctl({"import", "schools", kEssenSchools});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "172 schools imported from " + kEssenSchools +
+                         " (172 added, 0 updated, 0 unchanged)\n");
+    EXPECT_EQ(query_int("SELECT count(*) FROM schools"), 172);
+    EXPECT_EQ(query_text("SELECT school_type FROM schools WHERE school_number = '164720'"),
+              "Gymnasium");
+    EXPECT_EQ(query_int("SELECT count(*) FROM audit_log WHERE action = 'school.import' AND "
+                        "actor = 'paktctl' AND actor_user_id IS NULL"),
+              1);
+}
+
+TEST_F(PaktctlTest, ImportSchools_SecondRunOfTheSameFileChangesNothing) {
+    ASSERT_EQ(ctl({"import", "schools", kEssenSchools}).code, 0);
+    const std::string before = query_text("SELECT group_concat(updated_at) FROM schools");
+    const auto r = ctl({"import", "schools", kEssenSchools});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("(0 added, 0 updated, 172 unchanged)"));
+    EXPECT_EQ(query_int("SELECT count(*) FROM schools"), 172);
+    EXPECT_EQ(query_text("SELECT group_concat(updated_at) FROM schools"), before);
+}
+
+TEST_F(PaktctlTest, ImportSchools_ChangedRowIsUpdatedAndMissingColumnsKeepTheirValues) {
+    const auto first = write_file("a.csv",
+                                  "school_number,name,district,lat,lon\n"
+                                  "164720,Viktoria-Gymnasium,Rüttenscheid,51.45,7.02\n"
+                                  "101771,Antoniusschule,Kray,,\n");
+    ASSERT_EQ(ctl({"import", "schools", first}).code, 0);
+    const auto second = write_file("b.csv",
+                                   "school_number,name\n"
+                                   "164720,Viktoria-Gymnasium Essen\n"
+                                   "101771,Antoniusschule\n"
+                                   "101801,Bischof-von-Ketteler-Schule\n");
+    const auto r = ctl({"import", "schools", second});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("3 schools imported from " + second +
+                                 " (1 added, 1 updated, 1 unchanged)"));
+    EXPECT_EQ(query_text("SELECT name FROM schools WHERE school_number = '164720'"),
+              "Viktoria-Gymnasium Essen");
+    EXPECT_EQ(query_text("SELECT district FROM schools WHERE school_number = '164720'"),
+              "Rüttenscheid");
+    EXPECT_EQ(query_int("SELECT CAST(round(latitude * 100) AS INTEGER) FROM schools WHERE "
+                        "school_number = '164720'"),
+              5145);
+}
+
+TEST_F(PaktctlTest, ImportSchools_KeepsEmptyNamesAndInnerSpacingTrimmingOnlyTheEnds) {
+    const auto file = write_file("odd.csv",
+                                 "school_number,name,school_type,address,lat,lon\n"
+                                 "123456,\"  Schule  am   Park \",Grundschule,,,\n"
+                                 "223456,,Förderschule,\" Weg 1,  45127 \",,\n");
+    const auto r = ctl({"import", "schools", file});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(query_text("SELECT name FROM schools WHERE school_number = '123456'"),
+              "Schule  am   Park");
+    EXPECT_EQ(query_text("SELECT name FROM schools WHERE school_number = '223456'"), "");
+    EXPECT_EQ(query_text("SELECT address FROM schools WHERE school_number = '223456'"),
+              "Weg 1,  45127");
+    EXPECT_EQ(query_int("SELECT count(*) FROM schools WHERE latitude IS NULL"), 2);
+}
+
+TEST_F(PaktctlTest, ImportSchools_BadLinesAreAllReportedAndNothingIsStored) {
+    create_database();
+    const auto file = write_file("bad.csv",
+                                 "school_number,name,school_type,address,lat,lon\n"
+                                 "164720,Viktoria-Gymnasium,Gymnasium,,51.45,7.02\n"
+                                 "16472X,Kaputt,Gymnasium,,51.45,7.02\n"
+                                 "101771,Antoniusschule,Grundschule,,51.45,7.10\n"
+                                 "101801,Ketteler-Schule,Grundschule,,151.45,7.10\n"
+                                 "101813,Christophorusschule,Grundschule,,51.46,7.08\n");
+    const auto r = ctl({"import", "schools", file});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err, HasSubstr(file + ":3: school_number '16472X' is not six digits"));
+    EXPECT_THAT(r.err, HasSubstr(file + ":5: lat 151.45 is out of range"));
+    EXPECT_THAT(r.err, HasSubstr("nothing was imported"));
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(query_int("SELECT count(*) FROM schools"), 0);
+    EXPECT_EQ(query_int("SELECT count(*) FROM audit_log WHERE action = 'school.import'"), 0);
+}
+
+TEST_F(PaktctlTest, ImportSchools_DuplicateNumberNamesBothLines) {
+    const auto file = write_file("dup.csv",
+                                 "school_number,name\n"
+                                 "164720,Viktoria-Gymnasium\n"
+                                 "101771,Antoniusschule\n"
+                                 "164720,Noch einmal\n");
+    const auto r = ctl({"import", "schools", file});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err,
+                HasSubstr(file + ":4: school_number 164720 appears twice: already on line 2"));
+}
+
+TEST_F(PaktctlTest, ImportSchools_SyntaxErrorAndWrongFieldCountNameTheirLines) {
+    const auto file = write_file("broken.csv",
+                                 "school_number,name\n"
+                                 "164720,\"Viktoria\"-Gymnasium\n"
+                                 "101771,Antoniusschule,extra\n"
+                                 "101801,Ketteler-Schule\n");
+    const auto r = ctl({"import", "schools", file});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err, HasSubstr(file + ":2: "));
+    EXPECT_THAT(r.err, HasSubstr(file + ":3: has 3 fields, but the header has 2 columns"));
+    EXPECT_THAT(r.err, Not(HasSubstr(file + ":4:")));
+}
+
+TEST_F(PaktctlTest, ImportSchools_MissingFileFailsNamingIt) {
+    const std::string missing = (dir_ / "no-such.csv").string();
+    const auto r = ctl({"import", "schools", missing});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err, HasSubstr("cannot open '" + missing + "'"));
+    EXPECT_FALSE(fs::exists(database_file()));
+}
+
+TEST_F(PaktctlTest, ImportSchools_UnknownColumnIsAnErrorNamingIt) {
+    const auto file = write_file("extra.csv",
+                                 "school_number,name,Schulform\n"
+                                 "164720,Viktoria-Gymnasium,Gymnasium\n");
+    const auto r = ctl({"import", "schools", file});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err, HasSubstr(file + ":1: unknown column 'Schulform'"));
+}
+
+TEST_F(PaktctlTest, ImportSchools_MissingRequiredColumnIsAnError) {
+    const auto file = write_file("nonumber.csv", "name,school_type\nViktoria,Gymnasium\n");
+    const auto r = ctl({"import", "schools", file});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err, HasSubstr(file + ":1: missing column 'school_number'"));
+}
+
+TEST_F(PaktctlTest, ImportSchools_SemicolonSeparatedFileWithBomAndDecimalCommaIsAccepted) {
+    const auto file =
+        write_file("excel.csv",
+                   "\xEF\xBB\xBFSchool_Number;NAME;District;Lat;Lon\r\n"
+                   "164720;Viktoria-Gymnasium, Essen;Rüttenscheid;51,450798;7,025048\r\n"
+                   "101771;Antoniusschule;Kray;;\r\n");
+    const auto r = ctl({"import", "schools", file});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("2 schools imported"));
+    EXPECT_EQ(query_text("SELECT name FROM schools WHERE school_number = '164720'"),
+              "Viktoria-Gymnasium, Essen");
+    EXPECT_EQ(query_int("SELECT CAST(round(latitude * 1000000) AS INTEGER) FROM schools WHERE "
+                        "school_number = '164720'"),
+              51450798);
+    EXPECT_EQ(query_text("SELECT district FROM schools WHERE school_number = '101771'"), "Kray");
+}
+
+TEST_F(PaktctlTest, UserAdd_CreatesUserWithVerifiablePasswordAndAuditEntry) {
+    const auto r = ctl({"user", "add", "--username", "admin", "--role", "city_admin",
+                        "--display-name", "Stadt Essen", "--password-stdin"},
+                       "correct horse battery\n");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("user 'admin' created"));
+    EXPECT_EQ(query_text("SELECT role FROM users WHERE username = 'admin'"), "city_admin");
+    EXPECT_EQ(query_text("SELECT display_name FROM users WHERE username = 'admin'"), "Stadt Essen");
+    const std::string hash = query_text("SELECT password_hash FROM users WHERE username = 'admin'");
+    EXPECT_TRUE(pakt::server::verify_password("correct horse battery", hash));
+    EXPECT_FALSE(pakt::server::verify_password("correct horse battery\n", hash));
+    EXPECT_EQ(query_int("SELECT count(*) FROM audit_log WHERE action = 'user.create' AND "
+                        "actor = 'paktctl' AND actor_user_id IS NULL"),
+              1);
+}
+
+TEST_F(PaktctlTest, UserAdd_SchoolRoleIsAssignedItsSchools) {
+    import_two_schools();
+    const auto r = ctl({"user", "add", "--username", "it-164720", "--role", "school_it", "--school",
+                        "164720", "--school", "101771", "--password", "long enough password"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(query_text("SELECT group_concat(school_number) FROM (SELECT school_number FROM "
+                         "user_schools JOIN users ON users.id = user_id WHERE username = "
+                         "'it-164720' ORDER BY school_number)"),
+              "101771,164720");
+}
+
+TEST_F(PaktctlTest, UserAdd_ExistingUsernameFailsIgnoringCase) {
+    ASSERT_EQ(ctl({"user", "add", "--username", "admin", "--role", "city_admin", "--password",
+                   "first password"})
+                  .code,
+              0);
+    const auto r = ctl({"user", "add", "--username", "Admin", "--role", "city_admin", "--password",
+                        "second password"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err, HasSubstr("a user named 'admin' exists already"));
+    EXPECT_EQ(query_int("SELECT count(*) FROM users"), 1);
+    EXPECT_TRUE(pakt::server::verify_password(
+        "first password", query_text("SELECT password_hash FROM users WHERE username = 'admin'")));
+}
+
+TEST_F(PaktctlTest, UserAdd_IfMissingLeavesAnExistingUserUnchangedAndSucceeds) {
+    ASSERT_EQ(ctl({"user", "add", "--username", "admin", "--role", "city_admin", "--password",
+                   "first password"})
+                  .code,
+              0);
+    const auto r = ctl({"user", "add", "--username", "admin", "--role", "city_admin", "--password",
+                        "second password", "--if-missing"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("exists already"));
+    EXPECT_TRUE(pakt::server::verify_password(
+        "first password", query_text("SELECT password_hash FROM users WHERE username = 'admin'")));
+    EXPECT_EQ(query_int("SELECT count(*) FROM audit_log WHERE action = 'user.create'"), 1);
+}
+
+TEST_F(PaktctlTest, UserAdd_UnknownRoleFailsNamingIt) {
+    create_database();
+    const auto r = ctl({"user", "add", "--username", "boss", "--role", "superuser", "--password",
+                        "long enough password"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err, HasSubstr("--role: 'superuser' is not a role"));
+    EXPECT_EQ(query_int("SELECT count(*) FROM users"), 0);
+}
+
+TEST_F(PaktctlTest, UserAdd_SchoolRoleWithoutSchoolFails) {
+    create_database();
+    const auto r = ctl({"user", "add", "--username", "leitung", "--role", "headteacher",
+                        "--password", "long enough password"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err, HasSubstr("--school: must list at least one school"));
+    EXPECT_EQ(query_int("SELECT count(*) FROM users"), 0);
+}
+
+TEST_F(PaktctlTest, UserAdd_UnknownSchoolFailsNamingIt) {
+    import_two_schools();
+    const auto r = ctl({"user", "add", "--username", "leitung", "--role", "headteacher", "--school",
+                        "164720", "--school", "999999", "--password", "long enough password"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err, HasSubstr("school 999999 does not exist"));
+    EXPECT_THAT(r.err, Not(HasSubstr("school 164720 does not exist")));
+    EXPECT_EQ(query_int("SELECT count(*) FROM users"), 0);
+    EXPECT_EQ(query_int("SELECT count(*) FROM audit_log WHERE action = 'user.create'"), 0);
+}
+
+TEST_F(PaktctlTest, UserAdd_ShortPasswordFails) {
+    create_database();
+    const auto r =
+        ctl({"user", "add", "--username", "admin", "--role", "city_admin", "--password-stdin"},
+            "short\n");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err, HasSubstr("--password-stdin: must be at least 10 characters long"));
+    EXPECT_EQ(query_int("SELECT count(*) FROM users"), 0);
+}
+
+TEST_F(PaktctlTest, UserAdd_WithoutAnyPasswordOptionIsAUsageError) {
+    const auto r = ctl({"user", "add", "--username", "admin", "--role", "city_admin"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_THAT(r.err, HasSubstr("--password"));
+    EXPECT_FALSE(fs::exists(database_file()));
+}
+
+TEST_F(PaktctlTest, Migrate_FreshDatabaseReachesTheLatestVersion) {
+    const auto r = ctl({"migrate"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("schema version " +
+                                 std::to_string(pakt::server::latest_schema_version())));
+    EXPECT_EQ(query_int("PRAGMA user_version"), pakt::server::latest_schema_version());
+    const auto again = ctl({"migrate"});
+    EXPECT_THAT(again.out, HasSubstr("(0 migrations applied)"));
+}
+
+TEST_F(PaktctlTest, Database_NewerSchemaIsRefusedAndLeftAlone) {
+    create_database();
+    const int newer = pakt::server::latest_schema_version() + 1;
+    {
+        SQLite::Database db(database_file().string(), SQLite::OPEN_READWRITE);
+        db.exec("PRAGMA user_version = " + std::to_string(newer));
+    }
+    const auto migrate = ctl({"migrate"});
+    EXPECT_EQ(migrate.code, 1);
+    EXPECT_THAT(migrate.err, HasSubstr("written by a newer Pakt"));
+    const auto import = ctl({"import", "schools", kEssenSchools});
+    EXPECT_EQ(import.code, 1);
+    EXPECT_THAT(import.err, HasSubstr("has schema version " + std::to_string(newer)));
+    EXPECT_EQ(query_int("PRAGMA user_version"), newer);
+    EXPECT_EQ(query_int("SELECT count(*) FROM schools"), 0);
+}
+
+TEST_F(PaktctlTest, GlobalOptions_ConfigFileChoosesTheDataDirAndDatabaseOverridesIt) {
+    const fs::path configured = dir_ / "from-config";
+    const auto config =
+        write_file("paktd.toml", "[server]\ndata_dir = \"" + configured.string() + "\"\n");
+    ASSERT_EQ(run_raw({"--config", config, "migrate"}).code, 0);
+    EXPECT_TRUE(fs::exists(configured / "pakt.db"));
+
+    const fs::path explicit_file = dir_ / "elsewhere" / "x.db";
+    ASSERT_EQ(run_raw({"--config", config, "--database", explicit_file.string(), "migrate"}).code,
+              0);
+    EXPECT_TRUE(fs::exists(explicit_file));
+}
+
+TEST_F(PaktctlTest, GlobalOptions_BadConfigFileFailsNamingIt) {
+    const auto config = write_file("bad.toml", "[server]\nno_such_key = 1\n");
+    const auto r = run_raw({"--config", config, "migrate"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err, HasSubstr(config));
+}
+
+TEST_F(PaktctlTest, Help_OfASubcommandExitsZeroAndDescribesIt) {
+    const auto r = ctl({"import", "schools", "--help"});
+    EXPECT_EQ(r.code, 0);
+    EXPECT_THAT(r.out, HasSubstr("school_number"));
+    EXPECT_FALSE(fs::exists(database_file()));
+}
+
+}  // namespace

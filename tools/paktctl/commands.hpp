@@ -1,0 +1,30 @@
+#pragma once
+// paktctl: administration of a Pakt database from the server machine, next to (or before)
+// paktd. Commands:
+//   paktctl [--config FILE] [--data-dir DIR] [--database FILE] import schools FILE
+//   paktctl ... user add --username U --role R [--school N]... [--display-name D]
+//                        (--password-stdin | --password P) [--if-missing]
+//   paktctl ... migrate
+// The database is found like paktd finds it: --database, else the configuration's
+// database.file, else <data dir>/pakt.db, where the data dir is --data-dir, else the
+// configuration's server.data_dir, else "pakt-data". Every command opens the database
+// read-write (creating it and its directory if missing) and applies pending migrations first;
+// a database from a newer Pakt is refused. Each change is written together with its audit entry
+// (actor "paktctl") in one transaction, so paktctl is safe to run while paktd serves.
+#include <iosfwd>
+
+namespace pakt::ctl {
+
+/// Runs paktctl with `argv` (argv[0] is the program name). Results go to `out`, errors to `err`
+/// (naming the file and line where there is one). Returns the exit code: 0 on success
+/// (including --help), 1 if the command failed (nothing was changed), 2 for a malformed command
+/// line. `in` is read by --password-stdin. Never throws. Each call has its own state and
+/// connection; a concurrent writer to the same database (paktd, another paktctl) is waited for
+/// up to the configured busy timeout.
+int run_paktctl(int argc, const char* const* argv, std::istream& in, std::ostream& out,
+                std::ostream& err);
+
+/// As above, reading --password-stdin from std::cin.
+int run_paktctl(int argc, const char* const* argv, std::ostream& out, std::ostream& err);
+
+}  // namespace pakt::ctl
