@@ -109,6 +109,10 @@ void App::start() {
     http::register_session_routes(*p.router, *p.deps);
     http::register_user_routes(*p.router, *p.deps);
     http::register_school_routes(*p.router, *p.deps);
+    http::register_funding_routes(*p.router, *p.deps);
+    http::register_tranche_routes(*p.router, *p.deps);
+    http::register_device_routes(*p.router, *p.deps);
+    http::register_audit_routes(*p.router, *p.deps);
     p.metrics.add_collector([&p](std::string& out) {
         out += "# HELP pakt_db_write_groups_total Group commits of the database writer.\n";
         out += "# TYPE pakt_db_write_groups_total counter\n";

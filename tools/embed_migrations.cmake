@@ -1,5 +1,7 @@
 # Writes OUTPUT: a C++ file defining pakt::server::embedded_migrations() from the INPUTS,
-# schema/NNNN_description.sql files, in version order.
+# schema/NNNN_description.sql files ('|'-separated, since ';' would split the command line), in
+# version order.
+string(REPLACE "|" ";" INPUTS "${INPUTS}")
 list(SORT INPUTS)
 set(body "")
 foreach(file IN LISTS INPUTS)

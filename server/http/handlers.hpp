@@ -31,6 +31,10 @@ void register_ops_routes(Router& router, HandlerDeps& deps);
 void register_session_routes(Router& router, HandlerDeps& deps);
 void register_user_routes(Router& router, HandlerDeps& deps);
 void register_school_routes(Router& router, HandlerDeps& deps);
+void register_funding_routes(Router& router, HandlerDeps& deps);
+void register_tranche_routes(Router& router, HandlerDeps& deps);
+void register_device_routes(Router& router, HandlerDeps& deps);
+void register_audit_routes(Router& router, HandlerDeps& deps);
 
 /// An audit entry for a mutation made by the caller of `ctx`.
 AuditEntry audit_entry(const RequestContext& ctx, std::string action, std::string object_type,
@@ -46,5 +50,11 @@ std::string encode_cursor(const std::string& key);
 
 /// Throws 404 if the caller may not see the school, 403 if it may see it but not do `action`.
 void require(const RequestContext& ctx, Action action, const std::optional<std::string>& school);
+
+/// RFC 3339 time `days` days before now (the 7-day "seen" and 14-day "stale" windows).
+std::string days_ago(int days);
+
+/// Parses a tranche id from a path segment; 404 if it is not a positive integer.
+std::int64_t parse_tranche_id(const std::string& text);
 
 }  // namespace pakt::server::http

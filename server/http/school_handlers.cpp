@@ -4,6 +4,7 @@
 #include "server/domain/validation.hpp"
 #include "server/http/handlers.hpp"
 #include "server/http/json_input.hpp"
+#include "server/storage/device_repository.hpp"
 #include "server/storage/school_repository.hpp"
 
 namespace pakt::server::http {
@@ -13,7 +14,9 @@ nlohmann::json optional_number(const std::optional<double>& v) {
     return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
 }
 
-nlohmann::json school_json(const School& s) {
+nlohmann::json school_json(const School& s, const std::map<std::string, std::int64_t>& counts) {
+    std::int64_t total = 0;
+    for (const auto& [status, n] : counts) total += n;
     return {{"school_number", s.school_number},
             {"name", s.name},
             {"school_type", s.school_type},
@@ -21,9 +24,7 @@ nlohmann::json school_json(const School& s) {
             {"address", s.address},
             {"latitude", optional_number(s.latitude)},
             {"longitude", optional_number(s.longitude)},
-            // Devices arrive with the inventory (tranches and enrollment); until a school has
-            // any, its counts are zero.
-            {"device_counts", {{"total", 0}, {"by_status", nlohmann::json::object()}}},
+            {"device_counts", {{"total", total}, {"by_status", counts.empty() ? nlohmann::json::object() : nlohmann::json(counts)}}},
             {"created_at", s.created_at},
             {"updated_at", s.updated_at}};
 }
@@ -66,7 +67,7 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
     auto schools = list_schools(lease.db(), after, limit + 1, only);
     nlohmann::json items = nlohmann::json::array();
     nlohmann::json next = nullptr;
-    for (std::size_t i = 0; i < schools.size() && static_cast<int>(i) < limit; ++i) items.push_back(school_json(schools[i]));
+    for (std::size_t i = 0; i < schools.size() && static_cast<int>(i) < limit; ++i) items.push_back(school_json(schools[i], device_counts_by_status(lease.db(), schools[i].school_number)));
     if (static_cast<int>(schools.size()) > limit) next = encode_cursor(schools[static_cast<std::size_t>(limit) - 1].school_number);
     return json_response(200, dump({{"items", items}, {"next_cursor", next}}));
 }
@@ -77,7 +78,7 @@ Response get(HandlerDeps& deps, RequestContext& ctx) {
     auto lease = deps.reads.acquire();
     auto school = find_school(lease.db(), number);
     if (!school) throw ApiError::not_found("no such school");
-    return json_response(200, dump(school_json(*school)));
+    return json_response(200, dump(school_json(*school, device_counts_by_status(lease.db(), number))));
 }
 
 Response create(HandlerDeps& deps, RequestContext& ctx) {
@@ -102,7 +103,7 @@ Response create(HandlerDeps& deps, RequestContext& ctx) {
         append_audit(db, entry);
         return *find_school(db, school.school_number);
     });
-    Response r = json_response(201, dump(school_json(created)));
+    Response r = json_response(201, dump(school_json(created, {})));
     r.set_header("Location", "/api/v1/schools/" + created.school_number);
     return r;
 }
@@ -113,7 +114,7 @@ Response update(HandlerDeps& deps, RequestContext& ctx) {
     require(ctx, Action::view, number);
     require(ctx, Action::manage_schools, number);
     const auto body = parse_json_body(ctx.request);
-    const School updated = deps.writer.execute([&](SQLite::Database& db) {
+    const auto updated = deps.writer.execute([&](SQLite::Database& db) {
         auto school = find_school(db, number);
         if (!school) throw ApiError::not_found("no such school");
         ObjectReader in(body, {"name", "school_type", "district", "address", "latitude", "longitude"});
@@ -123,9 +124,9 @@ Response update(HandlerDeps& deps, RequestContext& ctx) {
         AuditEntry entry = audit_entry(ctx, "school.update", "school", number, number);
         entry.detail = body;
         append_audit(db, entry);
-        return *find_school(db, number);
+        return std::pair{*find_school(db, number), device_counts_by_status(db, number)};
     });
-    return json_response(200, dump(school_json(updated)));
+    return json_response(200, dump(school_json(updated.first, updated.second)));
 }
 
 }  // namespace

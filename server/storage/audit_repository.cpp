@@ -6,6 +6,8 @@
 #include "common/crypto.hpp"
 #include "common/time.hpp"
 
+#include <cstdint>
+
 namespace pakt::server {
 namespace {
 
@@ -18,7 +20,80 @@ constexpr const char* kInsert =
 constexpr const char* kGenesisHash =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
+constexpr const char* kColumns =
+    "SELECT id, at, actor_user_id, actor, action, object_type, object_id, school_number, detail, "
+    "request_id, prev_hash, hash FROM audit_log ";
+
+AuditRecord read_record(SQLite::Statement& q) {
+    AuditRecord r;
+    r.id = q.getColumn(0).getInt64();
+    r.at = q.getColumn(1).getString();
+    if (!q.getColumn(2).isNull()) r.actor_user_id = q.getColumn(2).getInt64();
+    r.actor = q.getColumn(3).getString();
+    r.action = q.getColumn(4).getString();
+    r.object_type = q.getColumn(5).getString();
+    r.object_id = q.getColumn(6).getString();
+    if (!q.getColumn(7).isNull()) r.school_number = q.getColumn(7).getString();
+    r.detail = q.getColumn(8).getString();
+    r.request_id = q.getColumn(9).getString();
+    r.prev_hash = q.getColumn(10).getString();
+    r.hash = q.getColumn(11).getString();
+    return r;
+}
+
 }  // namespace
+
+std::string audit_hash(const AuditRecord& r) {
+    // Every column joined with a unit separator, which no field can contain unnoticed (JSON
+    // escapes it; the other fields are validated text).
+    const std::string actor_id = r.actor_user_id ? std::to_string(*r.actor_user_id) : "";
+    const std::string content = std::to_string(r.id) + '\x1f' + r.at + '\x1f' + actor_id + '\x1f' +
+                                r.actor + '\x1f' + r.action + '\x1f' + r.object_type + '\x1f' +
+                                r.object_id + '\x1f' + r.school_number.value_or("") + '\x1f' +
+                                r.detail + '\x1f' + r.request_id + '\x1f' + r.prev_hash;
+    return sha256_hex(content);
+}
+
+std::vector<AuditRecord> list_audit(SQLite::Database& db, const AuditFilter& f) {
+    std::string sql = std::string(kColumns) + "WHERE id < ? ";
+    if (f.school_number) sql += "AND school_number = ? ";
+    if (f.schools) {
+        sql += "AND school_number IN (";
+        for (std::size_t i = 0; i < f.schools->size(); ++i) sql += i ? ",?" : "?";
+        sql += ") ";
+    }
+    sql += "ORDER BY id DESC LIMIT ?";
+    SQLite::Statement q(db, sql);
+    int i = 1;
+    q.bind(i++, f.before_id > 0 ? f.before_id : INT64_MAX);
+    if (f.school_number) q.bind(i++, *f.school_number);
+    if (f.schools) {
+        for (const auto& s : *f.schools) q.bind(i++, s);
+    }
+    q.bind(i, f.limit);
+    std::vector<AuditRecord> out;
+    while (q.executeStep()) out.push_back(read_record(q));
+    return out;
+}
+
+std::optional<AuditBreak> verify_audit_chain(SQLite::Database& db) {
+    SQLite::Statement q(db, std::string(kColumns) + "ORDER BY id");
+    std::string prev_hash = kGenesisHash;
+    std::int64_t expected_id = 1;
+    while (q.executeStep()) {
+        const AuditRecord r = read_record(q);
+        if (r.id != expected_id) {
+            return AuditBreak{expected_id, "entry " + std::to_string(expected_id) + " is missing"};
+        }
+        if (r.prev_hash != prev_hash) {
+            return AuditBreak{r.id, "prev_hash does not match the hash of entry " + std::to_string(r.id - 1)};
+        }
+        if (audit_hash(r) != r.hash) return AuditBreak{r.id, "hash does not match the entry's content"};
+        prev_hash = r.hash;
+        ++expected_id;
+    }
+    return std::nullopt;
+}
 
 std::int64_t append_audit(SQLite::Database& db, const AuditEntry& entry) {
     std::int64_t id = 1;
@@ -30,16 +105,21 @@ std::int64_t append_audit(SQLite::Database& db, const AuditEntry& entry) {
             prev_hash = last.getColumn(1).getString();
         }
     }
-    const std::string at = now_rfc3339();
-    const std::string detail = entry.detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    const std::string actor_id = entry.actor_user_id ? std::to_string(*entry.actor_user_id) : "";
-    // The hashed content joins every column with a unit separator, which no field can contain
-    // unnoticed (JSON escapes it; other fields are validated text).
-    const std::string content = std::to_string(id) + '\x1f' + at + '\x1f' + actor_id + '\x1f' +
-                                entry.actor + '\x1f' + entry.action + '\x1f' + entry.object_type +
-                                '\x1f' + entry.object_id + '\x1f' + entry.school_number.value_or("") +
-                                '\x1f' + detail + '\x1f' + entry.request_id + '\x1f' + prev_hash;
-    const std::string hash = sha256_hex(content);
+    AuditRecord record;
+    record.id = id;
+    record.at = now_rfc3339();
+    record.actor_user_id = entry.actor_user_id;
+    record.actor = entry.actor;
+    record.action = entry.action;
+    record.object_type = entry.object_type;
+    record.object_id = entry.object_id;
+    record.school_number = entry.school_number;
+    record.detail = entry.detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    record.request_id = entry.request_id;
+    record.prev_hash = prev_hash;
+    const std::string hash = audit_hash(record);
+    const std::string& at = record.at;
+    const std::string& detail = record.detail;
 
     SQLite::Statement insert(db, kInsert);
     insert.bind(1, id);

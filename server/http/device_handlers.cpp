@@ -1,0 +1,461 @@
+// Devices: enrollment (single and scanning session), the scoped list, detail, lifecycle changes,
+// history, loans and returns.
+#include <SQLiteCpp/Database.h>
+
+#include <charconv>
+#include <set>
+
+#include "common/time.hpp"
+#include "common/csv.hpp"
+#include "server/domain/inventory.hpp"
+#include "server/domain/validation.hpp"
+#include "server/http/handlers.hpp"
+#include "server/http/json_input.hpp"
+#include "server/storage/device_repository.hpp"
+#include "server/storage/funding_repository.hpp"
+#include "server/storage/tranche_repository.hpp"
+
+namespace pakt::server::http {
+namespace {
+
+nlohmann::json nullable(const std::optional<std::string>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+nlohmann::json nullable(const std::optional<std::int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
+
+nlohmann::json device_json(const Device& d) {
+    return {{"serial_number", d.serial_number},
+            {"asset_tag", d.asset_tag},
+            {"model", d.model},
+            {"school_number", d.school_number},
+            {"tranche_id", d.tranche_id},
+            {"status", d.status},
+            {"location", d.location},
+            {"note", d.note},
+            {"off_manifest", d.off_manifest},
+            {"retired_reason", nullable(d.retired_reason)},
+            {"enrolled_at", d.enrolled_at},
+            {"enrolled_by", d.enrolled_by},
+            {"updated_at", d.updated_at}};
+}
+
+nlohmann::json report_json(const std::optional<DeviceReport>& r) {
+    if (!r) return nullptr;
+    return {{"seen_at", r->seen_at},
+            {"os_version", nullable(r->os_version)},
+            {"battery_pct", nullable(r->battery_pct)},
+            {"storage_free_mb", nullable(r->storage_free_mb)},
+            {"managed", r->managed ? nlohmann::json(*r->managed) : nlohmann::json(nullptr)},
+            {"agent_id", r->agent_id}};
+}
+
+nlohmann::json loan_json(const Loan& l) {
+    return {{"id", l.id},
+            {"serial_number", l.serial_number},
+            {"borrower_ref", l.borrower_ref},
+            {"borrower_kind", l.borrower_kind},
+            {"agreement_ref", l.agreement_ref},
+            {"due_on", nullable(l.due_on)},
+            {"started_at", l.started_at},
+            {"started_by", l.started_by},
+            {"returned_at", nullable(l.returned_at)},
+            {"return_condition", nullable(l.return_condition)},
+            {"return_note", l.return_note}};
+}
+
+// A device the caller may see, by serial number in a path (normalised); 404 otherwise.
+Device visible_device(const RequestContext& ctx, SQLite::Database& db, const std::string& raw_serial) {
+    auto d = find_device(db, normalize_serial(raw_serial));
+    if (!d || !can_see(ctx.user(), d->school_number)) throw ApiError::not_found("no such device");
+    return *d;
+}
+
+Tranche visible_tranche_for_devices(const RequestContext& ctx, SQLite::Database& db, std::int64_t id) {
+    auto t = find_tranche(db, id);
+    if (!t || !can_see(ctx.user(), t->school_number)) throw ApiError::not_found("no such tranche");
+    return *t;
+}
+
+struct EnrollOutcome {
+    std::string status;  // enrolled | already_enrolled | rejected
+    std::string reason;  // for rejected (and a hint for already_enrolled)
+    std::string message;
+};
+
+// Enrolls one serial into `tranche` on the writer, with its event and audit entry. Each serial
+// stands alone: every refusal is an outcome, not an exception.
+EnrollOutcome enroll_one(SQLite::Database& db, const RequestContext& ctx, const Tranche& tranche,
+                         const std::string& serial, const std::string& asset_tag, bool off_manifest) {
+    if (!is_valid_serial(serial)) {
+        return {"rejected", "invalid_serial", "'" + serial + "' is not a serial number (8 to 14 letters and digits)"};
+    }
+    if (auto existing = find_device(db, serial)) {
+        if (existing->tranche_id == tranche.id) return {"already_enrolled", "", "already enrolled in this tranche"};
+        return {"rejected", "enrolled_elsewhere", "already enrolled in tranche " + std::to_string(existing->tranche_id)};
+    }
+    const auto owner = manifest_tranche_of(db, serial);
+    if (owner && *owner != tranche.id) {
+        return {"rejected", "in_other_manifest", "listed in the manifest of tranche " + std::to_string(*owner)};
+    }
+    if (!owner && manifest_size(db, tranche.id) > 0 && !off_manifest) {
+        return {"rejected", "not_on_manifest", "not on this tranche's manifest"};
+    }
+    if (count_devices_in_tranche(db, tranche.id) >= tranche.expected_count) {
+        return {"rejected", "tranche_full", "the tranche already has its " + std::to_string(tranche.expected_count) + " devices"};
+    }
+    Device d;
+    d.serial_number = serial;
+    d.tranche_id = tranche.id;
+    d.school_number = tranche.school_number;
+    d.model = tranche.model;
+    d.asset_tag = asset_tag;
+    d.off_manifest = !owner && off_manifest;
+    d.enrolled_by = ctx.user().username;
+    insert_device(db, d);
+    append_device_event(db, serial, "enrolled", ctx.user().username,
+                        {{"tranche_id", tranche.id}, {"off_manifest", d.off_manifest}});
+    AuditEntry entry = audit_entry(ctx, "device.enroll", "device", serial, tranche.school_number);
+    entry.detail = {{"tranche_id", tranche.id}, {"off_manifest", d.off_manifest}};
+    append_audit(db, entry);
+    return {"enrolled", "", ""};
+}
+
+Response enroll(HandlerDeps& deps, RequestContext& ctx) {
+    const auto body = parse_json_body(ctx.request);
+    ObjectReader in(body, {"serial_number", "tranche_id", "asset_tag", "off_manifest"});
+    const std::string serial = normalize_serial(in.required_string("serial_number"));
+    const auto tranche_id = in.optional_integer("tranche_id");
+    if (!in.has("tranche_id")) in.invalid("tranche_id", "is required");
+    const std::string asset_tag = csv::trim(in.optional_string("asset_tag").value_or(""));
+    const bool off_manifest = in.optional_bool("off_manifest").value_or(false);
+    if (in.has("serial_number") && !is_valid_serial(serial)) in.invalid("serial_number", "must be 8 to 14 letters and digits");
+    if (auto e = check_text(asset_tag, 64)) in.invalid("asset_tag", *e);
+    in.finish();
+
+    const Device device = deps.writer.execute([&](SQLite::Database& db) {
+        const Tranche t = visible_tranche_for_devices(ctx, db, *tranche_id);
+        require(ctx, Action::manage_devices, t.school_number);
+        const EnrollOutcome o = enroll_one(db, ctx, t, serial, asset_tag, off_manifest);
+        if (o.status == "already_enrolled" || o.reason == "enrolled_elsewhere") {
+            throw ApiError::conflict("the device is " + o.message, {{"serial_number", o.message, std::nullopt}});
+        }
+        if (o.reason == "tranche_full") throw ApiError::conflict(o.message, {{"tranche_id", o.message, std::nullopt}});
+        if (o.status == "rejected") {
+            throw ApiError::unprocessable("the device cannot be enrolled into this tranche",
+                                          {{"serial_number", o.message, std::nullopt}});
+        }
+        return *find_device(db, serial);
+    });
+    Response r = json_response(201, dump(device_json(device)));
+    r.set_header("Location", "/api/v1/devices/" + device.serial_number);
+    return r;
+}
+
+Response scan(HandlerDeps& deps, RequestContext& ctx) {
+    const auto tranche_id = parse_tranche_id(ctx.param("id"));
+    const auto body = parse_json_body(ctx.request);
+    ObjectReader in(body, {"serial_numbers"});
+    const auto serials = in.optional_string_array("serial_numbers");
+    if (!in.has("serial_numbers")) in.invalid("serial_numbers", "is required");
+    if (serials && serials->size() > 1000) in.invalid("serial_numbers", "at most 1000 per request");
+    in.finish();
+
+    const nlohmann::json results = deps.writer.execute([&](SQLite::Database& db) {
+        const Tranche t = visible_tranche_for_devices(ctx, db, tranche_id);
+        require(ctx, Action::manage_devices, t.school_number);
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& raw : *serials) {
+            const std::string serial = normalize_serial(raw);
+            const EnrollOutcome o = enroll_one(db, ctx, t, serial, "", false);
+            nlohmann::json item = {{"serial_number", serial}, {"status", o.status}};
+            if (o.status == "rejected") {
+                item["reason"] = o.reason;
+                item["message"] = o.message;
+            }
+            out.push_back(std::move(item));
+        }
+        return out;
+    });
+    return json_response(200, dump({{"results", results}}));
+}
+
+Response list(HandlerDeps& deps, RequestContext& ctx) {
+    DeviceFilter f;
+    const int limit = page_limit(ctx);
+    f.limit = limit + 1;
+    f.after = page_after(ctx);
+    if (!ctx.user().is_city_admin()) f.schools = ctx.user().schools;
+    if (auto school = ctx.query_param("school_number")) {
+        if (!can_see(ctx.user(), *school)) throw ApiError::not_found("no such school");
+        f.school_number = *school;
+    }
+    if (auto tranche = ctx.query_param("tranche_id")) {
+        std::int64_t id = 0;
+        auto [ptr, ec] = std::from_chars(tranche->data(), tranche->data() + tranche->size(), id);
+        if (ec != std::errc() || ptr != tranche->data() + tranche->size()) {
+            throw ApiError::bad_request("tranche_id must be an integer", {{"tranche_id", "must be an integer", std::nullopt}});
+        }
+        f.tranche_id = id;
+    }
+    if (auto status = ctx.query_param("status")) {
+        if (!device_status_from_string(*status)) {
+            throw ApiError::unprocessable("unknown status", {{"status", "must be one of in_storage, in_use, in_repair, lost, stolen, retired", std::nullopt}});
+        }
+        f.status = *status;
+    }
+    if (auto q = ctx.query_param("q"); q && !q->empty()) {
+        const std::string prefix = csv::trim(*q);
+        if (prefix.size() > 64) throw ApiError::unprocessable("q is too long", {{"q", "at most 64 characters", std::nullopt}});
+        // Serial numbers are stored upper-case, asset tags as entered.
+        f.serial_prefix = normalize_serial(prefix);
+        f.asset_tag_prefix = prefix;
+    }
+    if (auto stale = ctx.query_param("stale")) {
+        if (*stale == "true") f.stale_before = days_ago(14);
+        else if (*stale != "false") throw ApiError::unprocessable("stale must be true or false", {{"stale", "must be true or false", std::nullopt}});
+    }
+    auto lease = deps.reads.acquire();
+    auto devices = list_devices(lease.db(), f);
+    nlohmann::json items = nlohmann::json::array();
+    nlohmann::json next = nullptr;
+    for (std::size_t i = 0; i < devices.size() && static_cast<int>(i) < limit; ++i) items.push_back(device_json(devices[i]));
+    if (static_cast<int>(devices.size()) > limit) next = encode_cursor(devices[static_cast<std::size_t>(limit) - 1].serial_number);
+    return json_response(200, dump({{"items", items}, {"next_cursor", next}}));
+}
+
+Response get(HandlerDeps& deps, RequestContext& ctx) {
+    Device device;
+    std::optional<DeviceReport> report;
+    std::optional<Loan> loan;
+    {
+        auto lease = deps.reads.acquire();
+        device = visible_device(ctx, lease.db(), ctx.param("serial"));
+        report = find_device_report(lease.db(), device.serial_number);
+        loan = find_open_loan(lease.db(), device.serial_number);
+    }
+    if (loan) {
+        // Reads of loan data are audited like writes (DOMAIN.md, data protection); the answer
+        // is sent only once that record is committed.
+        deps.writer.execute([&](SQLite::Database& db) {
+            AuditEntry entry = audit_entry(ctx, "loan.read", "loan", std::to_string(loan->id), device.school_number);
+            entry.detail = {{"serial_number", device.serial_number}};
+            append_audit(db, entry);
+        });
+    }
+    nlohmann::json body = device_json(device);
+    body["last_report"] = report_json(report);
+    body["current_loan"] = loan ? loan_json(*loan) : nlohmann::json(nullptr);
+    return json_response(200, dump(body));
+}
+
+Response patch(HandlerDeps& deps, RequestContext& ctx) {
+    const auto body = parse_json_body(ctx.request);
+    ObjectReader in(body, {"status", "asset_tag", "location", "note", "retired_reason"});
+    const auto status_text = in.optional_string("status");
+    const auto asset_tag = in.optional_string("asset_tag");
+    const auto location = in.optional_string("location");
+    const auto note = in.optional_string("note");
+    const auto reason_text = in.optional_string("retired_reason");
+    std::optional<DeviceStatus> status;
+    if (status_text) {
+        status = device_status_from_string(*status_text);
+        if (!status) in.invalid("status", "must be one of in_storage, in_use, in_repair, lost, stolen, retired");
+    }
+    std::optional<RetireReason> reason;
+    if (reason_text) {
+        reason = retire_reason_from_string(*reason_text);
+        if (!reason) in.invalid("retired_reason", "must be one of lost, stolen, damaged_beyond_repair");
+        else if (status != DeviceStatus::retired) in.invalid("retired_reason", "is only accepted with status 'retired'");
+    }
+    if (asset_tag) {
+        if (auto e = check_text(*asset_tag, 64)) in.invalid("asset_tag", *e);
+    }
+    if (location) {
+        if (auto e = check_text(*location, 200)) in.invalid("location", *e);
+    }
+    if (note) {
+        if (auto e = check_text(*note, 2000)) in.invalid("note", *e);
+    }
+    in.finish();
+
+    const Device updated = deps.writer.execute([&](SQLite::Database& db) {
+        Device d = visible_device(ctx, db, ctx.param("serial"));
+        require(ctx, Action::manage_devices, d.school_number);
+        const DeviceStatus from = *device_status_from_string(d.status);
+        nlohmann::json detail = nlohmann::json::object();
+        bool earmark_exception = false;
+        if (status && *status != from) {
+            if (!is_allowed_transition(from, *status)) {
+                throw ApiError::conflict("a device cannot go from " + d.status + " to " + std::string(to_string(*status)),
+                                         {{"status", "illegal transition from " + d.status, std::nullopt}});
+            }
+            if (*status == DeviceStatus::retired) {
+                if (find_open_loan(db, d.serial_number)) {
+                    throw ApiError::conflict("the device is on loan; record its return first", {{"status", "device is on loan", std::nullopt}});
+                }
+                const Tranche t = *find_tranche(db, d.tranche_id);
+                const Grant g = *find_grant(db, t.grant_id);
+                if (within_earmark(g.earmark_end, now_rfc3339().substr(0, 10))) {
+                    if (!reason || !note || csv::trim(*note).empty()) {
+                        throw ApiError::conflict(
+                            "the device's grant is within its earmarking period until " + g.earmark_end +
+                                ": retiring it requires retired_reason (lost, stolen, damaged_beyond_repair) and a note",
+                            {{"retired_reason", "required within the earmarking period", std::nullopt}});
+                    }
+                    earmark_exception = true;
+                }
+                if (reason) d.retired_reason = std::string(to_string(*reason));
+            }
+            detail["from"] = d.status;
+            detail["to"] = std::string(to_string(*status));
+            d.status = std::string(to_string(*status));
+        }
+        if (asset_tag) {
+            detail["asset_tag"] = *asset_tag;
+            d.asset_tag = csv::trim(*asset_tag);
+        }
+        if (location) {
+            detail["location"] = *location;
+            d.location = *location;
+        }
+        if (note) {
+            detail["note"] = *note;
+            d.note = *note;
+        }
+        if (d.retired_reason) detail["retired_reason"] = *d.retired_reason;
+        update_device(db, d);
+        const bool status_changed = detail.contains("to");
+        append_device_event(db, d.serial_number, status_changed ? "status_changed" : "updated", ctx.user().username, detail);
+        AuditEntry entry = audit_entry(ctx, status_changed ? "device.status" : "device.update", "device", d.serial_number, d.school_number);
+        if (earmark_exception) detail["earmark_exception"] = true;
+        entry.detail = detail;
+        append_audit(db, entry);
+        return *find_device(db, d.serial_number);
+    });
+    return json_response(200, dump(device_json(updated)));
+}
+
+Response events(HandlerDeps& deps, RequestContext& ctx) {
+    const int limit = page_limit(ctx);
+    const std::string after = page_after(ctx);
+    std::int64_t before_id = 0;
+    if (!after.empty()) std::from_chars(after.data(), after.data() + after.size(), before_id);
+    Device device;
+    std::vector<DeviceEvent> list;
+    {
+        auto lease = deps.reads.acquire();
+        device = visible_device(ctx, lease.db(), ctx.param("serial"));
+        list = list_device_events(lease.db(), device.serial_number, before_id, limit + 1);
+    }
+    nlohmann::json items = nlohmann::json::array();
+    nlohmann::json next = nullptr;
+    bool loan_data = false;
+    for (std::size_t i = 0; i < list.size() && static_cast<int>(i) < limit; ++i) {
+        const auto& e = list[i];
+        loan_data = loan_data || e.kind == "loaned" || e.kind == "returned";
+        items.push_back({{"id", e.id}, {"at", e.at}, {"kind", e.kind}, {"actor", e.actor}, {"detail", e.detail}});
+    }
+    if (static_cast<int>(list.size()) > limit) next = encode_cursor(std::to_string(list[static_cast<std::size_t>(limit) - 1].id));
+    if (loan_data) {
+        deps.writer.execute([&](SQLite::Database& db) {
+            AuditEntry entry = audit_entry(ctx, "loan.read", "device", device.serial_number, device.school_number);
+            entry.detail = {{"via", "events"}};
+            append_audit(db, entry);
+        });
+    }
+    return json_response(200, dump({{"items", items}, {"next_cursor", next}}));
+}
+
+Response lend(HandlerDeps& deps, RequestContext& ctx) {
+    const auto body = parse_json_body(ctx.request);
+    ObjectReader in(body, {"borrower_ref", "borrower_kind", "agreement_ref", "due_on"});
+    Loan loan;
+    loan.borrower_ref = in.required_string("borrower_ref");
+    loan.borrower_kind = in.required_string("borrower_kind");
+    loan.agreement_ref = in.required_string("agreement_ref");
+    loan.due_on = in.optional_string("due_on");
+    if (in.has("borrower_ref")) {
+        if (auto e = check_borrower_ref(loan.borrower_ref)) in.invalid("borrower_ref", *e);
+    }
+    if (in.has("borrower_kind") && loan.borrower_kind != "student" && loan.borrower_kind != "teacher") {
+        in.invalid("borrower_kind", "must be student or teacher");
+    }
+    if (in.has("agreement_ref")) {
+        if (auto e = check_document_ref(loan.agreement_ref)) in.invalid("agreement_ref", *e);
+    }
+    if (loan.due_on && !is_valid_date(*loan.due_on)) in.invalid("due_on", "must be a date YYYY-MM-DD");
+    in.finish();
+
+    const Loan created = deps.writer.execute([&](SQLite::Database& db) {
+        Device d = visible_device(ctx, db, ctx.param("serial"));
+        require(ctx, Action::manage_devices, d.school_number);
+        if (find_open_loan(db, d.serial_number)) throw ApiError::conflict("the device is already on loan");
+        if (d.status != "in_storage" && d.status != "in_use") {
+            throw ApiError::conflict("a device that is " + d.status + " cannot be lent", {{"status", d.status, std::nullopt}});
+        }
+        loan.serial_number = d.serial_number;
+        loan.school_number = d.school_number;
+        loan.started_by = ctx.user().username;
+        const auto id = insert_loan(db, loan);
+        if (d.status != "in_use") {
+            d.status = "in_use";
+            update_device(db, d);
+        }
+        append_device_event(db, d.serial_number, "loaned", ctx.user().username,
+                            {{"loan_id", id}, {"borrower_ref", loan.borrower_ref}, {"borrower_kind", loan.borrower_kind},
+                             {"agreement_ref", loan.agreement_ref}, {"due_on", nullable(loan.due_on)}});
+        AuditEntry entry = audit_entry(ctx, "loan.create", "loan", std::to_string(id), d.school_number);
+        entry.detail = {{"serial_number", d.serial_number}, {"borrower_kind", loan.borrower_kind}, {"agreement_ref", loan.agreement_ref}};
+        append_audit(db, entry);
+        return *find_open_loan(db, d.serial_number);
+    });
+    Response r = json_response(201, dump(loan_json(created)));
+    return r;
+}
+
+Response return_loan(HandlerDeps& deps, RequestContext& ctx) {
+    nlohmann::json body = nlohmann::json::object();
+    if (!ctx.request.body.empty()) body = parse_json_body(ctx.request);
+    ObjectReader in(body, {"condition", "note"});
+    const std::string condition = in.optional_string("condition").value_or("ok");
+    const std::string note = in.optional_string("note").value_or("");
+    if (condition != "ok" && condition != "damaged") in.invalid("condition", "must be ok or damaged");
+    if (auto e = check_text(note, 2000)) in.invalid("note", *e);
+    in.finish();
+
+    const Loan closed = deps.writer.execute([&](SQLite::Database& db) {
+        Device d = visible_device(ctx, db, ctx.param("serial"));
+        require(ctx, Action::manage_devices, d.school_number);
+        auto loan = find_open_loan(db, d.serial_number);
+        if (!loan) throw ApiError::conflict("the device is not on loan");
+        close_loan(db, loan->id, condition, note, ctx.user().username);
+        if (d.status == "in_use") {
+            d.status = "in_storage";
+            update_device(db, d);
+        }
+        append_device_event(db, d.serial_number, "returned", ctx.user().username,
+                            {{"loan_id", loan->id}, {"condition", condition}, {"note", note}});
+        AuditEntry entry = audit_entry(ctx, "loan.return", "loan", std::to_string(loan->id), d.school_number);
+        entry.detail = {{"serial_number", d.serial_number}, {"condition", condition}};
+        append_audit(db, entry);
+        loan->returned_at = now_rfc3339();
+        loan->return_condition = condition;
+        loan->return_note = note;
+        return *loan;
+    });
+    return json_response(200, dump(loan_json(closed)));
+}
+
+}  // namespace
+
+void register_device_routes(Router& router, HandlerDeps& deps) {
+    router.add("POST", "/api/v1/devices", Auth::user, [&deps](RequestContext& ctx) { return enroll(deps, ctx); });
+    router.add("GET", "/api/v1/devices", Auth::user, [&deps](RequestContext& ctx) { return list(deps, ctx); });
+    router.add("POST", "/api/v1/tranches/{id}/enrollments", Auth::user, [&deps](RequestContext& ctx) { return scan(deps, ctx); });
+    router.add("GET", "/api/v1/devices/{serial}", Auth::user, [&deps](RequestContext& ctx) { return get(deps, ctx); });
+    router.add("PATCH", "/api/v1/devices/{serial}", Auth::user, [&deps](RequestContext& ctx) { return patch(deps, ctx); });
+    router.add("GET", "/api/v1/devices/{serial}/events", Auth::user, [&deps](RequestContext& ctx) { return events(deps, ctx); });
+    router.add("POST", "/api/v1/devices/{serial}/loans", Auth::user, [&deps](RequestContext& ctx) { return lend(deps, ctx); });
+    router.add("POST", "/api/v1/devices/{serial}/loans/current/return", Auth::user,
+               [&deps](RequestContext& ctx) { return return_loan(deps, ctx); });
+}
+
+}  // namespace pakt::server::http

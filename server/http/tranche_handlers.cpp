@@ -1,0 +1,229 @@
+// Tranches (deliveries): created by city_admin, read in scope, manifests uploaded by the school's
+// IT helper or city_admin, the rollout funnel and reconciliation.
+#include <SQLiteCpp/Database.h>
+
+#include <charconv>
+
+#include "common/time.hpp"
+#include "server/domain/manifest.hpp"
+#include "server/domain/validation.hpp"
+#include "server/http/handlers.hpp"
+#include "server/http/json_input.hpp"
+#include "server/storage/funding_repository.hpp"
+#include "server/storage/school_repository.hpp"
+#include "server/storage/tranche_repository.hpp"
+
+namespace pakt::server::http {
+
+std::string days_ago(int days) { return format_rfc3339(Clock::now() - std::chrono::hours(24 * days)); }
+
+std::int64_t parse_tranche_id(const std::string& text) {
+    std::int64_t id = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) throw ApiError::not_found("no such tranche");
+    return id;
+}
+
+namespace {
+
+// Loads a tranche the caller may see (404 otherwise, also for other schools' tranches).
+Tranche visible_tranche(const RequestContext& ctx, SQLite::Database& db, std::int64_t id) {
+    auto t = find_tranche(db, id);
+    if (!t || !can_see(ctx.user(), t->school_number)) throw ApiError::not_found("no such tranche");
+    return *t;
+}
+
+nlohmann::json progress_json(const TrancheProgress& p) {
+    return {{"expected", p.expected},   {"in_manifest", p.in_manifest},
+            {"enrolled", p.enrolled},   {"managed", p.managed},
+            {"seen_last_7_days", p.seen_last_7_days}, {"loaned", p.loaned},
+            {"missing", p.missing}};
+}
+
+nlohmann::json tranche_json(const Tranche& t, const TrancheProgress& p) {
+    return {{"id", t.id},
+            {"school_number", t.school_number},
+            {"grant_id", t.grant_id},
+            {"supplier", t.supplier},
+            {"order_number", t.order_number},
+            {"delivery_note", t.delivery_note},
+            {"delivered_on", t.delivered_on},
+            {"model", t.model},
+            {"unit_price_cents", t.unit_price_cents},
+            {"expected_count", t.expected_count},
+            {"created_at", t.created_at},
+            {"updated_at", t.updated_at},
+            {"progress", progress_json(p)}};
+}
+
+Response create(HandlerDeps& deps, RequestContext& ctx) {
+    require(ctx, Action::manage_funding, std::nullopt);
+    const auto body = parse_json_body(ctx.request);
+    ObjectReader in(body, {"school_number", "grant_id", "supplier", "order_number", "delivery_note", "delivered_on",
+                           "model", "unit_price_cents", "expected_count"});
+    Tranche t;
+    t.school_number = in.required_string("school_number");
+    const auto grant_id = in.optional_integer("grant_id");
+    t.supplier = in.optional_string("supplier").value_or("");
+    t.order_number = in.optional_string("order_number").value_or("");
+    t.delivery_note = in.optional_string("delivery_note").value_or("");
+    t.delivered_on = in.required_string("delivered_on");
+    t.model = in.optional_string("model").value_or("");
+    const auto price = in.optional_integer("unit_price_cents");
+    const auto expected = in.optional_integer("expected_count");
+    for (const char* required : {"grant_id", "unit_price_cents", "expected_count"}) {
+        if (!in.has(required)) in.invalid(required, "is required");
+    }
+    if (in.has("school_number") && !is_valid_school_number(t.school_number)) in.invalid("school_number", "must be six digits");
+    if (in.has("delivered_on") && !is_valid_date(t.delivered_on)) in.invalid("delivered_on", "must be a date YYYY-MM-DD");
+    if (price && (*price < 0 || *price > 10'000'000)) in.invalid("unit_price_cents", "must be between 0 and 10,000,000");
+    if (expected && (*expected < 1 || *expected > 100'000)) in.invalid("expected_count", "must be between 1 and 100,000");
+    for (auto [field, value, max] : {std::tuple{"supplier", &t.supplier, 200}, std::tuple{"order_number", &t.order_number, 100},
+                                     std::tuple{"delivery_note", &t.delivery_note, 100}, std::tuple{"model", &t.model, 100}}) {
+        if (auto e = check_text(*value, static_cast<std::size_t>(max))) in.invalid(field, *e);
+    }
+    in.finish();
+    t.grant_id = *grant_id;
+    t.unit_price_cents = *price;
+    t.expected_count = *expected;
+
+    const auto [stored, progress] = deps.writer.execute([&](SQLite::Database& db) {
+        std::vector<FieldError> errors;
+        if (!school_exists(db, t.school_number)) errors.push_back({"school_number", "no such school", std::nullopt});
+        auto grant = find_grant(db, t.grant_id);
+        if (!grant) {
+            errors.push_back({"grant_id", "no such grant", std::nullopt});
+        } else if (auto programme = find_programme(db, grant->programme_code); programme && !programme->funds_devices) {
+            errors.push_back({"grant_id", "the grant's programme " + programme->code + " funds no devices", std::nullopt});
+        }
+        if (!errors.empty()) throw ApiError::unprocessable("the tranche refers to unknown or unsuitable objects", errors);
+        const auto id = insert_tranche(db, t);
+        const Tranche created = *find_tranche(db, id);
+        AuditEntry entry = audit_entry(ctx, "tranche.create", "tranche", std::to_string(id), t.school_number);
+        entry.detail = {{"grant_id", t.grant_id}, {"expected_count", t.expected_count},
+                        {"unit_price_cents", t.unit_price_cents}, {"order_number", t.order_number}};
+        append_audit(db, entry);
+        return std::pair{created, tranche_progress(db, id, days_ago(7))};
+    });
+    Response r = json_response(201, dump(tranche_json(stored, progress)));
+    r.set_header("Location", "/api/v1/tranches/" + std::to_string(stored.id));
+    return r;
+}
+
+Response list(HandlerDeps& deps, RequestContext& ctx) {
+    TrancheFilter f;
+    f.limit = page_limit(ctx);
+    const std::string after = page_after(ctx);
+    if (!after.empty()) std::from_chars(after.data(), after.data() + after.size(), f.after_id);
+    if (!ctx.user().is_city_admin()) f.schools = ctx.user().schools;
+    if (auto school = ctx.query_param("school_number")) {
+        if (!can_see(ctx.user(), *school)) throw ApiError::not_found("no such school");
+        f.school_number = *school;
+    }
+    if (auto grant = ctx.query_param("grant_id")) {
+        std::int64_t id = 0;
+        auto [ptr, ec] = std::from_chars(grant->data(), grant->data() + grant->size(), id);
+        if (ec != std::errc() || ptr != grant->data() + grant->size()) {
+            throw ApiError::bad_request("grant_id must be an integer", {{"grant_id", "must be an integer", std::nullopt}});
+        }
+        f.grant_id = id;
+    }
+    const int limit = f.limit;
+    f.limit = limit + 1;
+    auto lease = deps.reads.acquire();
+    auto tranches = list_tranches(lease.db(), f);
+    const std::string since = days_ago(7);
+    nlohmann::json items = nlohmann::json::array();
+    nlohmann::json next = nullptr;
+    for (std::size_t i = 0; i < tranches.size() && static_cast<int>(i) < limit; ++i) {
+        items.push_back(tranche_json(tranches[i], tranche_progress(lease.db(), tranches[i].id, since)));
+    }
+    if (static_cast<int>(tranches.size()) > limit) next = encode_cursor(std::to_string(tranches[static_cast<std::size_t>(limit) - 1].id));
+    return json_response(200, dump({{"items", items}, {"next_cursor", next}}));
+}
+
+Response get(HandlerDeps& deps, RequestContext& ctx) {
+    const auto id = parse_tranche_id(ctx.param("id"));
+    auto lease = deps.reads.acquire();
+    const Tranche t = visible_tranche(ctx, lease.db(), id);
+    return json_response(200, dump(tranche_json(t, tranche_progress(lease.db(), id, days_ago(7)))));
+}
+
+bool is_csv_content_type(const std::optional<std::string>& value) {
+    if (!value) return false;
+    std::string v;
+    for (char c : *value) {
+        if (c != ' ') v += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return v.rfind("text/csv", 0) == 0 && (v.size() == 8 || v[8] == ';');
+}
+
+Response put_manifest(HandlerDeps& deps, RequestContext& ctx) {
+    const auto id = parse_tranche_id(ctx.param("id"));
+    {
+        auto lease = deps.reads.acquire();
+        const Tranche t = visible_tranche(ctx, lease.db(), id);
+        require(ctx, Action::manage_devices, t.school_number);
+    }
+    if (!is_csv_content_type(ctx.request.header("Content-Type"))) {
+        throw ApiError::unsupported_media_type("a manifest is uploaded as 'Content-Type: text/csv'");
+    }
+    ParsedManifest manifest = parse_manifest(ctx.request.body);
+
+    struct Outcome {
+        std::size_t rows = 0, added = 0, already_present = 0;
+    };
+    const Outcome outcome = deps.writer.execute([&](SQLite::Database& db) {
+        const Tranche t = *find_tranche(db, id);
+        std::vector<FieldError> errors;
+        for (const auto& e : manifest.errors) errors.push_back({e.field, e.message, e.line});
+        std::vector<ManifestRow> fresh;
+        Outcome o;
+        o.rows = manifest.rows.size();
+        for (const auto& row : manifest.rows) {
+            auto owner = manifest_tranche_of(db, row.serial_number);
+            if (!owner) fresh.push_back(row);
+            else if (*owner == id) ++o.already_present;
+            else errors.push_back({"serial_number", "'" + row.serial_number + "' is in the manifest of tranche " + std::to_string(*owner), row.line});
+        }
+        const auto total = manifest_size(db, id) + static_cast<std::int64_t>(fresh.size());
+        if (errors.empty() && total > t.expected_count) {
+            const std::size_t first_excess = static_cast<std::size_t>(t.expected_count - manifest_size(db, id));
+            errors.push_back({"serial_number",
+                              "the manifest would list " + std::to_string(total) + " devices; the tranche expects " +
+                                  std::to_string(t.expected_count),
+                              fresh[first_excess].line});
+        }
+        if (!errors.empty()) {
+            std::stable_sort(errors.begin(), errors.end(), [](const FieldError& a, const FieldError& b) { return a.line < b.line; });
+            throw ApiError::unprocessable(std::to_string(errors.size()) + " lines of the manifest are invalid; nothing was stored", errors);
+        }
+        insert_manifest_entries(db, id, fresh);
+        o.added = fresh.size();
+        AuditEntry entry = audit_entry(ctx, "tranche.manifest", "tranche", std::to_string(id), t.school_number);
+        entry.detail = {{"rows", o.rows}, {"added", o.added}, {"already_present", o.already_present}};
+        append_audit(db, entry);
+        return o;
+    });
+    return json_response(200, dump({{"rows", outcome.rows}, {"added", outcome.added}, {"already_present", outcome.already_present}}));
+}
+
+Response reconciliation(HandlerDeps& deps, RequestContext& ctx) {
+    const auto id = parse_tranche_id(ctx.param("id"));
+    auto lease = deps.reads.acquire();
+    visible_tranche(ctx, lease.db(), id);
+    const Reconciliation r = reconcile_tranche(lease.db(), id, days_ago(14));
+    return json_response(200, dump({{"tranche_id", id}, {"missing", r.missing}, {"unexpected", r.unexpected}, {"not_seen", r.not_seen}}));
+}
+
+}  // namespace
+
+void register_tranche_routes(Router& router, HandlerDeps& deps) {
+    router.add("POST", "/api/v1/tranches", Auth::user, [&deps](RequestContext& ctx) { return create(deps, ctx); });
+    router.add("GET", "/api/v1/tranches", Auth::user, [&deps](RequestContext& ctx) { return list(deps, ctx); });
+    router.add("GET", "/api/v1/tranches/{id}", Auth::user, [&deps](RequestContext& ctx) { return get(deps, ctx); });
+    router.add("PUT", "/api/v1/tranches/{id}/manifest", Auth::user, [&deps](RequestContext& ctx) { return put_manifest(deps, ctx); });
+    router.add("GET", "/api/v1/tranches/{id}/reconciliation", Auth::user, [&deps](RequestContext& ctx) { return reconciliation(deps, ctx); });
+}
+
+}  // namespace pakt::server::http

@@ -1,0 +1,270 @@
+#include "server/storage/device_repository.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "common/time.hpp"
+
+namespace pakt::server {
+namespace {
+
+constexpr const char* kColumns =
+    "SELECT serial_number, tranche_id, school_number, asset_tag, model, status, location, note, "
+    "off_manifest, retired_reason, enrolled_at, enrolled_by, updated_at FROM devices ";
+constexpr const char* kInsert =
+    "INSERT INTO devices (serial_number, tranche_id, school_number, asset_tag, model, status, location, "
+    "note, off_manifest, retired_reason, enrolled_at, enrolled_by, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kUpdate =
+    "UPDATE devices SET status = ?, asset_tag = ?, location = ?, note = ?, retired_reason = ?, "
+    "updated_at = ? WHERE serial_number = ?";
+constexpr const char* kCountInTranche = "SELECT count(*) FROM devices WHERE tranche_id = ?";
+constexpr const char* kCountsByStatus =
+    "SELECT status, count(*) FROM devices WHERE school_number = ? GROUP BY status";
+constexpr const char* kReport =
+    "SELECT agent_id, seen_at, os_version, battery_pct, storage_free_mb, managed, ip_address "
+    "FROM device_reports WHERE serial_number = ?";
+constexpr const char* kLoanColumns =
+    "SELECT id, serial_number, school_number, borrower_ref, borrower_kind, agreement_ref, due_on, "
+    "started_at, started_by, returned_at, return_condition, return_note, returned_by FROM loans ";
+constexpr const char* kInsertLoan =
+    "INSERT INTO loans (serial_number, school_number, borrower_ref, borrower_kind, agreement_ref, due_on, "
+    "started_at, started_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kCloseLoan =
+    "UPDATE loans SET returned_at = ?, return_condition = ?, return_note = ?, returned_by = ? WHERE id = ?";
+constexpr const char* kInsertEvent =
+    "INSERT INTO device_events (serial_number, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)";
+constexpr const char* kEvents =
+    "SELECT id, serial_number, at, kind, actor, detail FROM device_events "
+    "WHERE serial_number = ? AND id < ? ORDER BY id DESC LIMIT ?";
+
+std::optional<std::string> optional_text(SQLite::Statement& q, int column) {
+    if (q.getColumn(column).isNull()) return std::nullopt;
+    return q.getColumn(column).getString();
+}
+
+std::optional<std::int64_t> optional_int(SQLite::Statement& q, int column) {
+    if (q.getColumn(column).isNull()) return std::nullopt;
+    return q.getColumn(column).getInt64();
+}
+
+void bind_optional(SQLite::Statement& q, int index, const std::optional<std::string>& v) {
+    if (v) q.bind(index, *v);
+    else q.bind(index);
+}
+
+Device read_device(SQLite::Statement& q) {
+    Device d;
+    d.serial_number = q.getColumn(0).getString();
+    d.tranche_id = q.getColumn(1).getInt64();
+    d.school_number = q.getColumn(2).getString();
+    d.asset_tag = q.getColumn(3).getString();
+    d.model = q.getColumn(4).getString();
+    d.status = q.getColumn(5).getString();
+    d.location = q.getColumn(6).getString();
+    d.note = q.getColumn(7).getString();
+    d.off_manifest = q.getColumn(8).getInt() != 0;
+    d.retired_reason = optional_text(q, 9);
+    d.enrolled_at = q.getColumn(10).getString();
+    d.enrolled_by = q.getColumn(11).getString();
+    d.updated_at = q.getColumn(12).getString();
+    return d;
+}
+
+Loan read_loan(SQLite::Statement& q) {
+    Loan l;
+    l.id = q.getColumn(0).getInt64();
+    l.serial_number = q.getColumn(1).getString();
+    l.school_number = q.getColumn(2).getString();
+    l.borrower_ref = q.getColumn(3).getString();
+    l.borrower_kind = q.getColumn(4).getString();
+    l.agreement_ref = q.getColumn(5).getString();
+    l.due_on = optional_text(q, 6);
+    l.started_at = q.getColumn(7).getString();
+    l.started_by = q.getColumn(8).getString();
+    l.returned_at = optional_text(q, 9);
+    l.return_condition = optional_text(q, 10);
+    l.return_note = q.getColumn(11).getString();
+    l.returned_by = optional_text(q, 12);
+    return l;
+}
+
+}  // namespace
+
+std::optional<Device> find_device(SQLite::Database& db, const std::string& serial) {
+    SQLite::Statement q(db, std::string(kColumns) + "WHERE serial_number = ?");
+    q.bind(1, serial);
+    if (!q.executeStep()) return std::nullopt;
+    return read_device(q);
+}
+
+std::optional<DeviceReport> find_device_report(SQLite::Database& db, const std::string& serial) {
+    SQLite::Statement q(db, kReport);
+    q.bind(1, serial);
+    if (!q.executeStep()) return std::nullopt;
+    DeviceReport r;
+    r.agent_id = q.getColumn(0).getInt64();
+    r.seen_at = q.getColumn(1).getString();
+    r.os_version = optional_text(q, 2);
+    r.battery_pct = optional_int(q, 3);
+    r.storage_free_mb = optional_int(q, 4);
+    if (auto m = optional_int(q, 5)) r.managed = *m != 0;
+    r.ip_address = optional_text(q, 6);
+    return r;
+}
+
+void insert_device(SQLite::Database& db, const Device& d) {
+    const std::string now = now_rfc3339();
+    SQLite::Statement q(db, kInsert);
+    q.bind(1, d.serial_number);
+    q.bind(2, d.tranche_id);
+    q.bind(3, d.school_number);
+    q.bind(4, d.asset_tag);
+    q.bind(5, d.model);
+    q.bind(6, d.status);
+    q.bind(7, d.location);
+    q.bind(8, d.note);
+    q.bind(9, d.off_manifest ? 1 : 0);
+    bind_optional(q, 10, d.retired_reason);
+    q.bind(11, now);
+    q.bind(12, d.enrolled_by);
+    q.bind(13, now);
+    q.exec();
+}
+
+void update_device(SQLite::Database& db, const Device& d) {
+    SQLite::Statement q(db, kUpdate);
+    q.bind(1, d.status);
+    q.bind(2, d.asset_tag);
+    q.bind(3, d.location);
+    q.bind(4, d.note);
+    bind_optional(q, 5, d.retired_reason);
+    q.bind(6, now_rfc3339());
+    q.bind(7, d.serial_number);
+    q.exec();
+}
+
+std::int64_t count_devices_in_tranche(SQLite::Database& db, std::int64_t tranche_id) {
+    SQLite::Statement q(db, kCountInTranche);
+    q.bind(1, tranche_id);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+}
+
+std::map<std::string, std::int64_t> device_counts_by_status(SQLite::Database& db, const std::string& school) {
+    SQLite::Statement q(db, kCountsByStatus);
+    q.bind(1, school);
+    std::map<std::string, std::int64_t> out;
+    while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
+    return out;
+}
+
+std::string device_list_sql(const DeviceFilter& f) {
+    std::string sql = std::string(kColumns) + "WHERE serial_number > ? ";
+    if (f.school_number) sql += "AND school_number = ? ";
+    if (f.tranche_id) sql += "AND tranche_id = ? ";
+    if (f.status) sql += "AND status = ? ";
+    if (f.schools) {
+        sql += "AND school_number IN (";
+        for (std::size_t i = 0; i < f.schools->size(); ++i) sql += i ? ",?" : "?";
+        sql += ") ";
+    }
+    if (f.serial_prefix) {
+        // Prefix ranges instead of LIKE so the serial-number and asset-tag indexes serve them.
+        sql += "AND ((serial_number >= ? AND serial_number < ?) OR (asset_tag >= ? AND asset_tag < ?)) ";
+    }
+    if (f.stale_before) {
+        sql += "AND NOT EXISTS (SELECT 1 FROM device_reports r WHERE r.serial_number = devices.serial_number "
+               "AND r.seen_at >= ?) ";
+    }
+    sql += "ORDER BY serial_number LIMIT ?";
+    return sql;
+}
+
+std::vector<Device> list_devices(SQLite::Database& db, const DeviceFilter& f) {
+    SQLite::Statement q(db, device_list_sql(f));
+    int i = 1;
+    q.bind(i++, f.after);
+    if (f.school_number) q.bind(i++, *f.school_number);
+    if (f.tranche_id) q.bind(i++, *f.tranche_id);
+    if (f.status) q.bind(i++, *f.status);
+    if (f.schools) {
+        for (const auto& s : *f.schools) q.bind(i++, s);
+    }
+    if (f.serial_prefix) {
+        q.bind(i++, *f.serial_prefix);
+        q.bind(i++, *f.serial_prefix + "\xff");
+        q.bind(i++, *f.asset_tag_prefix);
+        q.bind(i++, *f.asset_tag_prefix + "\xff");
+    }
+    if (f.stale_before) q.bind(i++, *f.stale_before);
+    q.bind(i, f.limit);
+    std::vector<Device> out;
+    while (q.executeStep()) out.push_back(read_device(q));
+    return out;
+}
+
+std::optional<Loan> find_open_loan(SQLite::Database& db, const std::string& serial) {
+    SQLite::Statement q(db, std::string(kLoanColumns) + "WHERE serial_number = ? AND returned_at IS NULL");
+    q.bind(1, serial);
+    if (!q.executeStep()) return std::nullopt;
+    return read_loan(q);
+}
+
+std::int64_t insert_loan(SQLite::Database& db, const Loan& l) {
+    SQLite::Statement q(db, kInsertLoan);
+    q.bind(1, l.serial_number);
+    q.bind(2, l.school_number);
+    q.bind(3, l.borrower_ref);
+    q.bind(4, l.borrower_kind);
+    q.bind(5, l.agreement_ref);
+    bind_optional(q, 6, l.due_on);
+    q.bind(7, now_rfc3339());
+    q.bind(8, l.started_by);
+    q.exec();
+    return db.getLastInsertRowid();
+}
+
+void close_loan(SQLite::Database& db, std::int64_t loan_id, const std::string& condition,
+                const std::string& note, const std::string& returned_by) {
+    SQLite::Statement q(db, kCloseLoan);
+    q.bind(1, now_rfc3339());
+    q.bind(2, condition);
+    q.bind(3, note);
+    q.bind(4, returned_by);
+    q.bind(5, loan_id);
+    q.exec();
+}
+
+void append_device_event(SQLite::Database& db, const std::string& serial, const std::string& kind,
+                         const std::string& actor, const nlohmann::json& detail) {
+    SQLite::Statement q(db, kInsertEvent);
+    q.bind(1, serial);
+    q.bind(2, now_rfc3339());
+    q.bind(3, kind);
+    q.bind(4, actor);
+    q.bind(5, detail.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    q.exec();
+}
+
+std::vector<DeviceEvent> list_device_events(SQLite::Database& db, const std::string& serial,
+                                            std::int64_t before_id, int limit) {
+    SQLite::Statement q(db, kEvents);
+    q.bind(1, serial);
+    q.bind(2, before_id > 0 ? before_id : INT64_MAX);
+    q.bind(3, limit);
+    std::vector<DeviceEvent> out;
+    while (q.executeStep()) {
+        DeviceEvent e;
+        e.id = q.getColumn(0).getInt64();
+        e.serial_number = q.getColumn(1).getString();
+        e.at = q.getColumn(2).getString();
+        e.kind = q.getColumn(3).getString();
+        e.actor = q.getColumn(4).getString();
+        e.detail = nlohmann::json::parse(q.getColumn(5).getString(), nullptr, false);
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+}  // namespace pakt::server

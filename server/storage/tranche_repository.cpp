@@ -1,0 +1,181 @@
+#include "server/storage/tranche_repository.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include "common/time.hpp"
+
+namespace pakt::server {
+namespace {
+
+constexpr const char* kColumns =
+    "SELECT id, school_number, grant_id, supplier, order_number, delivery_note, delivered_on, model, "
+    "unit_price_cents, expected_count, created_at, updated_at FROM tranches ";
+constexpr const char* kInsert =
+    "INSERT INTO tranches (school_number, grant_id, supplier, order_number, delivery_note, "
+    "delivered_on, model, unit_price_cents, expected_count, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kProgress =
+    "SELECT "
+    " (SELECT count(*) FROM manifest_entries WHERE tranche_id = :t),"
+    " (SELECT count(*) FROM devices WHERE tranche_id = :t),"
+    " (SELECT count(*) FROM devices d JOIN device_reports r ON r.serial_number = d.serial_number"
+    "   WHERE d.tranche_id = :t AND r.managed = 1),"
+    " (SELECT count(*) FROM devices d JOIN device_reports r ON r.serial_number = d.serial_number"
+    "   WHERE d.tranche_id = :t AND r.seen_at >= :since),"
+    " (SELECT count(*) FROM devices d JOIN loans l ON l.serial_number = d.serial_number"
+    "   AND l.returned_at IS NULL WHERE d.tranche_id = :t),"
+    " (SELECT count(*) FROM manifest_entries m WHERE m.tranche_id = :t"
+    "   AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.serial_number = m.serial_number))";
+constexpr const char* kManifestTrancheOf = "SELECT tranche_id FROM manifest_entries WHERE serial_number = ?";
+constexpr const char* kManifestSize = "SELECT count(*) FROM manifest_entries WHERE tranche_id = ?";
+constexpr const char* kInsertManifest =
+    "INSERT INTO manifest_entries (serial_number, tranche_id, model, asset_tag, imei, added_at) "
+    "VALUES (?, ?, ?, ?, ?, ?)";
+constexpr const char* kMissing =
+    "SELECT m.serial_number FROM manifest_entries m WHERE m.tranche_id = ? AND NOT EXISTS "
+    "(SELECT 1 FROM devices d WHERE d.serial_number = m.serial_number) ORDER BY m.serial_number";
+constexpr const char* kUnexpected =
+    "SELECT d.serial_number FROM devices d WHERE d.tranche_id = ? AND NOT EXISTS "
+    "(SELECT 1 FROM manifest_entries m WHERE m.serial_number = d.serial_number AND m.tranche_id = d.tranche_id) "
+    "ORDER BY d.serial_number";
+constexpr const char* kNotSeen =
+    "SELECT d.serial_number FROM devices d WHERE d.tranche_id = ? AND NOT EXISTS "
+    "(SELECT 1 FROM device_reports r WHERE r.serial_number = d.serial_number AND r.seen_at >= ?) "
+    "ORDER BY d.serial_number";
+
+Tranche read_tranche(SQLite::Statement& q) {
+    Tranche t;
+    t.id = q.getColumn(0).getInt64();
+    t.school_number = q.getColumn(1).getString();
+    t.grant_id = q.getColumn(2).getInt64();
+    t.supplier = q.getColumn(3).getString();
+    t.order_number = q.getColumn(4).getString();
+    t.delivery_note = q.getColumn(5).getString();
+    t.delivered_on = q.getColumn(6).getString();
+    t.model = q.getColumn(7).getString();
+    t.unit_price_cents = q.getColumn(8).getInt64();
+    t.expected_count = q.getColumn(9).getInt64();
+    t.created_at = q.getColumn(10).getString();
+    t.updated_at = q.getColumn(11).getString();
+    return t;
+}
+
+std::vector<std::string> serials(SQLite::Statement& q) {
+    std::vector<std::string> out;
+    while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+    return out;
+}
+
+}  // namespace
+
+std::int64_t insert_tranche(SQLite::Database& db, const Tranche& t) {
+    const std::string now = now_rfc3339();
+    SQLite::Statement q(db, kInsert);
+    q.bind(1, t.school_number);
+    q.bind(2, t.grant_id);
+    q.bind(3, t.supplier);
+    q.bind(4, t.order_number);
+    q.bind(5, t.delivery_note);
+    q.bind(6, t.delivered_on);
+    q.bind(7, t.model);
+    q.bind(8, t.unit_price_cents);
+    q.bind(9, t.expected_count);
+    q.bind(10, now);
+    q.bind(11, now);
+    q.exec();
+    return db.getLastInsertRowid();
+}
+
+std::optional<Tranche> find_tranche(SQLite::Database& db, std::int64_t id) {
+    SQLite::Statement q(db, std::string(kColumns) + "WHERE id = ?");
+    q.bind(1, id);
+    if (!q.executeStep()) return std::nullopt;
+    return read_tranche(q);
+}
+
+std::vector<Tranche> list_tranches(SQLite::Database& db, const TrancheFilter& f) {
+    std::string sql = std::string(kColumns) + "WHERE id > ? ";
+    if (f.school_number) sql += "AND school_number = ? ";
+    if (f.grant_id) sql += "AND grant_id = ? ";
+    if (f.schools) {
+        sql += "AND school_number IN (";
+        for (std::size_t i = 0; i < f.schools->size(); ++i) sql += i ? ",?" : "?";
+        sql += ") ";
+    }
+    sql += "ORDER BY id LIMIT ?";
+    SQLite::Statement q(db, sql);
+    int i = 1;
+    q.bind(i++, f.after_id);
+    if (f.school_number) q.bind(i++, *f.school_number);
+    if (f.grant_id) q.bind(i++, *f.grant_id);
+    if (f.schools) {
+        for (const auto& s : *f.schools) q.bind(i++, s);
+    }
+    q.bind(i, f.limit);
+    std::vector<Tranche> out;
+    while (q.executeStep()) out.push_back(read_tranche(q));
+    return out;
+}
+
+TrancheProgress tranche_progress(SQLite::Database& db, std::int64_t tranche_id, const std::string& seen_since) {
+    SQLite::Statement q(db, kProgress);
+    q.bind(":t", tranche_id);
+    q.bind(":since", seen_since);
+    q.executeStep();
+    TrancheProgress p;
+    p.in_manifest = q.getColumn(0).getInt64();
+    p.enrolled = q.getColumn(1).getInt64();
+    p.managed = q.getColumn(2).getInt64();
+    p.seen_last_7_days = q.getColumn(3).getInt64();
+    p.loaned = q.getColumn(4).getInt64();
+    p.missing = q.getColumn(5).getInt64();
+    if (auto t = find_tranche(db, tranche_id)) p.expected = t->expected_count;
+    return p;
+}
+
+std::optional<std::int64_t> manifest_tranche_of(SQLite::Database& db, const std::string& serial) {
+    SQLite::Statement q(db, kManifestTrancheOf);
+    q.bind(1, serial);
+    if (!q.executeStep()) return std::nullopt;
+    return q.getColumn(0).getInt64();
+}
+
+std::int64_t manifest_size(SQLite::Database& db, std::int64_t tranche_id) {
+    SQLite::Statement q(db, kManifestSize);
+    q.bind(1, tranche_id);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
+}
+
+void insert_manifest_entries(SQLite::Database& db, std::int64_t tranche_id, const std::vector<ManifestRow>& rows) {
+    SQLite::Statement q(db, kInsertManifest);
+    const std::string now = now_rfc3339();
+    for (const auto& row : rows) {
+        q.bind(1, row.serial_number);
+        q.bind(2, tranche_id);
+        q.bind(3, row.model);
+        q.bind(4, row.asset_tag);
+        q.bind(5, row.imei);
+        q.bind(6, now);
+        q.exec();
+        q.reset();
+    }
+}
+
+Reconciliation reconcile_tranche(SQLite::Database& db, std::int64_t tranche_id, const std::string& seen_since) {
+    Reconciliation r;
+    SQLite::Statement missing(db, kMissing);
+    missing.bind(1, tranche_id);
+    r.missing = serials(missing);
+    SQLite::Statement unexpected(db, kUnexpected);
+    unexpected.bind(1, tranche_id);
+    r.unexpected = serials(unexpected);
+    SQLite::Statement not_seen(db, kNotSeen);
+    not_seen.bind(1, tranche_id);
+    not_seen.bind(2, seen_since);
+    r.not_seen = serials(not_seen);
+    return r;
+}
+
+}  // namespace pakt::server
