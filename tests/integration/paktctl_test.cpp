@@ -1,6 +1,8 @@
 // paktctl run in-process against a fresh data directory per test: the school import (all or
-// nothing, idempotent, the real Essen data), user creation and schema handling.
+// nothing, idempotent, the real Essen data), user creation, schema handling, the audit chain
+// check and the demo inventory.
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -8,11 +10,14 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "server/domain/inventory.hpp"
 #include "server/domain/password.hpp"
+#include "server/storage/audit_repository.hpp"
 #include "server/storage/migrator.hpp"
 #include "tools/paktctl/commands.hpp"
 
@@ -22,6 +27,9 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 namespace fs = std::filesystem;
+
+const std::string kEssenSchools =
+    std::string(PAKT_SOURCE_DIR) + "/tools/demo-data/essen-schools.csv";
 
 struct CtlResult {
     int code = -1;
@@ -97,12 +105,31 @@ class PaktctlTest : public ::testing::Test {
         ASSERT_EQ(ctl({"import", "schools", file}).code, 0);
     }
 
+    // Three audit entries: 1 schema.migrate, 2 school.import, 3 user.create.
+    void write_three_audit_entries() {
+        import_two_schools();
+        ASSERT_EQ(ctl({"user", "add", "--username", "admin", "--role", "city_admin", "--password",
+                       "long enough password"})
+                      .code,
+                  0);
+        ASSERT_EQ(query_int("SELECT count(*) FROM audit_log"), 3);
+    }
+
+    // Changes the database file behind paktctl's back, as an attacker with file access would.
+    void tamper(const std::string& sql) {
+        SQLite::Database db(database_file().string(), SQLite::OPEN_READWRITE);
+        db.exec(sql);
+    }
+
+    void seed_demo() {
+        ASSERT_EQ(ctl({"import", "schools", kEssenSchools}).code, 0);
+        const auto r = ctl({"demo", "seed"});
+        ASSERT_EQ(r.code, 0) << r.err;
+    }
+
     fs::path dir_;
     fs::path data_dir_;
 };
-
-const std::string kEssenSchools =
-    std::string(PAKT_SOURCE_DIR) + "/tools/demo-data/essen-schools.csv";
 
 TEST_F(PaktctlTest, ImportSchools_RealEssenListAddsAll172Schools) {
     const auto r = ctl({"import", "schools", kEssenSchools});
@@ -404,6 +431,171 @@ TEST_F(PaktctlTest, Help_OfASubcommandExitsZeroAndDescribesIt) {
     EXPECT_EQ(r.code, 0);
     EXPECT_THAT(r.out, HasSubstr("school_number"));
     EXPECT_FALSE(fs::exists(database_file()));
+}
+
+TEST_F(PaktctlTest, AuditVerify_IntactLogPrintsEntryCountAndLastHash) {
+    write_three_audit_entries();
+    const auto r = ctl({"audit", "verify"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "audit log intact: 3 entries, last hash " +
+                         query_text("SELECT hash FROM audit_log WHERE id = 3") + "\n");
+    EXPECT_EQ(r.err, "");
+}
+
+TEST_F(PaktctlTest, AuditVerify_EditedDetailBreaksTheChainAtThatEntry) {
+    write_three_audit_entries();
+    tamper(R"(UPDATE audit_log SET detail = '{"x":1}' WHERE id = 2)");
+    const auto r = ctl({"audit", "verify"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.err, "audit log broken at entry 2: hash does not match the entry's content\n");
+    EXPECT_EQ(r.out, "");
+}
+
+TEST_F(PaktctlTest, AuditVerify_DeletedMiddleEntryIsNamedAsMissing) {
+    write_three_audit_entries();
+    tamper("DELETE FROM audit_log WHERE id = 2");
+    const auto r = ctl({"audit", "verify"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.err, "audit log broken at entry 2: entry 2 is missing\n");
+}
+
+TEST_F(PaktctlTest, AuditVerify_ChangedHashIsNamedAtThatEntry) {
+    write_three_audit_entries();
+    tamper("UPDATE audit_log SET hash = '" + std::string(64, 'f') + "' WHERE id = 2");
+    const auto r = ctl({"audit", "verify"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.err, "audit log broken at entry 2: hash does not match the entry's content\n");
+}
+
+TEST_F(PaktctlTest, AuditVerify_OlderSchemaIsVerifiedWithoutMigrating) {
+    fs::create_directories(data_dir_);
+    {
+        SQLite::Database db(database_file().string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        pakt::server::migrate(db, pakt::server::embedded_migrations().first(1));
+        pakt::server::AuditEntry entry;
+        entry.actor = "paktctl";
+        entry.action = "school.import";
+        entry.object_type = "school";
+        entry.object_id = "old.csv";
+        pakt::server::append_audit(db, entry);
+        pakt::server::append_audit(db, entry);
+    }
+    ASSERT_LT(1, pakt::server::latest_schema_version());
+    const auto r = ctl({"audit", "verify"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("audit log intact: 2 entries"));
+    EXPECT_THAT(r.err, HasSubstr("is at schema version 1, older than this paktctl"));
+    EXPECT_EQ(query_int("PRAGMA user_version"), 1);
+    EXPECT_EQ(query_int("SELECT count(*) FROM audit_log"), 2);
+}
+
+TEST_F(PaktctlTest, AuditVerify_MissingDatabaseFailsAndIsNotCreated) {
+    const auto r = ctl({"audit", "verify"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err, HasSubstr("no database at '" + database_file().string() + "'"));
+    EXPECT_FALSE(fs::exists(database_file()));
+}
+
+TEST_F(PaktctlTest, DemoSeed_SecondRunAddsNothing) {
+    seed_demo();
+    const std::string counts_sql =
+        "SELECT (SELECT count(*) FROM grants) || '/' || (SELECT count(*) FROM tranches) || '/' || "
+        "(SELECT count(*) FROM manifest_entries) || '/' || (SELECT count(*) FROM devices) || '/' "
+        "|| (SELECT count(*) FROM loans) || '/' || (SELECT count(*) FROM device_events) || '/' || "
+        "(SELECT count(*) FROM audit_log)";
+    const std::string first = query_text(counts_sql);
+    EXPECT_EQ(query_int("SELECT count(*) FROM grants"), 2);
+    EXPECT_EQ(query_int("SELECT count(*) FROM tranches"), 4);
+
+    const auto again = ctl({"demo", "seed"});
+    ASSERT_EQ(again.code, 0) << again.err;
+    EXPECT_THAT(again.out, HasSubstr("demo inventory exists already"));
+    EXPECT_EQ(query_text(counts_sql), first);
+}
+
+TEST_F(PaktctlTest, DemoSeed_AuditChainVerifiesAfterwards) {
+    seed_demo();
+    const auto r = ctl({"audit", "verify"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_THAT(
+        r.out, HasSubstr("audit log intact: " +
+                         std::to_string(query_int("SELECT count(*) FROM audit_log")) + " entries"));
+    EXPECT_EQ(query_int("SELECT count(*) FROM audit_log WHERE action = 'demo.seed' AND actor = "
+                        "'paktctl'"),
+              1);
+}
+
+TEST_F(PaktctlTest, DemoSeed_NoTrancheHasMoreDevicesEnrolledThanExpected) {
+    seed_demo();
+    EXPECT_EQ(query_int("SELECT count(*) FROM tranches t WHERE (SELECT count(*) FROM devices d "
+                        "WHERE d.tranche_id = t.id) BETWEEN 1 AND t.expected_count"),
+              4);
+}
+
+TEST_F(PaktctlTest, DemoSeed_EveryTrancheHasManifestEntriesLeftUnenrolled) {
+    seed_demo();
+    EXPECT_EQ(query_int("SELECT count(*) FROM tranches t WHERE (SELECT count(*) FROM "
+                        "manifest_entries m WHERE m.tranche_id = t.id AND NOT EXISTS (SELECT 1 "
+                        "FROM devices d WHERE d.serial_number = m.serial_number)) > 0"),
+              4);
+}
+
+TEST_F(PaktctlTest, DemoSeed_DemoLoginSchoolsHaveDevicesOnLoan) {
+    seed_demo();
+    for (const std::string school : {"164720", "101771"}) {
+        EXPECT_GT(query_int("SELECT count(*) FROM loans WHERE returned_at IS NULL AND "
+                            "school_number = '" +
+                            school + "'"),
+                  0)
+            << school;
+    }
+}
+
+TEST_F(PaktctlTest, DemoSeed_OnlyTheSofortTrancheExceedsItsProgrammesUnitPriceCap) {
+    seed_demo();
+    EXPECT_EQ(query_text("SELECT group_concat(g.reference) FROM tranches t JOIN grants g ON g.id "
+                         "= t.grant_id JOIN programmes p ON p.code = g.programme_code WHERE "
+                         "t.unit_price_cents > p.max_unit_price_cents"),
+              "DEMO-SOFORT-2020-0042");
+}
+
+TEST_F(PaktctlTest, DemoSeed_BorrowerRefsArePseudonyms) {
+    seed_demo();
+    SQLite::Database db(database_file().string(), SQLite::OPEN_READONLY);
+    SQLite::Statement q(db, "SELECT borrower_ref FROM loans");
+    int loans = 0;
+    while (q.executeStep()) {
+        const std::string ref = q.getColumn(0).getString();
+        EXPECT_EQ(pakt::server::check_borrower_ref(ref), std::nullopt) << ref;
+        ++loans;
+    }
+    EXPECT_GT(loans, 0);
+}
+
+TEST_F(PaktctlTest, DemoSeed_SerialNumbersAreTheSameTwelveCharactersInEveryDatabase) {
+    seed_demo();
+    const fs::path other = dir_ / "other";
+    ASSERT_EQ(run_raw({"--data-dir", other.string(), "import", "schools", kEssenSchools}).code, 0);
+    ASSERT_EQ(run_raw({"--data-dir", other.string(), "demo", "seed"}).code, 0);
+    const std::string serials_sql =
+        "SELECT group_concat(serial_number) FROM (SELECT serial_number FROM manifest_entries ORDER "
+        "BY serial_number)";
+    SQLite::Database db(database_file().string(), SQLite::OPEN_READONLY);
+    SQLite::Database other_db((other / "pakt.db").string(), SQLite::OPEN_READONLY);
+    EXPECT_EQ(db.execAndGet(serials_sql).getString(), other_db.execAndGet(serials_sql).getString());
+    EXPECT_EQ(query_int("SELECT count(*) FROM manifest_entries WHERE length(serial_number) = 12 "
+                        "AND serial_number GLOB 'DMP[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]"
+                        "[0-9A-Z][0-9A-Z][0-9A-Z][0-9A-Z]'"),
+              query_int("SELECT count(*) FROM manifest_entries"));
+}
+
+TEST_F(PaktctlTest, DemoSeed_WithoutTheSchoolsFailsAndStoresNothing) {
+    create_database();
+    const auto r = ctl({"demo", "seed"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err, HasSubstr("the demo schools 164720, 101771, 189080 do not exist"));
+    EXPECT_EQ(query_int("SELECT count(*) FROM grants"), 0);
+    EXPECT_EQ(query_int("SELECT count(*) FROM audit_log WHERE action <> 'schema.migrate'"), 0);
 }
 
 }  // namespace

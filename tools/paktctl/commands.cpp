@@ -8,27 +8,40 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "common/time.hpp"
 #include "server/config.hpp"
+#include "server/domain/inventory.hpp"
+#include "server/domain/manifest.hpp"
 #include "server/domain/password.hpp"
 #include "server/domain/principal.hpp"
 #include "server/domain/validation.hpp"
 #include "server/storage/audit_repository.hpp"
 #include "server/storage/database.hpp"
+#include "server/storage/device_repository.hpp"
+#include "server/storage/funding_repository.hpp"
 #include "server/storage/migrator.hpp"
 #include "server/storage/school_repository.hpp"
+#include "server/storage/tranche_repository.hpp"
 #include "server/storage/user_repository.hpp"
 #include "tools/paktctl/school_import.hpp"
 
@@ -261,6 +274,424 @@ int migrate_database(const server::ServerConfig& config, std::ostream& out) {
     return 0;
 }
 
+// ---------------------------------------------------------------------------------------------
+// audit verify
+
+int verify_audit(const server::ServerConfig& config, std::ostream& out, std::ostream& err) {
+    const std::filesystem::path file = config.effective_database_file();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) {
+        throw CommandFailed(fmt::format("no database at '{}'; nothing to verify", file.string()));
+    }
+    // Read-only and never migrated: a check must not change what it checks, and an operator
+    // verifying an old backup wants that backup's log as it is.
+    const auto db = server::open_database(file, server::OpenMode::read_only, config.busy_timeout);
+    const int version = server::schema_version(*db);
+    const int latest = server::latest_schema_version();
+    if (version == 0) {
+        throw CommandFailed(
+            fmt::format("'{}' has no Pakt schema (version 0); nothing to verify", file.string()));
+    }
+    if (version > latest) {
+        // A newer Pakt may hash entries differently; a verdict from this binary could be wrong.
+        throw CommandFailed(fmt::format(
+            "database '{}' has schema version {}, written by a newer Pakt than this paktctl "
+            "(schema version {}); verify it with the paktctl of that version",
+            file.string(), version, latest));
+    }
+    if (version < latest) {
+        err << fmt::format(
+            "paktctl: note: database '{}' is at schema version {}, older than this paktctl "
+            "(schema version {}); verifying it as it is, without migrating "
+            "(paktctl migrate upgrades it)\n",
+            file.string(), version, latest);
+    }
+
+    // One read snapshot for the walk and the last entry, so an entry paktd appends meanwhile
+    // cannot make the count and the hash disagree. Rolled back (nothing to commit) on return.
+    SQLite::Transaction snapshot(*db, SQLite::TransactionBehavior::DEFERRED);
+    if (const auto broken = server::verify_audit_chain(*db)) {
+        err << "audit log broken at entry " << broken->id << ": " << broken->reason << '\n';
+        return 1;
+    }
+    server::AuditFilter newest;
+    newest.limit = 1;
+    const auto last = server::list_audit(*db, newest);
+    if (last.empty()) {
+        out << "audit log intact: 0 entries\n";
+        return 0;
+    }
+    // An intact chain is numbered 1..N without gaps, so the newest id is the count.
+    out << "audit log intact: "
+        << plural(static_cast<std::size_t>(last.front().id), "entry", "entries") << ", last hash "
+        << last.front().hash << '\n';
+    return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// demo seed: the inventory tools/demo shows, written through the same repository functions as
+// the API, with the events and audit entries the API would write, in one transaction.
+
+// Who "did" the seeded work in device histories, loans and enrollments.
+constexpr const char* kDemoHelper = "demo";
+// The first demo grant's reference: present means the demo inventory was seeded already.
+constexpr const char* kDemoMarkerReference = "DEMO-BR-D-2021-0815";
+
+struct DemoGrant {
+    const char* programme_code;
+    const char* reference;
+    const char* title;
+    std::int64_t amount_cents;
+    // DP-BASIS in NRW funds 90 % of the eligible cost; the school authority pays the other 10 %,
+    // so the own share is a ninth of the amount granted.
+    std::int64_t own_contribution_cents;
+    const char* approved_on;
+    const char* spend_by;
+};
+
+constexpr std::array kDemoGrants{
+    DemoGrant{"DP-BASIS", kDemoMarkerReference,
+              "DigitalPakt Schule: mobile Endgeräte für Essener Schulen", 240'000'000, 26'666'667,
+              "2021-03-15", "2024-12-31"},
+    DemoGrant{"DP-SOFORT", "DEMO-SOFORT-2020-0042",
+              "Sofortausstattungsprogramm: Leihgeräte für Schülerinnen und Schüler", 120'000'000, 0,
+              "2020-09-01", "2021-12-31"},
+};
+
+// A loan: the school's pseudonym for the borrower (class and class-list number, or a staff
+// number) and the number of the signed agreement. Never a name.
+struct DemoLoan {
+    const char* borrower_ref;
+    const char* agreement_ref;
+};
+
+constexpr std::array kViktoriaPupilLoans{
+    DemoLoan{"7a-12", "LV-2022-0117"}, DemoLoan{"7a-19", "LV-2022-0118"},
+    DemoLoan{"8c-03", "LV-2022-0121"}, DemoLoan{"EF-07", "LV-2022-0140"}};
+constexpr std::array kViktoriaTeacherLoans{DemoLoan{"L-014", "LV-L-2022-0009"},
+                                           DemoLoan{"L-027", "LV-L-2022-0010"}};
+constexpr std::array kAntoniusLoans{DemoLoan{"4b-09", "LV-2022-0003"}};
+constexpr std::array kSofortLoans{
+    DemoLoan{"6a-05", "LV-2020-0031"}, DemoLoan{"6a-18", "LV-2020-0032"},
+    DemoLoan{"7c-11", "LV-2020-0040"}, DemoLoan{"8b-02", "LV-2020-0047"},
+    DemoLoan{"9d-15", "LV-2020-0052"}};
+
+struct DemoTranche {
+    std::size_t grant;  // index into kDemoGrants
+    const char* school_number;
+    const char* school_label;  // short name for the summary (the CSV's names are long)
+    const char* supplier;
+    const char* order_number;
+    const char* delivery_note;
+    const char* delivered_on;
+    const char* model;
+    std::int64_t unit_price_cents;
+    std::int64_t expected_count;
+    const char* borrower_kind;
+    std::span<const DemoLoan> loans;
+    // Enrolled devices moved on from in_storage, besides those on loan (which are in_use).
+    int in_use;
+    int in_repair;
+    int lost;
+};
+
+// Schools from tools/demo-data/essen-schools.csv; 164720 and 101771 have demo logins.
+constexpr std::array kDemoTranches{
+    // The 2022 delivery of 250 iPads to one Gymnasium (DOMAIN.md).
+    DemoTranche{0, "164720", "Viktoria-Gymnasium", "Bechtle AG", "4500187236", "LS-80412279",
+                "2022-08-22", "iPad (9th generation) Wi-Fi 64GB", 38900, 250, "student",
+                kViktoriaPupilLoans, 16, 3, 1},
+    DemoTranche{0, "164720", "Viktoria-Gymnasium", "Bechtle AG", "4500187291", "LS-80413502",
+                "2022-09-05", "iPad Air (5th generation) Wi-Fi 64GB", 62900, 30, "teacher",
+                kViktoriaTeacherLoans, 0, 1, 0},
+    DemoTranche{0, "101771", "Antoniusschule", "Bechtle AG", "4500188014", "LS-80417765",
+                "2022-09-12", "iPad (9th generation) Wi-Fi 64GB", 38900, 48, "student",
+                kAntoniusLoans, 12, 1, 0},
+    // Above DP-SOFORT's 500 EUR per device on purpose: the funding report should flag it.
+    DemoTranche{1, "189080", "Frida-Levy-Gesamtschule", "Cancom GmbH", "4500151120",
+                "LS-2020-11-0457", "2020-11-26", "iPad (8th generation) Wi-Fi 128GB with case",
+                51900, 60, "student", kSofortLoans, 0, 1, 1},
+};
+
+// Every tenth manifest entry stays unenrolled, so reconciliation has 'missing' devices to show.
+constexpr bool left_unenrolled(std::size_t manifest_index) { return manifest_index % 10 == 9; }
+
+// Apple-style 12-character serial numbers: "DMP" and nine characters of a 32-character alphabet
+// without I, O, U and Z, from a fixed-seed generator (splitmix64). The same on every run and
+// every machine, and recognisably not a real device.
+class DemoSerials {
+  public:
+    std::string next() {
+        for (;;) {
+            std::uint64_t bits = next_bits();
+            std::string serial = "DMP";
+            for (int i = 0; i < 9; ++i) {
+                serial += kAlphabet[bits & 31U];
+                bits >>= 5U;
+            }
+            if (issued_.insert(serial).second) return serial;
+        }
+    }
+
+  private:
+    std::uint64_t next_bits() {
+        std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31U);
+    }
+
+    static constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKLMNPQRSTVWXY";
+    std::uint64_t state_ = 0x50414B5444454D4FULL;  // "PAKTDEMO"
+    std::set<std::string> issued_;
+};
+
+// 31 July, the legal end of the NRW school year, of the school year that contains `today`.
+std::string end_of_school_year(std::string_view today) {
+    const int year = std::stoi(std::string(today.substr(0, 4)));
+    const int month = std::stoi(std::string(today.substr(5, 2)));
+    return fmt::format("{}-07-31", month >= 8 ? year + 1 : year);
+}
+
+// "2,400,000 EUR", "519 EUR", "12.50 EUR" (amounts here are never negative).
+std::string euros(std::int64_t cents) {
+    std::string text = std::to_string(cents / 100);
+    for (auto i = static_cast<std::ptrdiff_t>(text.size()) - 3; i > 0; i -= 3) {
+        text.insert(static_cast<std::size_t>(i), ",");
+    }
+    if (cents % 100 != 0) text += fmt::format(".{:02}", cents % 100);
+    return text + " EUR";
+}
+
+void append_ctl_audit(SQLite::Database& db, std::string action, std::string object_type,
+                      std::string object_id, std::optional<std::string> school,
+                      nlohmann::json detail) {
+    server::AuditEntry entry;
+    entry.actor = kActor;
+    entry.action = std::move(action);
+    entry.object_type = std::move(object_type);
+    entry.object_id = std::move(object_id);
+    entry.school_number = std::move(school);
+    entry.detail = std::move(detail);
+    server::append_audit(db, entry);
+}
+
+struct DemoTrancheResult {
+    std::int64_t id = 0;
+    std::int64_t in_manifest = 0;
+    std::int64_t enrolled = 0;
+    std::int64_t loans = 0;
+    std::int64_t status_changes = 0;
+};
+
+// Moves an enrolled demo device to `status` as PATCH /devices/{serial} would.
+void change_demo_status(SQLite::Database& db, server::Device& device, std::string_view status) {
+    const nlohmann::json detail = {{"from", device.status}, {"to", status}};
+    device.status = std::string(status);
+    server::update_device(db, device);
+    server::append_device_event(db, device.serial_number, "status_changed", kDemoHelper, detail);
+    append_ctl_audit(db, "device.status", "device", device.serial_number, device.school_number,
+                     detail);
+}
+
+// Lends an enrolled demo device as POST /devices/{serial}/loans would.
+void lend_demo_device(SQLite::Database& db, server::Device& device, const DemoLoan& spec,
+                      const std::string& kind, const std::optional<std::string>& due_on) {
+    server::Loan loan;
+    loan.serial_number = device.serial_number;
+    loan.school_number = device.school_number;
+    loan.borrower_ref = spec.borrower_ref;
+    loan.borrower_kind = kind;
+    loan.agreement_ref = spec.agreement_ref;
+    loan.due_on = due_on;
+    loan.started_by = kDemoHelper;
+    const std::int64_t id = server::insert_loan(db, loan);
+    device.status = "in_use";
+    server::update_device(db, device);
+    server::append_device_event(
+        db, device.serial_number, "loaned", kDemoHelper,
+        {{"loan_id", id},
+         {"borrower_ref", loan.borrower_ref},
+         {"borrower_kind", loan.borrower_kind},
+         {"agreement_ref", loan.agreement_ref},
+         {"due_on", due_on ? nlohmann::json(*due_on) : nlohmann::json(nullptr)}});
+    append_ctl_audit(db, "loan.create", "loan", std::to_string(id), device.school_number,
+                     {{"serial_number", device.serial_number},
+                      {"borrower_kind", loan.borrower_kind},
+                      {"agreement_ref", loan.agreement_ref}});
+}
+
+DemoTrancheResult seed_demo_tranche(SQLite::Database& db, const DemoTranche& spec,
+                                    std::int64_t grant_id, DemoSerials& serials,
+                                    std::int64_t& asset_number, const std::string& due_on) {
+    server::Tranche tranche;
+    tranche.school_number = spec.school_number;
+    tranche.grant_id = grant_id;
+    tranche.supplier = spec.supplier;
+    tranche.order_number = spec.order_number;
+    tranche.delivery_note = spec.delivery_note;
+    tranche.delivered_on = spec.delivered_on;
+    tranche.model = spec.model;
+    tranche.unit_price_cents = spec.unit_price_cents;
+    tranche.expected_count = spec.expected_count;
+    DemoTrancheResult result;
+    result.id = server::insert_tranche(db, tranche);
+    append_ctl_audit(db, "tranche.create", "tranche", std::to_string(result.id),
+                     tranche.school_number,
+                     {{"grant_id", grant_id},
+                      {"expected_count", tranche.expected_count},
+                      {"unit_price_cents", tranche.unit_price_cents},
+                      {"order_number", tranche.order_number}});
+
+    // The supplier's list: every delivered device with the inventory label stuck on it.
+    std::vector<server::ManifestRow> manifest;
+    for (std::int64_t i = 0; i < spec.expected_count; ++i) {
+        server::ManifestRow row;
+        row.line = manifest.size() + 2;
+        row.serial_number = serials.next();
+        row.model = spec.model;
+        row.asset_tag = fmt::format("{}-{:05}", spec.school_number, ++asset_number);
+        manifest.push_back(std::move(row));
+    }
+    server::insert_manifest_entries(db, result.id, manifest);
+    result.in_manifest = static_cast<std::int64_t>(manifest.size());
+    append_ctl_audit(
+        db, "tranche.manifest", "tranche", std::to_string(result.id), tranche.school_number,
+        {{"rows", manifest.size()}, {"added", manifest.size()}, {"already_present", 0}});
+
+    std::vector<server::Device> enrolled;
+    for (std::size_t i = 0; i < manifest.size(); ++i) {
+        if (left_unenrolled(i)) continue;
+        server::Device device;
+        device.serial_number = manifest[i].serial_number;
+        device.tranche_id = result.id;
+        device.school_number = tranche.school_number;
+        device.model = tranche.model;
+        device.asset_tag = manifest[i].asset_tag;
+        device.enrolled_by = kDemoHelper;
+        server::insert_device(db, device);
+        server::append_device_event(db, device.serial_number, "enrolled", kDemoHelper,
+                                    {{"tranche_id", result.id}, {"off_manifest", false}});
+        append_ctl_audit(db, "device.enroll", "device", device.serial_number, device.school_number,
+                         {{"tranche_id", result.id}, {"off_manifest", false}});
+        enrolled.push_back(std::move(device));
+    }
+    result.enrolled = static_cast<std::int64_t>(enrolled.size());
+
+    // The serial numbers are random, so taking the first enrolled devices for loans and status
+    // changes spreads them over the manifest.
+    const std::optional<std::string> due =
+        std::string_view(spec.borrower_kind) == "student" ? std::optional(due_on) : std::nullopt;
+    auto device = enrolled.begin();
+    for (const DemoLoan& loan : spec.loans) {
+        lend_demo_device(db, *device++, loan, spec.borrower_kind, due);
+        ++result.loans;
+    }
+    for (const auto& [count, status] :
+         {std::pair{spec.in_use, "in_use"}, std::pair{spec.in_repair, "in_repair"},
+          std::pair{spec.lost, "lost"}}) {
+        for (int i = 0; i < count; ++i) {
+            change_demo_status(db, *device++, status);
+            ++result.status_changes;
+        }
+    }
+    return result;
+}
+
+int seed_demo(const server::ServerConfig& config, std::ostream& out) {
+    OpenDatabase open = open_and_migrate(config);
+    SQLite::Database& db = *open.db;
+    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    if (const auto existing = server::find_grant_by_reference(db, kDemoMarkerReference)) {
+        out << "demo inventory exists already (grant " << kDemoMarkerReference << " is id "
+            << *existing << "); nothing was changed\n";
+        return 0;
+    }
+    std::vector<std::string> missing_schools;
+    for (const auto& tranche : kDemoTranches) {
+        if (!server::school_exists(db, tranche.school_number) &&
+            std::find(missing_schools.begin(), missing_schools.end(), tranche.school_number) ==
+                missing_schools.end()) {
+            missing_schools.emplace_back(tranche.school_number);
+        }
+    }
+    if (!missing_schools.empty()) {
+        throw CommandFailed(fmt::format(
+            "demo seed: the demo schools {} do not exist; import them first (paktctl import "
+            "schools tools/demo-data/essen-schools.csv); nothing was changed",
+            fmt::join(missing_schools, ", ")));
+    }
+
+    std::vector<std::int64_t> grant_ids;
+    for (const auto& spec : kDemoGrants) {
+        server::Grant grant;
+        grant.programme_code = spec.programme_code;
+        grant.reference = spec.reference;
+        grant.title = spec.title;
+        grant.amount_cents = spec.amount_cents;
+        grant.own_contribution_cents = spec.own_contribution_cents;
+        grant.approved_on = spec.approved_on;
+        grant.spend_by = spec.spend_by;
+        grant.earmark_end = server::earmark_end(grant.spend_by);
+        const std::int64_t id = server::insert_grant(db, grant);
+        grant_ids.push_back(id);
+        append_ctl_audit(db, "grant.create", "grant", std::to_string(id), std::nullopt,
+                         {{"programme", grant.programme_code},
+                          {"reference", grant.reference},
+                          {"amount_cents", grant.amount_cents},
+                          {"own_contribution_cents", grant.own_contribution_cents},
+                          {"approved_on", grant.approved_on},
+                          {"spend_by", grant.spend_by},
+                          {"earmark_end", grant.earmark_end}});
+    }
+
+    DemoSerials serials;
+    std::int64_t asset_number = 0;
+    const std::string due_on = end_of_school_year(now_rfc3339().substr(0, 10));
+    std::vector<DemoTrancheResult> results;
+    DemoTrancheResult total;
+    for (const auto& spec : kDemoTranches) {
+        results.push_back(
+            seed_demo_tranche(db, spec, grant_ids[spec.grant], serials, asset_number, due_on));
+        total.in_manifest += results.back().in_manifest;
+        total.enrolled += results.back().enrolled;
+        total.loans += results.back().loans;
+        total.status_changes += results.back().status_changes;
+    }
+    std::set<std::string> schools;
+    for (const auto& spec : kDemoTranches) schools.insert(spec.school_number);
+    append_ctl_audit(db, "demo.seed", "demo", kDemoMarkerReference, std::nullopt,
+                     {{"grants", kDemoGrants.size()},
+                      {"tranches", kDemoTranches.size()},
+                      {"schools", schools},
+                      {"manifest_entries", total.in_manifest},
+                      {"devices_enrolled", total.enrolled},
+                      {"loans", total.loans},
+                      {"status_changes", total.status_changes}});
+    tx.commit();
+
+    out << "demo inventory seeded:\n";
+    for (std::size_t i = 0; i < kDemoGrants.size(); ++i) {
+        const auto& g = kDemoGrants[i];
+        out << fmt::format("  grant {} {} {}: {} granted, spend by {}\n", grant_ids[i],
+                           g.programme_code, g.reference, euros(g.amount_cents), g.spend_by);
+    }
+    for (std::size_t i = 0; i < kDemoTranches.size(); ++i) {
+        const auto& t = kDemoTranches[i];
+        const auto& r = results[i];
+        out << fmt::format(
+            "  tranche {} {} {}: {} x {} at {} ({}), {} enrolled, {} missing, {} on loan\n", r.id,
+            t.school_number, t.school_label, t.expected_count, t.model, euros(t.unit_price_cents),
+            kDemoGrants[t.grant].programme_code, r.enrolled, r.in_manifest - r.enrolled, r.loans);
+    }
+    out << fmt::format(
+        "  total: {} grants, {} tranches at {} schools, {} devices in manifests, {} enrolled, "
+        "{} on loan, {} status changes\n",
+        kDemoGrants.size(), kDemoTranches.size(), schools.size(), total.in_manifest, total.enrolled,
+        total.loans, total.status_changes);
+    return 0;
+}
+
 }  // namespace
 
 int run_paktctl(int argc, const char* const* argv, std::istream& in, std::ostream& out,
@@ -317,6 +748,25 @@ int run_paktctl(int argc, const char* const* argv, std::istream& in, std::ostrea
     auto* migrate_command =
         app.add_subcommand("migrate", "apply pending schema migrations and print the version");
 
+    auto* audit = app.add_subcommand("audit", "check the audit log");
+    audit->require_subcommand(1);
+    auto* audit_verify_command = audit->add_subcommand(
+        "verify",
+        "check the audit log's SHA-256 hash chain from the first entry. Opens the database "
+        "read-only and never migrates it. Exit 0 and the number of entries and the last hash "
+        "if intact; exit 1 naming the first broken entry otherwise.");
+
+    // Not in the main help (an empty group hides it): demo data is for tools/demo, not for
+    // production databases.
+    auto* demo = app.add_subcommand("demo", "demo data for tools/demo")->group("");
+    demo->require_subcommand(1);
+    auto* demo_seed_command = demo->add_subcommand(
+        "seed",
+        "write the demo inventory (two grants, four tranches at three Essen schools, manifests, "
+        "enrolled devices, loans) in one transaction. Needs the Essen schools imported. Does "
+        "nothing if the demo grant " +
+            std::string(kDemoMarkerReference) + " exists.");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -331,6 +781,8 @@ int run_paktctl(int argc, const char* const* argv, std::istream& in, std::ostrea
         if (import_schools_command->parsed()) return import_schools(config, schools_file, out, err);
         if (user_add_command->parsed()) return add_user(config, user_add, in, out, err);
         if (migrate_command->parsed()) return migrate_database(config, out);
+        if (audit_verify_command->parsed()) return verify_audit(config, out, err);
+        if (demo_seed_command->parsed()) return seed_demo(config, out);
         err << "paktctl: no command given; see paktctl --help\n";
         return 2;
     } catch (const SQLite::Exception& e) {
