@@ -110,11 +110,13 @@ std::string ObjectReader::required_string(std::string_view field) {
 std::optional<std::int64_t> ObjectReader::optional_integer(std::string_view field) {
     const auto* v = lookup(field);
     if (!v) return std::nullopt;
-    if (v->is_number_integer()) return v->get<std::int64_t>();
-    if (v->is_number_unsigned()) {
+    // nlohmann stores every non-negative integer as unsigned; only those above INT64_MAX do not
+    // fit (they would wrap to negative numbers).
+    if (v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
         invalid(field, "is out of range");
         return std::nullopt;
     }
+    if (v->is_number_integer()) return v->get<std::int64_t>();
     wrong_type(field, "an integer");
     return std::nullopt;
 }
