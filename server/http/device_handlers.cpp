@@ -287,10 +287,12 @@ Response patch(HandlerDeps& deps, RequestContext& ctx) {
                 throw ApiError::conflict("a device cannot go from " + d.status + " to " + std::string(to_string(*status)),
                                          {{"status", "illegal transition from " + d.status, std::nullopt}});
             }
+            // A lent device is in use (or in repair, lost, stolen) until its return is recorded;
+            // the return, not a status change, puts it back into storage.
+            if ((*status == DeviceStatus::retired || *status == DeviceStatus::in_storage) && find_open_loan(db, d.serial_number)) {
+                throw ApiError::conflict("the device is on loan; record its return first", {{"status", "device is on loan", std::nullopt}});
+            }
             if (*status == DeviceStatus::retired) {
-                if (find_open_loan(db, d.serial_number)) {
-                    throw ApiError::conflict("the device is on loan; record its return first", {{"status", "device is on loan", std::nullopt}});
-                }
                 const Tranche t = *find_tranche(db, d.tranche_id);
                 const Grant g = *find_grant(db, t.grant_id);
                 if (within_earmark(g.earmark_end, now_rfc3339().substr(0, 10))) {

@@ -9,6 +9,7 @@
 #include "server/domain/validation.hpp"
 #include "server/http/handlers.hpp"
 #include "server/http/json_input.hpp"
+#include "server/storage/device_repository.hpp"
 #include "server/storage/funding_repository.hpp"
 #include "server/storage/school_repository.hpp"
 #include "server/storage/tranche_repository.hpp"
@@ -181,10 +182,18 @@ Response put_manifest(HandlerDeps& deps, RequestContext& ctx) {
         Outcome o;
         o.rows = manifest.rows.size();
         for (const auto& row : manifest.rows) {
-            auto owner = manifest_tranche_of(db, row.serial_number);
-            if (!owner) fresh.push_back(row);
-            else if (*owner == id) ++o.already_present;
-            else errors.push_back({"serial_number", "'" + row.serial_number + "' is in the manifest of tranche " + std::to_string(*owner), row.line});
+            const auto owner = manifest_tranche_of(db, row.serial_number);
+            if (owner && *owner == id) {
+                ++o.already_present;
+            } else if (owner) {
+                errors.push_back({"serial_number", "'" + row.serial_number + "' is in the manifest of tranche " + std::to_string(*owner), row.line});
+            } else if (auto device = find_device(db, row.serial_number); device && device->tranche_id != id) {
+                // Enrolled into another tranche (off its manifest, or one without a manifest): the
+                // device belongs to that tranche as much as a manifest entry would.
+                errors.push_back({"serial_number", "'" + row.serial_number + "' is enrolled in tranche " + std::to_string(device->tranche_id), row.line});
+            } else {
+                fresh.push_back(row);
+            }
         }
         const auto total = manifest_size(db, id) + static_cast<std::int64_t>(fresh.size());
         if (errors.empty() && total > t.expected_count) {

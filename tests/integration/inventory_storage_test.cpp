@@ -1,0 +1,242 @@
+// Storage properties of the inventory behind the API: keyset paging that stays exact while
+// devices are enrolled, an index behind every device list filter, and a schema that holds no
+// person's name (DSGVO) while loan reads leave an audit trail.
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "common/time.hpp"
+#include "server/storage/device_repository.hpp"
+#include "tests/support/test_server.hpp"
+
+namespace pakt::test {
+namespace {
+
+using nlohmann::json;
+
+std::string serial(const char* prefix, int n) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%s%08d", prefix, n);
+    return buffer;
+}
+
+// A tranche of school A with room for `expected_count` devices; returns its id.
+std::int64_t create_tranche(SeededServer& s, int expected_count) {
+    json grant = {{"programme", "DP-BASIS"}, {"reference", "AZ-STORAGE"}, {"amount_cents", 2'500'000},
+                  {"approved_on", "2023-03-01"}, {"spend_by", "2024-12-31"}};
+    auto g = call(*s.http, "POST", "/api/v1/grants", s.admin, grant);
+    EXPECT_EQ(g.status, 201) << g.body;
+    json tranche = {{"school_number", SeededServer::kSchoolA}, {"grant_id", json_of(g).at("id")},
+                    {"delivered_on", "2023-08-21"}, {"unit_price_cents", 44900}, {"expected_count", expected_count}};
+    auto t = call(*s.http, "POST", "/api/v1/tranches", s.admin, tranche);
+    EXPECT_EQ(t.status, 201) << t.body;
+    return json_of(t).at("id").get<std::int64_t>();
+}
+
+TEST(InventoryStorage, PagingThroughTenThousandDevicesWhileEnrollingYieldsEachExactlyOnce) {
+    SeededServer s;
+    const auto tranche = create_tranche(s, 100'000);
+    constexpr int kSeeded = 10'000;
+    // Seeded serials take the even numbers, enrollments during paging the odd ones, so new devices
+    // land both before and after the page being read.
+    {
+        SQLite::Transaction tx(s.server.db());
+        SQLite::Statement insert(s.server.db(),
+                                 "INSERT INTO devices (serial_number, tranche_id, school_number, enrolled_at, enrolled_by, "
+                                 "updated_at) VALUES (?, ?, ?, ?, 'seed', ?)");
+        const std::string now = now_rfc3339();
+        for (int i = 0; i < kSeeded; ++i) {
+            insert.bind(1, serial("DMPA", 2 * i));
+            insert.bind(2, tranche);
+            insert.bind(3, SeededServer::kSchoolA);
+            insert.bind(4, now);
+            insert.bind(5, now);
+            insert.exec();
+            insert.reset();
+        }
+        tx.commit();
+    }
+
+    std::atomic<bool> paging_done{false};
+    std::atomic<int> enrolled{0};
+    std::atomic<int> failures{0};
+    std::thread enroller([&] {
+        auto client = s.server.client();
+        // Spread over the whole key space: 7919 is prime and coprime to kSeeded.
+        for (int i = 0; !paging_done.load() && i < kSeeded; ++i) {
+            const int n = 2 * ((i * 7919) % kSeeded) + 1;
+            auto r = call(*client, "POST", "/api/v1/devices", s.it_a, json{{"serial_number", serial("DMPA", n)}, {"tranche_id", tranche}});
+            if (r.status == 201) ++enrolled;
+            else ++failures;
+        }
+    });
+    while (enrolled.load() == 0 && failures.load() == 0) std::this_thread::yield();
+
+    std::vector<std::string> seen;
+    std::string target = "/api/v1/devices?limit=50";
+    int pages = 0;
+    int enrolled_while_paging = -enrolled.load();
+    for (;;) {
+        auto r = call(*s.http, "GET", target, s.admin);
+        ASSERT_EQ(r.status, 200) << r.body;
+        const auto page = json_of(r);
+        ++pages;
+        for (const auto& d : page.at("items")) seen.push_back(d.at("serial_number").get<std::string>());
+        if (page.at("next_cursor").is_null()) break;
+        target = "/api/v1/devices?limit=50&cursor=" + page.at("next_cursor").get<std::string>();
+    }
+    enrolled_while_paging += enrolled.load();
+    paging_done = true;
+    enroller.join();
+
+    RecordProperty("pages", pages);
+    RecordProperty("enrolled_while_paging", enrolled_while_paging);
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_GT(enrolled_while_paging, 0) << "no enrollment overlapped the paging";
+    EXPECT_GE(pages, kSeeded / 50);
+    EXPECT_TRUE(std::adjacent_find(seen.begin(), seen.end(), std::greater_equal<>()) == seen.end())
+        << "pages are not in strictly increasing serial order (a duplicate or a step back)";
+    std::map<std::string, int> seeded_seen;
+    for (const auto& serial_number : seen) {
+        const int n = std::stoi(serial_number.substr(4));
+        if (n % 2 == 0) ++seeded_seen[serial_number];
+    }
+    EXPECT_EQ(seeded_seen.size(), static_cast<std::size_t>(kSeeded));
+    for (int i = 0; i < kSeeded; ++i) {
+        const auto it = seeded_seen.find(serial("DMPA", 2 * i));
+        ASSERT_TRUE(it != seeded_seen.end()) << serial("DMPA", 2 * i) << " was skipped";
+        ASSERT_EQ(it->second, 1) << serial("DMPA", 2 * i) << " was listed more than once";
+    }
+}
+
+// The plan SQLite chooses for the device list query of `filter`, one detail line per step.
+std::vector<std::string> query_plan(SQLite::Database& db, const server::DeviceFilter& filter) {
+    SQLite::Statement q(db, "EXPLAIN QUERY PLAN " + server::device_list_sql(filter));
+    std::vector<std::string> lines;
+    while (q.executeStep()) lines.push_back(q.getColumn(3).getString());
+    return lines;
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) out += "\n  " + l;
+    return out;
+}
+
+bool uses_an_index_on_devices(const std::vector<std::string>& plan) {
+    return std::any_of(plan.begin(), plan.end(), [](const std::string& line) {
+        return line.find(" devices ") != std::string::npos &&
+               (line.find("USING INDEX") != std::string::npos || line.find("USING PRIMARY KEY") != std::string::npos ||
+                line.find("USING COVERING INDEX") != std::string::npos);
+    });
+}
+
+bool scans_devices_without_index(const std::vector<std::string>& plan) {
+    return std::any_of(plan.begin(), plan.end(), [](const std::string& line) {
+        return line == "SCAN devices" || (line.rfind("SCAN devices ", 0) == 0 && line.find(" USING ") == std::string::npos);
+    });
+}
+
+TEST(InventoryStorage, EveryDeviceListFilterIsServedByAnIndex) {
+    TestServer server;
+    std::map<std::string, server::DeviceFilter> filters;
+    filters["none"] = {};
+    filters["school"].school_number = "165432";
+    filters["tranche"].tranche_id = 1;
+    filters["status"].status = "in_repair";
+    filters["school+status"].school_number = "165432";
+    filters["school+status"].status = "in_repair";
+    filters["q"].serial_prefix = "DMPA";
+    filters["q"].asset_tag_prefix = "DMPA";
+    filters["scope list"].schools = std::vector<std::string>{"165432", "100018"};
+    for (const auto& [name, filter] : filters) {
+        const auto plan = query_plan(server.db(), filter);
+        EXPECT_TRUE(uses_an_index_on_devices(plan)) << name << ":" << joined(plan);
+        EXPECT_FALSE(scans_devices_without_index(plan)) << name << ":" << joined(plan);
+    }
+}
+
+// Person-name-like column names: a bare "name", any "*_name", and the words of pupils' names.
+bool looks_like_a_person_name(std::string column) {
+    std::transform(column.begin(), column.end(), column.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (column == "name") return true;
+    if (column.size() > 5 && column.compare(column.size() - 5, 5, "_name") == 0) return true;
+    for (const char* word : {"first_name", "firstname", "last_name", "lastname", "surname", "vorname", "nachname",
+                             "pupil", "student_name", "borrower_name", "full_name", "fullname"}) {
+        if (column.find(word) != std::string::npos) return true;
+    }
+    return false;
+}
+
+TEST(InventoryStorage, NoColumnHoldsAPersonsNameExceptAllowListedOnes) {
+    TestServer server;
+    // Columns whose names match the patterns but hold no pupil's name, and why.
+    const std::map<std::string, std::string> allowed = {
+        {"schools.name", "a school's name"},
+        {"programmes.name", "a funding programme's name"},
+        {"users.display_name", "a staff member's name, needed to log in and be accountable; never a pupil"},
+        {"users.username", "a staff login"},
+        {"api_tokens.name", "a label its owner gives to a token"},
+    };
+    std::vector<std::string> columns;
+    SQLite::Statement tables(server.db(), "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'");
+    while (tables.executeStep()) {
+        const std::string table = tables.getColumn(0).getString();
+        SQLite::Statement info(server.db(), "SELECT name FROM pragma_table_info(?)");
+        info.bind(1, table);
+        while (info.executeStep()) columns.push_back(table + "." + info.getColumn(0).getString());
+    }
+    ASSERT_GT(columns.size(), 50u);
+    for (const auto& column : columns) {
+        const std::string name = column.substr(column.find('.') + 1);
+        if (looks_like_a_person_name(name)) {
+            EXPECT_TRUE(allowed.count(column)) << column << " looks like it holds a person's name";
+        }
+    }
+    for (const char* required : {"loans.borrower_ref", "loans.agreement_ref", "loans.borrower_kind"}) {
+        EXPECT_NE(std::find(columns.begin(), columns.end(), required), columns.end()) << required;
+    }
+}
+
+TEST(InventoryStorage, PersonNamePatternsCatchTheUsualColumnNames) {
+    for (const char* bad : {"name", "first_name", "LastName", "surname", "vorname", "nachname", "pupil_id",
+                            "student_name", "borrower_name", "full_name"}) {
+        EXPECT_TRUE(looks_like_a_person_name(bad)) << bad;
+    }
+    for (const char* fine : {"serial_number", "hostname", "borrower_ref", "agreement_ref", "school_number"}) {
+        EXPECT_FALSE(looks_like_a_person_name(fine)) << fine;
+    }
+}
+
+TEST(InventoryStorage, ReadingADeviceOnLoanWritesALoanReadAuditRow) {
+    SeededServer s;
+    const auto tranche = create_tranche(s, 10);
+    const std::string d = serial("DMPY", 1);
+    ASSERT_EQ(call(*s.http, "POST", "/api/v1/devices", s.it_a, json{{"serial_number", d}, {"tranche_id", tranche}}).status, 201);
+    auto loan = call(*s.http, "POST", "/api/v1/devices/" + d + "/loans", s.it_a,
+                     json{{"borrower_ref", "12-0815"}, {"borrower_kind", "teacher"}, {"agreement_ref", "LV-12"}});
+    ASSERT_EQ(loan.status, 201) << loan.body;
+    const auto loan_id = json_of(loan).at("id").get<std::int64_t>();
+
+    ASSERT_EQ(call(*s.http, "GET", "/api/v1/devices/" + d, s.admin).status, 200);
+    SQLite::Statement q(s.server.db(), "SELECT actor, object_type, object_id, school_number FROM audit_log WHERE action = 'loan.read'");
+    ASSERT_TRUE(q.executeStep());
+    EXPECT_EQ(q.getColumn(0).getString(), "admin");
+    EXPECT_EQ(q.getColumn(1).getString(), "loan");
+    EXPECT_EQ(q.getColumn(2).getString(), std::to_string(loan_id));
+    EXPECT_EQ(q.getColumn(3).getString(), SeededServer::kSchoolA);
+    EXPECT_FALSE(q.executeStep());
+}
+
+}  // namespace
+}  // namespace pakt::test
