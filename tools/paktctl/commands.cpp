@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -523,7 +524,8 @@ void lend_demo_device(SQLite::Database& db, server::Device& device, const DemoLo
 
 DemoTrancheResult seed_demo_tranche(SQLite::Database& db, const DemoTranche& spec,
                                     std::int64_t grant_id, DemoSerials& serials,
-                                    std::int64_t& asset_number, const std::string& due_on) {
+                                    std::map<std::string, int>& asset_numbers,
+                                    const std::string& due_on) {
     server::Tranche tranche;
     tranche.school_number = spec.school_number;
     tranche.grant_id = grant_id;
@@ -543,7 +545,9 @@ DemoTrancheResult seed_demo_tranche(SQLite::Database& db, const DemoTranche& spe
                       {"unit_price_cents", tranche.unit_price_cents},
                       {"order_number", tranche.order_number}});
 
-    // The supplier's list: every delivered device with the inventory label stuck on it.
+    // The supplier's list: every delivered device with the inventory label stuck on it, numbered
+    // per school.
+    int& asset_number = asset_numbers[spec.school_number];
     std::vector<server::ManifestRow> manifest;
     for (std::int64_t i = 0; i < spec.expected_count; ++i) {
         server::ManifestRow row;
@@ -646,13 +650,13 @@ int seed_demo(const server::ServerConfig& config, std::ostream& out) {
     }
 
     DemoSerials serials;
-    std::int64_t asset_number = 0;
+    std::map<std::string, int> asset_numbers;
     const std::string due_on = end_of_school_year(now_rfc3339().substr(0, 10));
     std::vector<DemoTrancheResult> results;
     DemoTrancheResult total;
     for (const auto& spec : kDemoTranches) {
         results.push_back(
-            seed_demo_tranche(db, spec, grant_ids[spec.grant], serials, asset_number, due_on));
+            seed_demo_tranche(db, spec, grant_ids[spec.grant], serials, asset_numbers, due_on));
         total.in_manifest += results.back().in_manifest;
         total.enrolled += results.back().enrolled;
         total.loans += results.back().loans;
