@@ -1,5 +1,7 @@
-// Operations endpoints, outside /api/v1: liveness, readiness and Prometheus metrics.
+// Operations endpoints, outside /api/v1: liveness, readiness and Prometheus metrics; and the
+// served contract, /api/v1/openapi.yaml, public like them so clients can read it before logging in.
 #include "server/http/handlers.hpp"
+#include "server/http/openapi.hpp"
 
 namespace pakt::server::http {
 
@@ -24,6 +26,14 @@ void register_ops_routes(Router& router, HandlerDeps& deps) {
         Response r;
         r.set_header("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
         r.body = deps.metrics.render();
+        return r;
+    });
+
+    // YAML only: serving the JSON form would need a YAML parser, and the contract says either.
+    router.add("GET", "/api/v1/openapi.yaml", Auth::none, [](RequestContext&) {
+        Response r;
+        r.set_header("Content-Type", "application/yaml");
+        r.body = std::string(openapi_document());
         return r;
     });
 }
