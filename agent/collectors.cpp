@@ -42,9 +42,12 @@ constexpr std::array<std::string_view, kFieldCount> kFieldNames = {
     "serial number", "Wi-Fi MAC",    "OS version",  "battery level",
     "free storage",  "managed flag", "last contact"};
 
-using FieldValues = std::array<std::optional<std::string>, kFieldCount>;
-// Cells that hold something other than a value (a JSON object where a string belongs).
-using FieldFlags = std::array<bool, kFieldCount>;
+// The raw cells of one export row, per field; `malformed` marks cells that hold something other
+// than a value (a JSON object where a string belongs).
+struct Cells {
+    std::array<std::optional<std::string>, kFieldCount> values;
+    std::array<bool, kFieldCount> malformed{};
+};
 
 char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -90,10 +93,8 @@ class DeviceBuilder {
     DeviceBuilder(const std::string& source, const ExportColumns& columns, Diagnostics& diagnostics)
         : source_(source), columns_(columns), diagnostics_(diagnostics) {}
 
-    void add(const std::string& location, const FieldValues& values,
-             const FieldFlags& malformed = {}) {
-        malformed_ = &malformed;
-        const std::string raw_serial = values[kSerial].value_or("");
+    void add(const std::string& location, const Cells& cells) {
+        const std::string raw_serial = cells.values[kSerial].value_or("");
         const auto serial = normalize_serial(raw_serial);
         if (!serial) {
             diagnostics_.warn(source_,
@@ -104,8 +105,8 @@ class DeviceBuilder {
         }
         MdmDevice device;
         device.serial = *serial;
-        device.wifi_mac = read(kWifiMac, location, values, normalize_mac);
-        device.os_version = read(kOsVersion, location, values, [](std::string_view v) {
+        device.wifi_mac = read(kWifiMac, location, cells, normalize_mac);
+        device.os_version = read(kOsVersion, location, cells, [](std::string_view v) {
             std::string text = csv::trim(v);
             // The server refuses a report with a longer string; one odd cell must not cost the
             // whole report.
@@ -114,12 +115,12 @@ class DeviceBuilder {
             }
             return std::optional<std::string>(std::move(text));
         });
-        device.battery_pct = read(kBattery, location, values, parse_battery_pct);
-        device.storage_free_mb = read(kStorageFree, location, values, [this](std::string_view v) {
+        device.battery_pct = read(kBattery, location, cells, parse_battery_pct);
+        device.storage_free_mb = read(kStorageFree, location, cells, [this](std::string_view v) {
             return parse_storage_mb(v, columns_.bare_storage_unit);
         });
-        device.managed = read(kManaged, location, values, parse_managed);
-        device.last_contact = read(kLastContact, location, values, [](std::string_view v) {
+        device.managed = read(kManaged, location, cells, parse_managed);
+        device.last_contact = read(kLastContact, location, cells, [](std::string_view v) {
             return parse_export_time(v, ZonelessTime::local);
         });
 
@@ -162,11 +163,12 @@ class DeviceBuilder {
     };
 
     template <typename Parse>
-    auto read(std::size_t field, const std::string& location, const FieldValues& values,
-              Parse parse) -> decltype(parse(std::string_view{})) {
-        const auto& raw = values[field];
-        if (!raw || (!(*malformed_)[field] && is_blank_value(*raw))) return std::nullopt;
-        auto parsed = (*malformed_)[field] ? decltype(parse(*raw)){} : parse(*raw);
+    auto read(std::size_t field, const std::string& location, const Cells& cells, Parse parse)
+        -> decltype(parse(std::string_view{})) {
+        const auto& raw = cells.values[field];
+        const bool malformed = cells.malformed[field];
+        if (!raw || (!malformed && is_blank_value(*raw))) return std::nullopt;
+        auto parsed = malformed ? decltype(parse(*raw)){} : parse(*raw);
         if (!parsed) {
             BadValues& bad = bad_[field];
             if (bad.count++ == 0) {
@@ -184,7 +186,6 @@ class DeviceBuilder {
     std::unordered_map<std::string, std::size_t> index_;
     std::array<BadValues, kFieldCount> bad_{};
     std::size_t duplicates_ = 0;
-    const FieldFlags* malformed_ = nullptr;
 };
 
 std::vector<std::string_view> split_whitespace(std::string_view line) {
@@ -614,11 +615,11 @@ std::vector<MdmDevice> parse_mdm_csv(std::string_view text, const std::string& s
                                          source, row.line, row.fields.size(), header.size()));
             continue;
         }
-        FieldValues values;
+        Cells cells;
         for (std::size_t field = 0; field < kFieldCount; ++field) {
-            if (index[field]) values[field] = row.fields[*index[field]];
+            if (index[field]) cells.values[field] = row.fields[*index[field]];
         }
-        builder.add(fmt::format("line {}", row.line), values);
+        builder.add(fmt::format("line {}", row.line), cells);
     }
     return builder.finish();
 }
@@ -667,22 +668,21 @@ std::vector<MdmDevice> parse_mdm_json(std::string_view text, const std::string& 
                              fmt::format("{}: {}: not a JSON object; skipped", source, location));
             continue;
         }
-        FieldValues values;
-        FieldFlags malformed{};
+        Cells cells;
         for (std::size_t field = 0; field < kFieldCount; ++field) {
             for (const auto& name : wanted[field]) {
                 const auto* value = find_column(item, name);
                 if (value == nullptr || value->is_null()) continue;
-                values[field] = scalar_text(*value);
-                if (!values[field]) {
+                cells.values[field] = scalar_text(*value);
+                if (!cells.values[field]) {
                     // Kept as JSON text so that the warning shows what was there.
-                    values[field] = value->dump();
-                    malformed[field] = true;
+                    cells.values[field] = value->dump();
+                    cells.malformed[field] = true;
                 }
                 break;
             }
         }
-        builder.add(location, values, malformed);
+        builder.add(location, cells);
     }
     return builder.finish();
 }

@@ -1,9 +1,11 @@
 #include "agent/uploader.hpp"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <fstream>
 #include <system_error>
 #include <variant>
 
@@ -279,6 +281,45 @@ TEST_F(UploaderTest, AStopRequestIsHonouredBetweenReports) {
     EXPECT_EQ(result.outcome, DeliveryOutcome::stopped);
     EXPECT_THAT(transport_->posted, IsEmpty());
     EXPECT_EQ(spool_.pending(), 1u);
+}
+
+// --- one cycle --------------------------------------------------------------------------------
+
+TEST(Cycle, MoreDevicesThanOneReportMayHoldAreSplitAcrossReports) {
+    test::TempDir dir;
+    std::filesystem::create_directory(dir.path() / "export");
+    {
+        std::ofstream csv(dir.path() / "export" / "devices.csv");
+        csv << "Serial Number,WiFi MAC,Last Check-in\n";
+        for (std::size_t i = 0; i < kMaxDevicesPerReport + 1; ++i) {
+            csv << fmt::format("SER{:09d},,2026-03-02 08:00:00\n", i);
+        }
+    }
+    AgentConfig config;
+    config.export_dir = dir.path() / "export";
+    config.arp_table = "";
+    Spool spool(dir.path() / "spool.db", 100);
+    const CycleResult result = collect_and_spool(config, spool, sample_now());
+    EXPECT_EQ(result.devices, kMaxDevicesPerReport + 1);
+    EXPECT_EQ(result.reports_spooled, 2u);
+    EXPECT_EQ(spool.status().pending_devices, kMaxDevicesPerReport + 1);
+    EXPECT_EQ(spool.oldest()->device_count, kMaxDevicesPerReport);
+}
+
+TEST(Cycle, ACycleThatSeesNothingStillSpoolsAReport) {
+    test::TempDir dir;
+    AgentConfig config;
+    config.export_dir = dir.path() / "missing";
+    config.arp_table = "";
+    Spool spool(dir.path() / "spool.db", 100);
+    const CycleResult result = collect_and_spool(config, spool, sample_now());
+    EXPECT_EQ(result.devices, 0u);
+    EXPECT_EQ(result.reports_spooled, 1u) << "an empty report tells the server the agent lives";
+    const auto stored = spool.oldest();
+    ASSERT_TRUE(stored);
+    const auto json = nlohmann::json::parse(stored->body);
+    EXPECT_TRUE(parse_checkin_report(json).report.has_value());
+    EXPECT_EQ(json["generated_at"], "2026-03-02T09:00:00Z");
 }
 
 // --- the daemon loop --------------------------------------------------------------------------
