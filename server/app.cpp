@@ -30,6 +30,7 @@ struct App::Parts {
     std::unique_ptr<Writer> writer;
     std::unique_ptr<ReadPool> reads;
     std::unique_ptr<LoginThrottle> throttle;
+    std::unique_ptr<RateLimiter> checkin_limiter;
     http::Metrics metrics;
     std::unique_ptr<http::HandlerDeps> deps;
     std::unique_ptr<http::Router> router;
@@ -93,9 +94,11 @@ void App::start() {
     parts_->throttle = std::make_unique<LoginThrottle>(config_.login_max_failures, config_.login_window,
                                                       config_.login_lockout);
 
+    parts_->checkin_limiter = std::make_unique<RateLimiter>(config_.checkin_burst, config_.checkin_per_minute);
+
     Parts& p = *parts_;
     p.deps.reset(new http::HandlerDeps{config_, *p.reads, *p.writer, *p.throttle, p.metrics,
-                                       [this] { return ready_.load(); }});
+                                       [this] { return ready_.load(); }, *p.checkin_limiter});
     p.router = std::make_unique<http::Router>([&p](const std::string& token) -> std::optional<Principal> {
         auto lease = p.reads->acquire();
         const std::string now = now_rfc3339();
@@ -113,6 +116,7 @@ void App::start() {
     http::register_tranche_routes(*p.router, *p.deps);
     http::register_device_routes(*p.router, *p.deps);
     http::register_audit_routes(*p.router, *p.deps);
+    http::register_agent_routes(*p.router, *p.deps);
     p.metrics.add_collector([&p](std::string& out) {
         out += "# HELP pakt_db_write_groups_total Group commits of the database writer.\n";
         out += "# TYPE pakt_db_write_groups_total counter\n";

@@ -226,13 +226,33 @@ const KeySpec kAuthKeys[] = {
      }},
 };
 
+const KeySpec kAgentsKeys[] = {
+    {"checkin_interval_s",
+     [](const Entry& e, ServerConfig& c) {
+         c.checkin_interval = seconds(e.integer<std::int64_t>(10, 86400));
+     }},
+    {"checkin_burst",
+     [](const Entry& e, ServerConfig& c) { c.checkin_burst = e.integer<unsigned>(1, 100000); }},
+    {"checkin_per_minute",
+     [](const Entry& e, ServerConfig& c) { c.checkin_per_minute = e.integer<unsigned>(1, 100000); }},
+    {"checkin_max_decompressed_bytes",
+     [](const Entry& e, ServerConfig& c) {
+         c.checkin_max_decompressed_bytes = e.integer<std::size_t>(kMinBodyLimit, kMaxBodyLimit);
+     }},
+    {"enroll_secret_ttl_hours",
+     [](const Entry& e, ServerConfig& c) {
+         c.enroll_secret_ttl = std::chrono::hours(e.integer<std::int64_t>(1, 24 * 90));
+     }},
+};
+
 const KeySpec kLogKeys[] = {
     {"level", [](const Entry& e, ServerConfig& c) { c.log_level = e.one_of(kLogLevels); }},
 };
 
 const TableSpec kTables[] = {
     {"server", kServerKeys},     {"tls", kTlsKeys},   {"limits", kLimitsKeys},
-    {"database", kDatabaseKeys}, {"auth", kAuthKeys}, {"log", kLogKeys},
+    {"database", kDatabaseKeys}, {"auth", kAuthKeys}, {"agents", kAgentsKeys},
+    {"log", kLogKeys},
 };
 
 void apply_table(const std::string& file, const TableSpec& spec, const toml::table& table,

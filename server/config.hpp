@@ -45,6 +45,13 @@ struct ServerConfig {
     std::chrono::seconds login_window{900};
     std::chrono::seconds login_lockout{900};
 
+    // [agents]
+    std::chrono::seconds checkin_interval{900};  ///< told to agents as next_checkin_s (spread ±10 %)
+    unsigned checkin_burst = 60;        ///< check-ins an agent may send back to back (spool drain)
+    unsigned checkin_per_minute = 60;   ///< sustained check-ins per agent and minute
+    std::size_t checkin_max_decompressed_bytes = 16 * 1024 * 1024;  ///< gzip bodies beyond: 413
+    std::chrono::hours enroll_secret_ttl{72};  ///< default lifetime of an agent enroll secret
+
     // [log]
     std::string log_level = "info";
 

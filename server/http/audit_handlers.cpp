@@ -29,8 +29,7 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
     AuditFilter f;
     const int limit = page_limit(ctx);
     f.limit = limit + 1;
-    const std::string after = page_after(ctx);
-    if (!after.empty()) std::from_chars(after.data(), after.data() + after.size(), f.before_id);
+    f.before_id = page_after_id(ctx);
     if (!ctx.user().is_city_admin()) f.schools = ctx.user().schools;
     if (auto school = ctx.query_param("school_number")) {
         if (!can_see(ctx.user(), *school)) throw ApiError::not_found("no such school");

@@ -91,11 +91,11 @@ EnrollOutcome enroll_one(SQLite::Database& db, const RequestContext& ctx, const 
         if (existing->tranche_id == tranche.id) return {"already_enrolled", "", "already enrolled in this tranche"};
         return {"rejected", "enrolled_elsewhere", "already enrolled in tranche " + std::to_string(existing->tranche_id)};
     }
-    const auto owner = manifest_tranche_of(db, serial);
-    if (owner && *owner != tranche.id) {
-        return {"rejected", "in_other_manifest", "listed in the manifest of tranche " + std::to_string(*owner)};
+    const auto entry = find_manifest_entry(db, serial);
+    if (entry && entry->tranche_id != tranche.id) {
+        return {"rejected", "in_other_manifest", "listed in the manifest of tranche " + std::to_string(entry->tranche_id)};
     }
-    if (!owner && manifest_size(db, tranche.id) > 0 && !off_manifest) {
+    if (!entry && manifest_size(db, tranche.id) > 0 && !off_manifest) {
         return {"rejected", "not_on_manifest", "not on this tranche's manifest"};
     }
     if (count_devices_in_tranche(db, tranche.id) >= tranche.expected_count) {
@@ -105,16 +105,17 @@ EnrollOutcome enroll_one(SQLite::Database& db, const RequestContext& ctx, const 
     d.serial_number = serial;
     d.tranche_id = tranche.id;
     d.school_number = tranche.school_number;
-    d.model = tranche.model;
-    d.asset_tag = asset_tag;
-    d.off_manifest = !owner && off_manifest;
+    // The supplier's list knows the exact model and often the asset tag (Inventarnummer).
+    d.model = entry && !entry->row.model.empty() ? entry->row.model : tranche.model;
+    d.asset_tag = !asset_tag.empty() ? asset_tag : entry ? entry->row.asset_tag : "";
+    d.off_manifest = !entry && off_manifest;
     d.enrolled_by = ctx.user().username;
     insert_device(db, d);
     append_device_event(db, serial, "enrolled", ctx.user().username,
                         {{"tranche_id", tranche.id}, {"off_manifest", d.off_manifest}});
-    AuditEntry entry = audit_entry(ctx, "device.enroll", "device", serial, tranche.school_number);
-    entry.detail = {{"tranche_id", tranche.id}, {"off_manifest", d.off_manifest}};
-    append_audit(db, entry);
+    AuditEntry audit = audit_entry(ctx, "device.enroll", "device", serial, tranche.school_number);
+    audit.detail = {{"tranche_id", tranche.id}, {"off_manifest", d.off_manifest}};
+    append_audit(db, audit);
     return {"enrolled", "", ""};
 }
 
@@ -337,9 +338,7 @@ Response patch(HandlerDeps& deps, RequestContext& ctx) {
 
 Response events(HandlerDeps& deps, RequestContext& ctx) {
     const int limit = page_limit(ctx);
-    const std::string after = page_after(ctx);
-    std::int64_t before_id = 0;
-    if (!after.empty()) std::from_chars(after.data(), after.data() + after.size(), before_id);
+    const std::int64_t before_id = page_after_id(ctx);
     Device device;
     std::vector<DeviceEvent> list;
     {

@@ -114,9 +114,7 @@ Response create_programme(HandlerDeps& deps, RequestContext& ctx) {
 Response list_grants_handler(HandlerDeps& deps, RequestContext& ctx) {
     require(ctx, Action::manage_funding, std::nullopt);
     const int limit = page_limit(ctx);
-    const std::string after = page_after(ctx);
-    std::int64_t after_id = 0;
-    if (!after.empty()) std::from_chars(after.data(), after.data() + after.size(), after_id);
+    const std::int64_t after_id = page_after_id(ctx);
     auto lease = deps.reads.acquire();
     auto grants = list_grants(lease.db(), after_id, limit + 1, ctx.query_param("programme"));
     nlohmann::json items = nlohmann::json::array();

@@ -66,6 +66,17 @@ std::string page_after(const RequestContext& ctx) {
     return key;
 }
 
+std::int64_t page_after_id(const RequestContext& ctx) {
+    const std::string after = page_after(ctx);
+    if (after.empty()) return 0;
+    std::int64_t id = 0;
+    auto [ptr, ec] = std::from_chars(after.data(), after.data() + after.size(), id);
+    if (ec != std::errc() || ptr != after.data() + after.size() || id <= 0) {
+        throw ApiError::bad_request("cursor is not a cursor this server issued", {{"cursor", "is invalid", std::nullopt}});
+    }
+    return id;
+}
+
 void require(const RequestContext& ctx, Action action, const std::optional<std::string>& school) {
     std::optional<std::string_view> scope;
     if (school) scope = *school;

@@ -10,6 +10,7 @@
 #include "server/config.hpp"
 #include "server/domain/authorization.hpp"
 #include "server/domain/login_throttle.hpp"
+#include "server/domain/rate_limiter.hpp"
 #include "server/http/metrics.hpp"
 #include "server/http/router.hpp"
 #include "server/storage/audit_repository.hpp"
@@ -25,6 +26,7 @@ struct HandlerDeps {
     LoginThrottle& login_throttle;
     Metrics& metrics;
     std::function<bool()> ready;  ///< database open and migrated, not shutting down
+    RateLimiter& checkin_limiter;  ///< per-agent check-in rate
 };
 
 void register_ops_routes(Router& router, HandlerDeps& deps);
@@ -35,6 +37,7 @@ void register_funding_routes(Router& router, HandlerDeps& deps);
 void register_tranche_routes(Router& router, HandlerDeps& deps);
 void register_device_routes(Router& router, HandlerDeps& deps);
 void register_audit_routes(Router& router, HandlerDeps& deps);
+void register_agent_routes(Router& router, HandlerDeps& deps);
 
 /// An audit entry for a mutation made by the caller of `ctx`.
 AuditEntry audit_entry(const RequestContext& ctx, std::string action, std::string object_type,
@@ -47,6 +50,9 @@ int page_limit(const RequestContext& ctx);
 /// 400 if it was not produced by encode_cursor.
 std::string page_after(const RequestContext& ctx);
 std::string encode_cursor(const std::string& key);
+
+/// page_after() for lists keyed by a numeric id: 0 if absent, 400 if the cursor does not hold one.
+std::int64_t page_after_id(const RequestContext& ctx);
 
 /// Throws 404 if the caller may not see the school, 403 if it may see it but not do `action`.
 void require(const RequestContext& ctx, Action action, const std::optional<std::string>& school);

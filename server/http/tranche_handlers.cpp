@@ -114,8 +114,7 @@ Response create(HandlerDeps& deps, RequestContext& ctx) {
 Response list(HandlerDeps& deps, RequestContext& ctx) {
     TrancheFilter f;
     f.limit = page_limit(ctx);
-    const std::string after = page_after(ctx);
-    if (!after.empty()) std::from_chars(after.data(), after.data() + after.size(), f.after_id);
+    f.after_id = page_after_id(ctx);
     if (!ctx.user().is_city_admin()) f.schools = ctx.user().schools;
     if (auto school = ctx.query_param("school_number")) {
         if (!can_see(ctx.user(), *school)) throw ApiError::not_found("no such school");

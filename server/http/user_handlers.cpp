@@ -49,12 +49,7 @@ void check_schools_exist(SQLite::Database& db, const std::vector<std::string>& s
 Response list(HandlerDeps& deps, RequestContext& ctx) {
     require_admin(ctx);
     const int limit = page_limit(ctx);
-    const std::string after = page_after(ctx);
-    std::int64_t after_id = 0;
-    if (!after.empty()) {
-        auto [ptr, ec] = std::from_chars(after.data(), after.data() + after.size(), after_id);
-        if (ec != std::errc()) throw ApiError::bad_request("cursor is invalid");
-    }
+    const std::int64_t after_id = page_after_id(ctx);
     auto lease = deps.reads.acquire();
     auto users = list_users(lease.db(), after_id, limit + 1);
     nlohmann::json items = nlohmann::json::array();

@@ -28,6 +28,8 @@ constexpr const char* kProgress =
     " (SELECT count(*) FROM manifest_entries m WHERE m.tranche_id = :t"
     "   AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.serial_number = m.serial_number))";
 constexpr const char* kManifestTrancheOf = "SELECT tranche_id FROM manifest_entries WHERE serial_number = ?";
+constexpr const char* kManifestEntry =
+    "SELECT tranche_id, model, asset_tag, imei FROM manifest_entries WHERE serial_number = ?";
 constexpr const char* kManifestSize = "SELECT count(*) FROM manifest_entries WHERE tranche_id = ?";
 constexpr const char* kInsertManifest =
     "INSERT INTO manifest_entries (serial_number, tranche_id, model, asset_tag, imei, added_at) "
@@ -139,6 +141,19 @@ std::optional<std::int64_t> manifest_tranche_of(SQLite::Database& db, const std:
     q.bind(1, serial);
     if (!q.executeStep()) return std::nullopt;
     return q.getColumn(0).getInt64();
+}
+
+std::optional<ManifestEntry> find_manifest_entry(SQLite::Database& db, const std::string& serial) {
+    SQLite::Statement q(db, kManifestEntry);
+    q.bind(1, serial);
+    if (!q.executeStep()) return std::nullopt;
+    ManifestEntry e;
+    e.tranche_id = q.getColumn(0).getInt64();
+    e.row.serial_number = serial;
+    e.row.model = q.getColumn(1).getString();
+    e.row.asset_tag = q.getColumn(2).getString();
+    e.row.imei = q.getColumn(3).getString();
+    return e;
 }
 
 std::int64_t manifest_size(SQLite::Database& db, std::int64_t tranche_id) {

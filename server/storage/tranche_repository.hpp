@@ -54,6 +54,12 @@ TrancheProgress tranche_progress(SQLite::Database& db, std::int64_t tranche_id, 
 
 /// The tranche whose manifest lists `serial`, if any.
 std::optional<std::int64_t> manifest_tranche_of(SQLite::Database& db, const std::string& serial);
+/// The manifest row listing `serial` and the tranche it belongs to, if any.
+struct ManifestEntry {
+    std::int64_t tranche_id = 0;
+    ManifestRow row;  ///< line is 0: not stored
+};
+std::optional<ManifestEntry> find_manifest_entry(SQLite::Database& db, const std::string& serial);
 std::int64_t manifest_size(SQLite::Database& db, std::int64_t tranche_id);
 /// Adds rows to the tranche's manifest (one prepared statement for all of them).
 void insert_manifest_entries(SQLite::Database& db, std::int64_t tranche_id, const std::vector<ManifestRow>& rows);

@@ -38,6 +38,8 @@ protected:
     std::int64_t tranche_id = 0;
     std::string serial = "DMPXK0QHJF8L";
     std::string token_id;
+    std::string secret_id;
+    std::string agent_id;
 
     void SetUp() override {
         auto grant = call(http, "POST", "/api/v1/grants", s.admin,
@@ -57,6 +59,13 @@ protected:
         auto token = call(http, "POST", "/api/v1/tokens", s.it_a, json{{"name", "script of it-a"}});
         ASSERT_EQ(token.status, 201);
         token_id = std::to_string(json_of(token)["id"].get<std::int64_t>());
+        auto secret = call(http, "POST", std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/agent-secrets", s.it_a);
+        ASSERT_EQ(secret.status, 201);
+        secret_id = std::to_string(json_of(secret)["id"].get<std::int64_t>());
+        auto agent = call(http, "POST", "/api/v1/agent/enroll", {},
+                          json{{"enroll_secret", json_of(secret)["secret"]}, {"hostname", "box"}, {"agent_version", "1"}});
+        ASSERT_EQ(agent.status, 201);
+        agent_id = std::to_string(json_of(agent)["agent_id"].get<std::int64_t>());
     }
 
     std::map<std::string, RouteCase> table() const {
@@ -103,13 +112,23 @@ protected:
             {"POST /api/v1/devices/{serial}/loans", {Scope::school_write, loan}},
             {"POST /api/v1/devices/{serial}/loans/current/return", {Scope::school_write, json{{"condition", "ok"}}}},
             {"GET /api/v1/audit", {Scope::scoped_list, {}}},
+            {"POST /api/v1/schools/{school_number}/agent-secrets", {Scope::school_write, json::object()}},
+            {"GET /api/v1/schools/{school_number}/agent-secrets", {Scope::school_read, {}}},
+            {"DELETE /api/v1/schools/{school_number}/agent-secrets/{id}", {Scope::school_write, {}}},
+            {"POST /api/v1/agent/enroll", {Scope::public_route, {}}},
+            {"POST /api/v1/agent/checkin", {Scope::public_route, {}}},  // node key, tested in checkin_api_test
+            {"GET /api/v1/agents", {Scope::scoped_list, {}}},
+            {"DELETE /api/v1/agents/{id}", {Scope::school_write, {}}},
+            {"GET /api/v1/schools/{school_number}/unknown-devices", {Scope::school_read, {}}},
         };
     }
 
     std::string target_for(std::string pattern) const {
         const std::vector<std::pair<std::string, std::string>> values = {
             {"{school_number}", SeededServer::kSchoolA}, {"{serial}", serial},
-            {"{id}", pattern.find("/tranches/") != std::string::npos ? std::to_string(tranche_id)
+            {"{id}", pattern.find("/agent-secrets/") != std::string::npos ? secret_id
+                     : pattern.find("/agents/") != std::string::npos ? agent_id
+                     : pattern.find("/tranches/") != std::string::npos ? std::to_string(tranche_id)
                      : pattern.find("/grants/") != std::string::npos ? std::to_string(grant_id)
                      : pattern.find("/tokens/") != std::string::npos ? token_id
                                                                      : "1"}};

@@ -49,6 +49,11 @@ void expect_same_config(const ServerConfig& actual, const ServerConfig& expected
     EXPECT_EQ(actual.login_max_failures, expected.login_max_failures);
     EXPECT_EQ(actual.login_window, expected.login_window);
     EXPECT_EQ(actual.login_lockout, expected.login_lockout);
+    EXPECT_EQ(actual.checkin_interval, expected.checkin_interval);
+    EXPECT_EQ(actual.checkin_burst, expected.checkin_burst);
+    EXPECT_EQ(actual.checkin_per_minute, expected.checkin_per_minute);
+    EXPECT_EQ(actual.checkin_max_decompressed_bytes, expected.checkin_max_decompressed_bytes);
+    EXPECT_EQ(actual.enroll_secret_ttl, expected.enroll_secret_ttl);
     EXPECT_EQ(actual.log_level, expected.log_level);
 }
 
@@ -168,7 +173,7 @@ TEST_F(ConfigTest, ShippedConfigUncommentedListsEveryKeyWithItsDefault) {
         if (active != line) ++keys;
         uncommented += active + "\n";
     }
-    EXPECT_EQ(keys, 24);  // every key load_config accepts
+    EXPECT_EQ(keys, 29);  // every key load_config accepts
     expect_same_config(load_config(write_config(uncommented)), ServerConfig{});
 }
 

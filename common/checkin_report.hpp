@@ -1,0 +1,59 @@
+#pragma once
+// The check-in report: what a site agent sends to paktd each cycle (API.md, "Agents";
+// schema/checkin-report.schema.json). Shared by pakt-agent (which builds and spools it) and
+// paktd (which validates and applies it), so both read the same field names and limits.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace pakt {
+
+inline constexpr std::size_t kMaxDevicesPerReport = 5000;
+inline constexpr std::size_t kMaxReportStringBytes = 256;
+
+/// One device as the agent saw it: joined from the MDM export and the network's presence data.
+struct DeviceObservation {
+    std::string serial_number;  ///< as reported; the server normalises
+    std::string seen_at;        ///< RFC 3339
+    std::optional<std::string> os_version;
+    std::optional<std::int64_t> battery_pct;      ///< 0..100
+    std::optional<std::int64_t> storage_free_mb;  ///< >= 0
+    std::optional<bool> managed;                  ///< managed/supervised by the school's MDM
+    std::optional<std::string> ip_address;
+};
+
+struct CheckinReport {
+    std::string report_id;  ///< UUID, fresh per report; the idempotency key
+    std::string generated_at;
+    std::string agent_version;
+    std::vector<DeviceObservation> devices;
+};
+
+nlohmann::json to_json(const CheckinReport& report);
+
+struct ReportError {
+    std::string field;  ///< JSON path, e.g. "devices[12].battery_pct"
+    std::string message;
+    bool wrong_type = false;  ///< a type error (400) rather than an invalid value (422)
+};
+
+/// Reads and validates a report: required fields, types, a UUID report_id, RFC 3339 times,
+/// at most kMaxDevicesPerReport devices, strings of at most kMaxReportStringBytes, ranges.
+/// Unknown fields are errors. Returns the report or every problem found (at most 50 listed).
+struct ParsedReport {
+    std::optional<CheckinReport> report;
+    std::vector<ReportError> errors;
+};
+ParsedReport parse_checkin_report(const nlohmann::json& json);
+
+/// True for a canonical textual UUID (8-4-4-4-12 hex digits).
+bool is_uuid(const std::string& text);
+
+/// A random (version 4) UUID.
+std::string make_uuid();
+
+}  // namespace pakt

@@ -1,0 +1,308 @@
+// Site agents: enroll secrets (school IT of the school or city_admin), enrollment of an agent
+// (secret -> node key), the check-in, the agent list and revocation, and unknown sightings.
+#include <SQLiteCpp/Database.h>
+
+#include <atomic>
+#include <charconv>
+
+#include "common/checkin_report.hpp"
+#include "common/crypto.hpp"
+#include "common/csv.hpp"
+#include "common/gzip.hpp"
+#include "common/time.hpp"
+#include "server/domain/validation.hpp"
+#include "server/http/handlers.hpp"
+#include "server/http/json_input.hpp"
+#include "server/storage/agent_repository.hpp"
+#include "server/storage/school_repository.hpp"
+
+namespace pakt::server::http {
+namespace {
+
+constexpr int kAwayDays = 14;
+constexpr int kKeepCheckinsDays = 35;  // replays are recognised for at least 30 days
+
+std::int64_t parse_positive(const std::string& text, const char* what) {
+    std::int64_t id = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) throw ApiError::not_found(std::string("no such ") + what);
+    return id;
+}
+
+nlohmann::json agent_json(const Agent& a) {
+    return {{"agent_id", a.id},
+            {"school_number", a.school_number},
+            {"hostname", a.hostname},
+            {"agent_version", a.agent_version},
+            {"enrolled_at", a.enrolled_at},
+            {"last_checkin_at", a.last_checkin_at ? nlohmann::json(*a.last_checkin_at) : nlohmann::json(nullptr)},
+            {"revoked", a.revoked_at.has_value()}};
+}
+
+nlohmann::json secret_json(const AgentSecret& s) {
+    return {{"id", s.id},
+            {"school_number", s.school_number},
+            {"created_at", s.created_at},
+            {"created_by", s.created_by},
+            {"expires_at", s.expires_at},
+            {"revoked", s.revoked_at.has_value()}};
+}
+
+// The interval an agent is told, spread by ±10 % per agent so a whole city's agents do not
+// come back in the same second.
+int next_checkin_s(const ServerConfig& config, std::int64_t agent_id) {
+    const auto base = static_cast<std::int64_t>(config.checkin_interval.count());
+    const std::int64_t spread = base / 10;
+    const std::int64_t offset = spread == 0 ? 0 : (agent_id * 7919) % (2 * spread + 1) - spread;
+    return static_cast<int>(std::max<std::int64_t>(1, base + offset));
+}
+
+void require_school(const RequestContext& ctx, SQLite::Database& db, const std::string& number) {
+    if (!can_see(ctx.user(), number) || !school_exists(db, number)) throw ApiError::not_found("no such school");
+}
+
+Response create_secret(HandlerDeps& deps, RequestContext& ctx) {
+    const std::string number = ctx.param("school_number");
+    require(ctx, Action::view, number);
+    require(ctx, Action::manage_agent_secrets, number);
+    nlohmann::json body = nlohmann::json::object();
+    if (!ctx.request.body.empty()) body = parse_json_body(ctx.request);
+    ObjectReader in(body, {"expires_in_hours"});
+    const auto hours = in.optional_integer("expires_in_hours");
+    if (hours && (*hours < 1 || *hours > 24 * 90)) in.invalid("expires_in_hours", "must be between 1 and 2160");
+    in.finish();
+    const auto ttl = hours ? std::chrono::hours(*hours) : deps.config.enroll_secret_ttl;
+    const std::string secret = random_token();
+    const std::string expires_at = format_rfc3339(Clock::now() + ttl);
+    const std::int64_t id = deps.writer.execute([&](SQLite::Database& db) {
+        require_school(ctx, db, number);
+        const auto new_id = insert_agent_secret(db, number, sha256_hex(secret), ctx.user().username, expires_at);
+        AuditEntry entry = audit_entry(ctx, "agent_secret.create", "agent_secret", std::to_string(new_id), number);
+        entry.detail = {{"expires_at", expires_at}};
+        append_audit(db, entry);
+        return new_id;
+    });
+    return json_response(201, dump({{"id", id}, {"secret", secret}, {"expires_at", expires_at}, {"school_number", number}}));
+}
+
+Response list_secrets(HandlerDeps& deps, RequestContext& ctx) {
+    // Metadata only (never the secrets): whoever sees the school may see that secrets exist.
+    const std::string number = ctx.param("school_number");
+    require(ctx, Action::view, number);
+    auto lease = deps.reads.acquire();
+    require_school(ctx, lease.db(), number);
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& s : list_agent_secrets(lease.db(), number)) items.push_back(secret_json(s));
+    return json_response(200, dump({{"items", items}, {"next_cursor", nullptr}}));
+}
+
+Response revoke_secret(HandlerDeps& deps, RequestContext& ctx) {
+    const std::string number = ctx.param("school_number");
+    require(ctx, Action::view, number);
+    require(ctx, Action::manage_agent_secrets, number);
+    const auto id = parse_positive(ctx.param("id"), "agent secret");
+    deps.writer.execute([&](SQLite::Database& db) {
+        auto s = find_agent_secret(db, id);
+        if (!s || s->school_number != number) throw ApiError::not_found("no such agent secret");
+        revoke_agent_secret(db, id, now_rfc3339());
+        append_audit(db, audit_entry(ctx, "agent_secret.revoke", "agent_secret", std::to_string(id), number));
+    });
+    return no_content();
+}
+
+Response enroll(HandlerDeps& deps, RequestContext& ctx) {
+    const auto body = parse_json_body(ctx.request);
+    ObjectReader in(body, {"enroll_secret", "hostname", "agent_version"});
+    const std::string secret = in.required_string("enroll_secret");
+    const std::string hostname = in.required_string("hostname");
+    const std::string version = in.required_string("agent_version");
+    if (auto e = check_text(hostname, 253)) in.invalid("hostname", *e);
+    if (auto e = check_text(version, 64)) in.invalid("agent_version", *e);
+    in.finish();
+
+    // Guessing secrets is throttled like guessing passwords, per client address.
+    const auto now_steady = LoginThrottle::Clock::now();
+    if (auto wait = deps.login_throttle.blocked("agent-enroll", ctx.request.remote_address, now_steady)) {
+        throw ApiError::too_many_requests("too many failed enrollments; try again later", static_cast<int>(wait->count()));
+    }
+    const std::string node_key = random_token();
+    const auto agent = deps.writer.execute([&](SQLite::Database& db) -> std::optional<Agent> {
+        const std::string now = now_rfc3339();
+        auto s = find_usable_agent_secret(db, sha256_hex(secret), now);
+        if (!s) return std::nullopt;
+        Agent a;
+        a.school_number = s->school_number;
+        a.hostname = hostname;
+        a.agent_version = version;
+        a.id = insert_agent(db, a, sha256_hex(node_key), s->id);
+        AuditEntry entry = audit_entry(ctx, "agent.enroll", "agent", std::to_string(a.id), a.school_number);
+        entry.actor = "agent:" + std::to_string(a.id);
+        entry.detail = {{"hostname", hostname}, {"agent_version", version}, {"secret_id", s->id}};
+        append_audit(db, entry);
+        return a;
+    });
+    if (!agent) {
+        deps.login_throttle.record_failure("agent-enroll", ctx.request.remote_address, now_steady);
+        throw ApiError::unauthorized("the enroll secret is unknown, expired or revoked");
+    }
+    return json_response(201, dump({{"agent_id", agent->id},
+                                    {"node_key", node_key},
+                                    {"school_number", agent->school_number},
+                                    {"checkin_interval_s", next_checkin_s(deps.config, agent->id)}}));
+}
+
+std::optional<std::string> bearer(const Request& request) {
+    auto auth = request.header("Authorization");
+    if (!auth || auth->size() < 8 || auth->size() > 600) return std::nullopt;
+    std::string scheme = auth->substr(0, 7);
+    for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (scheme != "bearer ") return std::nullopt;
+    return csv::trim(auth->substr(7));
+}
+
+Response checkin(HandlerDeps& deps, RequestContext& ctx) {
+    // Agents authenticate with their node key, and only here: user tokens do not work on
+    // /agent/*, node keys nowhere else.
+    const auto key = bearer(ctx.request);
+    if (!key || key->empty()) throw ApiError::unauthorized("a node key is required");
+    std::optional<Agent> agent;
+    {
+        auto lease = deps.reads.acquire();
+        agent = find_agent_by_node_key(lease.db(), sha256_hex(*key));
+    }
+    if (!agent) throw ApiError::unauthorized("the node key is unknown or revoked");
+    if (auto wait = deps.checkin_limiter.acquire(agent->id, RateLimiter::Clock::now())) {
+        throw ApiError::too_many_requests("check-ins arrive faster than allowed for this agent", static_cast<int>(wait->count()));
+    }
+
+    Request decoded = ctx.request;
+    if (auto encoding = ctx.request.header("Content-Encoding")) {
+        std::string e = csv::trim(*encoding);
+        for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (e == "gzip") {
+            auto result = gzip_decompress(ctx.request.body, deps.config.checkin_max_decompressed_bytes);
+            if (!result.data) {
+                if (result.error == GunzipError::too_large) {
+                    throw ApiError(413, "payload-too-large", "Payload too large",
+                                   "the decompressed report exceeds " + std::to_string(deps.config.checkin_max_decompressed_bytes) + " bytes");
+                }
+                throw ApiError::bad_request("the body is not a valid gzip stream");
+            }
+            decoded.body = std::move(*result.data);
+        } else if (e != "identity") {
+            throw ApiError::unsupported_media_type("Content-Encoding '" + e + "' is not supported; use gzip or none");
+        }
+    }
+    const nlohmann::json json = parse_json_body(decoded);
+    ParsedReport parsed = parse_checkin_report(json);
+    if (!parsed.report) {
+        std::vector<FieldError> errors;
+        bool type_error = false;
+        for (const auto& e : parsed.errors) {
+            errors.push_back({e.field, e.message, std::nullopt});
+            type_error = type_error || e.wrong_type;
+        }
+        if (type_error) throw ApiError::bad_request("the report has fields of the wrong type", errors);
+        throw ApiError::unprocessable("the report is invalid", errors);
+    }
+    const CheckinReport& report = *parsed.report;
+
+    struct Answer {
+        std::int64_t accepted = 0;
+        std::vector<std::string> unknown_serials;
+        bool duplicate = false;
+    };
+    static std::atomic<std::uint64_t> checkins{0};
+    const bool prune = checkins.fetch_add(1) % 1000 == 0;
+    const Answer answer = deps.writer.execute([&](SQLite::Database& db) {
+        if (auto first = find_checkin(db, report.report_id)) {
+            if (first->agent_id != agent->id) {
+                throw ApiError::conflict("this report_id was used by another agent");
+            }
+            return Answer{first->accepted, first->unknown_serials, true};
+        }
+        const std::string now = now_rfc3339();
+        CheckinOutcome outcome = apply_checkin(db, *agent, report, now, kAwayDays);
+        AuditEntry entry = audit_entry(ctx, "agent.checkin", "agent", std::to_string(agent->id), agent->school_number);
+        entry.actor = "agent:" + std::to_string(agent->id);
+        entry.detail = {{"report_id", report.report_id}, {"devices", report.devices.size()}, {"accepted", outcome.accepted},
+                        {"unknown", outcome.unknown_serials.size()}};
+        append_audit(db, entry);
+        if (prune) prune_checkins(db, days_ago(kKeepCheckinsDays));
+        return Answer{outcome.accepted, std::move(outcome.unknown_serials), false};
+    });
+    return json_response(200, dump({{"accepted", answer.accepted},
+                                    {"unknown_serials", answer.unknown_serials},
+                                    {"duplicate", answer.duplicate},
+                                    {"next_checkin_s", next_checkin_s(deps.config, agent->id)}}));
+}
+
+Response list(HandlerDeps& deps, RequestContext& ctx) {
+    AgentFilter f;
+    const int limit = page_limit(ctx);
+    f.limit = limit + 1;
+    f.after_id = page_after_id(ctx);
+    if (!ctx.user().is_city_admin()) f.schools = ctx.user().schools;
+    if (auto school = ctx.query_param("school_number")) {
+        if (!can_see(ctx.user(), *school)) throw ApiError::not_found("no such school");
+        f.school_number = *school;
+    }
+    auto lease = deps.reads.acquire();
+    auto agents = list_agents(lease.db(), f);
+    nlohmann::json items = nlohmann::json::array();
+    nlohmann::json next = nullptr;
+    for (std::size_t i = 0; i < agents.size() && static_cast<int>(i) < limit; ++i) items.push_back(agent_json(agents[i]));
+    if (static_cast<int>(agents.size()) > limit) next = encode_cursor(std::to_string(agents[static_cast<std::size_t>(limit) - 1].id));
+    return json_response(200, dump({{"items", items}, {"next_cursor", next}}));
+}
+
+Response revoke(HandlerDeps& deps, RequestContext& ctx) {
+    const auto id = parse_positive(ctx.param("id"), "agent");
+    deps.writer.execute([&](SQLite::Database& db) {
+        auto a = find_agent(db, id);
+        if (!a || !can_see(ctx.user(), a->school_number)) throw ApiError::not_found("no such agent");
+        require(ctx, Action::manage_agent_secrets, a->school_number);
+        revoke_agent(db, id, now_rfc3339());
+        append_audit(db, audit_entry(ctx, "agent.revoke", "agent", std::to_string(id), a->school_number));
+    });
+    return no_content();
+}
+
+Response unknown_devices(HandlerDeps& deps, RequestContext& ctx) {
+    const std::string number = ctx.param("school_number");
+    require(ctx, Action::view, number);
+    const int limit = page_limit(ctx);
+    const std::string after = page_after(ctx);
+    auto lease = deps.reads.acquire();
+    require_school(ctx, lease.db(), number);
+    auto sightings = list_unknown_sightings(lease.db(), number, after, limit + 1);
+    nlohmann::json items = nlohmann::json::array();
+    nlohmann::json next = nullptr;
+    for (std::size_t i = 0; i < sightings.size() && static_cast<int>(i) < limit; ++i) {
+        const auto& s = sightings[i];
+        items.push_back({{"serial_number", s.serial_number},
+                         {"first_seen_at", s.first_seen_at},
+                         {"last_seen_at", s.last_seen_at},
+                         {"agent_id", s.agent_id},
+                         {"ip_address", s.ip_address ? nlohmann::json(*s.ip_address) : nlohmann::json(nullptr)},
+                         {"os_version", s.os_version ? nlohmann::json(*s.os_version) : nlohmann::json(nullptr)},
+                         {"times_seen", s.times_seen}});
+    }
+    if (static_cast<int>(sightings.size()) > limit) next = encode_cursor(sightings[static_cast<std::size_t>(limit) - 1].serial_number);
+    return json_response(200, dump({{"items", items}, {"next_cursor", next}}));
+}
+
+}  // namespace
+
+void register_agent_routes(Router& router, HandlerDeps& deps) {
+    router.add("POST", "/api/v1/schools/{school_number}/agent-secrets", Auth::user, [&deps](RequestContext& ctx) { return create_secret(deps, ctx); });
+    router.add("GET", "/api/v1/schools/{school_number}/agent-secrets", Auth::user, [&deps](RequestContext& ctx) { return list_secrets(deps, ctx); });
+    router.add("DELETE", "/api/v1/schools/{school_number}/agent-secrets/{id}", Auth::user, [&deps](RequestContext& ctx) { return revoke_secret(deps, ctx); });
+    router.add("POST", "/api/v1/agent/enroll", Auth::none, [&deps](RequestContext& ctx) { return enroll(deps, ctx); });
+    router.add("POST", "/api/v1/agent/checkin", Auth::none, [&deps](RequestContext& ctx) { return checkin(deps, ctx); });
+    router.add("GET", "/api/v1/agents", Auth::user, [&deps](RequestContext& ctx) { return list(deps, ctx); });
+    router.add("DELETE", "/api/v1/agents/{id}", Auth::user, [&deps](RequestContext& ctx) { return revoke(deps, ctx); });
+    router.add("GET", "/api/v1/schools/{school_number}/unknown-devices", Auth::user, [&deps](RequestContext& ctx) { return unknown_devices(deps, ctx); });
+}
+
+}  // namespace pakt::server::http

@@ -1,0 +1,337 @@
+#include "server/storage/agent_repository.hpp"
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <nlohmann/json.hpp>
+
+#include "common/time.hpp"
+#include "server/domain/inventory.hpp"
+
+namespace pakt::server {
+namespace {
+
+constexpr const char* kInsertSecret =
+    "INSERT INTO agent_secrets (school_number, secret_hash, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?)";
+constexpr const char* kSecretColumns =
+    "SELECT id, school_number, created_at, created_by, expires_at, revoked_at FROM agent_secrets ";
+constexpr const char* kRevokeSecret = "UPDATE agent_secrets SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
+constexpr const char* kInsertAgent =
+    "INSERT INTO agents (school_number, hostname, agent_version, node_key_hash, secret_id, enrolled_at) "
+    "VALUES (?, ?, ?, ?, ?, ?)";
+constexpr const char* kAgentColumns =
+    "SELECT id, school_number, hostname, agent_version, enrolled_at, last_checkin_at, revoked_at FROM agents ";
+constexpr const char* kRevokeAgent = "UPDATE agents SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
+constexpr const char* kFindCheckin =
+    "SELECT agent_id, accepted, unknown_serials FROM checkin_reports WHERE report_id = ?";
+constexpr const char* kInsertCheckin =
+    "INSERT INTO checkin_reports (report_id, agent_id, received_at, generated_at, device_count, accepted, "
+    "unknown_serials) VALUES (?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kTouchAgent = "UPDATE agents SET last_checkin_at = ?, agent_version = ? WHERE id = ?";
+constexpr const char* kDeviceState =
+    "SELECT d.school_number, r.seen_at, r.os_version FROM devices d "
+    "LEFT JOIN device_reports r ON r.serial_number = d.serial_number WHERE d.serial_number = ?";
+// Reports may arrive out of order (an agent's spool, retries): only a newer sighting replaces
+// the stored one.
+constexpr const char* kUpsertReport =
+    "INSERT INTO device_reports (serial_number, agent_id, seen_at, os_version, battery_pct, storage_free_mb, "
+    "managed, ip_address, report_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(serial_number) DO UPDATE SET agent_id = excluded.agent_id, seen_at = excluded.seen_at, "
+    "os_version = excluded.os_version, battery_pct = excluded.battery_pct, "
+    "storage_free_mb = excluded.storage_free_mb, managed = excluded.managed, ip_address = excluded.ip_address, "
+    "report_id = excluded.report_id, updated_at = excluded.updated_at "
+    "WHERE excluded.seen_at >= device_reports.seen_at";
+constexpr const char* kUpsertUnknown =
+    "INSERT INTO unknown_sightings (school_number, serial_number, first_seen_at, last_seen_at, agent_id, "
+    "ip_address, os_version) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(school_number, serial_number) DO UPDATE SET "
+    "last_seen_at = max(last_seen_at, excluded.last_seen_at), "
+    "first_seen_at = min(first_seen_at, excluded.first_seen_at), agent_id = excluded.agent_id, "
+    "ip_address = coalesce(excluded.ip_address, ip_address), "
+    "os_version = coalesce(excluded.os_version, os_version), times_seen = times_seen + 1";
+constexpr const char* kInsertEvent =
+    "INSERT INTO device_events (serial_number, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)";
+constexpr const char* kPrune = "DELETE FROM checkin_reports WHERE received_at < ?";
+constexpr const char* kUnknownColumns =
+    "SELECT serial_number, first_seen_at, last_seen_at, agent_id, ip_address, os_version, times_seen "
+    "FROM unknown_sightings WHERE school_number = ? AND serial_number > ? ORDER BY serial_number LIMIT ?";
+
+std::optional<std::string> optional_text(SQLite::Statement& q, int column) {
+    if (q.getColumn(column).isNull()) return std::nullopt;
+    return q.getColumn(column).getString();
+}
+
+AgentSecret read_secret(SQLite::Statement& q) {
+    AgentSecret s;
+    s.id = q.getColumn(0).getInt64();
+    s.school_number = q.getColumn(1).getString();
+    s.created_at = q.getColumn(2).getString();
+    s.created_by = q.getColumn(3).getString();
+    s.expires_at = q.getColumn(4).getString();
+    s.revoked_at = optional_text(q, 5);
+    return s;
+}
+
+Agent read_agent(SQLite::Statement& q) {
+    Agent a;
+    a.id = q.getColumn(0).getInt64();
+    a.school_number = q.getColumn(1).getString();
+    a.hostname = q.getColumn(2).getString();
+    a.agent_version = q.getColumn(3).getString();
+    a.enrolled_at = q.getColumn(4).getString();
+    a.last_checkin_at = optional_text(q, 5);
+    a.revoked_at = optional_text(q, 6);
+    return a;
+}
+
+template <class T>
+void bind_optional(SQLite::Statement& q, int index, const std::optional<T>& v) {
+    if (v) q.bind(index, *v);
+    else q.bind(index);
+}
+
+}  // namespace
+
+std::int64_t insert_agent_secret(SQLite::Database& db, const std::string& school_number,
+                                 const std::string& secret_hash, const std::string& created_by,
+                                 const std::string& expires_at) {
+    SQLite::Statement q(db, kInsertSecret);
+    q.bind(1, school_number);
+    q.bind(2, secret_hash);
+    q.bind(3, now_rfc3339());
+    q.bind(4, created_by);
+    q.bind(5, expires_at);
+    q.exec();
+    return db.getLastInsertRowid();
+}
+
+std::optional<AgentSecret> find_agent_secret(SQLite::Database& db, std::int64_t id) {
+    SQLite::Statement q(db, std::string(kSecretColumns) + "WHERE id = ?");
+    q.bind(1, id);
+    if (!q.executeStep()) return std::nullopt;
+    return read_secret(q);
+}
+
+std::optional<AgentSecret> find_usable_agent_secret(SQLite::Database& db, const std::string& secret_hash,
+                                                    const std::string& now) {
+    SQLite::Statement q(db, std::string(kSecretColumns) +
+                                "WHERE secret_hash = ? AND revoked_at IS NULL AND expires_at > ?");
+    q.bind(1, secret_hash);
+    q.bind(2, now);
+    if (!q.executeStep()) return std::nullopt;
+    return read_secret(q);
+}
+
+std::vector<AgentSecret> list_agent_secrets(SQLite::Database& db, const std::string& school_number) {
+    SQLite::Statement q(db, std::string(kSecretColumns) + "WHERE school_number = ? ORDER BY id");
+    q.bind(1, school_number);
+    std::vector<AgentSecret> out;
+    while (q.executeStep()) out.push_back(read_secret(q));
+    return out;
+}
+
+void revoke_agent_secret(SQLite::Database& db, std::int64_t id, const std::string& now) {
+    SQLite::Statement q(db, kRevokeSecret);
+    q.bind(1, now);
+    q.bind(2, id);
+    q.exec();
+}
+
+std::int64_t insert_agent(SQLite::Database& db, const Agent& agent, const std::string& node_key_hash,
+                          std::int64_t secret_id) {
+    SQLite::Statement q(db, kInsertAgent);
+    q.bind(1, agent.school_number);
+    q.bind(2, agent.hostname);
+    q.bind(3, agent.agent_version);
+    q.bind(4, node_key_hash);
+    q.bind(5, secret_id);
+    q.bind(6, now_rfc3339());
+    q.exec();
+    return db.getLastInsertRowid();
+}
+
+std::optional<Agent> find_agent(SQLite::Database& db, std::int64_t id) {
+    SQLite::Statement q(db, std::string(kAgentColumns) + "WHERE id = ?");
+    q.bind(1, id);
+    if (!q.executeStep()) return std::nullopt;
+    return read_agent(q);
+}
+
+std::optional<Agent> find_agent_by_node_key(SQLite::Database& db, const std::string& node_key_hash) {
+    SQLite::Statement q(db, std::string(kAgentColumns) + "WHERE node_key_hash = ? AND revoked_at IS NULL");
+    q.bind(1, node_key_hash);
+    if (!q.executeStep()) return std::nullopt;
+    return read_agent(q);
+}
+
+std::vector<Agent> list_agents(SQLite::Database& db, const AgentFilter& f) {
+    std::string sql = std::string(kAgentColumns) + "WHERE id > ? ";
+    if (f.school_number) sql += "AND school_number = ? ";
+    if (f.schools) {
+        sql += "AND school_number IN (";
+        for (std::size_t i = 0; i < f.schools->size(); ++i) sql += i ? ",?" : "?";
+        sql += ") ";
+    }
+    sql += "ORDER BY id LIMIT ?";
+    SQLite::Statement q(db, sql);
+    int i = 1;
+    q.bind(i++, f.after_id);
+    if (f.school_number) q.bind(i++, *f.school_number);
+    if (f.schools) {
+        for (const auto& s : *f.schools) q.bind(i++, s);
+    }
+    q.bind(i, f.limit);
+    std::vector<Agent> out;
+    while (q.executeStep()) out.push_back(read_agent(q));
+    return out;
+}
+
+void revoke_agent(SQLite::Database& db, std::int64_t id, const std::string& now) {
+    SQLite::Statement q(db, kRevokeAgent);
+    q.bind(1, now);
+    q.bind(2, id);
+    q.exec();
+}
+
+std::optional<CheckinRecord> find_checkin(SQLite::Database& db, const std::string& report_id) {
+    SQLite::Statement q(db, kFindCheckin);
+    q.bind(1, report_id);
+    if (!q.executeStep()) return std::nullopt;
+    CheckinRecord r;
+    r.agent_id = q.getColumn(0).getInt64();
+    r.accepted = q.getColumn(1).getInt64();
+    auto list = nlohmann::json::parse(q.getColumn(2).getString(), nullptr, false);
+    if (list.is_array()) {
+        for (const auto& s : list) {
+            if (s.is_string()) r.unknown_serials.push_back(s.get<std::string>());
+        }
+    }
+    return r;
+}
+
+CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const CheckinReport& report,
+                             const std::string& now, int away_days) {
+    CheckinOutcome outcome;
+    SQLite::Statement state(db, kDeviceState);
+    SQLite::Statement upsert(db, kUpsertReport);
+    SQLite::Statement unknown(db, kUpsertUnknown);
+    SQLite::Statement event(db, kInsertEvent);
+    const std::string actor = "agent:" + std::to_string(agent.id);
+    // One prepared statement for all events of the report (a first check-in has one per device).
+    auto append_event = [&](const std::string& serial, const char* kind, const nlohmann::json& detail) {
+        event.reset();
+        event.bind(1, serial);
+        event.bind(2, now);
+        event.bind(3, kind);
+        event.bind(4, actor);
+        event.bind(5, detail.dump());
+        event.exec();
+    };
+    for (const auto& observation : report.devices) {
+        const std::string serial = normalize_serial(observation.serial_number);
+        // Times are compared as text, so store the canonical form.
+        const auto seen_time = parse_rfc3339(observation.seen_at);
+        const std::string seen_at = seen_time ? format_rfc3339(*seen_time) : now;
+        if (!is_valid_serial(serial)) {
+            outcome.unknown_serials.push_back(serial);
+            continue;
+        }
+        state.reset();
+        state.bind(1, serial);
+        if (!state.executeStep()) {
+            unknown.reset();
+            unknown.bind(1, agent.school_number);
+            unknown.bind(2, serial);
+            unknown.bind(3, seen_at);
+            unknown.bind(4, seen_at);
+            unknown.bind(5, agent.id);
+            bind_optional(unknown, 6, observation.ip_address);
+            bind_optional(unknown, 7, observation.os_version);
+            unknown.exec();
+            outcome.unknown_serials.push_back(serial);
+            continue;
+        }
+        if (state.getColumn(0).getString() != agent.school_number) {
+            outcome.unknown_serials.push_back(serial);  // enrolled at another school: not ours to touch
+            continue;
+        }
+        const std::optional<std::string> previous_seen = optional_text(state, 1);
+        const std::optional<std::string> previous_os = optional_text(state, 2);
+        state.reset();
+
+        upsert.reset();
+        upsert.bind(1, serial);
+        upsert.bind(2, agent.id);
+        upsert.bind(3, seen_at);
+        bind_optional(upsert, 4, observation.os_version);
+        bind_optional(upsert, 5, observation.battery_pct);
+        bind_optional(upsert, 6, observation.storage_free_mb);
+        if (observation.managed) upsert.bind(7, *observation.managed ? 1 : 0);
+        else upsert.bind(7);
+        bind_optional(upsert, 8, observation.ip_address);
+        upsert.bind(9, report.report_id);
+        upsert.bind(10, now);
+        upsert.exec();
+        ++outcome.accepted;
+
+        if (!previous_seen) {
+            append_event(serial, "first_seen", {{"seen_at", seen_at}, {"report_id", report.report_id}});
+            continue;
+        }
+        if (seen_at < *previous_seen) continue;  // an older sighting changes no history
+        if (observation.os_version && previous_os && *observation.os_version != *previous_os) {
+            append_event(serial, "os_version_changed",
+                                {{"from", *previous_os}, {"to", *observation.os_version}, {"report_id", report.report_id}});
+        }
+        const auto previous_time = parse_rfc3339(*previous_seen);
+        if (seen_time && previous_time && *seen_time - *previous_time >= std::chrono::hours(24 * away_days)) {
+            append_event(serial, "seen_again",
+                                {{"last_seen_at", *previous_seen}, {"seen_at", seen_at}, {"report_id", report.report_id}});
+        }
+    }
+
+    SQLite::Statement record(db, kInsertCheckin);
+    record.bind(1, report.report_id);
+    record.bind(2, agent.id);
+    record.bind(3, now);
+    record.bind(4, report.generated_at);
+    record.bind(5, static_cast<std::int64_t>(report.devices.size()));
+    record.bind(6, outcome.accepted);
+    record.bind(7, nlohmann::json(outcome.unknown_serials).dump());
+    record.exec();
+    SQLite::Statement touch(db, kTouchAgent);
+    touch.bind(1, now);
+    touch.bind(2, report.agent_version);
+    touch.bind(3, agent.id);
+    touch.exec();
+    return outcome;
+}
+
+int prune_checkins(SQLite::Database& db, const std::string& before) {
+    SQLite::Statement q(db, kPrune);
+    q.bind(1, before);
+    return q.exec();
+}
+
+std::vector<UnknownSighting> list_unknown_sightings(SQLite::Database& db, const std::string& school_number,
+                                                    const std::string& after, int limit) {
+    SQLite::Statement q(db, kUnknownColumns);
+    q.bind(1, school_number);
+    q.bind(2, after);
+    q.bind(3, limit);
+    std::vector<UnknownSighting> out;
+    while (q.executeStep()) {
+        UnknownSighting s;
+        s.serial_number = q.getColumn(0).getString();
+        s.first_seen_at = q.getColumn(1).getString();
+        s.last_seen_at = q.getColumn(2).getString();
+        s.agent_id = q.getColumn(3).getInt64();
+        s.ip_address = optional_text(q, 4);
+        s.os_version = optional_text(q, 5);
+        s.times_seen = q.getColumn(6).getInt64();
+        out.push_back(std::move(s));
+    }
+    return out;
+}
+
+}  // namespace pakt::server
