@@ -128,10 +128,14 @@ ParsedReport parse_checkin_report(const nlohmann::json& json) {
     }
     r.unknown_fields(json, {"report_id", "generated_at", "agent_version", "devices"}, "");
     CheckinReport report;
-    report.report_id = r.string(json, "report_id", "report_id", true).value_or("");
-    if (!report.report_id.empty() && !is_uuid(report.report_id)) r.error("report_id", "must be a UUID");
-    report.generated_at = r.string(json, "generated_at", "generated_at", true).value_or("");
-    if (!report.generated_at.empty() && !parse_rfc3339(report.generated_at)) r.error("generated_at", "must be an RFC 3339 time");
+    // Present but empty strings are invalid too: an empty report_id would make every such
+    // report share one idempotency key.
+    const auto report_id = r.string(json, "report_id", "report_id", true);
+    if (report_id && !is_uuid(*report_id)) r.error("report_id", "must be a UUID");
+    report.report_id = report_id.value_or("");
+    const auto generated_at = r.string(json, "generated_at", "generated_at", true);
+    if (generated_at && !parse_rfc3339(*generated_at)) r.error("generated_at", "must be an RFC 3339 time");
+    report.generated_at = generated_at.value_or("");
     report.agent_version = r.string(json, "agent_version", "agent_version", true).value_or("");
 
     auto devices = json.find("devices");
@@ -153,8 +157,9 @@ ParsedReport parse_checkin_report(const nlohmann::json& json) {
             r.unknown_fields(item, {"serial_number", "seen_at", "os_version", "battery_pct", "storage_free_mb", "managed", "ip_address"}, p);
             DeviceObservation d;
             d.serial_number = r.string(item, "serial_number", p + "serial_number", true).value_or("");
-            d.seen_at = r.string(item, "seen_at", p + "seen_at", true).value_or("");
-            if (!d.seen_at.empty() && !parse_rfc3339(d.seen_at)) r.error(p + "seen_at", "must be an RFC 3339 time");
+            const auto seen_at = r.string(item, "seen_at", p + "seen_at", true);
+            if (seen_at && !parse_rfc3339(*seen_at)) r.error(p + "seen_at", "must be an RFC 3339 time");
+            d.seen_at = seen_at.value_or("");
             d.os_version = r.string(item, "os_version", p + "os_version", false);
             d.battery_pct = r.integer(item, "battery_pct", p + "battery_pct", 0, 100);
             d.storage_free_mb = r.integer(item, "storage_free_mb", p + "storage_free_mb", 0, 100'000'000);

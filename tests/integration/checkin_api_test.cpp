@@ -181,6 +181,11 @@ TEST_F(CheckinApi, BadReportsGetTheRight4xxAndStoreNothing) {
     auto bad_id = report({ours[0]});
     bad_id.report_id = "not-a-uuid";
     EXPECT_EQ(send(bad_id).status, 422);
+    bad_id.report_id = "";
+    EXPECT_EQ(send(bad_id).status, 422);
+    auto no_time = report({ours[0]});
+    no_time.devices[0].seen_at = "";
+    EXPECT_EQ(send(no_time).status, 422);
     // A gzip bomb: 64 MiB of zeros compress to a few dozen KiB.
     const std::string bomb = gzip_compress(std::string(64 * 1024 * 1024, '\0'));
     auto bomb_answer = http.request("POST", "/api/v1/agent/checkin", bomb,
