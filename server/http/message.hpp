@@ -2,6 +2,7 @@
 // HTTP messages as the handlers see them: plain structs without Beast, so the router and every
 // handler can be compiled and tested without the network layer (which converts at its edge).
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -36,6 +37,14 @@ struct Response {
     HeaderMap headers;
     std::string body;
     std::string route = "unmatched";  ///< the matched route pattern, for logs and metrics
+
+    /// A streamed body (exports): when set, `body` is ignored and the answer is sent with chunked
+    /// transfer encoding. The network layer calls it repeatedly on a handler-pool thread (never
+    /// concurrently); each call appends the next piece to `chunk` (empty is allowed) and returns
+    /// false after the last. It owns whatever it reads from (e.g. a read connection) until it
+    /// is destroyed. If it throws, the connection is closed mid-answer, which the client sees as
+    /// a truncated transfer.
+    std::function<bool(std::string& chunk)> stream;
 
     void set_header(std::string name, std::string value);
     std::optional<std::string> header(std::string_view name) const;

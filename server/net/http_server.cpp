@@ -9,6 +9,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -245,6 +246,7 @@ private:
         state_ = State::writing;
         server_.observer(request_, response, SteadyClock::now() - request_started_);
         const bool keep = keep_alive_ && !close && !close_after_response_ && !server_.stopping;
+        if (response.stream) return do_write_stream(std::move(response), keep);
         res_ = {};
         res_.version(version_);
         res_.result(static_cast<unsigned>(response.status));
@@ -259,6 +261,93 @@ private:
         close_after_write_ = !keep;
         beast::get_lowest_layer(stream_).expires_after(server_.config.write_timeout);
         bhttp::async_write(stream_, res_, beast::bind_front_handler(&Session::on_write, this->shared_from_this()));
+    }
+
+    // A streamed answer: the header with chunked transfer encoding, then one chunk at a time,
+    // each produced on the handler pool so a long export never blocks a network thread, and
+    // never more than one chunk in memory.
+    void do_write_stream(http::Response response, bool keep) {
+        producer_ = std::move(response.stream);
+        stream_res_.emplace();
+        stream_res_->version(version_);
+        stream_res_->result(static_cast<unsigned>(response.status));
+        for (const auto& [name, value] : response.headers) stream_res_->insert(name, value);
+        stream_res_->set("X-Request-Id", request_.request_id);
+        stream_res_->set("X-Content-Type-Options", "nosniff");
+        if (stream_res_->find(bhttp::field::cache_control) == stream_res_->end()) {
+            stream_res_->set(bhttp::field::cache_control, "no-store");
+        }
+        if constexpr (kTls) stream_res_->set("Strict-Transport-Security", "max-age=31536000");
+        stream_res_->keep_alive(keep);
+        stream_res_->chunked(true);
+        close_after_write_ = !keep;
+        stream_sr_.emplace(*stream_res_);
+        beast::get_lowest_layer(stream_).expires_after(server_.config.write_timeout);
+        bhttp::async_write_header(stream_, *stream_sr_,
+                                  beast::bind_front_handler(&Session::on_stream_header, this->shared_from_this()));
+    }
+
+    void next_chunk() {
+        asio::post(server_.handler_pool, [self = this->shared_from_this()] {
+            std::string chunk;
+            bool more = false;
+            bool failed = false;
+            try {
+                more = self->producer_(chunk);
+            } catch (const std::exception& e) {
+                spdlog::error("request_id={} streaming the answer failed: {}", self->request_.request_id, e.what());
+                failed = true;
+            }
+            asio::post(self->stream_.get_executor(), [self, chunk = std::move(chunk), more, failed]() mutable {
+                self->write_chunk(std::move(chunk), more, failed);
+            });
+        });
+    }
+
+    void write_chunk(std::string chunk, bool more, bool failed) {
+        if (failed) {
+            // The status line is out; cutting the connection is the only honest signal left.
+            producer_ = nullptr;
+            beast::error_code ignored;
+            beast::get_lowest_layer(stream_).socket().close(ignored);
+            return;
+        }
+        stream_more_ = more;
+        beast::get_lowest_layer(stream_).expires_after(server_.config.write_timeout);
+        if (chunk.empty() && more) return next_chunk();
+        chunk_ = std::move(chunk);
+        if (chunk_.empty()) {
+            return asio::async_write(stream_, bhttp::make_chunk_last(),
+                                     beast::bind_front_handler(&Session::on_stream_done, this->shared_from_this()));
+        }
+        asio::async_write(stream_, bhttp::make_chunk(asio::buffer(chunk_)),
+                          beast::bind_front_handler(&Session::on_chunk_written, this->shared_from_this()));
+    }
+
+    void on_stream_header(beast::error_code ec, std::size_t) {
+        if (ec) {
+            producer_ = nullptr;
+            return;
+        }
+        next_chunk();
+    }
+
+    void on_chunk_written(beast::error_code ec, std::size_t) {
+        if (ec) {
+            producer_ = nullptr;
+            return;
+        }
+        chunk_.clear();
+        if (stream_more_) return next_chunk();
+        asio::async_write(stream_, bhttp::make_chunk_last(),
+                          beast::bind_front_handler(&Session::on_stream_done, this->shared_from_this()));
+    }
+
+    void on_stream_done(beast::error_code ec, std::size_t bytes) {
+        producer_ = nullptr;  // releases what the producer held (its read connection)
+        stream_sr_.reset();
+        stream_res_.reset();
+        on_write(ec, bytes);
     }
 
     void on_write(beast::error_code ec, std::size_t) {
@@ -320,6 +409,11 @@ private:
     bool drain_after_write_ = false;
     std::size_t drained_ = 0;
     std::array<char, 64 * 1024> drain_buffer_{};
+    std::function<bool(std::string&)> producer_;
+    std::optional<bhttp::response<bhttp::empty_body>> stream_res_;
+    std::optional<bhttp::response_serializer<bhttp::empty_body>> stream_sr_;
+    std::string chunk_;
+    bool stream_more_ = true;
 };
 
 void HttpServer::Impl::do_accept() {

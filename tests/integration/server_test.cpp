@@ -8,10 +8,13 @@
 #include <gtest/gtest.h>
 #include <openssl/ssl.h>
 
+#include <atomic>
 #include <random>
 
 #include "common/tls.hpp"
 #include "server/http/router.hpp"
+#include "server/net/http_server.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/test_server.hpp"
 
 namespace pakt::test {
@@ -203,6 +206,56 @@ TEST(ServerWithoutUsers, ReadyzAnswersOnAFreshDatabase) {
     auto client = server.client();
     EXPECT_EQ(call(*client, "GET", "/readyz").status, 200);
     EXPECT_EQ(call(*client, "GET", "/api/v1/schools").status, 401);
+}
+
+}  // namespace
+}  // namespace pakt::test
+
+namespace pakt::test {
+namespace {
+
+// The network layer alone, with a handler that streams its answer in many chunks: the client
+// gets every byte in order, and the connection stays usable afterwards.
+TEST(HttpServerStreaming, StreamedAnswerArrivesCompleteInChunks) {
+    TempDir dir;
+    const tls::CertificateFiles files{dir.path() / "cert.pem", dir.path() / "key.pem"};
+    tls::generate_self_signed(files, "localhost");
+    auto context = tls::make_server_context(files);
+    server::ServerConfig config;
+    config.listen_address = "127.0.0.1";
+    config.listen_port = 0;
+    config.io_threads = 1;
+    config.handler_threads = 2;
+    std::atomic<int> chunks_produced{0};
+    server::net::HttpServer http_server(
+        config, &context,
+        [&](const server::http::Request& request) {
+            server::http::Response r;
+            r.set_header("Content-Type", "text/plain");
+            if (request.target != "/stream") {
+                r.body = "plain";
+                return r;
+            }
+            auto next = std::make_shared<int>(0);
+            r.stream = [next, &chunks_produced](std::string& chunk) {
+                chunk = "line " + std::to_string(*next) + "\n";
+                ++chunks_produced;
+                return ++*next < 1000;
+            };
+            return r;
+        },
+        [](const server::http::Request&, const server::http::Response&, std::chrono::steady_clock::duration) {});
+    http_server.start();
+    HttpsClient client("127.0.0.1", http_server.port(), tls::ClientTrust{{}, tls::certificate_fingerprint_sha256(files.cert_file)});
+    auto r = client.request("GET", "/stream");
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("Transfer-Encoding"), "chunked");
+    std::string expected;
+    for (int i = 0; i < 1000; ++i) expected += "line " + std::to_string(i) + "\n";
+    EXPECT_EQ(r.body, expected);
+    EXPECT_EQ(chunks_produced.load(), 1000);
+    EXPECT_EQ(client.request("GET", "/plain").body, "plain");
+    http_server.shutdown(std::chrono::milliseconds(1000));
 }
 
 }  // namespace
