@@ -28,94 +28,7 @@ constexpr std::array<std::string_view, 2> kFormats = {"csv", "json"};
 constexpr std::array<std::string_view, 3> kMappings = {"jamf-school", "relution", "custom"};
 constexpr std::array<std::string_view, 6> kStorageUnits = {"", "B", "KB", "MB", "GB", "TB"};
 
-std::string_view type_name(toml::node_type type) {
-    switch (type) {
-        case toml::node_type::table:
-            return "table";
-        case toml::node_type::array:
-            return "array";
-        case toml::node_type::string:
-            return "string";
-        case toml::node_type::integer:
-            return "integer";
-        case toml::node_type::floating_point:
-            return "floating-point number";
-        case toml::node_type::boolean:
-            return "boolean";
-        case toml::node_type::date:
-            return "date";
-        case toml::node_type::time:
-            return "time";
-        case toml::node_type::date_time:
-            return "date-time";
-        case toml::node_type::none:
-            break;
-    }
-    return "nothing";
-}
-
-// One key/value of the file being applied; every error it raises names the file and the key.
-class Entry {
-  public:
-    Entry(const std::string& file, std::string key, const toml::node& node)
-        : file_(file), key_(std::move(key)), node_(node) {}
-
-    std::string origin() const { return file_ + ": key '" + key_ + "'"; }
-
-    [[noreturn]] void fail(std::string_view expected, std::string_view got) const {
-        throw ConfigError(origin() + ": expected " + std::string(expected) + ", got " +
-                          std::string(got));
-    }
-
-    const std::string& text() const {
-        if (const auto* value = node_.as_string()) return value->get();
-        fail("a string", type_name(node_.type()));
-    }
-
-    // A string that becomes part of a file name or a column name: NUL would silently cut it short.
-    std::string name(bool allow_empty) const {
-        const std::string& value = text();
-        if (value.empty() && !allow_empty) fail("a non-empty string", "an empty string");
-        if (value.find('\0') != std::string::npos) fail("a string", "a string containing NUL");
-        return value;
-    }
-
-    std::filesystem::path path(bool allow_empty) const { return name(allow_empty); }
-
-    template <typename T>
-    T integer(std::int64_t min, std::int64_t max) const {
-        const auto* value = node_.as_integer();
-        if (value == nullptr) {
-            fail(min > 0 ? "a positive integer" : "a non-negative integer",
-                 type_name(node_.type()));
-        }
-        const std::int64_t n = value->get();
-        if (n < min || n > max) {
-            fail("an integer from " + std::to_string(min) + " to " + std::to_string(max),
-                 std::to_string(n));
-        }
-        return static_cast<T>(n);
-    }
-
-    std::string one_of(std::span<const std::string_view> allowed) const {
-        std::string expected = "one of";
-        for (std::size_t i = 0; i < allowed.size(); ++i) {
-            expected += i == 0 ? " " : ", ";
-            expected += "\"" + std::string(allowed[i]) + "\"";
-        }
-        const auto* value = node_.as_string();
-        if (value == nullptr) fail(expected, type_name(node_.type()));
-        for (std::string_view candidate : allowed) {
-            if (value->get() == candidate) return value->get();
-        }
-        fail(expected, "'" + value->get() + "'");
-    }
-
-  private:
-    const std::string& file_;
-    std::string key_;
-    const toml::node& node_;
-};
+using Entry = TomlEntry;
 
 struct KeySpec {
     std::string_view name;
@@ -207,7 +120,7 @@ void apply_table(const std::string& file, const std::string& prefix, const Table
         if (subtable != nullptr) {
             const auto* inner = node.as_table();
             if (inner == nullptr) {
-                Entry(file, std::move(dotted), node).fail("a table", type_name(node.type()));
+                Entry(file, std::move(dotted), node).fail("a table", toml_type_name(node.type()));
             }
             apply_table(file, dotted + ".", *subtable, *inner, config);
             continue;
@@ -232,23 +145,7 @@ std::chrono::seconds AgentConfig::backoff_cap(std::chrono::seconds current_inter
 
 AgentConfig load_config(const std::filesystem::path& file) {
     const std::string name = file.string();
-    std::error_code ec;
-    const auto status = std::filesystem::status(file, ec);
-    if (!std::filesystem::exists(status)) {
-        throw ConfigError(name + ": configuration file not found");
-    }
-    if (!std::filesystem::is_regular_file(status)) {
-        throw ConfigError(name + ": configuration file is not a regular file");
-    }
-
-    toml::table root;
-    try {
-        root = toml::parse_file(name);
-    } catch (const toml::parse_error& error) {
-        const auto& begin = error.source().begin;
-        throw ConfigError(name + ":" + std::to_string(begin.line) + ":" +
-                          std::to_string(begin.column) + ": " + std::string(error.description()));
-    }
+    const toml::table root = parse_toml_file(file);
 
     AgentConfig config;
     for (const auto& [key, node] : root) {
@@ -262,7 +159,7 @@ AgentConfig load_config(const std::filesystem::path& file) {
         }
         const auto* table = node.as_table();
         if (table == nullptr) {
-            Entry(name, std::string(key.str()), node).fail("a table", type_name(node.type()));
+            Entry(name, std::string(key.str()), node).fail("a table", toml_type_name(node.type()));
         }
         apply_table(name, std::string(key.str()) + ".", *match, *table, config);
     }

@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/toml_entry.hpp"
+
 namespace pakt::agent {
 
 /// The MDM export's file format.
@@ -65,10 +67,7 @@ struct AgentConfig {
 };
 
 /// A configuration error: names the file and the key and says what was expected.
-class ConfigError : public std::runtime_error {
-  public:
-    using std::runtime_error::runtime_error;
-};
+using ConfigError = pakt::ConfigError;
 
 /// Reads `file` over the defaults. Unknown tables or keys, wrong types and out-of-range values
 /// throw ConfigError("<file>: key 'agent.interval_s': expected an integer from 60 to 86400, got

@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/toml_entry.hpp"
+
 namespace pakt::server {
 
 struct ServerConfig {
@@ -61,10 +63,7 @@ struct ServerConfig {
 };
 
 /// A configuration error: names the file and the key and says what was expected.
-class ConfigError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
+using ConfigError = pakt::ConfigError;
 
 /// Reads `file` over the defaults. Unknown tables or keys, wrong types and out-of-range values
 /// throw ConfigError("<file>: key 'limits.body_limit_bytes': expected a positive integer, got

@@ -130,7 +130,7 @@ TEST_F(AgentConfigFile, WrongTypeOrRangeNamesKeyAndExpectation) {
     EXPECT_THAT(error_of("[agent]\nspool_max_reports = 1\n"),
                 AllOf(HasSubstr("'agent.spool_max_reports'"), HasSubstr("from 2 to 1000000")));
     EXPECT_THAT(error_of("[mdm]\nmapping = \"jamf\"\n"),
-                AllOf(HasSubstr("'mdm.mapping'"), HasSubstr("\"jamf-school\"")));
+                AllOf(HasSubstr("'mdm.mapping'"), HasSubstr("one of jamf-school, relution, custom")));
     EXPECT_THAT(error_of("[mdm]\ncolumns = 3\n"),
                 AllOf(HasSubstr("'mdm.columns'"), HasSubstr("expected a table")));
     EXPECT_THAT(error_of("[mdm.columns]\nserial = \"\"\n"),

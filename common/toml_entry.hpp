@@ -1,0 +1,63 @@
+#pragma once
+// Strict reading of one key of a TOML configuration file, shared by paktd and pakt-agent: every
+// error names the file and the dotted key and says what was expected.
+#include <toml++/toml.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace pakt {
+
+/// A configuration error: names the file and the key and says what was expected.
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// "string", "integer", "table", ... for messages.
+std::string_view toml_type_name(toml::node_type type);
+
+/// One key/value of a configuration file being applied. Holds references: `file` and `node`
+/// must outlive it.
+class TomlEntry {
+public:
+    TomlEntry(const std::string& file, std::string key, const toml::node& node)
+        : file_(file), key_(std::move(key)), node_(node) {}
+
+    /// "<file>: key '<dotted key>'"
+    std::string origin() const { return file_ + ": key '" + key_ + "'"; }
+
+    /// Throws ConfigError("<origin>: expected <expected>, got <got>").
+    [[noreturn]] void fail(std::string_view expected, std::string_view got) const;
+
+    bool boolean() const;
+    const std::string& text() const;
+    /// A string without NUL (which would silently cut a file or column name short); empty only
+    /// if `allow_empty` (callers use empty for "the default").
+    std::string name(bool allow_empty) const;
+    /// Like name(), worded for paths.
+    std::filesystem::path path(bool allow_empty) const;
+    /// An integer within [min, max]; `min` of 0 or 1 decides how a non-integer is reported.
+    std::int64_t integer(std::int64_t min, std::int64_t max) const;
+    template <typename T>
+    T integer(std::int64_t min, std::int64_t max) const {
+        return static_cast<T>(integer(min, max));
+    }
+    /// One of `allowed` (strings).
+    std::string one_of(std::span<const std::string_view> allowed) const;
+
+private:
+    const std::string& file_;
+    std::string key_;
+    const toml::node& node_;
+};
+
+/// Parses `file` with toml++; a missing file or a syntax error becomes a ConfigError naming the
+/// file (and line and column for syntax errors).
+toml::table parse_toml_file(const std::filesystem::path& file);
+
+}  // namespace pakt
