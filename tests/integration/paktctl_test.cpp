@@ -11,10 +11,14 @@
 #include <fstream>
 #include <initializer_list>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "agent/collectors.hpp"
+#include "agent/config.hpp"
+#include "common/time.hpp"
 #include "server/domain/inventory.hpp"
 #include "server/domain/password.hpp"
 #include "server/storage/audit_repository.hpp"
@@ -596,6 +600,176 @@ TEST_F(PaktctlTest, DemoSeed_WithoutTheSchoolsFailsAndStoresNothing) {
     EXPECT_THAT(r.err, HasSubstr("the demo schools 164720, 101771, 189080 do not exist"));
     EXPECT_EQ(query_int("SELECT count(*) FROM grants"), 0);
     EXPECT_EQ(query_int("SELECT count(*) FROM audit_log WHERE action <> 'schema.migrate'"), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// demo agent-files: what tools/demo's site agent reads, checked with the agent's own collectors.
+
+struct DemoAgentFiles {
+    std::vector<fs::path> exports;  // every file in <out>/mdm
+    std::vector<pakt::agent::MdmDevice> devices;
+    std::vector<pakt::agent::NetworkSighting> leases;
+    pakt::agent::Collection collection;  // the agent's whole cycle over both files
+    std::vector<std::string> warnings;
+};
+
+std::string read_text(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+DemoAgentFiles read_demo_agent_files(const fs::path& out_dir) {
+    namespace agent = pakt::agent;
+    agent::AgentConfig config;  // the defaults: csv, jamf-school, as in the demo's config
+    config.export_dir = out_dir / "mdm";
+    config.dnsmasq_leases = out_dir / "dnsmasq.leases";
+    config.arp_table = "";
+    DemoAgentFiles files;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(config.export_dir, ec)) {
+        files.exports.push_back(entry.path());
+    }
+    agent::Diagnostics diagnostics;
+    if (const auto newest = agent::newest_export(config.export_dir, config.format)) {
+        files.devices = agent::parse_mdm_csv(read_text(*newest), newest->string(),
+                                             agent::export_columns(config), diagnostics);
+    }
+    const auto now = pakt::Clock::now();
+    files.leases = agent::parse_dnsmasq_leases(read_text(config.dnsmasq_leases), "dnsmasq.leases",
+                                               config.dnsmasq_lease_time, now, diagnostics);
+    files.collection = agent::collect(config, now, diagnostics);
+    diagnostics.finish();
+    files.warnings = diagnostics.warnings();
+    return files;
+}
+
+TEST_F(PaktctlTest, DemoAgentFiles_ExportHoldsMostEnrolledDevicesAndTwoNobodyEnrolled) {
+    seed_demo();
+    const fs::path out = dir_ / "agent";
+    const auto r = ctl({"demo", "agent-files", "--school", "164720", "--out", out.string()});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("demo agent files for school 164720 (Viktoria-Gymnasium"));
+    ASSERT_TRUE(fs::is_regular_file(out / "dnsmasq.leases"));
+
+    const DemoAgentFiles files = read_demo_agent_files(out);
+    ASSERT_EQ(files.exports.size(), 1U);
+    EXPECT_THAT(files.exports[0].filename().string(), ::testing::StartsWith("devices-"));
+    EXPECT_EQ(files.exports[0].extension(), ".csv");
+    EXPECT_THAT(files.warnings, ::testing::IsEmpty());
+
+    const long long enrolled =
+        query_int("SELECT count(*) FROM devices WHERE school_number = '164720'");
+    ASSERT_GT(enrolled, 200);
+    long long enrolled_here = 0;
+    std::vector<std::string> nobodys;
+    std::size_t managed = 0;
+    std::size_t older_os = 0;
+    std::set<std::string> os_versions;
+    for (const auto& d : files.devices) {
+        if (query_int("SELECT count(*) FROM devices WHERE school_number = '164720' AND "
+                      "serial_number = '" +
+                      d.serial + "'") == 1) {
+            ++enrolled_here;
+        } else {
+            EXPECT_EQ(
+                query_int("SELECT count(*) FROM devices WHERE serial_number = '" + d.serial + "'") +
+                    query_int("SELECT count(*) FROM manifest_entries WHERE serial_number = '" +
+                              d.serial + "'"),
+                0)
+                << d.serial << " is not ours but known elsewhere";
+            nobodys.push_back(d.serial);
+        }
+        // Every column the agent reports is there and readable.
+        EXPECT_TRUE(d.wifi_mac.has_value()) << d.serial;
+        ASSERT_TRUE(d.os_version.has_value()) << d.serial;
+        EXPECT_TRUE(d.battery_pct.has_value()) << d.serial;
+        EXPECT_TRUE(d.storage_free_mb.has_value()) << d.serial;
+        EXPECT_TRUE(d.last_contact.has_value()) << d.serial;
+        ASSERT_TRUE(d.managed.has_value()) << d.serial;
+        if (*d.managed) ++managed;
+        os_versions.insert(*d.os_version);
+        if (d.os_version->starts_with("18.")) ++older_os;
+    }
+    EXPECT_EQ(nobodys.size(), 2U);
+    // About 5 % left out: some, but no more than one in ten.
+    EXPECT_LT(enrolled_here, enrolled);
+    EXPECT_GE(enrolled_here * 10, enrolled * 9);
+    EXPECT_THAT(r.out, HasSubstr(std::to_string(enrolled_here) + " of the " +
+                                 std::to_string(enrolled) + " enrolled here"));
+    EXPECT_EQ(static_cast<long long>(files.devices.size()), enrolled_here + 2);
+    EXPECT_GE(managed * 10, files.devices.size() * 9);
+    EXPECT_LT(managed, files.devices.size());
+    EXPECT_GE(os_versions.size(), 2U);
+    EXPECT_GT(older_os, 0U);
+    EXPECT_LT(older_os * 5, files.devices.size());
+    std::set<std::string> macs;
+    for (const auto& d : files.devices) macs.insert(d.wifi_mac.value_or(""));
+    EXPECT_EQ(macs.size(), files.devices.size()) << "Wi-Fi MACs are unique";
+}
+
+TEST_F(PaktctlTest, DemoAgentFiles_LeasesPutAboutFourInFiveOnTheNetwork) {
+    seed_demo();
+    const fs::path out = dir_ / "agent";
+    ASSERT_EQ(ctl({"demo", "agent-files", "--school", "164720", "--out", out.string()}).code, 0);
+    const DemoAgentFiles files = read_demo_agent_files(out);
+    ASSERT_FALSE(files.devices.empty());
+
+    for (const auto& lease : files.leases) {
+        EXPECT_THAT(lease.ip_address, ::testing::StartsWith("10.")) << lease.mac;
+        EXPECT_TRUE(lease.present) << lease.mac << ": the lease is current";
+    }
+    const auto& join = files.collection.join;
+    EXPECT_EQ(files.collection.mdm_devices, files.devices.size());
+    EXPECT_EQ(join.observations.size(), files.devices.size()) << "every device is reported";
+    EXPECT_GE(join.on_network * 10, files.devices.size() * 7);
+    EXPECT_LE(join.on_network * 10, files.devices.size() * 9);
+    // Besides the iPads' leases: a teacher's phone, which matches no iPad, and the printer's
+    // static (infinite) lease, which the agent does not count as a sighting.
+    EXPECT_EQ(join.mac_only, 1U);
+    EXPECT_EQ(join.ambiguous_macs, 0U);
+    EXPECT_EQ(files.leases.size(), join.on_network + 1);
+    // The two iPads nobody enrolled are on the network, so they show up as unknown devices.
+    for (const auto& o : join.observations) {
+        if (o.serial_number.starts_with("DMP")) continue;
+        EXPECT_TRUE(o.ip_address.has_value()) << o.serial_number;
+    }
+}
+
+TEST_F(PaktctlTest, DemoAgentFiles_SameDevicesAndValuesOnEveryRun) {
+    seed_demo();
+    const fs::path first = dir_ / "first";
+    const fs::path second = dir_ / "second";
+    ASSERT_EQ(ctl({"demo", "agent-files", "--school", "101771", "--out", first.string()}).code, 0);
+    ASSERT_EQ(ctl({"demo", "agent-files", "--school", "101771", "--out", second.string()}).code, 0);
+    ASSERT_EQ(ctl({"demo", "agent-files", "--school", "101771", "--out", second.string()}).code, 0);
+    const DemoAgentFiles a = read_demo_agent_files(first);
+    const DemoAgentFiles b = read_demo_agent_files(second);
+    EXPECT_EQ(b.exports.size(), 1U) << "a second run replaces the export";
+    const auto values = [](const DemoAgentFiles& files) {
+        std::vector<std::string> rows;
+        for (const auto& d : files.devices) {
+            rows.push_back(d.serial + " " + d.wifi_mac.value_or("-") + " " +
+                           d.os_version.value_or("-") + " " +
+                           std::to_string(d.battery_pct.value_or(-1)) + " " +
+                           std::to_string(d.storage_free_mb.value_or(-1)) + " " +
+                           (d.managed.value_or(false) ? "managed" : "unmanaged"));
+        }
+        for (const auto& l : files.leases) rows.push_back(l.mac + " " + l.ip_address);
+        return rows;
+    };
+    EXPECT_FALSE(a.devices.empty());
+    EXPECT_EQ(values(a), values(b));
+}
+
+TEST_F(PaktctlTest, DemoAgentFiles_UnknownSchoolFailsAndWritesNothing) {
+    seed_demo();
+    const fs::path out = dir_ / "agent";
+    const auto r = ctl({"demo", "agent-files", "--school", "999999", "--out", out.string()});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err, HasSubstr("school 999999 does not exist"));
+    EXPECT_FALSE(fs::exists(out));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -9,10 +10,13 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -26,6 +30,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -696,6 +701,324 @@ int seed_demo(const server::ServerConfig& config, std::ostream& out) {
     return 0;
 }
 
+// ---------------------------------------------------------------------------------------------
+// demo agent-files: what a school's site agent would find on its network box, simulated for
+// tools/demo: a Jamf School device export of the school's enrolled iPads (and two iPads nobody
+// enrolled) and dnsmasq's lease file. Each device's values follow from its serial number, so the
+// files read the same on every run except for the times.
+
+// A 64-bit hash of `serial` for one simulated `attribute` (FNV-1a, then splitmix64's finaliser
+// to spread the bits): independent values per attribute, the same on every machine.
+std::uint64_t demo_pick(std::string_view serial, std::string_view attribute) {
+    std::uint64_t h = 0xCBF29CE484222325ULL;
+    const auto mix = [&h](std::string_view text) {
+        for (const char c : text) {
+            h ^= static_cast<unsigned char>(c);
+            h *= 0x100000001B3ULL;
+        }
+    };
+    mix(serial);
+    mix("/");
+    mix(attribute);
+    h = (h ^ (h >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+    h = (h ^ (h >> 27U)) * 0x94D049BB133111EBULL;
+    return h ^ (h >> 31U);
+}
+
+// About one in twenty enrolled devices is missing from the export (switched off in a cupboard,
+// wiped, out for repair), so the demo has devices that stay "not seen".
+bool demo_left_out_of_export(std::string_view serial) {
+    return demo_pick(serial, "export") % 20 == 0;
+}
+
+// About four in five devices hold a current DHCP lease: they are on the school network now.
+bool demo_on_network(std::string_view serial) { return demo_pick(serial, "lease") % 10 < 8; }
+
+// Organisationally unique identifiers Apple uses for iPad Wi-Fi interfaces. The demo assumes the
+// MDM's Wi-Fi payload turns private addresses off, so the leases show the hardware address.
+constexpr std::array<std::uint32_t, 8> kAppleOuis{0xA483E7, 0xF01898, 0x3C22FB, 0xDCA904,
+                                                  0x8C8590, 0xF40F24, 0xBCD074, 0x60F81D};
+
+std::string format_mac(std::uint64_t mac) {
+    return fmt::format("{:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}", (mac >> 40U) & 0xFFU,
+                       (mac >> 32U) & 0xFFU, (mac >> 24U) & 0xFFU, (mac >> 16U) & 0xFFU,
+                       (mac >> 8U) & 0xFFU, mac & 0xFFU);
+}
+
+// "2026-03-02 08:41:12" in this machine's time zone, as Jamf School exports in the admin's time
+// (pakt-agent reads a time without a zone as local time).
+std::string local_export_time(std::int64_t epoch_seconds) {
+    const auto t = static_cast<std::time_t>(epoch_seconds);
+    std::tm tm{};
+    ::localtime_r(&t, &tm);
+    std::array<char, 32> text{};
+    const std::size_t n = std::strftime(text.data(), text.size(), "%Y-%m-%d %H:%M:%S", &tm);
+    return std::string(text.data(), n);
+}
+
+// Jamf School's short model name: "iPad (9th generation)" from "iPad (9th generation) Wi-Fi
+// 64GB".
+std::string jamf_model_name(const std::string& model) {
+    const auto close = model.find(')');
+    return close == std::string::npos ? model : model.substr(0, close + 1);
+}
+
+// The storage the model name states ("... 128GB ..."), in GB; 64 if it states none.
+int model_capacity_gb(const std::string& model) {
+    for (const int gb : {512, 256, 128, 64, 32}) {
+        if (model.find(fmt::format("{}GB", gb)) != std::string::npos ||
+            model.find(fmt::format("{} GB", gb)) != std::string::npos) {
+            return gb;
+        }
+    }
+    return 64;
+}
+
+struct DemoExportDevice {
+    std::string serial;
+    std::string name;
+    std::string model;  // the DB's model text
+    bool enrolled = true;
+    std::uint64_t wifi_mac = 0;
+    bool on_network = false;
+};
+
+// Every field quoted, as Jamf School writes its export.
+std::string jamf_quoted(std::string_view field) {
+    std::string out = "\"";
+    for (const char c : field) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + '"';
+}
+
+std::string demo_export_row(const DemoExportDevice& d, const std::string& location,
+                            std::int64_t now) {
+    const std::string_view s = d.serial;
+    const std::uint64_t os_pick = demo_pick(s, "os") % 100;
+    // Most on the current iPadOS, some a point release behind, a few still on the previous major
+    // version (the rollout funnel's stragglers).
+    const char* os_version = os_pick < 8 ? "18.7.2" : (os_pick < 30 ? "26.0.1" : "26.1");
+    const auto battery = 5 + demo_pick(s, "battery") % 96;
+    const int capacity = model_capacity_gb(d.model);
+    // Free storage between 1.5 GB and 70 % of the capacity, in hundredths of a GB.
+    const auto free_min = std::uint64_t{150};
+    const auto free_max = static_cast<std::uint64_t>(capacity) * 70;
+    const auto free_cgb = free_min + demo_pick(s, "storage") % (free_max - free_min);
+    const bool managed = demo_pick(s, "managed") % 25 != 0;  // about 4 % lost their MDM profile
+    // On the network: checked in with the MDM within the last three hours. Off the network: last
+    // seen between two hours and twelve days ago, so some fall out of "seen in the last 7 days".
+    const std::int64_t ago =
+        d.on_network
+            ? static_cast<std::int64_t>(demo_pick(s, "checkin") % (3 * 3600))
+            : static_cast<std::int64_t>(2 * 3600 + demo_pick(s, "checkin") % (12 * 24 * 3600));
+    const std::uint64_t udid = demo_pick(s, "udid");
+    const std::uint64_t bluetooth =
+        (d.wifi_mac & ~std::uint64_t{0xFF}) | ((d.wifi_mac + 1) & 0xFFU);
+    const std::vector<std::string> fields{
+        d.name,
+        d.serial,
+        fmt::format("00008030-{:016X}", udid),
+        jamf_model_name(d.model),
+        os_version,
+        fmt::format("{}%", battery),
+        fmt::format("{}.{:02} GB", free_cgb / 100, free_cgb % 100),
+        fmt::format("{} GB", capacity),
+        format_mac(d.wifi_mac),
+        format_mac(bluetooth),
+        managed ? "Yes" : "No",
+        managed ? "Yes" : "No",
+        local_export_time(now - ago),
+        location};
+    std::string row;
+    for (const auto& field : fields) {
+        if (!row.empty()) row += ',';
+        row += jamf_quoted(field);
+    }
+    return row + '\n';
+}
+
+// Writes `content` to `file` through a temporary name and a rename, so a reader (pakt-agent
+// ignores names ending in .tmp) never sees half a file.
+void write_file_atomically(const std::filesystem::path& file, const std::string& content) {
+    const std::filesystem::path temporary = file.string() + ".tmp";
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        if (!out) {
+            throw CommandFailed(
+                fmt::format("cannot create '{}': {}", temporary.string(), std::strerror(errno)));
+        }
+        out << content;
+        out.flush();
+        if (!out) {
+            throw CommandFailed(
+                fmt::format("cannot write '{}': {}", temporary.string(), std::strerror(errno)));
+        }
+    }
+    std::error_code ec;
+    std::filesystem::rename(temporary, file, ec);
+    if (ec) {
+        throw CommandFailed(fmt::format("cannot rename '{}' to '{}': {}", temporary.string(),
+                                        file.string(), ec.message()));
+    }
+}
+
+struct AgentFilesOptions {
+    std::string school;
+    std::string out_dir;
+};
+
+int write_demo_agent_files(const server::ServerConfig& config, const AgentFilesOptions& options,
+                           std::ostream& out) {
+    OpenDatabase open = open_and_migrate(config);
+    SQLite::Database& db = *open.db;
+    // One read snapshot: the school, its devices and the serial check agree.
+    SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
+
+    SQLite::Statement school_query(db, "SELECT name FROM schools WHERE school_number = ?");
+    school_query.bind(1, options.school);
+    if (!school_query.executeStep()) {
+        throw CommandFailed(
+            fmt::format("demo agent-files: school {} does not exist; import the schools first",
+                        options.school));
+    }
+    const std::string school_name = school_query.getColumn(0).getString();
+
+    std::vector<DemoExportDevice> devices;
+    std::size_t enrolled = 0;
+    std::size_t left_out = 0;
+    SQLite::Statement device_query(
+        db,
+        "SELECT serial_number, asset_tag, model, status FROM devices WHERE school_number = ? "
+        "ORDER BY serial_number");
+    device_query.bind(1, options.school);
+    while (device_query.executeStep()) {
+        ++enrolled;
+        DemoExportDevice d;
+        d.serial = device_query.getColumn(0).getString();
+        if (demo_left_out_of_export(d.serial)) {
+            ++left_out;
+            continue;
+        }
+        const std::string asset_tag = device_query.getColumn(1).getString();
+        d.name = "iPad " + (asset_tag.empty() ? d.serial : asset_tag);
+        d.model = device_query.getColumn(2).getString();
+        // A device at the repairer's, lost or stolen is in the MDM but not on the school network.
+        const std::string status = device_query.getColumn(3).getString();
+        d.on_network = demo_on_network(d.serial) && (status == "in_storage" || status == "in_use");
+        devices.push_back(std::move(d));
+    }
+
+    // Two iPads on the school's Wi-Fi and in its MDM that nobody enrolled in Pakt: serial
+    // numbers that no manifest and no device has, from a generator seeded with the school number.
+    SQLite::Statement known(db,
+                            "SELECT EXISTS (SELECT 1 FROM devices WHERE serial_number = ?1) OR "
+                            "EXISTS (SELECT 1 FROM manifest_entries WHERE serial_number = ?1)");
+    constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKLMNPQRSTVWXY";
+    constexpr std::size_t kNotEnrolled = 2;
+    for (std::uint64_t attempt = 0; devices.size() < enrolled - left_out + kNotEnrolled;
+         ++attempt) {
+        std::uint64_t bits = demo_pick(options.school, fmt::format("unenrolled-{}", attempt));
+        std::string serial = "F9F";
+        for (int i = 0; i < 9; ++i) {
+            serial += kAlphabet[bits & 31U];
+            bits >>= 5U;
+        }
+        known.reset();
+        known.bind(1, serial);
+        known.executeStep();
+        if (known.getColumn(0).getInt() != 0) continue;
+        DemoExportDevice d;
+        d.serial = serial;
+        d.name = "iPad";  // a device set up by hand keeps Apple's default name
+        d.model = "iPad (10th generation) Wi-Fi 64GB";
+        d.enrolled = false;
+        d.on_network = true;
+        devices.push_back(std::move(d));
+    }
+
+    // Wi-Fi MACs from the serial number; a (very unlikely) clash is resolved by hashing again.
+    std::set<std::uint64_t> macs;
+    for (auto& d : devices) {
+        for (int round = 0;; ++round) {
+            const std::uint64_t oui =
+                kAppleOuis[demo_pick(d.serial, fmt::format("oui-{}", round)) % kAppleOuis.size()];
+            const std::uint64_t mac =
+                (oui << 24U) | (demo_pick(d.serial, fmt::format("mac-{}", round)) & 0xFFFFFFU);
+            if (macs.insert(mac).second) {
+                d.wifi_mac = mac;
+                break;
+            }
+        }
+    }
+    std::sort(devices.begin(), devices.end(), [](const auto& a, const auto& b) {
+        return std::tie(a.name, a.serial) < std::tie(b.name, b.serial);
+    });
+
+    const std::int64_t now =
+        std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch()).count();
+    std::string csv =
+        "\"Name\",\"Serial Number\",\"UDID\",\"Model\",\"OS Version\",\"Battery Level\","
+        "\"Available Capacity\",\"Total Capacity\",\"WiFi MAC\",\"Bluetooth MAC\",\"Managed\","
+        "\"Supervised\",\"Last Check-in\",\"Location\"\n";
+    for (const auto& d : devices) csv += demo_export_row(d, school_name, now);
+
+    // dnsmasq's lease file: "<expiry> <mac> <ip> <hostname> <client-id>", current leases of one
+    // hour from now, in a 10.x network of the school's own. Besides the iPads, the staff room's
+    // printer (a static, infinite lease) and a teacher's phone, which match no device.
+    const int octet = 16 + std::stoi(options.school) % 200;
+    std::string leases;
+    std::size_t lease_count = 0;
+    for (const auto& d : devices) {
+        if (!d.on_network) continue;
+        const std::size_t host = lease_count++;
+        std::string hostname = d.name;
+        std::replace(hostname.begin(), hostname.end(), ' ', '-');
+        std::string mac = format_mac(d.wifi_mac);
+        std::transform(mac.begin(), mac.end(), mac.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        leases += fmt::format("{} {} 10.{}.{}.{} {} 01:{}\n", now + 3600, mac, octet,
+                              1 + host / 250, 10 + host % 250, hostname, mac);
+    }
+    leases += fmt::format("{} 3c:22:fb:5e:71:0a 10.{}.0.57 Lehrer-iPhone *\n", now + 2400, octet);
+    leases += fmt::format("0 00:1b:a9:11:22:33 10.{}.0.2 drucker-lehrerzimmer *\n", octet);
+
+    const std::filesystem::path out_dir = options.out_dir;
+    const std::filesystem::path mdm_dir = out_dir / "mdm";
+    std::error_code ec;
+    std::filesystem::create_directories(mdm_dir, ec);
+    if (ec) {
+        throw CommandFailed(
+            fmt::format("cannot create the directory '{}': {}", mdm_dir.string(), ec.message()));
+    }
+    const std::string stamp = local_export_time(now);  // "2026-03-02 08:41:12"
+    const std::string export_name =
+        fmt::format("devices-{}-{}{}{}.csv", stamp.substr(0, 10), stamp.substr(11, 2),
+                    stamp.substr(14, 2), stamp.substr(17, 2));
+    const std::filesystem::path export_file = mdm_dir / export_name;
+    write_file_atomically(export_file, csv);
+    // The drop folder keeps only the newest export this command wrote.
+    for (const auto& entry : std::filesystem::directory_iterator(mdm_dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name != export_name && name.starts_with("devices-") && name.ends_with(".csv")) {
+            std::filesystem::remove(entry.path(), ec);
+        }
+    }
+    const std::filesystem::path leases_file = out_dir / "dnsmasq.leases";
+    write_file_atomically(leases_file, leases);
+
+    out << fmt::format("demo agent files for school {} ({}):\n", options.school, school_name);
+    out << fmt::format(
+        "  MDM export {}: {} devices ({} of the {} enrolled here, {} left out so they stay not "
+        "seen; {} nobody enrolled)\n",
+        export_file.string(), devices.size(), enrolled - left_out, enrolled, left_out,
+        kNotEnrolled);
+    out << fmt::format("  dnsmasq leases {}: {} iPads on the network and 2 other clients\n",
+                       leases_file.string(), lease_count);
+    return 0;
+}
+
 }  // namespace
 
 int run_paktctl(int argc, const char* const* argv, std::istream& in, std::ostream& out,
@@ -770,6 +1093,18 @@ int run_paktctl(int argc, const char* const* argv, std::istream& in, std::ostrea
         "enrolled devices, loans) in one transaction. Needs the Essen schools imported. Does "
         "nothing if the demo grant " +
             std::string(kDemoMarkerReference) + " exists.");
+    auto* demo_agent_files_command = demo->add_subcommand(
+        "agent-files",
+        "write what a site agent at the school would read: OUT/mdm/devices-<time>.csv, a Jamf "
+        "School device export of the school's enrolled devices (about 5 % left out) and two "
+        "iPads nobody enrolled, and OUT/dnsmasq.leases with current leases for about 80 % of "
+        "them. The same devices and values on every run; only the times change. Older "
+        "devices-*.csv files in OUT/mdm are removed.");
+    AgentFilesOptions agent_files;
+    demo_agent_files_command->add_option("--school", agent_files.school, "the school number")
+        ->required();
+    demo_agent_files_command->add_option("--out", agent_files.out_dir, "the directory to write to")
+        ->required();
 
     try {
         app.parse(argc, argv);
@@ -787,6 +1122,9 @@ int run_paktctl(int argc, const char* const* argv, std::istream& in, std::ostrea
         if (migrate_command->parsed()) return migrate_database(config, out);
         if (audit_verify_command->parsed()) return verify_audit(config, out, err);
         if (demo_seed_command->parsed()) return seed_demo(config, out);
+        if (demo_agent_files_command->parsed()) {
+            return write_demo_agent_files(config, agent_files, out);
+        }
         err << "paktctl: no command given; see paktctl --help\n";
         return 2;
     } catch (const SQLite::Exception& e) {

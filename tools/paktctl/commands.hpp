@@ -7,6 +7,7 @@
 //   paktctl ... migrate
 //   paktctl ... audit verify
 //   paktctl ... demo seed          (not in the main help: demo data for tools/demo)
+//   paktctl ... demo agent-files --school N --out DIR   (not in the main help either)
 // The database is found like paktd finds it: --database, else the configuration's
 // database.file, else <data dir>/pakt.db, where the data dir is --data-dir, else the
 // configuration's server.data_dir, else "pakt-data". Every command but `audit verify` opens the
@@ -19,6 +20,11 @@
 // "audit log broken at entry ID: REASON" on stderr.
 // `demo seed` writes the demo inventory (two grants, tranches with manifests, enrolled devices,
 // loans) in one transaction; it does nothing if the demo grant DEMO-BR-D-2021-0815 exists.
+// `demo agent-files` writes what tools/demo's site agent reads (the database is only read):
+// DIR/mdm/devices-<local time>.csv, a Jamf School device export of school N's enrolled devices
+// (about one in twenty left out) plus two iPads no one enrolled, and DIR/dnsmasq.leases with
+// current leases (one hour) for about four in five of them. Devices and values follow from the
+// serial numbers (the same on every run); only the times change.
 #include <iosfwd>
 
 namespace pakt::ctl {
