@@ -1,4 +1,5 @@
 #include "server/storage/agent_repository.hpp"
+#include "server/storage/sql.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -10,6 +11,9 @@
 
 namespace pakt::server {
 namespace {
+
+using sqlutil::optional_text;
+using sqlutil::bind_optional;
 
 constexpr const char* kInsertSecret =
     "INSERT INTO agent_secrets (school_number, secret_hash, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?)";
@@ -56,11 +60,6 @@ constexpr const char* kUnknownColumns =
     "SELECT serial_number, first_seen_at, last_seen_at, agent_id, ip_address, os_version, times_seen "
     "FROM unknown_sightings WHERE school_number = ? AND serial_number > ? ORDER BY serial_number LIMIT ?";
 
-std::optional<std::string> optional_text(SQLite::Statement& q, int column) {
-    if (q.getColumn(column).isNull()) return std::nullopt;
-    return q.getColumn(column).getString();
-}
-
 AgentSecret read_secret(SQLite::Statement& q) {
     AgentSecret s;
     s.id = q.getColumn(0).getInt64();
@@ -82,12 +81,6 @@ Agent read_agent(SQLite::Statement& q) {
     a.last_checkin_at = optional_text(q, 5);
     a.revoked_at = optional_text(q, 6);
     return a;
-}
-
-template <class T>
-void bind_optional(SQLite::Statement& q, int index, const std::optional<T>& v) {
-    if (v) q.bind(index, *v);
-    else q.bind(index);
 }
 
 }  // namespace
@@ -168,18 +161,14 @@ std::vector<Agent> list_agents(SQLite::Database& db, const AgentFilter& f) {
     std::string sql = std::string(kAgentColumns) + "WHERE id > ? ";
     if (f.school_number) sql += "AND school_number = ? ";
     if (f.schools) {
-        sql += "AND school_number IN (";
-        for (std::size_t i = 0; i < f.schools->size(); ++i) sql += i ? ",?" : "?";
-        sql += ") ";
+        sql += sqlutil::school_in_clause(f.schools->size());
     }
     sql += "ORDER BY id LIMIT ?";
     SQLite::Statement q(db, sql);
     int i = 1;
     q.bind(i++, f.after_id);
     if (f.school_number) q.bind(i++, *f.school_number);
-    if (f.schools) {
-        for (const auto& s : *f.schools) q.bind(i++, s);
-    }
+    if (f.schools) i = sqlutil::bind_all(q, i, *f.schools);
     q.bind(i, f.limit);
     std::vector<Agent> out;
     while (q.executeStep()) out.push_back(read_agent(q));

@@ -1,4 +1,5 @@
 #include "server/storage/audit_repository.hpp"
+#include "server/storage/sql.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -10,6 +11,7 @@
 
 namespace pakt::server {
 namespace {
+
 
 constexpr const char* kLastHash = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1";
 constexpr const char* kInsert =
@@ -58,18 +60,14 @@ std::vector<AuditRecord> list_audit(SQLite::Database& db, const AuditFilter& f) 
     std::string sql = std::string(kColumns) + "WHERE id < ? ";
     if (f.school_number) sql += "AND school_number = ? ";
     if (f.schools) {
-        sql += "AND school_number IN (";
-        for (std::size_t i = 0; i < f.schools->size(); ++i) sql += i ? ",?" : "?";
-        sql += ") ";
+        sql += sqlutil::school_in_clause(f.schools->size());
     }
     sql += "ORDER BY id DESC LIMIT ?";
     SQLite::Statement q(db, sql);
     int i = 1;
     q.bind(i++, f.before_id > 0 ? f.before_id : INT64_MAX);
     if (f.school_number) q.bind(i++, *f.school_number);
-    if (f.schools) {
-        for (const auto& s : *f.schools) q.bind(i++, s);
-    }
+    if (f.schools) i = sqlutil::bind_all(q, i, *f.schools);
     q.bind(i, f.limit);
     std::vector<AuditRecord> out;
     while (q.executeStep()) out.push_back(read_record(q));

@@ -1,4 +1,5 @@
 #include "server/storage/device_repository.hpp"
+#include "server/storage/sql.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -7,6 +8,10 @@
 
 namespace pakt::server {
 namespace {
+
+using sqlutil::optional_text;
+using sqlutil::optional_int;
+using sqlutil::bind_optional;
 
 constexpr const char* kColumns =
     "SELECT serial_number, tranche_id, school_number, asset_tag, model, status, location, note, "
@@ -37,21 +42,6 @@ constexpr const char* kInsertEvent =
 constexpr const char* kEvents =
     "SELECT id, serial_number, at, kind, actor, detail FROM device_events "
     "WHERE serial_number = ? AND id < ? ORDER BY id DESC LIMIT ?";
-
-std::optional<std::string> optional_text(SQLite::Statement& q, int column) {
-    if (q.getColumn(column).isNull()) return std::nullopt;
-    return q.getColumn(column).getString();
-}
-
-std::optional<std::int64_t> optional_int(SQLite::Statement& q, int column) {
-    if (q.getColumn(column).isNull()) return std::nullopt;
-    return q.getColumn(column).getInt64();
-}
-
-void bind_optional(SQLite::Statement& q, int index, const std::optional<std::string>& v) {
-    if (v) q.bind(index, *v);
-    else q.bind(index);
-}
 
 Device read_device(SQLite::Statement& q) {
     Device d;
@@ -165,9 +155,7 @@ std::string device_list_sql(const DeviceFilter& f) {
     if (f.tranche_id) sql += "AND tranche_id = ? ";
     if (f.status) sql += "AND status = ? ";
     if (f.schools) {
-        sql += "AND school_number IN (";
-        for (std::size_t i = 0; i < f.schools->size(); ++i) sql += i ? ",?" : "?";
-        sql += ") ";
+        sql += sqlutil::school_in_clause(f.schools->size());
     }
     if (f.serial_prefix) {
         // Prefix ranges instead of LIKE so the serial-number and asset-tag indexes serve them.
@@ -188,9 +176,7 @@ std::vector<Device> list_devices(SQLite::Database& db, const DeviceFilter& f) {
     if (f.school_number) q.bind(i++, *f.school_number);
     if (f.tranche_id) q.bind(i++, *f.tranche_id);
     if (f.status) q.bind(i++, *f.status);
-    if (f.schools) {
-        for (const auto& s : *f.schools) q.bind(i++, s);
-    }
+    if (f.schools) i = sqlutil::bind_all(q, i, *f.schools);
     if (f.serial_prefix) {
         q.bind(i++, *f.serial_prefix);
         q.bind(i++, *f.serial_prefix + "\xff");

@@ -1,4 +1,5 @@
 #include "server/storage/funding_repository.hpp"
+#include "server/storage/sql.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -7,6 +8,9 @@
 
 namespace pakt::server {
 namespace {
+
+using sqlutil::optional_int;
+using sqlutil::bind_optional;
 
 constexpr const char* kProgrammeColumns =
     "SELECT code, name, federal_share_pct, description, max_unit_price_cents, max_per_school_cents, "
@@ -24,16 +28,6 @@ constexpr const char* kUpdateGrant =
     "UPDATE grants SET reference = ?, title = ?, amount_cents = ?, own_contribution_cents = ?, "
     "approved_on = ?, spend_by = ?, earmark_end = ?, updated_at = ? WHERE id = ?";
 constexpr const char* kGrantByReference = "SELECT id FROM grants WHERE reference = ?";
-
-std::optional<std::int64_t> optional_int(SQLite::Statement& q, int column) {
-    if (q.getColumn(column).isNull()) return std::nullopt;
-    return q.getColumn(column).getInt64();
-}
-
-void bind_optional(SQLite::Statement& q, int index, const std::optional<std::int64_t>& v) {
-    if (v) q.bind(index, *v);
-    else q.bind(index);
-}
 
 Programme read_programme(SQLite::Statement& q) {
     Programme p;

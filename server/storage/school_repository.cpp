@@ -1,4 +1,5 @@
 #include "server/storage/school_repository.hpp"
+#include "server/storage/sql.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -7,6 +8,8 @@
 
 namespace pakt::server {
 namespace {
+
+using sqlutil::bind_optional;
 
 constexpr const char* kColumns =
     "SELECT school_number, name, school_type, district, address, latitude, longitude, "
@@ -26,16 +29,11 @@ School read_school(SQLite::Statement& q) {
     s.school_type = q.getColumn(2).getString();
     s.district = q.getColumn(3).getString();
     s.address = q.getColumn(4).getString();
-    if (!q.getColumn(5).isNull()) s.latitude = q.getColumn(5).getDouble();
-    if (!q.getColumn(6).isNull()) s.longitude = q.getColumn(6).getDouble();
+    s.latitude = sqlutil::optional_double(q, 5);
+    s.longitude = sqlutil::optional_double(q, 6);
     s.created_at = q.getColumn(7).getString();
     s.updated_at = q.getColumn(8).getString();
     return s;
-}
-
-void bind_optional(SQLite::Statement& q, int index, const std::optional<double>& value) {
-    if (value) q.bind(index, *value);
-    else q.bind(index);
 }
 
 }  // namespace

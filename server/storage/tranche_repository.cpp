@@ -1,4 +1,5 @@
 #include "server/storage/tranche_repository.hpp"
+#include "server/storage/sql.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
@@ -7,6 +8,7 @@
 
 namespace pakt::server {
 namespace {
+
 
 constexpr const char* kColumns =
     "SELECT id, school_number, grant_id, supplier, order_number, delivery_note, delivered_on, model, "
@@ -101,9 +103,7 @@ std::vector<Tranche> list_tranches(SQLite::Database& db, const TrancheFilter& f)
     if (f.school_number) sql += "AND school_number = ? ";
     if (f.grant_id) sql += "AND grant_id = ? ";
     if (f.schools) {
-        sql += "AND school_number IN (";
-        for (std::size_t i = 0; i < f.schools->size(); ++i) sql += i ? ",?" : "?";
-        sql += ") ";
+        sql += sqlutil::school_in_clause(f.schools->size());
     }
     sql += "ORDER BY id LIMIT ?";
     SQLite::Statement q(db, sql);
@@ -111,9 +111,7 @@ std::vector<Tranche> list_tranches(SQLite::Database& db, const TrancheFilter& f)
     q.bind(i++, f.after_id);
     if (f.school_number) q.bind(i++, *f.school_number);
     if (f.grant_id) q.bind(i++, *f.grant_id);
-    if (f.schools) {
-        for (const auto& s : *f.schools) q.bind(i++, s);
-    }
+    if (f.schools) i = sqlutil::bind_all(q, i, *f.schools);
     q.bind(i, f.limit);
     std::vector<Tranche> out;
     while (q.executeStep()) out.push_back(read_tranche(q));

@@ -1,0 +1,50 @@
+#pragma once
+// Small helpers the repositories share for reading and binding optional values and for the
+// scope filter "school_number IN (?, ?, ...)". Storage-internal.
+#include <SQLiteCpp/Column.h>
+#include <SQLiteCpp/Statement.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pakt::server::sqlutil {
+
+inline std::optional<std::string> optional_text(SQLite::Statement& q, int column) {
+    if (q.getColumn(column).isNull()) return std::nullopt;
+    return q.getColumn(column).getString();
+}
+
+inline std::optional<std::int64_t> optional_int(SQLite::Statement& q, int column) {
+    if (q.getColumn(column).isNull()) return std::nullopt;
+    return q.getColumn(column).getInt64();
+}
+
+inline std::optional<double> optional_double(SQLite::Statement& q, int column) {
+    if (q.getColumn(column).isNull()) return std::nullopt;
+    return q.getColumn(column).getDouble();
+}
+
+/// Binds the value, or NULL if absent.
+template <class T>
+void bind_optional(SQLite::Statement& q, int index, const std::optional<T>& value) {
+    if (value) q.bind(index, *value);
+    else q.bind(index);
+}
+
+/// "AND school_number IN (?,?,...) " for `count` placeholders (the caller's schools; the values
+/// are bound, never spliced into the text).
+inline std::string school_in_clause(std::size_t count) {
+    std::string clause = "AND school_number IN (";
+    for (std::size_t i = 0; i < count; ++i) clause += i ? ",?" : "?";
+    return clause + ") ";
+}
+
+/// Binds `values` from index `index` on; returns the next free index.
+inline int bind_all(SQLite::Statement& q, int index, const std::vector<std::string>& values) {
+    for (const auto& v : values) q.bind(index++, v);
+    return index;
+}
+
+}  // namespace pakt::server::sqlutil
