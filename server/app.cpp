@@ -122,6 +122,7 @@ void App::start() {
         out += "# TYPE pakt_db_write_groups_total counter\n";
         out += "pakt_db_write_groups_total " + std::to_string(p.writer->commits()) + "\n";
         out += "# HELP pakt_db_write_commands_total Write commands run by the database writer.\n";
+    http::register_report_routes(*p.router, *p.deps);
         out += "# TYPE pakt_db_write_commands_total counter\n";
         out += "pakt_db_write_commands_total " + std::to_string(p.writer->commands()) + "\n";
     });

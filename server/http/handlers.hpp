@@ -40,6 +40,7 @@ void register_audit_routes(Router& router, HandlerDeps& deps);
 void register_agent_routes(Router& router, HandlerDeps& deps);
 
 /// An audit entry for a mutation made by the caller of `ctx`.
+void register_report_routes(Router& router, HandlerDeps& deps);
 AuditEntry audit_entry(const RequestContext& ctx, std::string action, std::string object_type,
                        std::string object_id, std::optional<std::string> school_number);
 

@@ -120,6 +120,9 @@ protected:
             {"GET /api/v1/agents", {Scope::scoped_list, {}}},
             {"DELETE /api/v1/agents/{id}", {Scope::school_write, {}}},
             {"GET /api/v1/schools/{school_number}/unknown-devices", {Scope::school_read, {}}},
+            {"GET /api/v1/reports/funding", {Scope::scoped_list, {}}},
+            {"GET /api/v1/reports/inventory", {Scope::scoped_list, {}}},
+            {"GET /api/v1/reports/rollout", {Scope::scoped_list, {}}},
         };
     }
 

@@ -1,0 +1,805 @@
+// Reports: funding (proof of use), inventory (one row per device) and rollout (the funnel per
+// tranche), as JSON for programs and CSV for people, in the caller's scope. The inventory is
+// streamed from one statement in chunks of about 64 KiB whatever its size; funding and rollout
+// are small (one row per grant, school or tranche) and are built in memory, through the same
+// CSV writer.
+#include <SQLiteCpp/Database.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <charconv>
+#include <memory>
+#include <utility>
+
+#include "common/csv.hpp"
+#include "common/time.hpp"
+#include "server/domain/funding_report.hpp"
+#include "server/http/handlers.hpp"
+#include "server/http/json_input.hpp"
+#include "server/storage/report_repository.hpp"
+#include "server/storage/school_repository.hpp"
+
+namespace pakt::server::http {
+namespace {
+
+constexpr std::size_t kChunkBytes = 64 * 1024;
+constexpr std::string_view kBom = "\xEF\xBB\xBF";
+
+// ---------------------------------------------------------------------------------------------
+// Content negotiation
+
+enum class Format { json, csv };
+
+// `standard`: ',' ISO dates, '.' decimals. `excel_de`: what German spreadsheet programs read as
+// numbers and dates when they open the file: ';', decimal comma, DD.MM.YYYY.
+enum class Dialect { standard, excel_de };
+
+struct Output {
+    Format format = Format::json;
+    Dialect dialect = Dialect::standard;
+};
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+std::string_view trim_view(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
+
+// How well an Accept header admits `type`/`subtype`: (q in thousandths, specificity 0..2) of
+// the most specific media range that matches, or q 0 if none does (RFC 9110, 12.5.1).
+std::pair<int, int> acceptance(std::string_view accept, std::string_view type, std::string_view subtype) {
+    int best_specificity = -1;
+    int best_q = 0;
+    while (!accept.empty()) {
+        const auto comma = accept.find(',');
+        std::string_view item = accept.substr(0, comma);
+        accept = comma == std::string_view::npos ? std::string_view{} : accept.substr(comma + 1);
+        const auto semicolon = item.find(';');
+        const std::string range = lower(trim_view(item.substr(0, semicolon)));
+        int q = 1000;
+        if (semicolon != std::string_view::npos) {
+            std::string_view params = item.substr(semicolon + 1);
+            while (!params.empty()) {
+                const auto next = params.find(';');
+                const std::string_view param = trim_view(params.substr(0, next));
+                params = next == std::string_view::npos ? std::string_view{} : params.substr(next + 1);
+                if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
+                    // q = 0 | 0.ddd | 1 | 1.000
+                    std::string_view v = param.substr(2);
+                    int value = 0;
+                    if (!v.empty() && (v[0] == '0' || v[0] == '1')) {
+                        value = (v[0] - '0') * 1000;
+                        int scale = 100;
+                        for (std::size_t i = 2; i < v.size() && i < 5 && v[1] == '.'; ++i, scale /= 10) {
+                            if (v[i] >= '0' && v[i] <= '9') value += (v[i] - '0') * scale;
+                        }
+                    }
+                    q = std::min(value, 1000);
+                }
+            }
+        }
+        const auto slash = range.find('/');
+        if (slash == std::string::npos) continue;
+        const std::string_view t = std::string_view(range).substr(0, slash);
+        const std::string_view s = std::string_view(range).substr(slash + 1);
+        int specificity = -1;
+        if (t == "*" && s == "*") specificity = 0;
+        else if (t == type && s == "*") specificity = 1;
+        else if (t == type && s == subtype) specificity = 2;
+        if (specificity > best_specificity) {
+            best_specificity = specificity;
+            best_q = q;
+        }
+    }
+    return {best_q, std::max(best_specificity, 0)};
+}
+
+Output negotiate(const RequestContext& ctx) {
+    Output out;
+    std::optional<Format> format;
+    if (auto f = ctx.query_param("format")) {
+        if (*f == "json") format = Format::json;
+        else if (*f == "csv") format = Format::csv;
+        else throw ApiError::unprocessable("unknown format", {{"format", "must be json or csv", std::nullopt}});
+    }
+    const auto dialect = ctx.query_param("dialect");
+    if (dialect) {
+        if (*dialect == "standard") out.dialect = Dialect::standard;
+        else if (*dialect == "excel-de") out.dialect = Dialect::excel_de;
+        else throw ApiError::unprocessable("unknown CSV dialect", {{"dialect", "must be standard or excel-de", std::nullopt}});
+        if (format == Format::json) {
+            throw ApiError::unprocessable("a CSV dialect was asked for with format=json",
+                                          {{"dialect", "applies to CSV only", std::nullopt}});
+        }
+        format = Format::csv;  // a dialect alone asks for CSV
+    }
+    if (!format) {
+        format = Format::json;
+        const auto accept = ctx.request.header("Accept");
+        if (accept && !trim_view(*accept).empty()) {
+            const auto json_fit = acceptance(*accept, "application", "json");
+            const auto csv_fit = acceptance(*accept, "text", "csv");
+            if (json_fit.first == 0 && csv_fit.first == 0) {
+                throw ApiError(406, "not-acceptable", "Not acceptable",
+                               "reports are available as application/json and text/csv");
+            }
+            if (csv_fit > json_fit) format = Format::csv;
+        }
+    }
+    out.format = *format;
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// CSV cells
+
+class CsvWriter {
+public:
+    explicit CsvWriter(Dialect dialect)
+        : separator_(dialect == Dialect::excel_de ? ';' : ','), decimal_(dialect == Dialect::excel_de ? ',' : '.'),
+          german_dates_(dialect == Dialect::excel_de) {}
+
+    /// Free text. A leading = + - @ (or TAB/CR) would make a spreadsheet program run the cell as
+    /// a formula, so such text gets a leading apostrophe (OWASP's CSV injection advice).
+    void text(std::string& out, std::string_view value) {
+        start(out);
+        if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' || value[0] == '@' ||
+                               value[0] == '\t' || value[0] == '\r')) {
+            out += csv::escape_field("'" + std::string(value), separator_);
+        } else {
+            out += csv::escape_field(value, separator_);
+        }
+    }
+    /// A code of the API (serial number, status, school number): never a formula, kept verbatim.
+    void code(std::string& out, std::string_view value) {
+        start(out);
+        out += csv::escape_field(value, separator_);
+    }
+    void integer(std::string& out, std::int64_t value) {
+        start(out);
+        out += std::to_string(value);
+    }
+    void empty(std::string& out) { start(out); }
+    /// Cents as euros with two decimals: 123456 -> "1234.56" (or "1234,56").
+    void euros(std::string& out, std::int64_t cents) { fixed2(out, cents); }
+    void optional_euros(std::string& out, const std::optional<std::int64_t>& cents) {
+        if (cents) fixed2(out, *cents);
+        else empty(out);
+    }
+    /// Hundredths of a percent as a percentage with two decimals: 1234 -> "12.34".
+    void percent(std::string& out, const std::optional<std::int64_t>& basis_points) {
+        if (basis_points) fixed2(out, *basis_points);
+        else empty(out);
+    }
+    void yes_no(std::string& out, bool value) { code(out, value ? "yes" : "no"); }
+    /// YYYY-MM-DD, or DD.MM.YYYY in excel-de; "" stays empty.
+    void date(std::string& out, std::string_view iso) {
+        start(out);
+        if (iso.size() < 10) return;
+        if (!german_dates_) {
+            out += iso.substr(0, 10);
+            return;
+        }
+        out += iso.substr(8, 2);
+        out += '.';
+        out += iso.substr(5, 2);
+        out += '.';
+        out += iso.substr(0, 4);
+    }
+    /// RFC 3339 UTC as is, or "DD.MM.YYYY HH:MM:SS" (UTC) in excel-de; "" stays empty.
+    void timestamp(std::string& out, std::string_view rfc3339) {
+        if (!german_dates_ || rfc3339.size() < 19) {
+            code(out, rfc3339);
+            return;
+        }
+        date(out, rfc3339.substr(0, 10));
+        out += ' ';
+        out += rfc3339.substr(11, 8);
+    }
+    void ids(std::string& out, const std::vector<std::int64_t>& values) {
+        std::string joined;
+        for (auto v : values) joined += (joined.empty() ? "" : " ") + std::to_string(v);
+        code(out, joined);
+    }
+    void codes(std::string& out, const std::vector<std::string>& values) {
+        std::string joined;
+        for (const auto& v : values) joined += (joined.empty() ? "" : " ") + v;
+        code(out, joined);
+    }
+    void header(std::string& out, std::initializer_list<std::string_view> names) {
+        for (auto name : names) code(out, name);
+        end(out);
+    }
+    void end(std::string& out) {
+        out += "\r\n";
+        first_ = true;
+    }
+
+private:
+    void start(std::string& out) {
+        if (!first_) out += separator_;
+        first_ = false;
+    }
+    void fixed2(std::string& out, std::int64_t hundredths) {
+        start(out);
+        if (hundredths < 0) out += '-';
+        const std::uint64_t magnitude = hundredths < 0 ? 0 - static_cast<std::uint64_t>(hundredths)
+                                                       : static_cast<std::uint64_t>(hundredths);
+        out += std::to_string(magnitude / 100);
+        out += decimal_;
+        const auto rest = static_cast<unsigned>(magnitude % 100);
+        out += static_cast<char>('0' + rest / 10);
+        out += static_cast<char>('0' + rest % 10);
+    }
+
+    char separator_;
+    char decimal_;
+    bool german_dates_;
+    bool first_ = true;
+};
+
+std::string today() { return now_rfc3339().substr(0, 10); }
+
+Response csv_response(std::string body, std::string_view report) {
+    Response r;
+    r.status = 200;
+    r.set_header("Content-Type", "text/csv; charset=utf-8");
+    r.set_header("Content-Disposition", "attachment; filename=\"pakt-" + std::string(report) + "-" + today() + ".csv\"");
+    r.set_header("Vary", "Accept");
+    r.body = std::move(body);
+    return r;
+}
+
+Response report_json(const nlohmann::json& body) {
+    Response r = json_response(200, dump(body));
+    r.set_header("Vary", "Accept");
+    return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scope and filters
+
+ReportFilter scope_of(const RequestContext& ctx) {
+    ReportFilter f;
+    if (!ctx.user().is_city_admin()) f.schools = ctx.user().schools;
+    return f;
+}
+
+std::optional<std::int64_t> grant_id_param(const RequestContext& ctx) {
+    auto text = ctx.query_param("grant_id");
+    if (!text) return std::nullopt;
+    std::int64_t id = 0;
+    auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), id);
+    if (text->empty() || ec != std::errc() || ptr != text->data() + text->size()) {
+        throw ApiError::bad_request("grant_id must be an integer", {{"grant_id", "must be an integer", std::nullopt}});
+    }
+    return id;
+}
+
+// The school_number filter: 404 for a school the caller cannot see or that does not exist.
+void apply_school_param(const RequestContext& ctx, SQLite::Database& db, ReportFilter& f) {
+    auto school = ctx.query_param("school_number");
+    if (!school) return;
+    if (!can_see(ctx.user(), *school) || !school_exists(db, *school)) throw ApiError::not_found("no such school");
+    f.school_number = *school;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Funding
+
+nlohmann::json share_json(const std::optional<std::int64_t>& basis_points) {
+    if (!basis_points) return nullptr;
+    return static_cast<double>(*basis_points) / 100.0;
+}
+
+nlohmann::json optional_json(const std::optional<std::int64_t>& value) {
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+nlohmann::json counts_json(const DeviceCounts& c) {
+    return {{"expected", c.expected},
+            {"delivered", c.delivered},
+            {"enrolled", c.enrolled},
+            {"in_storage", c.in_storage},
+            {"in_use", c.in_use},
+            {"in_repair", c.in_repair},
+            {"lost", c.lost},
+            {"stolen", c.stolen},
+            {"on_loan", c.on_loan},
+            {"retired", c.retired},
+            {"retired_by_reason",
+             {{"lost", c.retired_lost},
+              {"stolen", c.retired_stolen},
+              {"damaged_beyond_repair", c.retired_damaged_beyond_repair},
+              {"unspecified", c.retired_unspecified}}}};
+}
+
+nlohmann::json funding_json(const FundingReport& report, bool all_schools) {
+    nlohmann::json grants = nlohmann::json::array();
+    for (const GrantFunding& g : report.grants) {
+        nlohmann::json schools = nlohmann::json::array();
+        for (const SchoolFunding& s : g.schools) {
+            nlohmann::json school = {{"school_number", s.school_number},
+                                     {"name", s.school_name},
+                                     {"tranches", s.tranche_ids},
+                                     {"spend_cents", s.spend_cents},
+                                     {"share_used_pct", share_json(s.share_used_bp)},
+                                     {"school_cap_cents", optional_json(s.school_cap_cents)},
+                                     {"above_school_cap", s.above_school_cap},
+                                     {"tranches_above_unit_cap", s.tranches_above_unit_cap},
+                                     {"devices_above_unit_cap", s.devices_above_unit_cap}};
+            school.update(counts_json(s.counts));
+            schools.push_back(std::move(school));
+        }
+        nlohmann::json grant = {
+            {"id", g.grant.id},
+            {"programme", g.grant.programme_code},
+            {"reference", g.grant.reference},
+            {"title", g.grant.title},
+            {"amount_cents", g.grant.amount_cents},
+            {"own_contribution_cents", g.grant.own_contribution_cents},
+            {"approved_on", g.grant.approved_on},
+            {"spend_by", g.grant.spend_by},
+            {"days_to_spend_by", g.days_to_spend_by},
+            {"earmark_end", g.grant.earmark_end},
+            {"spend_cents", g.spend_cents},
+            {"share_used_pct", share_json(g.share_used_bp)},
+            {"remaining_cents", g.remaining_cents},
+            {"at_risk", g.at_risk != AtRisk::no},
+            {"at_risk_reason", g.at_risk == AtRisk::no ? nlohmann::json(nullptr) : nlohmann::json(std::string(to_string(g.at_risk)))},
+            {"max_unit_price_cents", optional_json(g.grant.max_unit_price_cents)},
+            {"max_per_school_cents", optional_json(g.grant.max_per_school_cents)},
+            {"tranches_above_unit_cap", g.tranches_above_unit_cap},
+            {"devices_above_unit_cap", g.devices_above_unit_cap},
+            {"schools_above_school_cap", g.schools_above_school_cap},
+            {"schools", std::move(schools)}};
+        grant.update(counts_json(g.counts));
+        grants.push_back(std::move(grant));
+    }
+    nlohmann::json programmes = nlohmann::json::array();
+    for (const ProgrammeFunding& p : report.programmes) {
+        nlohmann::json programme = {{"code", p.code},
+                                    {"name", p.name},
+                                    {"federal_share_pct", p.federal_share_pct},
+                                    {"max_unit_price_cents", optional_json(p.max_unit_price_cents)},
+                                    {"max_per_school_cents", optional_json(p.max_per_school_cents)},
+                                    {"grants", p.grants},
+                                    {"amount_cents", p.amount_cents},
+                                    {"own_contribution_cents", p.own_contribution_cents},
+                                    {"spend_cents", p.spend_cents},
+                                    {"share_used_pct", share_json(p.share_used_bp)},
+                                    {"remaining_cents", p.remaining_cents},
+                                    {"grants_at_risk", p.grants_at_risk},
+                                    {"tranches_above_unit_cap", p.tranches_above_unit_cap},
+                                    {"devices_above_unit_cap", p.devices_above_unit_cap},
+                                    {"schools_above_school_cap", p.schools_above_school_cap}};
+        programme.update(counts_json(p.counts));
+        programmes.push_back(std::move(programme));
+    }
+    return {{"generated_at", now_rfc3339()},
+            {"as_of", report.as_of},
+            {"scope", all_schools ? "all" : "own_schools"},
+            {"grants", std::move(grants)},
+            {"programmes", std::move(programmes)}};
+}
+
+// One table with a `level` column (programme, grant, school), each programme followed by its
+// grants, each grant by its schools; a column that does not apply to a level is empty, so sums
+// over one level in a spreadsheet count nothing twice.
+std::string funding_csv(const FundingReport& report, Dialect dialect) {
+    CsvWriter w(dialect);
+    std::string out(kBom);
+    w.header(out, {"level", "programme", "programme_name", "grant_id", "grant_reference", "grant_title",
+                   "school_number", "school_name", "grants", "amount_eur", "own_contribution_eur", "approved_on",
+                   "spend_by", "days_to_spend_by", "earmark_end", "expected", "delivered", "enrolled", "in_storage",
+                   "in_use", "in_repair", "lost", "stolen", "on_loan", "retired", "retired_lost", "retired_stolen",
+                   "retired_damaged_beyond_repair", "retired_unspecified", "spend_eur", "share_used_pct",
+                   "remaining_eur", "at_risk", "at_risk_reason", "grants_at_risk", "tranches",
+                   "tranches_above_unit_cap", "devices_above_unit_cap", "school_cap_eur", "above_school_cap",
+                   "schools_above_school_cap"});
+    auto counts = [&](const DeviceCounts& c) {
+        for (auto v : {c.expected, c.delivered, c.enrolled, c.in_storage, c.in_use, c.in_repair, c.lost, c.stolen,
+                       c.on_loan, c.retired, c.retired_lost, c.retired_stolen, c.retired_damaged_beyond_repair,
+                       c.retired_unspecified}) {
+            w.integer(out, v);
+        }
+    };
+    for (const ProgrammeFunding& p : report.programmes) {
+        w.code(out, "programme");
+        w.code(out, p.code);
+        w.text(out, p.name);
+        for (int i = 0; i < 5; ++i) w.empty(out);  // grant id, reference, title, school number, name
+        w.integer(out, p.grants);
+        w.euros(out, p.amount_cents);
+        w.euros(out, p.own_contribution_cents);
+        for (int i = 0; i < 4; ++i) w.empty(out);  // approved_on, spend_by, days, earmark_end
+        counts(p.counts);
+        w.euros(out, p.spend_cents);
+        w.percent(out, p.share_used_bp);
+        w.euros(out, p.remaining_cents);
+        w.empty(out);  // at_risk
+        w.empty(out);  // at_risk_reason
+        w.integer(out, p.grants_at_risk);
+        w.empty(out);  // tranches
+        w.ids(out, p.tranches_above_unit_cap);
+        w.integer(out, p.devices_above_unit_cap);
+        w.optional_euros(out, p.max_per_school_cents);
+        w.empty(out);  // above_school_cap
+        w.codes(out, p.schools_above_school_cap);
+        w.end(out);
+        for (const GrantFunding& g : report.grants) {
+            if (g.grant.programme_code != p.code) continue;
+            w.code(out, "grant");
+            w.code(out, g.grant.programme_code);
+            w.text(out, g.grant.programme_name);
+            w.integer(out, g.grant.id);
+            w.text(out, g.grant.reference);
+            w.text(out, g.grant.title);
+            w.empty(out);
+            w.empty(out);
+            w.empty(out);  // grants
+            w.euros(out, g.grant.amount_cents);
+            w.euros(out, g.grant.own_contribution_cents);
+            w.date(out, g.grant.approved_on);
+            w.date(out, g.grant.spend_by);
+            w.integer(out, g.days_to_spend_by);
+            w.date(out, g.grant.earmark_end);
+            counts(g.counts);
+            w.euros(out, g.spend_cents);
+            w.percent(out, g.share_used_bp);
+            w.euros(out, g.remaining_cents);
+            w.yes_no(out, g.at_risk != AtRisk::no);
+            w.code(out, g.at_risk == AtRisk::no ? std::string_view{} : to_string(g.at_risk));
+            w.empty(out);  // grants_at_risk
+            w.empty(out);  // tranches
+            w.ids(out, g.tranches_above_unit_cap);
+            w.integer(out, g.devices_above_unit_cap);
+            w.optional_euros(out, g.grant.max_per_school_cents);
+            w.empty(out);  // above_school_cap
+            w.codes(out, g.schools_above_school_cap);
+            w.end(out);
+            for (const SchoolFunding& s : g.schools) {
+                w.code(out, "school");
+                w.code(out, g.grant.programme_code);
+                w.text(out, g.grant.programme_name);
+                w.integer(out, g.grant.id);
+                w.text(out, g.grant.reference);
+                w.text(out, g.grant.title);
+                w.code(out, s.school_number);
+                w.text(out, s.school_name);
+                for (int i = 0; i < 7; ++i) w.empty(out);  // grants .. earmark_end
+                counts(s.counts);
+                w.euros(out, s.spend_cents);
+                w.percent(out, s.share_used_bp);
+                w.empty(out);  // remaining
+                w.empty(out);  // at_risk
+                w.empty(out);  // at_risk_reason
+                w.empty(out);  // grants_at_risk
+                w.ids(out, s.tranche_ids);
+                w.ids(out, s.tranches_above_unit_cap);
+                w.integer(out, s.devices_above_unit_cap);
+                w.optional_euros(out, s.school_cap_cents);
+                w.yes_no(out, s.above_school_cap);
+                w.empty(out);  // schools_above_school_cap
+                w.end(out);
+            }
+        }
+    }
+    return out;
+}
+
+Response funding(HandlerDeps& deps, RequestContext& ctx) {
+    const Output output = negotiate(ctx);
+    ReportFilter filter = scope_of(ctx);
+    filter.grant_id = grant_id_param(ctx);
+    FundingInputs inputs;
+    {
+        auto lease = deps.reads.acquire();
+        inputs = read_funding_inputs(lease.db(), filter);
+    }
+    if (filter.grant_id && inputs.grants.empty()) throw ApiError::not_found("no such grant");
+    const FundingReport report = build_funding_report(inputs.grants, inputs.tranches, today());
+    if (output.format == Format::csv) return csv_response(funding_csv(report, output.dialect), "funding");
+    return report_json(funding_json(report, !filter.schools));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rollout
+
+Response rollout(HandlerDeps& deps, RequestContext& ctx) {
+    const Output output = negotiate(ctx);
+    ReportFilter filter = scope_of(ctx);
+    filter.grant_id = grant_id_param(ctx);
+    const std::string since = days_ago(7);
+    std::vector<RolloutRow> rows;
+    {
+        auto lease = deps.reads.acquire();
+        apply_school_param(ctx, lease.db(), filter);
+        rows = rollout_rows(lease.db(), filter, since);
+    }
+    if (output.format == Format::csv) {
+        CsvWriter w(output.dialect);
+        std::string out(kBom);
+        w.header(out, {"tranche_id", "school_number", "school_name", "grant_id", "grant_reference", "programme",
+                       "model", "delivered_on", "unit_price_eur", "expected", "in_manifest", "enrolled", "seen",
+                       "seen_last_7_days", "managed", "in_use", "loaned", "missing"});
+        for (const RolloutRow& r : rows) {
+            w.integer(out, r.tranche_id);
+            w.code(out, r.school_number);
+            w.text(out, r.school_name);
+            w.integer(out, r.grant_id);
+            w.text(out, r.grant_reference);
+            w.code(out, r.programme_code);
+            w.text(out, r.model);
+            w.date(out, r.delivered_on);
+            w.euros(out, r.unit_price_cents);
+            for (auto v : {r.expected, r.in_manifest, r.enrolled, r.seen, r.seen_last_7_days, r.managed, r.in_use,
+                           r.loaned, r.missing}) {
+                w.integer(out, v);
+            }
+            w.end(out);
+        }
+        return csv_response(std::move(out), "rollout");
+    }
+    nlohmann::json items = nlohmann::json::array();
+    RolloutRow totals;
+    for (const RolloutRow& r : rows) {
+        items.push_back({{"tranche_id", r.tranche_id},
+                         {"school_number", r.school_number},
+                         {"school_name", r.school_name},
+                         {"grant_id", r.grant_id},
+                         {"grant_reference", r.grant_reference},
+                         {"programme", r.programme_code},
+                         {"model", r.model},
+                         {"delivered_on", r.delivered_on},
+                         {"unit_price_cents", r.unit_price_cents},
+                         {"expected", r.expected},
+                         {"in_manifest", r.in_manifest},
+                         {"enrolled", r.enrolled},
+                         {"seen", r.seen},
+                         {"seen_last_7_days", r.seen_last_7_days},
+                         {"managed", r.managed},
+                         {"in_use", r.in_use},
+                         {"loaned", r.loaned},
+                         {"missing", r.missing}});
+        totals.expected += r.expected;
+        totals.in_manifest += r.in_manifest;
+        totals.enrolled += r.enrolled;
+        totals.seen += r.seen;
+        totals.seen_last_7_days += r.seen_last_7_days;
+        totals.managed += r.managed;
+        totals.in_use += r.in_use;
+        totals.loaned += r.loaned;
+        totals.missing += r.missing;
+    }
+    nlohmann::json sums = {{"tranches", rows.size()},
+                           {"expected", totals.expected},
+                           {"in_manifest", totals.in_manifest},
+                           {"enrolled", totals.enrolled},
+                           {"seen", totals.seen},
+                           {"seen_last_7_days", totals.seen_last_7_days},
+                           {"managed", totals.managed},
+                           {"in_use", totals.in_use},
+                           {"loaned", totals.loaned},
+                           {"missing", totals.missing}};
+    return report_json({{"generated_at", now_rfc3339()},
+                        {"seen_since", since},
+                        {"scope", filter.schools ? "own_schools" : "all"},
+                        {"items", std::move(items)},
+                        {"totals", std::move(sums)}});
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inventory (streamed)
+
+// Limits how many exports hold a read connection at once, so check-ins and the UI (which borrow
+// from the same pool) always find one free.
+class ExportSlots {
+public:
+    explicit ExportSlots(unsigned read_connections) : limit_(std::max(1u, read_connections / 2)) {}
+
+    class Slot {
+    public:
+        explicit Slot(ExportSlots& owner) : owner_(&owner) {}
+        Slot(Slot&& other) noexcept : owner_(std::exchange(other.owner_, nullptr)) {}
+        Slot& operator=(Slot&&) = delete;
+        ~Slot() {
+            if (owner_) owner_->active_.fetch_sub(1);
+        }
+
+    private:
+        ExportSlots* owner_;
+    };
+
+    /// A slot, or 503 with Retry-After when `limit` exports are running.
+    Slot acquire() {
+        unsigned current = active_.load();
+        do {
+            if (current >= limit_) {
+                throw ApiError(503, "unavailable", "Service unavailable",
+                               "too many exports are running; retry shortly")
+                    .with_retry_after(5);
+            }
+        } while (!active_.compare_exchange_weak(current, current + 1));
+        return Slot(*this);
+    }
+
+private:
+    const unsigned limit_;
+    std::atomic<unsigned> active_{0};
+};
+
+// JSON string literal of `text`, appended. Stored text is valid UTF-8 (checked on input); should
+// it not be, nlohmann replaces the invalid bytes as every other answer does.
+void append_json_string(std::string& out, std::string_view text) {
+    if (!csv::is_valid_utf8(text)) {
+        out += dump(nlohmann::json(std::string(text)));
+        return;
+    }
+    static constexpr char kHex[] = "0123456789abcdef";
+    out += '"';
+    for (char c : text) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"') out += "\\\"";
+        else if (c == '\\') out += "\\\\";
+        else if (c == '\n') out += "\\n";
+        else if (c == '\r') out += "\\r";
+        else if (c == '\t') out += "\\t";
+        else if (u < 0x20) {
+            out += "\\u00";
+            out += kHex[u >> 4];
+            out += kHex[u & 15];
+        } else {
+            out += c;
+        }
+    }
+    out += '"';
+}
+
+void append_json_field(std::string& out, std::string_view name, std::string_view text, bool null_if_empty) {
+    out += '"';
+    out += name;
+    out += "\":";
+    if (null_if_empty && text.empty()) out += "null";
+    else append_json_string(out, text);
+}
+
+void inventory_json_row(std::string& out, const InventoryRow& r, bool first) {
+    out += first ? "\n{" : ",\n{";
+    append_json_field(out, "serial_number", r.serial_number, false);
+    out += ',';
+    append_json_field(out, "asset_tag", r.asset_tag, false);
+    out += ',';
+    append_json_field(out, "model", r.model, false);
+    out += ',';
+    append_json_field(out, "school_number", r.school_number, false);
+    out += ',';
+    append_json_field(out, "school_name", r.school_name, false);
+    out += ",\"tranche_id\":";
+    out += std::to_string(r.tranche_id);
+    out += ",\"grant_id\":";
+    out += std::to_string(r.grant_id);
+    out += ',';
+    append_json_field(out, "grant_reference", r.grant_reference, false);
+    out += ',';
+    append_json_field(out, "programme", r.programme_code, false);
+    out += ',';
+    append_json_field(out, "status", r.status, false);
+    out += ',';
+    append_json_field(out, "retired_reason", r.retired_reason, true);
+    out += r.on_loan ? ",\"on_loan\":true," : ",\"on_loan\":false,";
+    append_json_field(out, "loan_due_on", r.loan_due_on, true);
+    out += ',';
+    append_json_field(out, "last_seen_at", r.last_seen_at, true);
+    out += ',';
+    append_json_field(out, "os_version", r.os_version, true);
+    out += ",\"managed\":";
+    out += !r.managed ? "null" : *r.managed ? "true" : "false";
+    out += '}';
+}
+
+void inventory_csv_header(CsvWriter& w, std::string& out) {
+    out += kBom;
+    w.header(out, {"serial_number", "asset_tag", "model", "school_number", "school_name", "tranche_id", "grant_id",
+                   "grant_reference", "programme", "status", "retired_reason", "on_loan", "loan_due_on",
+                   "last_seen_at", "os_version", "managed"});
+}
+
+void inventory_csv_row(CsvWriter& w, std::string& out, const InventoryRow& r) {
+    w.code(out, r.serial_number);
+    w.text(out, r.asset_tag);
+    w.text(out, r.model);
+    w.code(out, r.school_number);
+    w.text(out, r.school_name);
+    w.integer(out, r.tranche_id);
+    w.integer(out, r.grant_id);
+    w.text(out, r.grant_reference);
+    w.code(out, r.programme_code);
+    w.code(out, r.status);
+    w.code(out, r.retired_reason);
+    w.yes_no(out, r.on_loan);
+    w.date(out, r.loan_due_on);
+    w.timestamp(out, r.last_seen_at);
+    w.text(out, r.os_version);
+    if (r.managed) w.yes_no(out, *r.managed);
+    else w.empty(out);
+    w.end(out);
+}
+
+// What a streamed inventory owns while the client reads it. Members are destroyed in reverse
+// order: the statement before the connection it runs on, the connection before the slot.
+struct InventoryExport {
+    InventoryExport(ExportSlots::Slot s, ReadPool::Lease l, const ReportFilter& filter, Output o)
+        : slot(std::move(s)), lease(std::move(l)), reader(lease.db(), filter), output(o), csv_writer(o.dialect) {}
+
+    ExportSlots::Slot slot;
+    ReadPool::Lease lease;
+    InventoryReader reader;
+    Output output;
+    CsvWriter csv_writer;
+    InventoryRow row;
+    bool started = false;
+    bool any_row = false;
+
+    // Appends rows to `chunk` until it holds about kChunkBytes; false once the last is out.
+    bool fill(std::string& chunk) {
+        chunk.reserve(kChunkBytes + 4096);
+        if (!started) {
+            started = true;
+            if (output.format == Format::csv) {
+                inventory_csv_header(csv_writer, chunk);
+            } else {
+                chunk += "{\"generated_at\":\"" + now_rfc3339() + "\",\"items\":[";
+            }
+        }
+        while (chunk.size() < kChunkBytes) {
+            if (!reader.next(row)) {
+                if (output.format == Format::json) chunk += any_row ? "\n]}\n" : "]}\n";
+                return false;
+            }
+            if (output.format == Format::csv) inventory_csv_row(csv_writer, chunk, row);
+            else inventory_json_row(chunk, row, !any_row);
+            any_row = true;
+        }
+        return true;
+    }
+};
+
+Response inventory(HandlerDeps& deps, ExportSlots& exports, RequestContext& ctx) {
+    const Output output = negotiate(ctx);
+    ReportFilter filter = scope_of(ctx);
+    ExportSlots::Slot slot = exports.acquire();
+    ReadPool::Lease lease = deps.reads.acquire();
+    apply_school_param(ctx, lease.db(), filter);
+    auto state = std::make_shared<InventoryExport>(std::move(slot), std::move(lease), filter, output);
+    Response r;
+    r.status = 200;
+    if (output.format == Format::csv) {
+        r.set_header("Content-Type", "text/csv; charset=utf-8");
+        r.set_header("Content-Disposition", "attachment; filename=\"pakt-inventory-" + today() + ".csv\"");
+    } else {
+        r.set_header("Content-Type", "application/json; charset=utf-8");
+    }
+    r.set_header("Vary", "Accept");
+    r.stream = [state](std::string& chunk) { return state->fill(chunk); };
+    return r;
+}
+
+}  // namespace
+
+void register_report_routes(Router& router, HandlerDeps& deps) {
+    auto exports = std::make_shared<ExportSlots>(deps.config.read_connections);
+    router.add("GET", "/api/v1/reports/funding", Auth::user, [&deps](RequestContext& ctx) { return funding(deps, ctx); });
+    router.add("GET", "/api/v1/reports/inventory", Auth::user,
+               [&deps, exports](RequestContext& ctx) { return inventory(deps, *exports, ctx); });
+    router.add("GET", "/api/v1/reports/rollout", Auth::user, [&deps](RequestContext& ctx) { return rollout(deps, ctx); });
+}
+
+}  // namespace pakt::server::http
