@@ -7,6 +7,8 @@
 
 #include <fstream>
 #include <optional>
+#include <semaphore>
+#include <thread>
 #include <system_error>
 
 #include "common/time.hpp"
@@ -31,6 +33,8 @@ struct App::Parts {
     std::unique_ptr<ReadPool> reads;
     std::unique_ptr<LoginThrottle> throttle;
     std::unique_ptr<RateLimiter> checkin_limiter;
+    // At most one report parsed per core but one, so the single writer keeps a core.
+    std::counting_semaphore<> checkin_parsing{std::max<std::ptrdiff_t>(1, static_cast<std::ptrdiff_t>(std::thread::hardware_concurrency()) - 1)};
     http::Metrics metrics;
     std::unique_ptr<http::HandlerDeps> deps;
     std::unique_ptr<http::Router> router;
@@ -98,7 +102,8 @@ void App::start() {
 
     Parts& p = *parts_;
     p.deps.reset(new http::HandlerDeps{config_, *p.reads, *p.writer, *p.throttle, p.metrics,
-                                       [this] { return ready_.load(); }, *p.checkin_limiter});
+                                       [this] { return ready_.load(); }, *p.checkin_limiter,
+                                       p.checkin_parsing});
     p.router = std::make_unique<http::Router>([&p](const std::string& token) -> std::optional<Principal> {
         auto lease = p.reads->acquire();
         const std::string now = now_rfc3339();
@@ -117,12 +122,12 @@ void App::start() {
     http::register_device_routes(*p.router, *p.deps);
     http::register_audit_routes(*p.router, *p.deps);
     http::register_agent_routes(*p.router, *p.deps);
+    http::register_report_routes(*p.router, *p.deps);
     p.metrics.add_collector([&p](std::string& out) {
         out += "# HELP pakt_db_write_groups_total Group commits of the database writer.\n";
         out += "# TYPE pakt_db_write_groups_total counter\n";
         out += "pakt_db_write_groups_total " + std::to_string(p.writer->commits()) + "\n";
         out += "# HELP pakt_db_write_commands_total Write commands run by the database writer.\n";
-    http::register_report_routes(*p.router, *p.deps);
         out += "# TYPE pakt_db_write_commands_total counter\n";
         out += "pakt_db_write_commands_total " + std::to_string(p.writer->commands()) + "\n";
     });

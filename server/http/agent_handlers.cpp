@@ -3,6 +3,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include <atomic>
+#include <semaphore>
 #include <charconv>
 
 #include "common/checkin_report.hpp"
@@ -193,8 +194,19 @@ Response checkin(HandlerDeps& deps, RequestContext& ctx) {
             throw ApiError::unsupported_media_type("Content-Encoding '" + e + "' is not supported; use gzip or none");
         }
     }
-    const nlohmann::json json = parse_json_body(decoded);
-    ParsedReport parsed = parse_checkin_report(json);
+    // Parsing a report is the heaviest work outside the writer; with at most one parse per core
+    // but one in flight, the writer (the bottleneck) keeps a core of its own.
+    ParsedReport parsed;
+    {
+        deps.checkin_parsing.acquire();
+        struct Release {
+            std::counting_semaphore<>& semaphore;
+            ~Release() { semaphore.release(); }
+        } release{deps.checkin_parsing};
+        const nlohmann::json json = parse_json_body(decoded);
+        parsed = parse_checkin_report(json);
+        if (parsed.report) normalize_checkin_report(*parsed.report);
+    }
     if (!parsed.report) {
         std::vector<FieldError> errors;
         bool type_error = false;

@@ -4,6 +4,7 @@
 // authorization policy about those objects, and run mutations with their audit entry through the
 // writer.
 #include <functional>
+#include <semaphore>
 #include <optional>
 #include <string>
 
@@ -27,6 +28,7 @@ struct HandlerDeps {
     Metrics& metrics;
     std::function<bool()> ready;  ///< database open and migrated, not shutting down
     RateLimiter& checkin_limiter;  ///< per-agent check-in rate
+    std::counting_semaphore<>& checkin_parsing;  ///< bounds concurrent report parsing
 };
 
 void register_ops_routes(Router& router, HandlerDeps& deps);
@@ -38,9 +40,9 @@ void register_tranche_routes(Router& router, HandlerDeps& deps);
 void register_device_routes(Router& router, HandlerDeps& deps);
 void register_audit_routes(Router& router, HandlerDeps& deps);
 void register_agent_routes(Router& router, HandlerDeps& deps);
+void register_report_routes(Router& router, HandlerDeps& deps);
 
 /// An audit entry for a mutation made by the caller of `ctx`.
-void register_report_routes(Router& router, HandlerDeps& deps);
 AuditEntry audit_entry(const RequestContext& ctx, std::string action, std::string object_type,
                        std::string object_id, std::optional<std::string> school_number);
 

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <unordered_map>
+
 #include "common/time.hpp"
 #include "server/domain/inventory.hpp"
 
@@ -32,9 +34,11 @@ constexpr const char* kInsertCheckin =
     "INSERT INTO checkin_reports (report_id, agent_id, received_at, generated_at, device_count, accepted, "
     "unknown_serials) VALUES (?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kTouchAgent = "UPDATE agents SET last_checkin_at = ?, agent_version = ? WHERE id = ?";
-constexpr const char* kDeviceState =
-    "SELECT d.school_number, r.seen_at, r.os_version FROM devices d "
-    "LEFT JOIN device_reports r ON r.serial_number = d.serial_number WHERE d.serial_number = ?";
+// The school's devices and their last report, read once per report instead of once per device.
+constexpr const char* kSchoolDeviceState =
+    "SELECT d.serial_number, r.seen_at, r.os_version FROM devices d "
+    "LEFT JOIN device_reports r ON r.serial_number = d.serial_number WHERE d.school_number = ?";
+constexpr const char* kEnrolledAnywhere = "SELECT 1 FROM devices WHERE serial_number = ?";
 // Reports may arrive out of order (an agent's spool, retries): only a newer sighting replaces
 // the stored one.
 constexpr const char* kUpsertReport =
@@ -201,7 +205,20 @@ std::optional<CheckinRecord> find_checkin(SQLite::Database& db, const std::strin
 CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const CheckinReport& report,
                              const std::string& now, int away_days) {
     CheckinOutcome outcome;
-    SQLite::Statement state(db, kDeviceState);
+    struct PreviousState {
+        std::optional<std::string> seen_at;
+        std::optional<std::string> os_version;
+    };
+    std::unordered_map<std::string, PreviousState> school_devices;
+    {
+        SQLite::Statement state(db, kSchoolDeviceState);
+        state.bind(1, agent.school_number);
+        while (state.executeStep()) {
+            school_devices.emplace(state.getColumn(0).getString(),
+                                   PreviousState{optional_text(state, 1), optional_text(state, 2)});
+        }
+    }
+    SQLite::Statement enrolled(db, kEnrolledAnywhere);
     SQLite::Statement upsert(db, kUpsertReport);
     SQLite::Statement unknown(db, kUpsertUnknown);
     SQLite::Statement event(db, kInsertEvent);
@@ -210,29 +227,34 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
     auto append_event = [&](const std::string& serial, const char* kind, const nlohmann::json& detail) {
         event.reset();
         event.bind(1, serial);
-        event.bind(2, now);
+        event.bindNoCopy(2, now);
         event.bind(3, kind);
-        event.bind(4, actor);
+        event.bindNoCopy(4, actor);
         event.bind(5, detail.dump());
         event.exec();
     };
     for (const auto& observation : report.devices) {
-        const std::string serial = normalize_serial(observation.serial_number);
-        // Times are compared as text, so store the canonical form.
-        const auto seen_time = parse_rfc3339(observation.seen_at);
-        const std::string seen_at = seen_time ? format_rfc3339(*seen_time) : now;
+        // Normalised by the caller (serial upper-case, seen_at canonical RFC 3339): times are
+        // compared as text.
+        const std::string& serial = observation.serial_number;
+        const std::string& seen_at = observation.seen_at;
         if (!is_valid_serial(serial)) {
             outcome.unknown_serials.push_back(serial);
             continue;
         }
-        state.reset();
-        state.bind(1, serial);
-        if (!state.executeStep()) {
+        auto known = school_devices.find(serial);
+        if (known == school_devices.end()) {
+            enrolled.reset();
+            enrolled.bindNoCopy(1, serial);
+            if (enrolled.executeStep()) {
+                outcome.unknown_serials.push_back(serial);  // enrolled at another school: not ours to touch
+                continue;
+            }
             unknown.reset();
-            unknown.bind(1, agent.school_number);
-            unknown.bind(2, serial);
-            unknown.bind(3, seen_at);
-            unknown.bind(4, seen_at);
+            unknown.bindNoCopy(1, agent.school_number);
+            unknown.bindNoCopy(2, serial);
+            unknown.bindNoCopy(3, seen_at);
+            unknown.bindNoCopy(4, seen_at);
             unknown.bind(5, agent.id);
             bind_optional(unknown, 6, observation.ip_address);
             bind_optional(unknown, 7, observation.os_version);
@@ -240,42 +262,43 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
             outcome.unknown_serials.push_back(serial);
             continue;
         }
-        if (state.getColumn(0).getString() != agent.school_number) {
-            outcome.unknown_serials.push_back(serial);  // enrolled at another school: not ours to touch
-            continue;
-        }
-        const std::optional<std::string> previous_seen = optional_text(state, 1);
-        const std::optional<std::string> previous_os = optional_text(state, 2);
-        state.reset();
+        const PreviousState previous = known->second;
 
         upsert.reset();
-        upsert.bind(1, serial);
+        upsert.bindNoCopy(1, serial);
         upsert.bind(2, agent.id);
-        upsert.bind(3, seen_at);
-        bind_optional(upsert, 4, observation.os_version);
+        upsert.bindNoCopy(3, seen_at);
+        if (observation.os_version) upsert.bindNoCopy(4, *observation.os_version);
+        else upsert.bind(4);
         bind_optional(upsert, 5, observation.battery_pct);
         bind_optional(upsert, 6, observation.storage_free_mb);
         if (observation.managed) upsert.bind(7, *observation.managed ? 1 : 0);
         else upsert.bind(7);
-        bind_optional(upsert, 8, observation.ip_address);
-        upsert.bind(9, report.report_id);
-        upsert.bind(10, now);
+        if (observation.ip_address) upsert.bindNoCopy(8, *observation.ip_address);
+        else upsert.bind(8);
+        upsert.bindNoCopy(9, report.report_id);
+        upsert.bindNoCopy(10, now);
         upsert.exec();
         ++outcome.accepted;
+        // A later observation of the same serial in this report sees this one as its previous.
+        if (!previous.seen_at || seen_at >= *previous.seen_at) {
+            known->second = PreviousState{seen_at, observation.os_version ? observation.os_version : previous.os_version};
+        }
 
-        if (!previous_seen) {
+        if (!previous.seen_at) {
             append_event(serial, "first_seen", {{"seen_at", seen_at}, {"report_id", report.report_id}});
             continue;
         }
-        if (seen_at < *previous_seen) continue;  // an older sighting changes no history
-        if (observation.os_version && previous_os && *observation.os_version != *previous_os) {
+        if (seen_at < *previous.seen_at) continue;  // an older sighting changes no history
+        if (observation.os_version && previous.os_version && *observation.os_version != *previous.os_version) {
             append_event(serial, "os_version_changed",
-                                {{"from", *previous_os}, {"to", *observation.os_version}, {"report_id", report.report_id}});
+                         {{"from", *previous.os_version}, {"to", *observation.os_version}, {"report_id", report.report_id}});
         }
-        const auto previous_time = parse_rfc3339(*previous_seen);
+        const auto seen_time = parse_rfc3339(seen_at);
+        const auto previous_time = parse_rfc3339(*previous.seen_at);
         if (seen_time && previous_time && *seen_time - *previous_time >= std::chrono::hours(24 * away_days)) {
             append_event(serial, "seen_again",
-                                {{"last_seen_at", *previous_seen}, {"seen_at", seen_at}, {"report_id", report.report_id}});
+                         {{"last_seen_at", *previous.seen_at}, {"seen_at", seen_at}, {"report_id", report.report_id}});
         }
     }
 
@@ -294,6 +317,13 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
     touch.bind(3, agent.id);
     touch.exec();
     return outcome;
+}
+
+void normalize_checkin_report(CheckinReport& report) {
+    for (auto& observation : report.devices) {
+        observation.serial_number = normalize_serial(observation.serial_number);
+        if (auto t = parse_rfc3339(observation.seen_at)) observation.seen_at = format_rfc3339(*t);
+    }
 }
 
 int prune_checkins(SQLite::Database& db, const std::string& before) {

@@ -75,9 +75,14 @@ struct CheckinOutcome {
 /// state of each device of the agent's school, device events (first sighting, OS version change,
 /// seen again after `away_days` days), unknown sightings for serials enrolled nowhere, the
 /// idempotency record and the agent's last check-in time. Devices of other schools are not
-/// touched. Precondition: no record for report.report_id exists yet.
+/// touched. Preconditions: no record for report.report_id exists yet; the report went through
+/// normalize_checkin_report (so serials and times compare as text).
 CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const CheckinReport& report,
                              const std::string& now, int away_days);
+
+/// Upper-cases serial numbers and rewrites every seen_at in canonical RFC 3339 UTC (second
+/// precision), off the writer thread. Precondition: the report passed parse_checkin_report.
+void normalize_checkin_report(CheckinReport& report);
 
 /// Deletes idempotency records received before `before`; returns how many.
 int prune_checkins(SQLite::Database& db, const std::string& before);
