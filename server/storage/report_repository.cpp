@@ -4,6 +4,8 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include "server/storage/sql.hpp"
+
 namespace pakt::server {
 namespace {
 
@@ -82,15 +84,8 @@ std::string tranche_terms(const ReportFilter& f, const char* school_column, cons
 int bind_tranche_terms(SQLite::Statement& q, const ReportFilter& f, int index) {
     if (f.school_number) q.bind(index++, *f.school_number);
     if (f.grant_id) q.bind(index++, *f.grant_id);
-    if (f.schools) {
-        for (const auto& s : *f.schools) q.bind(index++, s);
-    }
+    if (f.schools) index = sqlutil::bind_all(q, index, *f.schools);
     return index;
-}
-
-std::optional<std::int64_t> optional_int(SQLite::Statement& q, int column) {
-    if (q.getColumn(column).isNull()) return std::nullopt;
-    return q.getColumn(column).getInt64();
 }
 
 // Assigns a text column into `out`, reusing its capacity; NULL becomes "".
@@ -130,9 +125,7 @@ std::vector<GrantFacts> funding_grants(SQLite::Database& db, const ReportFilter&
     SQLite::Statement q(db, sql);
     int i = 1;
     if (f.grant_id) q.bind(i++, *f.grant_id);
-    if (f.schools) {
-        for (const auto& s : *f.schools) q.bind(i++, s);
-    }
+    if (f.schools) sqlutil::bind_all(q, i, *f.schools);
     std::vector<GrantFacts> out;
     while (q.executeStep()) {
         GrantFacts g;
@@ -140,8 +133,8 @@ std::vector<GrantFacts> funding_grants(SQLite::Database& db, const ReportFilter&
         g.programme_code = q.getColumn(1).getString();
         g.programme_name = q.getColumn(2).getString();
         g.federal_share_pct = q.getColumn(3).getInt();
-        g.max_unit_price_cents = optional_int(q, 4);
-        g.max_per_school_cents = optional_int(q, 5);
+        g.max_unit_price_cents = sqlutil::optional_int(q, 4);
+        g.max_per_school_cents = sqlutil::optional_int(q, 5);
         g.reference = q.getColumn(6).getString();
         g.title = q.getColumn(7).getString();
         g.amount_cents = q.getColumn(8).getInt64();
@@ -177,9 +170,8 @@ std::vector<TrancheFigures> funding_tranche_figures(SQLite::Database& db, const 
     for (TrancheFigures& t : out) {
         q.bind(1, t.tranche_id);
         while (q.executeStep()) {
-            std::optional<std::string> reason;
-            if (!q.getColumn(1).isNull()) reason = q.getColumn(1).getString();
-            count_status(t.counts, q.getColumn(0).getString(), reason, q.getColumn(2).getInt64());
+            count_status(t.counts, q.getColumn(0).getString(), sqlutil::optional_text(q, 1),
+                         q.getColumn(2).getInt64());
         }
         q.reset();
     }
@@ -241,9 +233,7 @@ InventoryReader::InventoryReader(SQLite::Database& db, const ReportFilter& f)
     : statement_(std::make_unique<SQLite::Statement>(db, inventory_sql(f))) {
     int i = 1;
     if (f.school_number) statement_->bind(i++, *f.school_number);
-    if (f.schools) {
-        for (const auto& s : *f.schools) statement_->bind(i++, s);
-    }
+    if (f.schools) sqlutil::bind_all(*statement_, i, *f.schools);
 }
 
 InventoryReader::~InventoryReader() = default;
