@@ -148,21 +148,8 @@ AgentConfig load_config(const std::filesystem::path& file) {
     const toml::table root = parse_toml_file(file);
 
     AgentConfig config;
-    for (const auto& [key, node] : root) {
-        const TableSpec* match = nullptr;
-        for (const TableSpec& candidate : kTables) {
-            if (candidate.name == key.str()) match = &candidate;
-        }
-        if (match == nullptr) {
-            const char* kind = node.is_table() ? "table" : "key";
-            throw ConfigError(name + ": unknown " + kind + " '" + std::string(key.str()) + "'");
-        }
-        const auto* table = node.as_table();
-        if (table == nullptr) {
-            Entry(name, std::string(key.str()), node).fail("a table", toml_type_name(node.type()));
-        }
-        apply_table(name, std::string(key.str()) + ".", *match, *table, config);
-    }
+    apply_top_level_tables(name, root, std::span<const TableSpec>(kTables),
+                           [&](const TableSpec& spec, const toml::table& table) { apply_table(name, std::string(spec.name) + ".", spec, table, config); });
     return config;
 }
 

@@ -56,6 +56,27 @@ private:
     const toml::node& node_;
 };
 
+/// Walks the top-level tables of `root`: each must be one of `specs` (matched by `.name`) and
+/// must be a table; `apply(spec, table)` handles its keys. Unknown tables or keys at the top
+/// level, and a top-level value that is not a table, throw ConfigError naming the file.
+template <class Spec, class Apply>
+void apply_top_level_tables(const std::string& file, const toml::table& root, std::span<const Spec> specs,
+                            Apply&& apply) {
+    for (const auto& [key, node] : root) {
+        const Spec* match = nullptr;
+        for (const Spec& candidate : specs) {
+            if (candidate.name == key.str()) match = &candidate;
+        }
+        if (match == nullptr) {
+            const char* kind = node.is_table() ? "table" : "key";
+            throw ConfigError(file + ": unknown " + kind + " '" + std::string(key.str()) + "'");
+        }
+        const auto* table = node.as_table();
+        if (table == nullptr) TomlEntry(file, std::string(key.str()), node).fail("a table", toml_type_name(node.type()));
+        apply(*match, *table);
+    }
+}
+
 /// Parses `file` with toml++; a missing file or a syntax error becomes a ConfigError naming the
 /// file (and line and column for syntax errors).
 toml::table parse_toml_file(const std::filesystem::path& file);
