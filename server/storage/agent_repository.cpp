@@ -10,6 +10,7 @@
 
 #include "common/time.hpp"
 #include "server/domain/inventory.hpp"
+#include "server/storage/statement_cache.hpp"
 
 namespace pakt::server {
 namespace {
@@ -187,13 +188,13 @@ void revoke_agent(SQLite::Database& db, std::int64_t id, const std::string& now)
 }
 
 std::optional<CheckinRecord> find_checkin(SQLite::Database& db, const std::string& report_id) {
-    SQLite::Statement q(db, kFindCheckin);
-    q.bind(1, report_id);
-    if (!q.executeStep()) return std::nullopt;
+    PreparedStatement q(db, kFindCheckin);
+    q->bind(1, report_id);
+    if (!q->executeStep()) return std::nullopt;
     CheckinRecord r;
-    r.agent_id = q.getColumn(0).getInt64();
-    r.accepted = q.getColumn(1).getInt64();
-    auto list = nlohmann::json::parse(q.getColumn(2).getString(), nullptr, false);
+    r.agent_id = q->getColumn(0).getInt64();
+    r.accepted = q->getColumn(1).getInt64();
+    auto list = nlohmann::json::parse(q->getColumn(2).getString(), nullptr, false);
     if (list.is_array()) {
         for (const auto& s : list) {
             if (s.is_string()) r.unknown_serials.push_back(s.get<std::string>());
@@ -205,37 +206,49 @@ std::optional<CheckinRecord> find_checkin(SQLite::Database& db, const std::strin
 CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const CheckinReport& report,
                              const std::string& now, int away_days) {
     CheckinOutcome outcome;
+    // What the school's devices last reported, read in one pass; the writer thread is the
+    // serial part of every check-in, so this stays free of per-device queries and string copies
+    // where it can (serials and OS versions fit the small-string buffer).
     struct PreviousState {
-        std::optional<std::string> seen_at;
+        bool reported = false;
+        Clock::time_point seen_at{};
         std::optional<std::string> os_version;
     };
     std::unordered_map<std::string, PreviousState> school_devices;
+    school_devices.reserve(report.devices.size());
     {
-        SQLite::Statement state(db, kSchoolDeviceState);
-        state.bind(1, agent.school_number);
-        while (state.executeStep()) {
-            school_devices.emplace(state.getColumn(0).getString(),
-                                   PreviousState{optional_text(state, 1), optional_text(state, 2)});
+        PreparedStatement state(db, kSchoolDeviceState);
+        state->bind(1, agent.school_number);
+        while (state->executeStep()) {
+            PreviousState previous;
+            const SQLite::Column seen = state->getColumn(1);
+            if (!seen.isNull()) {
+                previous.reported = true;
+                // Stored times are canonical; an unreadable one counts as long ago.
+                const auto t = parse_rfc3339(std::string_view(seen.getText(), static_cast<std::size_t>(seen.getBytes())));
+                previous.seen_at = t ? *t : Clock::time_point::min();
+            }
+            previous.os_version = optional_text(*state, 2);
+            school_devices.emplace(state->getColumn(0).getString(), std::move(previous));
         }
     }
-    SQLite::Statement enrolled(db, kEnrolledAnywhere);
-    SQLite::Statement upsert(db, kUpsertReport);
-    SQLite::Statement unknown(db, kUpsertUnknown);
-    SQLite::Statement event(db, kInsertEvent);
+    PreparedStatement enrolled(db, kEnrolledAnywhere);
+    PreparedStatement upsert(db, kUpsertReport);
+    PreparedStatement unknown(db, kUpsertUnknown);
+    PreparedStatement event(db, kInsertEvent);
     const std::string actor = "agent:" + std::to_string(agent.id);
-    // One prepared statement for all events of the report (a first check-in has one per device).
     auto append_event = [&](const std::string& serial, const char* kind, const nlohmann::json& detail) {
-        event.reset();
-        event.bind(1, serial);
-        event.bindNoCopy(2, now);
-        event.bind(3, kind);
-        event.bindNoCopy(4, actor);
-        event.bind(5, detail.dump());
-        event.exec();
+        event->reset();
+        event->bind(1, serial);
+        event->bindNoCopy(2, now);
+        event->bind(3, kind);
+        event->bindNoCopy(4, actor);
+        event->bind(5, detail.dump());
+        event->exec();
     };
+    const auto away = std::chrono::hours(24 * away_days);
     for (const auto& observation : report.devices) {
-        // Normalised by the caller (serial upper-case, seen_at canonical RFC 3339): times are
-        // compared as text.
+        // Normalised by the caller: serial upper-case, seen_at canonical RFC 3339.
         const std::string& serial = observation.serial_number;
         const std::string& seen_at = observation.seen_at;
         if (!is_valid_serial(serial)) {
@@ -244,78 +257,78 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
         }
         auto known = school_devices.find(serial);
         if (known == school_devices.end()) {
-            enrolled.reset();
-            enrolled.bindNoCopy(1, serial);
-            if (enrolled.executeStep()) {
+            enrolled->reset();
+            enrolled->bindNoCopy(1, serial);
+            if (enrolled->executeStep()) {
                 outcome.unknown_serials.push_back(serial);  // enrolled at another school: not ours to touch
                 continue;
             }
-            unknown.reset();
-            unknown.bindNoCopy(1, agent.school_number);
-            unknown.bindNoCopy(2, serial);
-            unknown.bindNoCopy(3, seen_at);
-            unknown.bindNoCopy(4, seen_at);
-            unknown.bind(5, agent.id);
-            bind_optional(unknown, 6, observation.ip_address);
-            bind_optional(unknown, 7, observation.os_version);
-            unknown.exec();
+            unknown->reset();
+            unknown->bindNoCopy(1, agent.school_number);
+            unknown->bindNoCopy(2, serial);
+            unknown->bindNoCopy(3, seen_at);
+            unknown->bindNoCopy(4, seen_at);
+            unknown->bind(5, agent.id);
+            bind_optional(*unknown, 6, observation.ip_address);
+            bind_optional(*unknown, 7, observation.os_version);
+            unknown->exec();
             outcome.unknown_serials.push_back(serial);
             continue;
         }
-        const PreviousState previous = known->second;
 
-        upsert.reset();
-        upsert.bindNoCopy(1, serial);
-        upsert.bind(2, agent.id);
-        upsert.bindNoCopy(3, seen_at);
-        if (observation.os_version) upsert.bindNoCopy(4, *observation.os_version);
-        else upsert.bind(4);
-        bind_optional(upsert, 5, observation.battery_pct);
-        bind_optional(upsert, 6, observation.storage_free_mb);
-        if (observation.managed) upsert.bind(7, *observation.managed ? 1 : 0);
-        else upsert.bind(7);
-        if (observation.ip_address) upsert.bindNoCopy(8, *observation.ip_address);
-        else upsert.bind(8);
-        upsert.bindNoCopy(9, report.report_id);
-        upsert.bindNoCopy(10, now);
-        upsert.exec();
+        upsert->reset();
+        upsert->bindNoCopy(1, serial);
+        upsert->bind(2, agent.id);
+        upsert->bindNoCopy(3, seen_at);
+        if (observation.os_version) upsert->bindNoCopy(4, *observation.os_version);
+        else upsert->bind(4);
+        bind_optional(*upsert, 5, observation.battery_pct);
+        bind_optional(*upsert, 6, observation.storage_free_mb);
+        if (observation.managed) upsert->bind(7, *observation.managed ? 1 : 0);
+        else upsert->bind(7);
+        if (observation.ip_address) upsert->bindNoCopy(8, *observation.ip_address);
+        else upsert->bind(8);
+        upsert->bindNoCopy(9, report.report_id);
+        upsert->bindNoCopy(10, now);
+        upsert->exec();
         ++outcome.accepted;
-        // A later observation of the same serial in this report sees this one as its previous.
-        if (!previous.seen_at || seen_at >= *previous.seen_at) {
-            known->second = PreviousState{seen_at, observation.os_version ? observation.os_version : previous.os_version};
-        }
 
-        if (!previous.seen_at) {
+        PreviousState& previous = known->second;
+        const Clock::time_point seen_time = parse_rfc3339(seen_at).value_or(Clock::time_point::min());
+        if (!previous.reported) {
             append_event(serial, "first_seen", {{"seen_at", seen_at}, {"report_id", report.report_id}});
+        } else if (seen_time >= previous.seen_at) {  // an older sighting changes no history
+            if (observation.os_version && previous.os_version && *observation.os_version != *previous.os_version) {
+                append_event(serial, "os_version_changed",
+                             {{"from", *previous.os_version}, {"to", *observation.os_version}, {"report_id", report.report_id}});
+            }
+            if (previous.seen_at != Clock::time_point::min() && seen_time - previous.seen_at >= away) {
+                append_event(serial, "seen_again",
+                             {{"last_seen_at", format_rfc3339(previous.seen_at)}, {"seen_at", seen_at}, {"report_id", report.report_id}});
+            }
+        } else {
             continue;
         }
-        if (seen_at < *previous.seen_at) continue;  // an older sighting changes no history
-        if (observation.os_version && previous.os_version && *observation.os_version != *previous.os_version) {
-            append_event(serial, "os_version_changed",
-                         {{"from", *previous.os_version}, {"to", *observation.os_version}, {"report_id", report.report_id}});
-        }
-        const auto seen_time = parse_rfc3339(seen_at);
-        const auto previous_time = parse_rfc3339(*previous.seen_at);
-        if (seen_time && previous_time && *seen_time - *previous_time >= std::chrono::hours(24 * away_days)) {
-            append_event(serial, "seen_again",
-                         {{"last_seen_at", *previous.seen_at}, {"seen_at", seen_at}, {"report_id", report.report_id}});
-        }
+        // A later observation of the same serial in this report sees this one as its previous.
+        previous.reported = true;
+        previous.seen_at = seen_time;
+        if (observation.os_version) previous.os_version = observation.os_version;
     }
 
-    SQLite::Statement record(db, kInsertCheckin);
-    record.bind(1, report.report_id);
-    record.bind(2, agent.id);
-    record.bind(3, now);
-    record.bind(4, report.generated_at);
-    record.bind(5, static_cast<std::int64_t>(report.devices.size()));
-    record.bind(6, outcome.accepted);
-    record.bind(7, nlohmann::json(outcome.unknown_serials).dump());
-    record.exec();
-    SQLite::Statement touch(db, kTouchAgent);
-    touch.bind(1, now);
-    touch.bind(2, report.agent_version);
-    touch.bind(3, agent.id);
-    touch.exec();
+    PreparedStatement record(db, kInsertCheckin);
+    record->bind(1, report.report_id);
+    record->bind(2, agent.id);
+    record->bind(3, now);
+    record->bind(4, report.generated_at);
+    record->bind(5, static_cast<std::int64_t>(report.devices.size()));
+    record->bind(6, outcome.accepted);
+    record->bind(7, nlohmann::json(outcome.unknown_serials).dump());
+    record->exec();
+    PreparedStatement touch(db, kTouchAgent);
+    touch->bind(1, now);
+    touch->bind(2, report.agent_version);
+    touch->bind(3, agent.id);
+    touch->exec();
     return outcome;
 }
 

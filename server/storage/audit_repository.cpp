@@ -6,6 +6,7 @@
 
 #include "common/crypto.hpp"
 #include "common/time.hpp"
+#include "server/storage/statement_cache.hpp"
 
 #include <cstdint>
 
@@ -97,10 +98,10 @@ std::int64_t append_audit(SQLite::Database& db, const AuditEntry& entry) {
     std::int64_t id = 1;
     std::string prev_hash = kGenesisHash;
     {
-        SQLite::Statement last(db, kLastHash);
-        if (last.executeStep()) {
-            id = last.getColumn(0).getInt64() + 1;
-            prev_hash = last.getColumn(1).getString();
+        PreparedStatement last(db, kLastHash);
+        if (last->executeStep()) {
+            id = last->getColumn(0).getInt64() + 1;
+            prev_hash = last->getColumn(1).getString();
         }
     }
     AuditRecord record;
@@ -119,22 +120,22 @@ std::int64_t append_audit(SQLite::Database& db, const AuditEntry& entry) {
     const std::string& at = record.at;
     const std::string& detail = record.detail;
 
-    SQLite::Statement insert(db, kInsert);
-    insert.bind(1, id);
-    insert.bind(2, at);
-    if (entry.actor_user_id) insert.bind(3, *entry.actor_user_id);
-    else insert.bind(3);
-    insert.bind(4, entry.actor);
-    insert.bind(5, entry.action);
-    insert.bind(6, entry.object_type);
-    insert.bind(7, entry.object_id);
-    if (entry.school_number) insert.bind(8, *entry.school_number);
-    else insert.bind(8);
-    insert.bind(9, detail);
-    insert.bind(10, entry.request_id);
-    insert.bind(11, prev_hash);
-    insert.bind(12, hash);
-    insert.exec();
+    PreparedStatement insert(db, kInsert);
+    insert->bind(1, id);
+    insert->bind(2, at);
+    if (entry.actor_user_id) insert->bind(3, *entry.actor_user_id);
+    else insert->bind(3);
+    insert->bind(4, entry.actor);
+    insert->bind(5, entry.action);
+    insert->bind(6, entry.object_type);
+    insert->bind(7, entry.object_id);
+    if (entry.school_number) insert->bind(8, *entry.school_number);
+    else insert->bind(8);
+    insert->bind(9, detail);
+    insert->bind(10, entry.request_id);
+    insert->bind(11, prev_hash);
+    insert->bind(12, hash);
+    insert->exec();
     return id;
 }
 

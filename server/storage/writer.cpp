@@ -6,6 +6,8 @@
 
 #include <vector>
 
+#include "server/storage/statement_cache.hpp"
+
 namespace pakt::server {
 
 Writer::Writer(std::unique_ptr<SQLite::Database> db, std::size_t max_batch)
@@ -45,6 +47,9 @@ std::uint64_t Writer::commands() const {
 }
 
 void Writer::run_loop() {
+    // The writer's statements are compiled once for the life of its connection.
+    StatementCache statements(*db_);
+    StatementCache::Scope scope(statements);
     for (;;) {
         std::deque<Command> group;
         {

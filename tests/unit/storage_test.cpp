@@ -28,6 +28,7 @@
 #include "server/storage/read_pool.hpp"
 #include "server/storage/school_repository.hpp"
 #include "server/storage/session_repository.hpp"
+#include "server/storage/statement_cache.hpp"
 #include "server/storage/user_repository.hpp"
 #include "server/storage/writer.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -294,6 +295,77 @@ std::unique_ptr<SQLite::Database> memory_db() {
     auto db = std::make_unique<SQLite::Database>(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db->exec("PRAGMA foreign_keys=ON");
     return db;
+}
+
+// The writer's statement cache: one compiled statement per SQL text for the life of the
+// connection, reset and unbound between uses, and a fresh one where the cached one is busy.
+constexpr const char* kCountAbove = "SELECT count(*) FROM items WHERE id > ?";
+
+std::int64_t count_above(SQLite::Database& db, int id) {
+    PreparedStatement q(db, kCountAbove);
+    q->bind(1, id);
+    q->executeStep();
+    return q->getColumn(0).getInt64();
+}
+
+TEST_F(WriterTest, WriterCompilesEachStatementOncePerConnection) {
+    writer_->execute([](SQLite::Database& db) {
+        for (int id = 1; id <= 5; ++id) insert_row(db, id);
+    });
+    std::vector<std::int64_t> counts;
+    for (int above : {0, 2, 4}) {
+        counts.push_back(writer_->execute([above](SQLite::Database& db) { return count_above(db, above); }));
+    }
+    EXPECT_THAT(counts, ElementsAre(5, 3, 1));
+}
+
+TEST(StatementCache, ReusesOneStatementAndClearsItsBindings) {
+    test::TempDir dir;
+    auto db = open_database(dir.path() / "cache.db", OpenMode::read_write, kBusyTimeout);
+    db->exec("CREATE TABLE items (id INTEGER PRIMARY KEY)");
+    db->exec("INSERT INTO items (id) VALUES (1), (2), (3)");
+    StatementCache cache(*db);
+    StatementCache::Scope scope(cache);
+    EXPECT_EQ(count_above(*db, 0), 3);
+    EXPECT_EQ(count_above(*db, 2), 1);
+    EXPECT_EQ(cache.size(), 1u);
+    {
+        // Released without binding: the previous use's value must not linger.
+        PreparedStatement q(*db, kCountAbove);
+        q->executeStep();
+        EXPECT_EQ(q->getColumn(0).getInt64(), 0) << "id > NULL matches nothing";
+    }
+}
+
+TEST(StatementCache, ABusyStatementIsCompiledAgainForANestedUse) {
+    test::TempDir dir;
+    auto db = open_database(dir.path() / "cache.db", OpenMode::read_write, kBusyTimeout);
+    db->exec("CREATE TABLE items (id INTEGER PRIMARY KEY)");
+    db->exec("INSERT INTO items (id) VALUES (1), (2), (3)");
+    StatementCache cache(*db);
+    StatementCache::Scope scope(cache);
+    PreparedStatement outer(*db, "SELECT id FROM items ORDER BY id");
+    std::vector<std::int64_t> pairs;
+    while (outer->executeStep()) {
+        const int id = outer->getColumn(0).getInt();
+        PreparedStatement inner(*db, "SELECT id FROM items ORDER BY id");  // the cached one is busy
+        inner->executeStep();
+        pairs.push_back(id * 10 + inner->getColumn(0).getInt64());
+    }
+    EXPECT_THAT(pairs, ElementsAre(11, 21, 31));
+    EXPECT_EQ(cache.size(), 1u);
+}
+
+TEST(StatementCache, WithoutACacheInScopeEachUseCompilesItsOwn) {
+    test::TempDir dir;
+    auto db = open_database(dir.path() / "cache.db", OpenMode::read_write, kBusyTimeout);
+    db->exec("CREATE TABLE items (id INTEGER PRIMARY KEY)");
+    db->exec("INSERT INTO items (id) VALUES (1), (2)");
+    auto other = open_database(dir.path() / "cache.db", OpenMode::read_only, kBusyTimeout);
+    StatementCache cache(*other);  // in scope, but for another connection
+    StatementCache::Scope scope(cache);
+    EXPECT_EQ(count_above(*db, 1), 1);
+    EXPECT_EQ(cache.size(), 0u);
 }
 
 TEST(Migrator, FreshDatabaseGetsEveryEmbeddedMigration) {
