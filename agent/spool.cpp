@@ -142,8 +142,7 @@ AddResult Spool::keep_bound() {
     SQLite::Statement select(db_, kSelectUnattempted);
     while (select.executeStep()) {
         const std::int64_t seq = select.getColumn(0).getInt64();
-        const auto json = nlohmann::json::parse(select.getColumn(1).getString(), nullptr, false);
-        const ParsedReport parsed = parse_checkin_report(json);
+        const ParsedReport parsed = parse_checkin_report(select.getColumn(1).getString());
         if (!parsed.report) {
             // Cannot happen for reports this agent wrote; such a report is sent as it is.
             spdlog::warn("spool: report {} cannot be read back; not coalesced", seq);

@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <span>
+
 #include "common/crypto.hpp"
 #include "common/csv.hpp"
 #include "common/time.hpp"
@@ -11,72 +16,332 @@ namespace {
 
 constexpr std::size_t kMaxErrors = 50;
 
-class Reader {
+// Reads a report straight from its text with nlohmann's SAX interface: no document tree is built
+// (for a check-in of 250 devices the tree would be about two thousand map nodes made and thrown
+// away on paktd's hottest route). Values of unknown fields, and containers where a scalar
+// belongs, are skipped whole; every problem is collected with its JSON path.
+class ReportReader {
 public:
-    explicit Reader(std::vector<ReportError>& errors) : errors_(errors) {}
+    using json = nlohmann::json;
 
-    void error(std::string field, std::string message, bool wrong_type = false) {
-        if (errors_.size() < kMaxErrors) errors_.push_back({std::move(field), std::move(message), wrong_type});
+    explicit ReportReader(ParsedReport& out) : out_(out) {}
+
+    // A text that parsed to the end with the root object closed.
+    bool complete() const { return state_ == State::done; }
+
+    bool null() { return scalar(Scalar{Kind::null}); }
+    bool boolean(bool value) { return scalar(Scalar{Kind::boolean, value}); }
+    bool number_integer(json::number_integer_t value) { return scalar(Scalar{Kind::integer, false, value}); }
+    bool number_unsigned(json::number_unsigned_t value) {
+        if (value > static_cast<json::number_unsigned_t>(std::numeric_limits<std::int64_t>::max())) {
+            return scalar(Scalar{Kind::huge_integer});
+        }
+        return scalar(Scalar{Kind::integer, false, static_cast<std::int64_t>(value)});
+    }
+    bool number_float(json::number_float_t, const json::string_t&) { return scalar(Scalar{Kind::number}); }
+    bool string(json::string_t& value) { return scalar(Scalar{Kind::string, false, 0, &value}); }
+    bool binary(json::binary_t&) { return false; }  // not produced by the text parser
+
+    bool start_object(std::size_t) {
+        if (skip_ > 0 || container_misplaced(false)) return ++skip_, true;
+        if (state_ == State::top) {
+            state_ = State::root;
+        } else {  // State::devices: a device
+            if (++device_count_ > kMaxDevicesPerReport) return ++skip_, true;
+            device_ = DeviceFields{};
+            device_seen_ = 0;
+            state_ = State::device;
+        }
+        return true;
     }
 
-    std::optional<std::string> string(const nlohmann::json& obj, const char* key, const std::string& path, bool required) {
-        auto it = obj.find(key);
-        if (it == obj.end() || it->is_null()) {
-            if (required) error(path, "is required");
-            return std::nullopt;
-        }
-        if (!it->is_string()) {
-            error(path, "must be a string", true);
-            return std::nullopt;
-        }
-        const auto& s = it->get_ref<const std::string&>();
-        if (s.size() > kMaxReportStringBytes) {
-            error(path, fmt::format("must be at most {} bytes", kMaxReportStringBytes));
-            return std::nullopt;
-        }
-        if (!csv::is_valid_utf8(s)) {
-            error(path, "must be valid UTF-8");
-            return std::nullopt;
-        }
-        return s;
+    bool start_array(std::size_t) {
+        if (skip_ > 0 || container_misplaced(true)) return ++skip_, true;
+        state_ = State::devices;  // only root.devices gets here
+        devices_present_ = true;
+        return true;
     }
 
-    std::optional<std::int64_t> integer(const nlohmann::json& obj, const char* key, const std::string& path,
-                                        std::int64_t min, std::int64_t max) {
-        auto it = obj.find(key);
-        if (it == obj.end() || it->is_null()) return std::nullopt;
-        if (!it->is_number_integer()) {
-            error(path, "must be an integer", true);
-            return std::nullopt;
+    bool end_object() {
+        if (skip_ > 0) return --skip_, true;
+        if (state_ == State::device) {
+            finish_device();
+            state_ = State::devices;
+        } else {
+            finish_root();
+            state_ = State::done;
         }
-        const auto v = it->get<std::int64_t>();
-        if (v < min || v > max) {
-            error(path, fmt::format("must be between {} and {}", min, max));
-            return std::nullopt;
-        }
-        return v;
+        return true;
     }
 
-    std::optional<bool> boolean(const nlohmann::json& obj, const char* key, const std::string& path) {
-        auto it = obj.find(key);
-        if (it == obj.end() || it->is_null()) return std::nullopt;
-        if (!it->is_boolean()) {
-            error(path, "must be a boolean", true);
-            return std::nullopt;
+    bool end_array() {
+        if (skip_ > 0) return --skip_, true;
+        if (device_count_ > kMaxDevicesPerReport) {
+            device_errors_.clear();
+            report_.devices.clear();
+            error_to(errors_, "devices", fmt::format("at most {} devices per report, got {}", kMaxDevicesPerReport, device_count_));
         }
-        return it->get<bool>();
+        for (auto& e : device_errors_) error_to(errors_, std::move(e.field), std::move(e.message), e.wrong_type);
+        state_ = State::root;
+        return true;
     }
 
-    void unknown_fields(const nlohmann::json& obj, std::initializer_list<const char*> known, const std::string& prefix) {
-        for (const auto& [key, value] : obj.items()) {
-            bool ok = false;
-            for (const char* k : known) ok = ok || key == k;
-            if (!ok) error(prefix + key, "unknown field");
+    bool key(json::string_t& name) {
+        if (skip_ > 0) return true;
+        key_ = name;
+        const bool root = state_ == State::root;
+        const std::span<const char* const> known = root ? std::span<const char* const>(kRootFields) : kDeviceFields;
+        std::size_t index = 0;
+        while (index < known.size() && name != known[index]) ++index;
+        auto& errors = root ? errors_ : device_errors_;
+        const std::string path = root ? name : device_path();
+        if (index == known.size()) {
+            error_to(errors, path, "unknown field");
+        } else if (auto& seen = root ? root_seen_ : device_seen_; seen & (1u << index)) {
+            // JSON leaves repeated names undefined; a report must not depend on which one wins.
+            error_to(errors, path, "appears more than once");
+            key_.clear();  // its value is then ignored like an unknown field's
+        } else {
+            seen |= 1u << index;
         }
+        return true;
+    }
+
+    bool parse_error(std::size_t, const std::string&, const json::exception&) {
+        out_.malformed = true;
+        return false;
     }
 
 private:
-    std::vector<ReportError>& errors_;
+    static constexpr std::array<const char*, 4> kRootFields{"report_id", "generated_at", "agent_version", "devices"};
+    static constexpr std::array<const char*, 7> kDeviceFields{"serial_number", "seen_at",  "os_version", "battery_pct",
+                                                              "storage_free_mb", "managed", "ip_address"};
+    enum class State { top, root, devices, device, done };
+    enum class Kind { null, boolean, integer, huge_integer, number, string };
+    struct Scalar {
+        Kind kind;
+        bool boolean = false;
+        std::int64_t integer = 0;
+        const std::string* text = nullptr;
+    };
+    struct StringField {
+        std::optional<std::string> value;
+        bool invalid = false;  // present but refused (its error is listed already)
+    };
+    struct DeviceFields {
+        StringField serial_number, seen_at, os_version, ip_address;
+        std::optional<std::int64_t> battery_pct, storage_free_mb;
+        std::optional<bool> managed;
+    };
+
+    static bool is_one_of(const std::string& name, std::initializer_list<const char*> names) {
+        for (const char* n : names) {
+            if (name == n) return true;
+        }
+        return false;
+    }
+
+    static void error_to(std::vector<ReportError>& errors, std::string field, std::string message, bool wrong_type = false) {
+        if (errors.size() < kMaxErrors) errors.push_back({std::move(field), std::move(message), wrong_type});
+    }
+
+    std::string device_path() const { return fmt::format("devices[{}].{}", device_count_ - 1, key_); }
+
+    // A '{' or '[' where the position wants something else: reports the type error and has the
+    // caller skip the container. Returns false where the container belongs.
+    bool container_misplaced(bool is_array) {
+        switch (state_) {
+            case State::top:
+                if (is_array) {
+                    error_to(errors_, "", "the report must be a JSON object", true);
+                    state_ = State::done;  // once the skipped array has closed
+                }
+                return is_array;
+            case State::root:
+                if (key_ == "devices") {
+                    if (!is_array) error_to(errors_, "devices", "must be an array", true);
+                    return !is_array;
+                }
+                if (StringField* field = root_string(); field != nullptr) {
+                    *field = StringField{std::nullopt, true};
+                    error_to(errors_, key_, "must be a string", true);
+                }
+                return true;
+            case State::devices:
+                if (is_array) {
+                    ++device_count_;
+                    if (device_count_ <= kMaxDevicesPerReport) {
+                        error_to(device_errors_, fmt::format("devices[{}]", device_count_ - 1), "must be an object", true);
+                    }
+                }
+                return is_array;
+            case State::device:
+                device_type_error();
+                return true;
+            case State::done:
+                return true;
+        }
+        return true;
+    }
+
+    bool scalar(const Scalar& v) {
+        if (skip_ > 0) return true;
+        switch (state_) {
+            case State::top:
+                error_to(errors_, "", "the report must be a JSON object", true);
+                state_ = State::done;
+                break;
+            case State::root:
+                root_value(v);
+                break;
+            case State::devices:
+                if (++device_count_ <= kMaxDevicesPerReport) {
+                    error_to(device_errors_, fmt::format("devices[{}]", device_count_ - 1), "must be an object", true);
+                }
+                break;
+            case State::device:
+                device_value(v);
+                break;
+            case State::done:
+                break;
+        }
+        return true;
+    }
+
+    StringField* root_string() {
+        if (key_ == "report_id") return &report_id_;
+        if (key_ == "generated_at") return &generated_at_;
+        if (key_ == "agent_version") return &agent_version_;
+        return nullptr;
+    }
+
+    StringField* device_string() {
+        if (key_ == "serial_number") return &device_.serial_number;
+        if (key_ == "seen_at") return &device_.seen_at;
+        if (key_ == "os_version") return &device_.os_version;
+        if (key_ == "ip_address") return &device_.ip_address;
+        return nullptr;
+    }
+
+    void root_value(const Scalar& v) {
+        if (StringField* field = root_string()) read_string(errors_, *field, v, key_);
+        else if (key_ == "devices") error_to(errors_, "devices", "must be an array", true);
+    }
+
+    void device_value(const Scalar& v) {
+        DeviceFields& d = device_;
+        if (StringField* field = device_string()) read_string(device_errors_, *field, v, device_path());
+        else if (key_ == "battery_pct") d.battery_pct = read_integer(v, 0, 100);
+        else if (key_ == "storage_free_mb") d.storage_free_mb = read_integer(v, 0, 100'000'000);
+        else if (key_ == "managed") {
+            d.managed.reset();
+            if (v.kind == Kind::boolean) d.managed = v.boolean;
+            else if (v.kind != Kind::null) error_to(device_errors_, device_path(), "must be a boolean", true);
+        }
+    }
+
+    void device_type_error() {
+        const char* expected = nullptr;
+        if (StringField* field = device_string()) {
+            *field = StringField{std::nullopt, true};
+            expected = "must be a string";
+        } else if (is_one_of(key_, {"battery_pct", "storage_free_mb"})) expected = "must be an integer";
+        else if (key_ == "managed") expected = "must be a boolean";
+        if (expected) error_to(device_errors_, device_path(), expected, true);
+    }
+
+    static void read_string(std::vector<ReportError>& errors, StringField& field, const Scalar& v, const std::string& path) {
+        field = StringField{};
+        if (v.kind == Kind::null) return;
+        field.invalid = true;
+        if (v.kind != Kind::string) {
+            error_to(errors, path, "must be a string", true);
+        } else if (v.text->size() > kMaxReportStringBytes) {
+            error_to(errors, path, fmt::format("must be at most {} bytes", kMaxReportStringBytes));
+        } else if (!csv::is_valid_utf8(*v.text)) {
+            error_to(errors, path, "must be valid UTF-8");
+        } else {
+            field.value = *v.text;
+            field.invalid = false;
+        }
+    }
+
+    std::optional<std::int64_t> read_integer(const Scalar& v, std::int64_t min, std::int64_t max) {
+        if (v.kind == Kind::null) return std::nullopt;
+        if (v.kind != Kind::integer && v.kind != Kind::huge_integer) {
+            error_to(device_errors_, device_path(), "must be an integer", true);
+            return std::nullopt;
+        }
+        if (v.kind == Kind::huge_integer || v.integer < min || v.integer > max) {
+            error_to(device_errors_, device_path(), fmt::format("must be between {} and {}", min, max));
+            return std::nullopt;
+        }
+        return v.integer;
+    }
+
+    static void require(std::vector<ReportError>& errors, const StringField& field, std::string path) {
+        if (!field.value && !field.invalid) error_to(errors, std::move(path), "is required");
+    }
+
+    void finish_device() {
+        const std::string prefix = fmt::format("devices[{}].", device_count_ - 1);
+        DeviceFields& d = device_;
+        require(device_errors_, d.serial_number, prefix + "serial_number");
+        require(device_errors_, d.seen_at, prefix + "seen_at");
+        if (d.seen_at.value && !parse_rfc3339(*d.seen_at.value)) error_to(device_errors_, prefix + "seen_at", "must be an RFC 3339 time");
+        if (!device_errors_.empty()) return;  // the report is refused: no need to keep devices
+        DeviceObservation o;
+        o.serial_number = std::move(*d.serial_number.value);
+        o.seen_at = std::move(*d.seen_at.value);
+        o.os_version = std::move(d.os_version.value);
+        o.ip_address = std::move(d.ip_address.value);
+        o.battery_pct = d.battery_pct;
+        o.storage_free_mb = d.storage_free_mb;
+        o.managed = d.managed;
+        report_.devices.push_back(std::move(o));
+    }
+
+    void finish_root() {
+        require(errors_, report_id_, "report_id");
+        if (report_id_.value && !is_uuid(*report_id_.value)) error_to(errors_, "report_id", "must be a UUID");
+        require(errors_, generated_at_, "generated_at");
+        if (generated_at_.value && !parse_rfc3339(*generated_at_.value)) error_to(errors_, "generated_at", "must be an RFC 3339 time");
+        require(errors_, agent_version_, "agent_version");
+        if (!devices_present_ && !has_error_for("devices")) error_to(errors_, "devices", "is required");
+        report_.report_id = report_id_.value.value_or("");
+        report_.generated_at = generated_at_.value.value_or("");
+        report_.agent_version = agent_version_.value.value_or("");
+    }
+
+    bool has_error_for(const std::string& field) const {
+        for (const auto& e : errors_) {
+            if (e.field == field) return true;
+        }
+        return false;
+    }
+
+public:
+    // After a complete parse: the report, or every problem found.
+    void finish() {
+        if (!complete()) return;
+        out_.errors = std::move(errors_);
+        if (out_.errors.empty()) out_.report = std::move(report_);
+    }
+
+private:
+    ParsedReport& out_;
+    State state_ = State::top;
+    int skip_ = 0;  // depth inside a value being skipped
+    std::string key_;
+    StringField report_id_, generated_at_, agent_version_;
+    bool devices_present_ = false;
+    unsigned root_seen_ = 0;    // bit i: kRootFields[i] was read
+    unsigned device_seen_ = 0;  // bit i: kDeviceFields[i] was read, in the current device
+    std::size_t device_count_ = 0;
+    DeviceFields device_;
+    CheckinReport report_;
+    std::vector<ReportError> errors_;
+    std::vector<ReportError> device_errors_;  // merged when the array closes (or dropped if too long)
 };
 
 }  // namespace
@@ -119,56 +384,17 @@ nlohmann::json to_json(const CheckinReport& report) {
             {"devices", std::move(devices)}};
 }
 
-ParsedReport parse_checkin_report(const nlohmann::json& json) {
+ParsedReport parse_checkin_report(std::string_view text) {
     ParsedReport out;
-    Reader r(out.errors);
-    if (!json.is_object()) {
-        r.error("", "the report must be a JSON object", true);
+    ReportReader reader(out);
+    const bool parsed = nlohmann::json::sax_parse(text.begin(), text.end(), &reader);
+    if (!parsed || !reader.complete()) {
+        out.malformed = true;
+        out.errors.clear();
+        out.report.reset();
         return out;
     }
-    r.unknown_fields(json, {"report_id", "generated_at", "agent_version", "devices"}, "");
-    CheckinReport report;
-    // Present but empty strings are invalid too: an empty report_id would make every such
-    // report share one idempotency key.
-    const auto report_id = r.string(json, "report_id", "report_id", true);
-    if (report_id && !is_uuid(*report_id)) r.error("report_id", "must be a UUID");
-    report.report_id = report_id.value_or("");
-    const auto generated_at = r.string(json, "generated_at", "generated_at", true);
-    if (generated_at && !parse_rfc3339(*generated_at)) r.error("generated_at", "must be an RFC 3339 time");
-    report.generated_at = generated_at.value_or("");
-    report.agent_version = r.string(json, "agent_version", "agent_version", true).value_or("");
-
-    auto devices = json.find("devices");
-    if (devices == json.end()) {
-        r.error("devices", "is required");
-    } else if (!devices->is_array()) {
-        r.error("devices", "must be an array", true);
-    } else if (devices->size() > kMaxDevicesPerReport) {
-        r.error("devices", fmt::format("at most {} devices per report, got {}", kMaxDevicesPerReport, devices->size()));
-    } else {
-        report.devices.reserve(devices->size());
-        for (std::size_t i = 0; i < devices->size(); ++i) {
-            const auto& item = (*devices)[i];
-            const std::string p = fmt::format("devices[{}].", i);
-            if (!item.is_object()) {
-                r.error(fmt::format("devices[{}]", i), "must be an object", true);
-                continue;
-            }
-            r.unknown_fields(item, {"serial_number", "seen_at", "os_version", "battery_pct", "storage_free_mb", "managed", "ip_address"}, p);
-            DeviceObservation d;
-            d.serial_number = r.string(item, "serial_number", p + "serial_number", true).value_or("");
-            const auto seen_at = r.string(item, "seen_at", p + "seen_at", true);
-            if (seen_at && !parse_rfc3339(*seen_at)) r.error(p + "seen_at", "must be an RFC 3339 time");
-            d.seen_at = seen_at.value_or("");
-            d.os_version = r.string(item, "os_version", p + "os_version", false);
-            d.battery_pct = r.integer(item, "battery_pct", p + "battery_pct", 0, 100);
-            d.storage_free_mb = r.integer(item, "storage_free_mb", p + "storage_free_mb", 0, 100'000'000);
-            d.managed = r.boolean(item, "managed", p + "managed");
-            d.ip_address = r.string(item, "ip_address", p + "ip_address", false);
-            report.devices.push_back(std::move(d));
-        }
-    }
-    if (out.errors.empty()) out.report = std::move(report);
+    reader.finish();
     return out;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -41,14 +42,17 @@ struct ReportError {
     bool wrong_type = false;  ///< a type error (400) rather than an invalid value (422)
 };
 
-/// Reads and validates a report: required fields, types, a UUID report_id, RFC 3339 times,
-/// at most kMaxDevicesPerReport devices, strings of at most kMaxReportStringBytes, ranges.
-/// Unknown fields are errors. Returns the report or every problem found (at most 50 listed).
+/// Reads and validates a report from its JSON text in one pass, without building a document:
+/// required fields, types, a UUID report_id, RFC 3339 times, at most kMaxDevicesPerReport
+/// devices, strings of at most kMaxReportStringBytes, ranges. Unknown fields are errors; null
+/// counts as absent (except for `devices`). Returns the report, or every problem found (at most
+/// 50 listed), or `malformed` if the text is not one JSON value.
 struct ParsedReport {
     std::optional<CheckinReport> report;
     std::vector<ReportError> errors;
+    bool malformed = false;  ///< not JSON at all: no errors are listed
 };
-ParsedReport parse_checkin_report(const nlohmann::json& json);
+ParsedReport parse_checkin_report(std::string_view json_text);
 
 /// True for a canonical textual UUID (8-4-4-4-12 hex digits).
 bool is_uuid(const std::string& text);

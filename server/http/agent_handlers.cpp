@@ -207,10 +207,12 @@ Response checkin(HandlerDeps& deps, RequestContext& ctx) {
             std::counting_semaphore<>& semaphore;
             ~Release() { semaphore.release(); }
         } release{deps.checkin_parsing};
-        const nlohmann::json json = parse_json_body(inflated ? *inflated : ctx.request);
-        parsed = parse_checkin_report(json);
+        const Request& body = inflated ? *inflated : ctx.request;
+        check_json_body(body);
+        parsed = parse_checkin_report(body.body);
         if (parsed.report) normalize_checkin_report(*parsed.report);
     }
+    if (parsed.malformed) throw ApiError::bad_request("the request body is not valid JSON");
     if (!parsed.report) {
         std::vector<FieldError> errors;
         bool type_error = false;

@@ -48,7 +48,7 @@ std::string type_name(const nlohmann::json& v) {
 
 }  // namespace
 
-nlohmann::json parse_json_body(const Request& request) {
+void check_json_body(const Request& request) {
     if (!is_json_content_type(request.header("Content-Type"))) {
         throw ApiError::unsupported_media_type(
             "this endpoint accepts only 'Content-Type: application/json'");
@@ -57,6 +57,10 @@ nlohmann::json parse_json_body(const Request& request) {
     if (nesting_depth(request.body) > kMaxJsonDepth) {
         throw ApiError::bad_request("the JSON body is nested more than 32 levels deep");
     }
+}
+
+nlohmann::json parse_json_body(const Request& request) {
+    check_json_body(request);
     nlohmann::json value = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     if (value.is_discarded()) {
         throw ApiError::bad_request("the request body is not valid JSON");

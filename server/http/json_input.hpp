@@ -19,8 +19,12 @@ namespace pakt::server::http {
 /// Maximum nesting of arrays and objects accepted in a request body.
 inline constexpr int kMaxJsonDepth = 32;
 
-/// Checks Content-Type (application/json, optionally with charset=utf-8), the nesting depth and
-/// the syntax, and that the top level is an object. Throws ApiError (415 or 400).
+/// Checks Content-Type (application/json, optionally with charset=utf-8), that there is a body,
+/// and its nesting depth, without parsing it. Throws ApiError (415 or 400).
+void check_json_body(const Request& request);
+
+/// check_json_body, then the syntax, and that the top level is an object. Throws ApiError (415
+/// or 400).
 nlohmann::json parse_json_body(const Request& request);
 
 /// Reads fields of one JSON object, collecting every problem before reporting. Type errors make

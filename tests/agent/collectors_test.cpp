@@ -371,7 +371,7 @@ TEST_F(SampleJoin, CountsMacsThatNoDeviceHas) {
 TEST_F(SampleJoin, ObservationsAreSortedAndPassTheServersValidation) {
     CheckinReport report{"0b7c3c57-7a3c-4bd4-9c43-27f1d2a1c0de", "2026-03-02T09:00:00Z", "0.1.0",
                          collection_.join.observations};
-    const ParsedReport parsed = parse_checkin_report(to_json(report));
+    const ParsedReport parsed = parse_checkin_report(to_json(report).dump());
     EXPECT_THAT(parsed.errors, IsEmpty());
     EXPECT_TRUE(std::is_sorted(
         report.devices.begin(), report.devices.end(),

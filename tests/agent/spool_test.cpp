@@ -34,7 +34,7 @@ CheckinReport report_of(const std::vector<std::string>& serials, const std::stri
 }
 
 CheckinReport parse_body(const std::string& body) {
-    const ParsedReport parsed = parse_checkin_report(nlohmann::json::parse(body));
+    const ParsedReport parsed = parse_checkin_report(body);
     EXPECT_THAT(parsed.errors, IsEmpty());
     return parsed.report.value_or(CheckinReport{});
 }

@@ -318,7 +318,7 @@ TEST(Cycle, ACycleThatSeesNothingStillSpoolsAReport) {
     const auto stored = spool.oldest();
     ASSERT_TRUE(stored);
     const auto json = nlohmann::json::parse(stored->body);
-    EXPECT_TRUE(parse_checkin_report(json).report.has_value());
+    EXPECT_TRUE(parse_checkin_report(stored->body).report.has_value());
     EXPECT_EQ(json["generated_at"], "2026-03-02T09:00:00Z");
 }
 
