@@ -327,8 +327,9 @@ HttpResponse HttpsClient::request_streamed(std::string_view method, std::string_
             parser.get().body().data = piece.data();
             parser.get().body().size = piece.size();
             beast::get_lowest_layer(stream).expires_after(impl.timeout);
-            ec = impl.run(
-                [&](auto handler) { http::async_read(stream, impl.buffer, parser, std::move(handler)); });
+            ec = impl.run([&](auto handler) {
+                http::async_read(stream, impl.buffer, parser, std::move(handler));
+            });
             if (ec == http::error::need_buffer) ec = {};
             if (ec) {
                 impl.discard();

@@ -20,7 +20,7 @@ using nlohmann::json;
 
 const std::filesystem::path kPaktd = PAKTD_PATH;
 constexpr std::int64_t kMaxGrowthBytes = 32'000'000;  // "less than 32 MB"
-constexpr std::uint64_t kPauseAfterBytes = 1 << 20;  // a few of paktd's 64 KiB chunks
+constexpr std::uint64_t kPauseAfterBytes = 1 << 20;   // a few of paktd's 64 KiB chunks
 constexpr int kCheckinsDuringExport = 5;
 
 void expect_checkin_accepted(HttpsClient& agent, const LargeFleet& fleet) {
@@ -43,8 +43,9 @@ TEST(ExportMemory, InventoryOf200000DevicesStreamsInUnder32MBWhileCheckinsAreAns
     std::string token;
     {
         auto http = paktd.client();
-        const auto r = call(*http, "POST", "/api/v1/session", {},
-                            json{{"username", fleet.admin_username}, {"password", fleet.admin_password}});
+        const auto r =
+            call(*http, "POST", "/api/v1/session", {},
+                 json{{"username", fleet.admin_username}, {"password", fleet.admin_password}});
         ASSERT_EQ(r.status, 201) << r.body;
         token = json_of(r).at("token").get<std::string>();
     }
@@ -57,13 +58,14 @@ TEST(ExportMemory, InventoryOf200000DevicesStreamsInUnder32MBWhileCheckinsAreAns
         SCOPED_TRACE(to_string(format));
         auto exporter = paktd.client();
         int answered = 0;
-        const ExportMeasurement m = measure_inventory_export(
-            *exporter, paktd.pid(), token, format, fleet.serials_in_report_order, kPauseAfterBytes, [&] {
-                for (int i = 0; i < kCheckinsDuringExport; ++i) {
-                    expect_checkin_accepted(*agent, fleet);
-                    ++answered;
-                }
-            });
+        const ExportMeasurement m =
+            measure_inventory_export(*exporter, paktd.pid(), token, format,
+                                     fleet.serials_in_report_order, kPauseAfterBytes, [&] {
+                                         for (int i = 0; i < kCheckinsDuringExport; ++i) {
+                                             expect_checkin_accepted(*agent, fleet);
+                                             ++answered;
+                                         }
+                                     });
 
         ASSERT_EQ(m.response.status, 200);
         EXPECT_EQ(m.response.header("Transfer-Encoding"), "chunked");
@@ -75,13 +77,16 @@ TEST(ExportMemory, InventoryOf200000DevicesStreamsInUnder32MBWhileCheckinsAreAns
         EXPECT_LT(m.rows_before_meanwhile, plan.devices / 2);
         EXPECT_EQ(answered, kCheckinsDuringExport);
 
-        std::printf("[ export ] %s: %llu bytes, %zu rows in %.2f s; paktd RSS before %.1f MiB, peak %.1f MiB "
-                    "(%s), growth %.1f MiB (%lld kB); %d check-ins answered after %zu rows\n",
-                    to_string(format), static_cast<unsigned long long>(m.body_bytes), m.rows, m.seconds,
-                    static_cast<double>(m.before.rss_kib) / 1024.0, static_cast<double>(m.peak_rss_kib) / 1024.0,
-                    m.peak_reset ? "VmHWM after a reset" : "highest VmRSS sampled between pieces",
-                    static_cast<double>(m.growth_kib()) / 1024.0, static_cast<long long>(m.growth_kib()),
-                    answered, m.rows_before_meanwhile);
+        std::printf(
+            "[ export ] %s: %llu bytes, %zu rows in %.2f s; paktd RSS before %.1f MiB, peak %.1f "
+            "MiB "
+            "(%s), growth %.1f MiB (%lld kB); %d check-ins answered after %zu rows\n",
+            to_string(format), static_cast<unsigned long long>(m.body_bytes), m.rows, m.seconds,
+            static_cast<double>(m.before.rss_kib) / 1024.0,
+            static_cast<double>(m.peak_rss_kib) / 1024.0,
+            m.peak_reset ? "VmHWM after a reset" : "highest VmRSS sampled between pieces",
+            static_cast<double>(m.growth_kib()) / 1024.0, static_cast<long long>(m.growth_kib()),
+            answered, m.rows_before_meanwhile);
 #ifdef PAKT_SANITIZED
         std::printf("[ export ] a sanitizer build: the RSS bound is not checked\n");
 #else

@@ -11,8 +11,9 @@ namespace {
 // the BOM), then one row per CRLF-terminated line starting with the serial number. JSON: the
 // envelope's first line, then one object per line starting with "serial_number", then "]}".
 class RowChecker {
-public:
-    RowChecker(ExportFormat format, const std::vector<std::string>& expected) : format_(format), expected_(expected) {}
+  public:
+    RowChecker(ExportFormat format, const std::vector<std::string>& expected)
+        : format_(format), expected_(expected) {}
 
     void feed(std::string_view piece) {
         while (!piece.empty()) {
@@ -33,7 +34,8 @@ public:
         if (!problem_.empty()) return problem_;
         if (!partial_.empty()) return "the body does not end with a line break";
         if (rows_ != expected_.size()) {
-            return "received " + std::to_string(rows_) + " rows, expected " + std::to_string(expected_.size());
+            return "received " + std::to_string(rows_) + " rows, expected " +
+                   std::to_string(expected_.size());
         }
         if (format_ == ExportFormat::json && !closed_) return "the JSON body is not closed with ]}";
         return {};
@@ -41,14 +43,15 @@ public:
 
     std::size_t rows() const { return rows_; }
 
-private:
+  private:
     void line(std::string_view text) {
         if (!problem_.empty()) return;
         ++lines_;
         if (format_ == ExportFormat::csv) {
             if (text.empty() || text.back() != '\r') return fail("a CSV line without CR LF");
             if (lines_ == 1) {
-                if (text.rfind("\xEF\xBB\xBFserial_number,", 0) != 0) fail("the CSV header is missing");
+                if (text.rfind("\xEF\xBB\xBFserial_number,", 0) != 0)
+                    fail("the CSV header is missing");
                 return;
             }
             row(text.substr(0, text.find(',')));
@@ -63,7 +66,8 @@ private:
             return;
         }
         constexpr std::string_view kStart = "{\"serial_number\":\"";
-        if (closed_ || text.rfind(kStart, 0) != 0) return fail("unexpected JSON line " + std::string(text.substr(0, 80)));
+        if (closed_ || text.rfind(kStart, 0) != 0)
+            return fail("unexpected JSON line " + std::string(text.substr(0, 80)));
         text.remove_prefix(kStart.size());
         row(text.substr(0, text.find('"')));
     }
@@ -71,7 +75,8 @@ private:
     void row(std::string_view serial) {
         if (rows_ >= expected_.size()) return fail("more rows than devices");
         if (serial != expected_[rows_]) {
-            return fail("row " + std::to_string(rows_) + " is " + std::string(serial) + ", expected " + expected_[rows_]);
+            return fail("row " + std::to_string(rows_) + " is " + std::string(serial) +
+                        ", expected " + expected_[rows_]);
         }
         ++rows_;
     }
@@ -94,8 +99,10 @@ private:
 const char* to_string(ExportFormat format) { return format == ExportFormat::csv ? "CSV" : "JSON"; }
 
 ExportMeasurement measure_inventory_export(HttpsClient& client, pid_t pid, const std::string& token,
-                                           ExportFormat format, const std::vector<std::string>& expected_serials,
-                                           std::uint64_t meanwhile_after_bytes, const std::function<void()>& meanwhile) {
+                                           ExportFormat format,
+                                           const std::vector<std::string>& expected_serials,
+                                           std::uint64_t meanwhile_after_bytes,
+                                           const std::function<void()>& meanwhile) {
     ExportMeasurement m;
     RowChecker checker(format, expected_serials);
     const bool reset = reset_peak_rss(pid);
@@ -107,23 +114,27 @@ ExportMeasurement measure_inventory_export(HttpsClient& client, pid_t pid, const
     const std::string target = format == ExportFormat::csv ? "/api/v1/reports/inventory?format=csv"
                                                            : "/api/v1/reports/inventory";
     const auto start = std::chrono::steady_clock::now();
-    m.response = client.request_streamed("GET", target, {{"Authorization", "Bearer " + token}}, [&](std::string_view piece) {
-        m.body_bytes += piece.size();
-        checker.feed(piece);
-        m.sampled_peak_rss_kib = std::max(m.sampled_peak_rss_kib, read_process_memory(pid).rss_kib);
-        if (meanwhile && !m.meanwhile_ran && m.body_bytes >= meanwhile_after_bytes) {
-            m.meanwhile_ran = true;
-            m.rows_before_meanwhile = checker.rows();
-            meanwhile();
-        }
-        return true;
-    });
+    m.response = client.request_streamed(
+        "GET", target, {{"Authorization", "Bearer " + token}}, [&](std::string_view piece) {
+            m.body_bytes += piece.size();
+            checker.feed(piece);
+            m.sampled_peak_rss_kib =
+                std::max(m.sampled_peak_rss_kib, read_process_memory(pid).rss_kib);
+            if (meanwhile && !m.meanwhile_ran && m.body_bytes >= meanwhile_after_bytes) {
+                m.meanwhile_ran = true;
+                m.rows_before_meanwhile = checker.rows();
+                meanwhile();
+            }
+            return true;
+        });
     m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const ProcessMemory after = read_process_memory(pid);
     m.sampled_peak_rss_kib = std::max(m.sampled_peak_rss_kib, after.rss_kib);
-    m.peak_rss_kib = m.peak_reset ? std::max(after.peak_rss_kib, m.sampled_peak_rss_kib) : m.sampled_peak_rss_kib;
+    m.peak_rss_kib = m.peak_reset ? std::max(after.peak_rss_kib, m.sampled_peak_rss_kib)
+                                  : m.sampled_peak_rss_kib;
     m.rows = checker.rows();
-    m.problem = m.response.status == 200 ? checker.finish() : "answered " + std::to_string(m.response.status);
+    m.problem = m.response.status == 200 ? checker.finish()
+                                         : "answered " + std::to_string(m.response.status);
     return m;
 }
 

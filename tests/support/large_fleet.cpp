@@ -38,11 +38,14 @@ constexpr const char* kModel = "iPad (10. Generation)";
 
 }  // namespace
 
-LargeFleet seed_large_fleet(const std::filesystem::path& database_file, const LargeFleetPlan& plan) {
+LargeFleet seed_large_fleet(const std::filesystem::path& database_file,
+                            const LargeFleetPlan& plan) {
     if (plan.schools == 0 || plan.tranches_per_school == 0 || plan.devices < plan.schools) {
-        throw std::invalid_argument("a fleet needs schools, tranches and a device per school at least");
+        throw std::invalid_argument(
+            "a fleet needs schools, tranches and a device per school at least");
     }
-    auto db = server::open_database(database_file, server::OpenMode::read_write, std::chrono::seconds(10));
+    auto db = server::open_database(database_file, server::OpenMode::read_write,
+                                    std::chrono::seconds(10));
     server::migrate(*db);
 
     LargeFleet fleet;
@@ -87,13 +90,15 @@ LargeFleet seed_large_fleet(const std::filesystem::path& database_file, const La
         agent.school_number = school.school_number;
         agent.hostname = fmt::format("pakt-box-{}", s + 1);
         agent.agent_version = "0.1.0";
-        const std::int64_t agent_id = server::insert_agent(*db, agent, sha256_hex(node_key), secret_id);
+        const std::int64_t agent_id =
+            server::insert_agent(*db, agent, sha256_hex(node_key), secret_id);
         if (s == 0) {
             fleet.node_key = node_key;
             fleet.agent_school = school.school_number;
         }
 
-        const std::size_t school_devices = plan.devices * (s + 1) / plan.schools - plan.devices * s / plan.schools;
+        const std::size_t school_devices =
+            plan.devices * (s + 1) / plan.schools - plan.devices * s / plan.schools;
         std::vector<std::int64_t> tranche_ids;
         for (unsigned t = 0; t < plan.tranches_per_school; ++t) {
             server::Tranche tranche;
@@ -103,7 +108,8 @@ LargeFleet seed_large_fleet(const std::filesystem::path& database_file, const La
             tranche.delivered_on = t == 0 ? "2022-08-01" : "2023-08-15";
             tranche.model = kModel;
             tranche.unit_price_cents = 39'900;
-            tranche.expected_count = static_cast<std::int64_t>(school_devices / plan.tranches_per_school + 1);
+            tranche.expected_count =
+                static_cast<std::int64_t>(school_devices / plan.tranches_per_school + 1);
             tranche_ids.push_back(server::insert_tranche(*db, tranche));
         }
 
@@ -112,17 +118,23 @@ LargeFleet seed_large_fleet(const std::filesystem::path& database_file, const La
             std::string serial = fmt::format("DMQ{:02}{:07}", s, i);
             const std::size_t bucket = n % 1000;
             const bool loaned = bucket < plan.loaned_per_mille;
-            const char* status = loaned || n % 10 < 7 ? "in_use" : n % 10 < 9 ? "in_storage" : n % 20 == 9 ? "in_repair" : "retired";
+            const char* status = loaned || n % 10 < 7 ? "in_use"
+                                 : n % 10 < 9         ? "in_storage"
+                                 : n % 20 == 9        ? "in_repair"
+                                                      : "retired";
             device.reset();
             device.bind(1, serial);
             device.bind(2, tranche_ids[i * plan.tranches_per_school / school_devices]);
             device.bind(3, school.school_number);
             // Now and then a tag that CSV has to quote.
-            device.bind(4, i % 1000 == 0 ? fmt::format("S{}-{} \"Süd\", Raum 1", s, i) : fmt::format("S{}-{:06}", s, i));
+            device.bind(4, i % 1000 == 0 ? fmt::format("S{}-{} \"Süd\", Raum 1", s, i)
+                                         : fmt::format("S{}-{:06}", s, i));
             device.bind(5, kModel);
             device.bind(6, status);
-            if (std::string_view(status) == "retired") device.bind(7, "damaged_beyond_repair");
-            else device.bind(7);
+            if (std::string_view(status) == "retired")
+                device.bind(7, "damaged_beyond_repair");
+            else
+                device.bind(7);
             device.exec();
 
             // Reported devices are spread over the whole fleet, not the first ones.
@@ -148,7 +160,8 @@ LargeFleet seed_large_fleet(const std::filesystem::path& database_file, const La
                 loan.bind(4, fmt::format("LV-{}-{:06}", s, i));
                 loan.exec();
             }
-            if (s == 0 && fleet.agent_serials.size() < plan.checkin_devices) fleet.agent_serials.push_back(serial);
+            if (s == 0 && fleet.agent_serials.size() < plan.checkin_devices)
+                fleet.agent_serials.push_back(serial);
             fleet.serials_in_report_order.push_back(std::move(serial));
         }
     }

@@ -15,19 +15,19 @@
 namespace pakt::test {
 
 struct LargeFleetPlan {
-    std::size_t devices = 200'000;        ///< enrolled devices, spread evenly over the schools
-    unsigned schools = 8;                 ///< numbered 100000, 100001, ...
-    unsigned tranches_per_school = 2;     ///< each school's devices split between its tranches
-    unsigned reported_per_mille = 750;    ///< devices an agent has reported
-    unsigned loaned_per_mille = 20;       ///< devices on an open loan
-    std::size_t checkin_devices = 500;    ///< devices in fleet_checkin_report (of the first school)
+    std::size_t devices = 200'000;      ///< enrolled devices, spread evenly over the schools
+    unsigned schools = 8;               ///< numbered 100000, 100001, ...
+    unsigned tranches_per_school = 2;   ///< each school's devices split between its tranches
+    unsigned reported_per_mille = 750;  ///< devices an agent has reported
+    unsigned loaned_per_mille = 20;     ///< devices on an open loan
+    std::size_t checkin_devices = 500;  ///< devices in fleet_checkin_report (of the first school)
 };
 
 struct LargeFleet {
     std::string admin_username;
     std::string admin_password;
-    std::string node_key;      ///< of the first school's agent
-    std::string agent_school;  ///< the first school
+    std::string node_key;                    ///< of the first school's agent
+    std::string agent_school;                ///< the first school
     std::vector<std::string> agent_serials;  ///< the devices the first school's agent reports
     /// Every serial number in the inventory report's order (school number, then serial number).
     std::vector<std::string> serials_in_report_order;

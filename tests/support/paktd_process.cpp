@@ -8,11 +8,12 @@
 
 namespace pakt::test {
 
-PaktdProcess::PaktdProcess(const std::filesystem::path& paktd, const std::filesystem::path& data_dir,
-                           const std::string& config_toml, std::chrono::milliseconds timeout) {
+PaktdProcess::PaktdProcess(const std::filesystem::path& paktd,
+                           const std::filesystem::path& data_dir, const std::string& config_toml,
+                           std::chrono::milliseconds timeout) {
     const auto ready_file = data_dir / "ready";
-    std::vector<std::string> args{"--data-dir", data_dir.string(), "--listen", "127.0.0.1:0", "--ready-file",
-                                  ready_file.string()};
+    std::vector<std::string> args{"--data-dir",  data_dir.string(), "--listen",
+                                  "127.0.0.1:0", "--ready-file",    ready_file.string()};
     if (!config_toml.empty()) {
         const auto config_file = data_dir / "paktd.toml";
         std::ofstream(config_file) << config_toml;
@@ -24,7 +25,8 @@ PaktdProcess::PaktdProcess(const std::filesystem::path& paktd, const std::filesy
     }
     std::ifstream in(ready_file);
     in >> port_ >> fingerprint_;
-    if (port_ == 0 || fingerprint_.empty()) throw std::runtime_error("unreadable ready file " + ready_file.string());
+    if (port_ == 0 || fingerprint_.empty())
+        throw std::runtime_error("unreadable ready file " + ready_file.string());
 }
 
 PaktdProcess::~PaktdProcess() { stop(); }
@@ -35,7 +37,8 @@ std::optional<int> PaktdProcess::stop(std::chrono::milliseconds timeout) {
 }
 
 std::unique_ptr<HttpsClient> PaktdProcess::client(std::chrono::milliseconds timeout) const {
-    return std::make_unique<HttpsClient>("127.0.0.1", port_, tls::ClientTrust{{}, fingerprint_}, timeout);
+    return std::make_unique<HttpsClient>("127.0.0.1", port_, tls::ClientTrust{{}, fingerprint_},
+                                         timeout);
 }
 
 }  // namespace pakt::test

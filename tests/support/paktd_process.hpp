@@ -17,7 +17,7 @@
 namespace pakt::test {
 
 class PaktdProcess {
-public:
+  public:
     /// Starts `paktd` on `data_dir` (whose database may be seeded already) and waits until it
     /// listens. `config_toml`, if not empty, is written to data_dir/paktd.toml and passed with
     /// --config. Output goes to data_dir/paktd.log. Throws std::runtime_error (with paktd's
@@ -37,12 +37,13 @@ public:
     std::string output() const { return process_->output(); }
 
     /// A client trusting exactly this paktd's certificate (pinned).
-    std::unique_ptr<HttpsClient> client(std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
+    std::unique_ptr<HttpsClient> client(
+        std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
 
     /// SIGTERM, then waits up to `timeout`; the exit status, or nullopt if still running.
     std::optional<int> stop(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
-private:
+  private:
     std::unique_ptr<ChildProcess> process_;
     std::uint16_t port_ = 0;
     std::string fingerprint_;

@@ -55,7 +55,8 @@ struct Options {
 
 double percentile(const std::vector<double>& sorted, double p) {
     if (sorted.empty()) return 0;
-    const auto rank = static_cast<std::size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
+    const auto rank =
+        static_cast<std::size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
     return sorted[std::min(rank, sorted.size() - 1)];
 }
 
@@ -74,7 +75,8 @@ struct RawRead {
 
 /// The export's query through paktd's own reader, straight from the database file.
 RawRead raw_read(const std::filesystem::path& database_file) {
-    auto db = server::open_database(database_file, server::OpenMode::read_only, std::chrono::seconds(10));
+    auto db =
+        server::open_database(database_file, server::OpenMode::read_only, std::chrono::seconds(10));
     RawRead r;
     const auto start = SteadyClock::now();
     server::InventoryReader reader(*db, server::ReportFilter{});
@@ -93,16 +95,21 @@ struct CheckinStream {
 
 /// `count` check-ins back to back with no export running: the latency to compare with, and the
 /// check-in path's one-off costs (first statements, first parses) paid before any baseline RSS.
-std::vector<double> quiet_checkin_latencies(test::PaktdProcess& paktd, const test::LargeFleet& fleet, int count) {
+std::vector<double> quiet_checkin_latencies(test::PaktdProcess& paktd,
+                                            const test::LargeFleet& fleet, int count) {
     auto agent = paktd.client();
     std::vector<double> latencies;
     for (int i = 0; i < count; ++i) {
         const std::string body = to_json(test::fleet_checkin_report(fleet)).dump();
         const auto start = SteadyClock::now();
-        const auto r = agent->request("POST", "/api/v1/agent/checkin", body, {{"Authorization", "Bearer " + fleet.node_key}});
-        if (r.status != 200) throw std::runtime_error(fmt::format("a check-in answered {}: {}", r.status, r.body));
+        const auto r = agent->request("POST", "/api/v1/agent/checkin", body,
+                                      {{"Authorization", "Bearer " + fleet.node_key}});
+        if (r.status != 200)
+            throw std::runtime_error(fmt::format("a check-in answered {}: {}", r.status, r.body));
         // The first one also connects; it is not a check-in's latency.
-        if (i > 0) latencies.push_back(std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count());
+        if (i > 0)
+            latencies.push_back(
+                std::chrono::duration<double, std::milli>(SteadyClock::now() - start).count());
     }
     std::sort(latencies.begin(), latencies.end());
     return latencies;
@@ -122,7 +129,8 @@ FormatResult export_with_checkins(test::PaktdProcess& paktd, const test::LargeFl
     auto agent = paktd.client();
     auto exporter = paktd.client();
     // Both connections are up (TLS handshakes done) before anything is measured.
-    if (agent->request("GET", "/healthz").status != 200 || exporter->request("GET", "/healthz").status != 200) {
+    if (agent->request("GET", "/healthz").status != 200 ||
+        exporter->request("GET", "/healthz").status != 200) {
         throw std::runtime_error("GET /healthz failed");
     }
     std::atomic<bool> done{false};
@@ -137,7 +145,8 @@ FormatResult export_with_checkins(test::PaktdProcess& paktd, const test::LargeFl
                 const auto r = agent->request("POST", "/api/v1/agent/checkin", body,
                                               {{"Authorization", "Bearer " + fleet.node_key}});
                 const auto end = SteadyClock::now();
-                if (r.status != 200) throw std::runtime_error(fmt::format("answered {}: {}", r.status, r.body));
+                if (r.status != 200)
+                    throw std::runtime_error(fmt::format("answered {}: {}", r.status, r.body));
                 const auto answer = nlohmann::json::parse(r.body);
                 if (answer.at("accepted").get<std::size_t>() != fleet.agent_serials.size()) {
                     throw std::runtime_error("unexpected answer: " + r.body);
@@ -148,7 +157,8 @@ FormatResult export_with_checkins(test::PaktdProcess& paktd, const test::LargeFl
                                     (to == 0 || end.time_since_epoch().count() <= to);
                 if (during) {
                     std::lock_guard lock(mutex);
-                    result.checkins.latencies_ms.push_back(std::chrono::duration<double, std::milli>(end - start).count());
+                    result.checkins.latencies_ms.push_back(
+                        std::chrono::duration<double, std::milli>(end - start).count());
                 }
             } catch (const std::exception& e) {
                 std::lock_guard lock(mutex);
@@ -177,11 +187,12 @@ double mib(std::int64_t kib) { return static_cast<double>(kib) / 1024.0; }
 double mb(std::int64_t kib) { return static_cast<double>(kib) * 1024.0 / 1e6; }
 
 int run(const Options& options) {
-    if (options.devices == 0 || options.schools == 0 || options.checkin_devices == 0 || options.quiet_checkins < 1 ||
-        options.checkin_devices > kMaxDevicesPerReport) {
-        throw std::invalid_argument(fmt::format("--devices, --schools and --quiet-checkins must be positive, "
-                                                "--checkin-devices 1..{}",
-                                                kMaxDevicesPerReport));
+    if (options.devices == 0 || options.schools == 0 || options.checkin_devices == 0 ||
+        options.quiet_checkins < 1 || options.checkin_devices > kMaxDevicesPerReport) {
+        throw std::invalid_argument(
+            fmt::format("--devices, --schools and --quiet-checkins must be positive, "
+                        "--checkin-devices 1..{}",
+                        kMaxDevicesPerReport));
     }
     const std::string load = load_average();
     test::TempDir dir;
@@ -191,7 +202,8 @@ int run(const Options& options) {
     plan.checkin_devices = options.checkin_devices;
     const auto seed_start = SteadyClock::now();
     const test::LargeFleet fleet = test::seed_large_fleet(dir.path() / "pakt.db", plan);
-    const double seed_seconds = std::chrono::duration<double>(SteadyClock::now() - seed_start).count();
+    const double seed_seconds =
+        std::chrono::duration<double>(SteadyClock::now() - seed_start).count();
     const std::uintmax_t db_bytes = std::filesystem::file_size(dir.path() / "pakt.db");
 
     const RawRead raw_before = raw_read(dir.path() / "pakt.db");
@@ -204,35 +216,44 @@ int run(const Options& options) {
         std::string token;
         {
             auto http = paktd.client();
-            const auto r = http->request(
-                "POST", "/api/v1/session",
-                nlohmann::json{{"username", fleet.admin_username}, {"password", fleet.admin_password}}.dump());
-            if (r.status != 201) throw std::runtime_error(fmt::format("login answered {}: {}", r.status, r.body));
+            const auto r = http->request("POST", "/api/v1/session",
+                                         nlohmann::json{{"username", fleet.admin_username},
+                                                        {"password", fleet.admin_password}}
+                                             .dump());
+            if (r.status != 201)
+                throw std::runtime_error(fmt::format("login answered {}: {}", r.status, r.body));
             token = nlohmann::json::parse(r.body).at("token").get<std::string>();
         }
         quiet = quiet_checkin_latencies(paktd, fleet, options.quiet_checkins + 1);
         for (const ExportFormat format : {ExportFormat::csv, ExportFormat::json}) {
             results.push_back(export_with_checkins(paktd, fleet, token, format));
         }
-        if (paktd.stop() != std::optional<int>(0)) throw std::runtime_error("paktd did not stop cleanly:\n" + paktd.output());
+        if (paktd.stop() != std::optional<int>(0))
+            throw std::runtime_error("paktd did not stop cleanly:\n" + paktd.output());
     }
     const RawRead raw_after = raw_read(dir.path() / "pakt.db");
-    const RawRead& raw = raw_after.rows_per_second() > raw_before.rows_per_second() ? raw_after : raw_before;
+    const RawRead& raw =
+        raw_after.rows_per_second() > raw_before.rows_per_second() ? raw_after : raw_before;
 
     std::cout << fmt::format(
-        "Pakt export benchmark: GET /api/v1/reports/inventory of {} devices ({} schools), paktd as a child process\n"
-        "  machine: nproc {}, load average {} at start; TLS on loopback; database {:.1f} MB, seeded in {:.1f} s\n"
+        "Pakt export benchmark: GET /api/v1/reports/inventory of {} devices ({} schools), paktd as "
+        "a child process\n"
+        "  machine: nproc {}, load average {} at start; TLS on loopback; database {:.1f} MB, "
+        "seeded in {:.1f} s\n"
         "  meanwhile one agent sends {}-device check-ins back to back on its own connection\n"
         "  MB = 10^6 bytes; RSS from /proc/<pid>/status, peak = VmHWM reset before each export\n\n",
         options.devices, options.schools, std::thread::hardware_concurrency(), load,
         static_cast<double>(db_bytes) / 1e6, seed_seconds, options.checkin_devices);
-    std::cout << fmt::format("  raw SQLite read of the same query (InventoryReader): {} rows in {:.3f} s = {:.0f} rows/s "
-                             "(before paktd {:.0f}, after {:.0f}; the faster counts)\n\n",
-                             raw.rows, raw.seconds, raw.rows_per_second(), raw_before.rows_per_second(),
-                             raw_after.rows_per_second());
-    std::cout << fmt::format("  check-ins with no export running: {}, latency p50 {:.1f} ms, p99 {:.1f} ms "
-                             "(also the warm-up: paid before any RSS baseline)\n\n",
-                             quiet.size(), percentile(quiet, 50), percentile(quiet, 99));
+    std::cout << fmt::format(
+        "  raw SQLite read of the same query (InventoryReader): {} rows in {:.3f} s = {:.0f} "
+        "rows/s "
+        "(before paktd {:.0f}, after {:.0f}; the faster counts)\n\n",
+        raw.rows, raw.seconds, raw.rows_per_second(), raw_before.rows_per_second(),
+        raw_after.rows_per_second());
+    std::cout << fmt::format(
+        "  check-ins with no export running: {}, latency p50 {:.1f} ms, p99 {:.1f} ms "
+        "(also the warm-up: paid before any RSS baseline)\n\n",
+        quiet.size(), percentile(quiet, 50), percentile(quiet, 99));
     int failures = 0;
     for (const FormatResult& r : results) {
         const ExportMeasurement& m = r.export_run;
@@ -240,23 +261,27 @@ int run(const Options& options) {
         const double growth_mb = mb(m.growth_kib());
         std::cout << fmt::format(
             "  {:<4}  {} bytes in {:.3f} s = {:.1f} MB/s, {:.0f} rows/s = {:.2f} x the raw read\n"
-            "        paktd RSS before {:.1f} MiB, peak {:.1f} MiB ({}), growth {:.1f} MiB = {:.1f} MB "
+            "        paktd RSS before {:.1f} MiB, peak {:.1f} MiB ({}), growth {:.1f} MiB = {:.1f} "
+            "MB "
             "(limit < {} MB: {})\n"
-            "        check-ins answered during the export: {}, latency p50 {:.1f} ms, p99 {:.1f} ms, max {:.1f} ms\n",
-            test::to_string(r.format),
-            m.body_bytes, m.seconds, static_cast<double>(m.body_bytes) / 1e6 / m.seconds, rows_per_second,
-            raw.rows_per_second() > 0 ? rows_per_second / raw.rows_per_second() : 0, mib(m.before.rss_kib),
-            mib(m.peak_rss_kib), m.peak_reset ? "VmHWM" : "highest VmRSS sampled", mib(m.growth_kib()), growth_mb,
-            kGrowthLimitMb, growth_mb < kGrowthLimitMb ? "met" : "NOT met", r.checkins.answered_during_export,
-            percentile(r.checkins.latencies_ms, 50), percentile(r.checkins.latencies_ms, 99),
+            "        check-ins answered during the export: {}, latency p50 {:.1f} ms, p99 {:.1f} "
+            "ms, max {:.1f} ms\n",
+            test::to_string(r.format), m.body_bytes, m.seconds,
+            static_cast<double>(m.body_bytes) / 1e6 / m.seconds, rows_per_second,
+            raw.rows_per_second() > 0 ? rows_per_second / raw.rows_per_second() : 0,
+            mib(m.before.rss_kib), mib(m.peak_rss_kib),
+            m.peak_reset ? "VmHWM" : "highest VmRSS sampled", mib(m.growth_kib()), growth_mb,
+            kGrowthLimitMb, growth_mb < kGrowthLimitMb ? "met" : "NOT met",
+            r.checkins.answered_during_export, percentile(r.checkins.latencies_ms, 50),
+            percentile(r.checkins.latencies_ms, 99),
             r.checkins.latencies_ms.empty() ? 0.0 : r.checkins.latencies_ms.back());
         if (!m.problem.empty()) {
             std::cerr << "export bench: the export is wrong: " << m.problem << '\n';
             ++failures;
         }
         if (r.checkins.failures) {
-            std::cerr << fmt::format("export bench: {} check-ins failed; first: {}\n", r.checkins.failures,
-                                     r.checkins.first_failure);
+            std::cerr << fmt::format("export bench: {} check-ins failed; first: {}\n",
+                                     r.checkins.failures, r.checkins.first_failure);
             ++failures;
         }
     }
@@ -267,13 +292,19 @@ int run(const Options& options) {
 }  // namespace pakt::bench
 
 int main(int argc, char** argv) {
-    CLI::App cli{"Export benchmark: the streamed inventory from a real paktd, its memory, and check-ins meanwhile"};
+    CLI::App cli{
+        "Export benchmark: the streamed inventory from a real paktd, its memory, and check-ins "
+        "meanwhile"};
     pakt::bench::Options options;
-    cli.add_option("--devices", options.devices, "enrolled devices in the fleet")->capture_default_str();
-    cli.add_option("--schools", options.schools, "schools the devices are spread over")->capture_default_str();
-    cli.add_option("--checkin-devices", options.checkin_devices, "devices in each check-in sent meanwhile")
+    cli.add_option("--devices", options.devices, "enrolled devices in the fleet")
         ->capture_default_str();
-    cli.add_option("--quiet-checkins", options.quiet_checkins, "check-ins timed before the exports, with none running")
+    cli.add_option("--schools", options.schools, "schools the devices are spread over")
+        ->capture_default_str();
+    cli.add_option("--checkin-devices", options.checkin_devices,
+                   "devices in each check-in sent meanwhile")
+        ->capture_default_str();
+    cli.add_option("--quiet-checkins", options.quiet_checkins,
+                   "check-ins timed before the exports, with none running")
         ->capture_default_str();
     CLI11_PARSE(cli, argc, argv);
     try {
