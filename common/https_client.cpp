@@ -14,6 +14,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <system_error>
+#include <vector>
 
 namespace pakt {
 namespace {
@@ -48,7 +49,8 @@ bool is_connection_closed(const beast::error_code& ec) {
            ec == net::error::broken_pipe || ec == ssl::error::stream_truncated;
 }
 
-HttpResponse to_response(http::response<http::string_body>&& res) {
+template <class Header>
+HttpResponse status_and_headers(const Header& res) {
     HttpResponse out;
     out.status = static_cast<int>(res.result_int());
     for (const auto& field : res) {
@@ -62,6 +64,11 @@ HttpResponse to_response(http::response<http::string_body>&& res) {
             it->second += value;
         }
     }
+    return out;
+}
+
+HttpResponse to_response(http::response<http::string_body>&& res) {
+    HttpResponse out = status_and_headers(res.base());
     out.body = std::move(res.body());
     return out;
 }
@@ -279,6 +286,67 @@ HttpResponse HttpsClient::request(std::string_view method, std::string_view targ
         if (reused && attempt == 0 && nothing_received && ec != beast::error::timeout) continue;
         impl.fail(ec, step);
     }
+}
+
+HttpResponse HttpsClient::request_streamed(std::string_view method, std::string_view target,
+                                           const HeaderList& headers, const BodyPiece& on_body,
+                                           std::size_t max_piece) {
+    Impl& impl = *impl_;
+    const auto req = impl.build_request(method, target, {}, headers);
+    if (!impl.connection) {
+        impl.buffer.clear();
+        impl.connection = impl.connect();
+    }
+    Stream& stream = *impl.connection;
+    beast::get_lowest_layer(stream).expires_after(impl.timeout);
+    beast::error_code ec =
+        impl.run([&](auto handler) { http::async_write(stream, req, std::move(handler)); });
+    if (ec) {
+        impl.discard();
+        impl.fail(ec, "cannot send request");
+    }
+
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(boost::none);
+    parser.skip(req.method() == http::verb::head);
+    beast::get_lowest_layer(stream).expires_after(impl.timeout);
+    ec = impl.run([&](auto handler) {
+        http::async_read_header(stream, impl.buffer, parser, std::move(handler));
+    });
+    if (ec) {
+        impl.discard();
+        impl.fail(ec, "cannot read response header");
+    }
+    HttpResponse out = status_and_headers(parser.get().base());
+
+    // The parser fills `piece` and stops with need_buffer when it is full (Beast's documented
+    // way to read a body incrementally); each filled stretch goes to the caller.
+    std::vector<char> piece(std::max<std::size_t>(max_piece, 1));
+    try {
+        while (!parser.is_done()) {
+            parser.get().body().data = piece.data();
+            parser.get().body().size = piece.size();
+            beast::get_lowest_layer(stream).expires_after(impl.timeout);
+            ec = impl.run([&](auto handler) {
+                http::async_read(stream, impl.buffer, parser, std::move(handler));
+            });
+            if (ec == http::error::need_buffer) ec = {};
+            if (ec) {
+                impl.discard();
+                impl.fail(ec, "cannot read response body");
+            }
+            const std::size_t filled = piece.size() - parser.get().body().size;
+            if (filled > 0 && !on_body(std::string_view(piece.data(), filled))) {
+                impl.discard();
+                return out;
+            }
+        }
+    } catch (...) {
+        impl.discard();
+        throw;
+    }
+    if (!parser.get().keep_alive()) impl.close();
+    return out;
 }
 
 std::optional<HttpResponse> HttpsClient::send_raw(std::string_view bytes) {

@@ -3,6 +3,7 @@
 // tests. Not thread-safe: use one client per thread.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -47,6 +48,22 @@ public:
     /// certificate that does not match the trust settings) and on timeout.
     HttpResponse request(std::string_view method, std::string_view target,
                          std::string_view body = {}, const HeaderList& headers = {});
+
+    /// Receives one piece of a response body; returns false to abandon the rest of the answer.
+    using BodyPiece = std::function<bool(std::string_view piece)>;
+
+    /// Like request(), but hands the response body to `on_body` piece by piece (at most
+    /// `max_piece` bytes each, as they arrive) instead of collecting it, so an answer of any size
+    /// can be read in constant memory, and as slowly as the caller likes: nothing more is read
+    /// from the connection while `on_body` runs. The returned response has the status and
+    /// headers and an empty body. There is no body size limit. If `on_body` returns false the
+    /// connection is closed and the response is returned as far as it was read. Never resends
+    /// the request (the caller may have seen part of the answer). Throws as request() does, also
+    /// when the connection breaks before the body is complete; exceptions from `on_body`
+    /// propagate (the connection is closed).
+    HttpResponse request_streamed(std::string_view method, std::string_view target,
+                                  const HeaderList& headers, const BodyPiece& on_body,
+                                  std::size_t max_piece = 64 * 1024);
 
     /// Writes `bytes` verbatim on a fresh connection (after the TLS handshake) and reads one HTTP
     /// response; nullopt if the server closed the connection without answering. For tests of

@@ -258,5 +258,65 @@ TEST(HttpServerStreaming, StreamedAnswerArrivesCompleteInChunks) {
     http_server.shutdown(std::chrono::milliseconds(1000));
 }
 
+// HttpsClient::request_streamed: the same bytes as a buffered read, in pieces no larger than
+// asked for; abandoning an answer midway leaves the client usable.
+TEST(HttpServerStreaming, ClientReadsAStreamedAnswerPieceByPieceAndMayAbandonIt) {
+    TempDir dir;
+    const tls::CertificateFiles files{dir.path() / "cert.pem", dir.path() / "key.pem"};
+    tls::generate_self_signed(files, "localhost");
+    auto context = tls::make_server_context(files);
+    server::ServerConfig config;
+    config.listen_address = "127.0.0.1";
+    config.listen_port = 0;
+    config.io_threads = 1;
+    config.handler_threads = 2;
+    server::net::HttpServer http_server(
+        config, &context,
+        [](const server::http::Request& request) {
+            server::http::Response r;
+            r.set_header("Content-Type", "text/plain");
+            if (request.target != "/stream") {
+                r.body = "plain";
+                return r;
+            }
+            auto next = std::make_shared<int>(0);
+            r.stream = [next](std::string& chunk) {
+                chunk = "line " + std::to_string(*next) + "\n";
+                return ++*next < 1000;
+            };
+            return r;
+        },
+        [](const server::http::Request&, const server::http::Response&, std::chrono::steady_clock::duration) {});
+    http_server.start();
+    HttpsClient client("127.0.0.1", http_server.port(), tls::ClientTrust{{}, tls::certificate_fingerprint_sha256(files.cert_file)});
+    std::string expected;
+    for (int i = 0; i < 1000; ++i) expected += "line " + std::to_string(i) + "\n";
+
+    std::string received;
+    std::size_t pieces = 0;
+    auto r = client.request_streamed("GET", "/stream", {}, [&](std::string_view piece) {
+        EXPECT_LE(piece.size(), 100u);
+        received += piece;
+        ++pieces;
+        return true;
+    }, 100);
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(r.header("Transfer-Encoding"), "chunked");
+    EXPECT_TRUE(r.body.empty());
+    EXPECT_EQ(received, expected);
+    EXPECT_GE(pieces, expected.size() / 100);
+    EXPECT_EQ(client.request("GET", "/plain").body, "plain") << "the connection is reused after the last chunk";
+
+    std::size_t pieces_before_abandoning = 0;
+    r = client.request_streamed("GET", "/stream", {}, [&](std::string_view) {
+        ++pieces_before_abandoning;
+        return false;
+    }, 100);
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(pieces_before_abandoning, 1u);
+    EXPECT_EQ(client.request("GET", "/plain").body, "plain") << "a fresh connection after abandoning";
+    http_server.shutdown(std::chrono::milliseconds(1000));
+}
+
 }  // namespace
 }  // namespace pakt::test
