@@ -26,7 +26,7 @@ namespace pakt::server::http {
 namespace {
 
 constexpr std::size_t kChunkBytes = 64 * 1024;
-constexpr std::string_view kBom = "\xEF\xBB\xBF";
+constexpr std::string_view kBom = kCsvBom;
 
 // ---------------------------------------------------------------------------------------------
 // Content negotiation

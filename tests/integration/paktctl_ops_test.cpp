@@ -643,6 +643,30 @@ TEST_F(PaktctlOpsTest, ReportFunding_TextSummarisesTheGrantAndEachSchoolWithItsF
     EXPECT_THAT(r.out, HasSubstr("above unit price cap"));
 }
 
+TEST_F(PaktctlOpsTest, ReportFunding_GrantWithoutTranchesShowsZeroSpendAndSaysSo) {
+    ASSERT_EQ(ctl({"migrate"}).code, 0);
+    {
+        auto db = pakt::server::open_database(database(), pakt::server::OpenMode::read_write,
+                                              std::chrono::seconds(5));
+        pakt::server::Grant g;
+        g.programme_code = "DP-LEHRER";
+        g.reference = "LEHRER-2021-7";
+        g.title = "Dienstgeräte für Lehrkräfte";
+        g.amount_cents = 12345678;
+        g.approved_on = "2021-05-01";
+        g.spend_by = "2099-12-31";
+        g.earmark_end = "2104-12-31";
+        pakt::server::insert_grant(*db, g);
+    }
+    const auto r = ctl({"report", "funding", "--grant", "LEHRER-2021-7"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("Dienstgeräte für Lehrkräfte"));
+    EXPECT_THAT(r.out, HasSubstr("granted           123,456.78 EUR"));
+    EXPECT_THAT(r.out, HasSubstr("spent             0.00 EUR (0.00 % of the grant), remaining "
+                                 "123,456.78 EUR"));
+    EXPECT_THAT(r.out, HasSubstr("no tranches yet"));
+}
+
 TEST_F(PaktctlOpsTest, ReportFunding_UnknownGrantFailsNamingIt) {
     seed_demo();
     for (const std::string grant : {"9999", "NO-SUCH-REFERENCE"}) {
