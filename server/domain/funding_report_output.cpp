@@ -68,7 +68,9 @@ nlohmann::json funding_report_json(const FundingReport& report, bool all_schools
             {"share_used_pct", share_json(g.share_used_bp)},
             {"remaining_cents", g.remaining_cents},
             {"at_risk", g.at_risk != AtRisk::no},
-            {"at_risk_reason", g.at_risk == AtRisk::no ? nlohmann::json(nullptr) : nlohmann::json(std::string(to_string(g.at_risk)))},
+            {"at_risk_reason", g.at_risk == AtRisk::no
+                                   ? nlohmann::json(nullptr)
+                                   : nlohmann::json(std::string(to_string(g.at_risk)))},
             {"max_unit_price_cents", optional_json(g.grant.max_unit_price_cents)},
             {"max_per_school_cents", optional_json(g.grant.max_per_school_cents)},
             {"tranches_above_unit_cap", g.tranches_above_unit_cap},
@@ -111,18 +113,51 @@ nlohmann::json funding_report_json(const FundingReport& report, bool all_schools
 std::string funding_report_csv(const FundingReport& report, CsvDialect dialect) {
     CsvWriter w(dialect);
     std::string out(kCsvBom);
-    w.header(out, {"level", "programme", "programme_name", "grant_id", "grant_reference", "grant_title",
-                   "school_number", "school_name", "grants", "amount_eur", "own_contribution_eur", "approved_on",
-                   "spend_by", "days_to_spend_by", "earmark_end", "expected", "delivered", "enrolled", "in_storage",
-                   "in_use", "in_repair", "lost", "stolen", "on_loan", "retired", "retired_lost", "retired_stolen",
-                   "retired_damaged_beyond_repair", "retired_unspecified", "spend_eur", "share_used_pct",
-                   "remaining_eur", "at_risk", "at_risk_reason", "grants_at_risk", "tranches",
-                   "tranches_above_unit_cap", "devices_above_unit_cap", "school_cap_eur", "above_school_cap",
+    w.header(out, {"level",
+                   "programme",
+                   "programme_name",
+                   "grant_id",
+                   "grant_reference",
+                   "grant_title",
+                   "school_number",
+                   "school_name",
+                   "grants",
+                   "amount_eur",
+                   "own_contribution_eur",
+                   "approved_on",
+                   "spend_by",
+                   "days_to_spend_by",
+                   "earmark_end",
+                   "expected",
+                   "delivered",
+                   "enrolled",
+                   "in_storage",
+                   "in_use",
+                   "in_repair",
+                   "lost",
+                   "stolen",
+                   "on_loan",
+                   "retired",
+                   "retired_lost",
+                   "retired_stolen",
+                   "retired_damaged_beyond_repair",
+                   "retired_unspecified",
+                   "spend_eur",
+                   "share_used_pct",
+                   "remaining_eur",
+                   "at_risk",
+                   "at_risk_reason",
+                   "grants_at_risk",
+                   "tranches",
+                   "tranches_above_unit_cap",
+                   "devices_above_unit_cap",
+                   "school_cap_eur",
+                   "above_school_cap",
                    "schools_above_school_cap"});
     auto counts = [&](const DeviceCounts& c) {
-        for (auto v : {c.expected, c.delivered, c.enrolled, c.in_storage, c.in_use, c.in_repair, c.lost, c.stolen,
-                       c.on_loan, c.retired, c.retired_lost, c.retired_stolen, c.retired_damaged_beyond_repair,
-                       c.retired_unspecified}) {
+        for (auto v : {c.expected, c.delivered, c.enrolled, c.in_storage, c.in_use, c.in_repair,
+                       c.lost, c.stolen, c.on_loan, c.retired, c.retired_lost, c.retired_stolen,
+                       c.retired_damaged_beyond_repair, c.retired_unspecified}) {
             w.integer(out, v);
         }
     };
@@ -130,7 +165,8 @@ std::string funding_report_csv(const FundingReport& report, CsvDialect dialect) 
         w.code(out, "programme");
         w.code(out, p.code);
         w.text(out, p.name);
-        for (int i = 0; i < 5; ++i) w.empty(out);  // grant id, reference, title, school number, name
+        for (int i = 0; i < 5; ++i)
+            w.empty(out);  // grant id, reference, title, school number, name
         w.integer(out, p.grants);
         w.euros(out, p.amount_cents);
         w.euros(out, p.own_contribution_cents);

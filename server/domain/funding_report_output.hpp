@@ -2,10 +2,9 @@
 // The funding report as JSON (for programs: the body of GET /api/v1/reports/funding) and as CSV
 // (for people), shared by paktd and paktctl so both produce the same figures in the same shape.
 // Pure functions of the FundingReport; thread-safe.
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "server/domain/funding_report.hpp"
 #include "server/domain/report_csv.hpp"

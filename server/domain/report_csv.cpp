@@ -11,8 +11,8 @@ CsvWriter::CsvWriter(CsvDialect dialect)
 
 void CsvWriter::text(std::string& out, std::string_view value) {
     start(out);
-    if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' || value[0] == '@' ||
-                           value[0] == '\t' || value[0] == '\r')) {
+    if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' ||
+                           value[0] == '@' || value[0] == '\t' || value[0] == '\r')) {
         out += csv::escape_field("'" + std::string(value), separator_);
     } else {
         out += csv::escape_field(value, separator_);
@@ -34,13 +34,17 @@ void CsvWriter::empty(std::string& out) { start(out); }
 void CsvWriter::euros(std::string& out, std::int64_t cents) { fixed2(out, cents); }
 
 void CsvWriter::optional_euros(std::string& out, const std::optional<std::int64_t>& cents) {
-    if (cents) fixed2(out, *cents);
-    else empty(out);
+    if (cents)
+        fixed2(out, *cents);
+    else
+        empty(out);
 }
 
 void CsvWriter::percent(std::string& out, const std::optional<std::int64_t>& basis_points) {
-    if (basis_points) fixed2(out, *basis_points);
-    else empty(out);
+    if (basis_points)
+        fixed2(out, *basis_points);
+    else
+        empty(out);
 }
 
 void CsvWriter::yes_no(std::string& out, bool value) { code(out, value ? "yes" : "no"); }

@@ -20,7 +20,7 @@ enum class CsvDialect { standard, excel_de };
 /// Appends cells and rows (CRLF line ends) to a caller's string, so a streamed export can hand
 /// out the string in chunks. Not thread-safe; one writer per output.
 class CsvWriter {
-public:
+  public:
     explicit CsvWriter(CsvDialect dialect);
 
     /// Free text. A leading = + - @ (or TAB/CR) would make a spreadsheet program run the cell as
@@ -49,7 +49,7 @@ public:
     /// Ends the row.
     void end(std::string& out);
 
-private:
+  private:
     void start(std::string& out);
     void fixed2(std::string& out, std::int64_t hundredths);
 

@@ -13,7 +13,7 @@ namespace pakt::server {
 /// Move-only. Not tied to a thread; two objects in one process exclude each other like two
 /// processes do.
 class DatabaseLock {
-public:
+  public:
     /// Takes the lock without waiting. Returns nullopt if another holder has it. Throws
     /// std::system_error (naming the lock file) if the lock file cannot be opened or locked for
     /// another reason. Creates the lock file (mode 0600) if missing; its directory must exist.
@@ -30,7 +30,7 @@ public:
 
     const std::filesystem::path& file() const { return file_; }
 
-private:
+  private:
     DatabaseLock(int fd, std::filesystem::path file) : fd_(fd), file_(std::move(file)) {}
     int fd_ = -1;
     std::filesystem::path file_;

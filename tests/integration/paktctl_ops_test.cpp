@@ -6,11 +6,10 @@
 // and restores it.
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
-
-#include <fmt/format.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -42,9 +41,9 @@
 
 namespace {
 
+using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using nlohmann::json;
 
 namespace fs = std::filesystem;
 
@@ -147,9 +146,9 @@ class PaktctlOpsTest : public ::testing::Test {
 
     void add_user(const std::string& username, const std::string& role,
                   const std::string& school = "") {
-        std::vector<std::string> args{"--data-dir", data_dir_.string(), "user",     "add",
-                                      "--username", username,           "--role",   role,
-                                      "--password", "long enough password"};
+        std::vector<std::string> args{
+            "--data-dir", data_dir_.string(), "user", "add",        "--username",
+            username,     "--role",           role,   "--password", "long enough password"};
         if (!school.empty()) {
             args.push_back("--school");
             args.push_back(school);
@@ -186,8 +185,8 @@ TEST_F(PaktctlOpsTest, Backup_WritesAnIntactSelfContainedCopyAndSaysWhatItHolds)
     const auto r = ctl({"backup", file.string()});
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_THAT(r.out, HasSubstr(file.string()));
-    EXPECT_THAT(r.out, HasSubstr(fmt::format("schema version {}",
-                                             pakt::server::latest_schema_version())));
+    EXPECT_THAT(r.out,
+                HasSubstr(fmt::format("schema version {}", pakt::server::latest_schema_version())));
     EXPECT_THAT(r.out, HasSubstr("2 schools, 1 user, 0 devices, 0 check-in reports"));
     EXPECT_THAT(r.out, HasSubstr(std::to_string(fs::file_size(file)) + " bytes"));
     EXPECT_THAT(r.out, HasSubstr("integrity_check ok"));
@@ -237,8 +236,8 @@ TEST_F(PaktctlOpsTest, Backup_MissingDirectoryFailsNamingIt) {
     const fs::path file = dir_.path() / "no-such-dir" / "b.db";
     const auto r = ctl({"backup", file.string()});
     EXPECT_EQ(r.code, 1);
-    EXPECT_THAT(r.err, HasSubstr("the directory '" + file.parent_path().string() +
-                                 "' for '" + file.string() + "' does not exist"));
+    EXPECT_THAT(r.err, HasSubstr("the directory '" + file.parent_path().string() + "' for '" +
+                                 file.string() + "' does not exist"));
 }
 
 TEST_F(PaktctlOpsTest, Backup_DirectoryAsFileFailsNamingIt) {
@@ -282,16 +281,17 @@ TEST_F(PaktctlOpsTest, Restore_IntoAFreshDataDirRecreatesTheDatabaseAndAuditsIt)
     const fs::path backup = make_backup();
     const auto r = ctl_in(other_dir_, {"restore", backup.string()});
     ASSERT_EQ(r.code, 0) << r.err;
-    EXPECT_THAT(r.out, HasSubstr("restored " + other_database().string() + " from " +
-                                 backup.string()));
+    EXPECT_THAT(r.out,
+                HasSubstr("restored " + other_database().string() + " from " + backup.string()));
     EXPECT_THAT(r.out, HasSubstr("2 schools, 1 user"));
     EXPECT_EQ(integrity_of(other_database()), "ok");
     EXPECT_EQ(query_text_in(other_database(), "PRAGMA journal_mode"), "wal");
     EXPECT_EQ(query_int_in(other_database(), "SELECT count(*) FROM schools"), 2);
     EXPECT_EQ(query_text_in(other_database(), "SELECT username FROM users"), "admin");
-    EXPECT_EQ(query_text_in(other_database(),
-                            "SELECT action || ' ' || actor FROM audit_log ORDER BY id DESC LIMIT 1"),
-              "database.restore paktctl");
+    EXPECT_EQ(
+        query_text_in(other_database(),
+                      "SELECT action || ' ' || actor FROM audit_log ORDER BY id DESC LIMIT 1"),
+        "database.restore paktctl");
     const auto verify = ctl_in(other_dir_, {"audit", "verify"});
     EXPECT_EQ(verify.code, 0) << verify.err;
 }
@@ -305,8 +305,8 @@ TEST_F(PaktctlOpsTest, Restore_IsRefusedWhileTheDatabaseLockIsHeld) {
     ASSERT_TRUE(lock.has_value());
     const auto r = ctl_in(other_dir_, {"restore", "--force", backup.string()});
     EXPECT_EQ(r.code, 1);
-    EXPECT_THAT(r.err, HasSubstr("paktd is running on the database '" +
-                                 other_database().string() + "'"));
+    EXPECT_THAT(r.err,
+                HasSubstr("paktd is running on the database '" + other_database().string() + "'"));
     EXPECT_EQ(query_int_in(other_database(), "SELECT count(*) FROM audit_log"), audit_before);
 
     lock.reset();
@@ -425,8 +425,8 @@ TEST_F(PaktctlOpsTest, Restore_BackupFromANewerPaktIsRefused) {
     }
     const auto r = ctl_in(other_dir_, {"restore", backup.string()});
     EXPECT_EQ(r.code, 1);
-    EXPECT_THAT(r.err, HasSubstr(fmt::format("has schema version {}, written by a newer Pakt",
-                                             newer)));
+    EXPECT_THAT(r.err,
+                HasSubstr(fmt::format("has schema version {}, written by a newer Pakt", newer)));
     EXPECT_FALSE(fs::exists(other_database()));
 }
 
@@ -448,9 +448,18 @@ TEST_F(PaktctlOpsTest, Restore_OfTheDatabaseOntoItselfIsRefused) {
     EXPECT_EQ(query_int("SELECT count(*) FROM schools"), 2);
 }
 
-TEST_F(PaktctlOpsTest, Restore_WithoutFileIsAUsageError) {
-    EXPECT_EQ(ctl({"restore"}).code, 2);
+TEST_F(PaktctlOpsTest, Restore_TargetDirectoryThatCannotBeCreatedFailsNamingIt) {
+    const fs::path backup = make_backup();
+    const fs::path not_a_dir = dir_.path() / "plain-file";
+    write_file(not_a_dir, "x");
+    const auto r =
+        run_ctl({"--database", (not_a_dir / "pakt.db").string(), "restore", backup.string()});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err, HasSubstr("cannot create the directory '" + not_a_dir.string() + "'"));
+    EXPECT_EQ(read_file(not_a_dir), "x");
 }
+
+TEST_F(PaktctlOpsTest, Restore_WithoutFileIsAUsageError) { EXPECT_EQ(ctl({"restore"}).code, 2); }
 
 // ---------------------------------------------------------------------------------------------
 // user list, user disable
@@ -568,8 +577,8 @@ TEST_F(PaktctlOpsTest, ReportFunding_CsvIsTheApisCsvOfThatGrant) {
     ASSERT_EQ(doc.separator, ',');
     const auto& header = doc.rows.at(0).fields;
     auto column = [&](const std::string& name) {
-        return static_cast<std::size_t>(
-            std::find(header.begin(), header.end(), name) - header.begin());
+        return static_cast<std::size_t>(std::find(header.begin(), header.end(), name) -
+                                        header.begin());
     };
     // programme, grant, and its one school (Frida-Levy-Gesamtschule, above the unit price cap).
     ASSERT_EQ(doc.rows.size(), 4u);
@@ -588,14 +597,13 @@ TEST_F(PaktctlOpsTest, ReportFunding_CsvIsTheApisCsvOfThatGrant) {
     const auto inputs = pakt::server::read_funding_inputs(*db, filter);
     const auto report = pakt::server::build_funding_report(inputs.grants, inputs.tranches,
                                                            pakt::now_rfc3339().substr(0, 10));
-    EXPECT_EQ(r.out,
-              pakt::server::funding_report_csv(report, pakt::server::CsvDialect::standard));
+    EXPECT_EQ(r.out, pakt::server::funding_report_csv(report, pakt::server::CsvDialect::standard));
 }
 
 TEST_F(PaktctlOpsTest, ReportFunding_ExcelDeDialectUsesSemicolonsAndDecimalCommas) {
     seed_demo();
-    const auto r = ctl({"report", "funding", "--grant", "DEMO-SOFORT-2020-0042", "--dialect",
-                        "excel-de"});
+    const auto r =
+        ctl({"report", "funding", "--grant", "DEMO-SOFORT-2020-0042", "--dialect", "excel-de"});
     ASSERT_EQ(r.code, 0) << r.err;
     const auto doc = pakt::csv::parse(r.out);
     ASSERT_EQ(doc.separator, ';');
@@ -610,7 +618,8 @@ TEST_F(PaktctlOpsTest, ReportFunding_ExcelDeDialectUsesSemicolonsAndDecimalComma
 
 TEST_F(PaktctlOpsTest, ReportFunding_JsonIsTheApisDocumentForOneGrant) {
     seed_demo();
-    const auto by_reference = ctl({"report", "funding", "--grant", "DEMO-BR-D-2021-0815", "--json"});
+    const auto by_reference =
+        ctl({"report", "funding", "--grant", "DEMO-BR-D-2021-0815", "--json"});
     ASSERT_EQ(by_reference.code, 0) << by_reference.err;
     const auto report = json::parse(by_reference.out);
     ASSERT_EQ(report["grants"].size(), 1u);
@@ -624,9 +633,8 @@ TEST_F(PaktctlOpsTest, ReportFunding_JsonIsTheApisDocumentForOneGrant) {
                         "t.id = d.tranche_id JOIN grants g ON g.id = t.grant_id WHERE "
                         "g.reference = 'DEMO-BR-D-2021-0815'"));
 
-    const auto by_id =
-        ctl({"report", "funding", "--grant", std::to_string(grant["id"].get<long long>()),
-             "--json"});
+    const auto by_id = ctl(
+        {"report", "funding", "--grant", std::to_string(grant["id"].get<long long>()), "--json"});
     ASSERT_EQ(by_id.code, 0) << by_id.err;
     EXPECT_EQ(json::parse(by_id.out)["grants"], report["grants"]);
 }
@@ -779,8 +787,10 @@ class BackupUnderLoad : public ::testing::Test {
         using pakt::test::call;
         using pakt::test::json_of;
         auto grant = call(http, "POST", "/api/v1/grants", s.admin,
-                          json{{"programme", "DP-BASIS"}, {"reference", "G-BACKUP"},
-                               {"amount_cents", 10000000}, {"approved_on", "2021-01-01"},
+                          json{{"programme", "DP-BASIS"},
+                               {"reference", "G-BACKUP"},
+                               {"amount_cents", 10000000},
+                               {"approved_on", "2021-01-01"},
                                {"spend_by", "2030-12-31"}});
         ASSERT_EQ(grant.status, 201) << grant.body;
         auto tranche = call(http, "POST", "/api/v1/tranches", s.admin,
@@ -791,10 +801,11 @@ class BackupUnderLoad : public ::testing::Test {
                                  {"expected_count", kDevices}});
         ASSERT_EQ(tranche.status, 201) << tranche.body;
         for (int i = 0; i < kDevices; ++i) serials_.push_back(fmt::format("DMPK{:08}", i));
-        auto enrolled = call(http, "POST",
-                             "/api/v1/tranches/" + std::to_string(json_of(tranche)["id"].get<long long>()) +
-                                 "/enrollments",
-                             s.admin, json{{"serial_numbers", serials_}});
+        auto enrolled =
+            call(http, "POST",
+                 "/api/v1/tranches/" + std::to_string(json_of(tranche)["id"].get<long long>()) +
+                     "/enrollments",
+                 s.admin, json{{"serial_numbers", serials_}});
         ASSERT_EQ(enrolled.status, 200) << enrolled.body;
         for (int a = 0; a < kAgents; ++a) {
             auto secret = call(http, "POST",
@@ -846,10 +857,10 @@ TEST_F(BackupUnderLoad, BackupTakenWhileAgentsCheckInRestoresEveryReportAcknowle
                 const auto report = report_for(a, round);
                 pakt::HttpResponse r;
                 try {
-                    r = client->request("POST", "/api/v1/agent/checkin",
-                                        pakt::to_json(report).dump(),
-                                        {{"Authorization", "Bearer " + node_keys_[static_cast<std::size_t>(a)]},
-                                         {"Content-Type", "application/json"}});
+                    r = client->request(
+                        "POST", "/api/v1/agent/checkin", pakt::to_json(report).dump(),
+                        {{"Authorization", "Bearer " + node_keys_[static_cast<std::size_t>(a)]},
+                         {"Content-Type", "application/json"}});
                 } catch (const std::exception& e) {
                     r.status = 0;
                     r.body = e.what();
@@ -883,14 +894,14 @@ TEST_F(BackupUnderLoad, BackupTakenWhileAgentsCheckInRestoresEveryReportAcknowle
         acked_before = acknowledged;
     }
     const fs::path backup = s.server.data_dir() / "backup-under-load.db";
-    const auto backed_up = run_ctl({"--data-dir", s.server.data_dir().string(), "backup",
-                                    backup.string()});
+    const auto backed_up =
+        run_ctl({"--data-dir", s.server.data_dir().string(), "backup", backup.string()});
     // The agents are answered on after the backup, too: the writer was never stuck.
     wait_for_acks(acked_before.size() + kAcksBetweenSteps);
 
     // Restore refuses while this paktd holds the lock on its database.
-    const auto refused = run_ctl({"--data-dir", s.server.data_dir().string(), "restore",
-                                  "--force", backup.string()});
+    const auto refused = run_ctl(
+        {"--data-dir", s.server.data_dir().string(), "restore", "--force", backup.string()});
     stop_agents();
     ASSERT_EQ(failures.load(), 0) << first_failure;
     ASSERT_EQ(backed_up.code, 0) << backed_up.err;

@@ -38,10 +38,11 @@ constexpr std::array<const char*, 3> kSideFiles{"-journal", "-wal", "-shm"};
 // A temporary file next to the final one (same directory, so the rename is atomic), removed with
 // SQLite's side files unless kept.
 class TemporaryFile {
-public:
+  public:
     explicit TemporaryFile(const fs::path& final_file) {
         const fs::path dir = final_file.has_parent_path() ? final_file.parent_path() : ".";
-        std::string pattern = (dir / ("." + final_file.filename().string() + ".tmp-XXXXXX")).string();
+        std::string pattern =
+            (dir / ("." + final_file.filename().string() + ".tmp-XXXXXX")).string();
         const int fd = ::mkstemp(pattern.data());
         if (fd < 0) {
             throw CommandFailed(fmt::format("cannot create a temporary file in '{}': {}",
@@ -62,7 +63,7 @@ public:
     const fs::path& path() const { return path_; }
     void keep() { path_.clear(); }
 
-private:
+  private:
     fs::path path_;
 };
 
@@ -71,8 +72,8 @@ void sync_path(const fs::path& path, int flags) {
     if (fd < 0 || ::fsync(fd) != 0) {
         const int error = errno;
         if (fd >= 0) ::close(fd);
-        throw CommandFailed(fmt::format("cannot sync '{}' to disk: {}", path.string(),
-                                        std::strerror(error)));
+        throw CommandFailed(
+            fmt::format("cannot sync '{}' to disk: {}", path.string(), std::strerror(error)));
     }
     ::close(fd);
 }
@@ -148,9 +149,9 @@ int backup_database(const server::ServerConfig& config, const BackupOptions& opt
             source.string()));
     }
     if (target.empty() || fs::is_directory(target, ec)) {
-        throw CommandFailed(fmt::format(
-            "backup: '{}' is a directory; name the backup file, e.g. {}", target.string(),
-            (target / "pakt-backup.db").string()));
+        throw CommandFailed(
+            fmt::format("backup: '{}' is a directory; name the backup file, e.g. {}",
+                        target.string(), (target / "pakt-backup.db").string()));
     }
     if (!fs::is_directory(directory_of(target), ec)) {
         throw CommandFailed(fmt::format("backup: the directory '{}' for '{}' does not exist",
@@ -204,9 +205,8 @@ int backup_database(const server::ServerConfig& config, const BackupOptions& opt
     temporary.keep();
     sync_path(directory_of(target), O_RDONLY | O_DIRECTORY);
 
-    out << fmt::format("backup of {} written to {}: {}, {}; integrity_check ok\n",
-                       source.string(), target.string(), size_text(fs::file_size(target, ec)),
-                       describe(summary));
+    out << fmt::format("backup of {} written to {}: {}, {}; integrity_check ok\n", source.string(),
+                       target.string(), size_text(fs::file_size(target, ec)), describe(summary));
     return 0;
 }
 
@@ -235,8 +235,8 @@ int restore_database(const server::ServerConfig& config, const RestoreOptions& o
         throw CommandFailed(fmt::format("restore: no backup file at '{}'", source.string()));
     }
     if (fs::exists(target, ec) && fs::equivalent(source, target, ec)) {
-        throw CommandFailed(fmt::format(
-            "restore: '{}' is the database itself; name a backup file", source.string()));
+        throw CommandFailed(fmt::format("restore: '{}' is the database itself; name a backup file",
+                                        source.string()));
     }
 
     const int latest = server::latest_schema_version();
@@ -246,24 +246,24 @@ int restore_database(const server::ServerConfig& config, const RestoreOptions& o
         std::vector<std::string> problems;
         bool pakt_schema = false;
         try {
-            backup = server::open_database(source, server::OpenMode::read_only,
-                                           config.busy_timeout);
+            backup =
+                server::open_database(source, server::OpenMode::read_only, config.busy_timeout);
             problems = server::integrity_problems(*backup);
             pakt_schema = problems.empty() && server::has_pakt_schema(*backup);
             source_version = server::schema_version(*backup);
         } catch (const SQLite::Exception& e) {
             if (e.getErrorCode() != SQLITE_CORRUPT) {
-                throw CommandFailed(fmt::format(
-                    "restore: '{}' is not a readable SQLite database: {}", source.string(),
-                    e.what()));
+                throw CommandFailed(
+                    fmt::format("restore: '{}' is not a readable SQLite database: {}",
+                                source.string(), e.what()));
             }
             // Damage SQLite meets before the check can report it (a broken schema page).
             problems.emplace_back(e.what());
         }
         if (!problems.empty()) {
-            throw CommandFailed(fmt::format(
-                "restore: '{}' fails PRAGMA integrity_check ({}); nothing was changed",
-                source.string(), problems_text(problems)));
+            throw CommandFailed(
+                fmt::format("restore: '{}' fails PRAGMA integrity_check ({}); nothing was changed",
+                            source.string(), problems_text(problems)));
         }
         if (!pakt_schema || source_version < 1) {
             throw CommandFailed(fmt::format(

@@ -1,13 +1,13 @@
 #pragma once
 // What paktctl's commands share: the failure they report, the audit actor, and opening the
 // database the way every writing command does.
+#include <SQLiteCpp/Database.h>
+
 #include <cstddef>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-
-#include <SQLiteCpp/Database.h>
 
 #include "server/config.hpp"
 
@@ -19,7 +19,7 @@ inline constexpr const char* kActor = "paktctl";
 /// A failure the operator can act on; printed as "paktctl: <message>" with exit code 1. The
 /// message names the file or argument at fault.
 class CommandFailed : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

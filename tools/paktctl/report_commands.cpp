@@ -98,10 +98,9 @@ void print_text(const server::GrantFunding& g, const std::string& as_of, std::os
         if (g.tranches_above_unit_cap.empty()) {
             out << "kept\n";
         } else {
-            out << fmt::format("EXCEEDED by tranche {} ({})\n",
-                               fmt::join(g.tranches_above_unit_cap, ", "),
-                               plural(static_cast<std::size_t>(g.devices_above_unit_cap),
-                                      "device", "devices"));
+            out << fmt::format(
+                "EXCEEDED by tranche {} ({})\n", fmt::join(g.tranches_above_unit_cap, ", "),
+                plural(static_cast<std::size_t>(g.devices_above_unit_cap), "device", "devices"));
         }
     }
     if (grant.max_per_school_cents) {
@@ -125,10 +124,11 @@ void print_text(const server::GrantFunding& g, const std::string& as_of, std::os
         std::vector<std::string> flags;
         if (s.above_school_cap) flags.emplace_back("above school cap");
         if (!s.tranches_above_unit_cap.empty()) flags.emplace_back("above unit price cap");
-        rows.push_back({s.school_number, shorten(s.school_name, kNameWidth), std::to_string(s.counts.delivered),
-                        std::to_string(s.counts.enrolled), std::to_string(s.counts.on_loan),
-                        std::to_string(s.counts.retired), euros(s.spend_cents),
-                        percent(s.share_used_bp), fmt::format("{}", fmt::join(flags, ", "))});
+        rows.push_back({s.school_number, shorten(s.school_name, kNameWidth),
+                        std::to_string(s.counts.delivered), std::to_string(s.counts.enrolled),
+                        std::to_string(s.counts.on_loan), std::to_string(s.counts.retired),
+                        euros(s.spend_cents), percent(s.share_used_bp),
+                        fmt::format("{}", fmt::join(flags, ", "))});
     }
     std::array<std::size_t, 9> widths{};
     for (const auto& row : rows) {

@@ -127,10 +127,10 @@ int disable_user(const server::ServerConfig& config, const std::string& username
     server::append_audit(db, entry);
     tx.commit();
 
-    out << fmt::format("user '{}' disabled ({} ended, {} deleted)\n", user->username,
-                       plural(static_cast<std::size_t>(revoked.sessions), "session", "sessions"),
-                       plural(static_cast<std::size_t>(revoked.api_tokens), "API token",
-                              "API tokens"));
+    out << fmt::format(
+        "user '{}' disabled ({} ended, {} deleted)\n", user->username,
+        plural(static_cast<std::size_t>(revoked.sessions), "session", "sessions"),
+        plural(static_cast<std::size_t>(revoked.api_tokens), "API token", "API tokens"));
     return 0;
 }
 
