@@ -19,6 +19,7 @@
 #include "server/http/router.hpp"
 #include "server/net/http_server.hpp"
 #include "server/storage/database.hpp"
+#include "server/storage/database_lock.hpp"
 #include "server/storage/migrator.hpp"
 #include "server/storage/read_pool.hpp"
 #include "server/storage/session_repository.hpp"
@@ -29,6 +30,8 @@
 namespace pakt::server {
 
 struct App::Parts {
+    // First member, so it is released last: after the writer has closed the database.
+    std::optional<DatabaseLock> database_lock;
     std::unique_ptr<Writer> writer;
     std::unique_ptr<ReadPool> reads;
     std::unique_ptr<LoginThrottle> throttle;
@@ -73,6 +76,18 @@ void App::start() {
         throw std::runtime_error("cannot create the data directory '" + config_.data_dir.string() + "': " + ec.message());
     }
 
+    // One paktd per database: two writers' group commits would interleave, and paktctl restore
+    // must not replace the file under a running server. Taken before anything in the data
+    // directory is created or opened.
+    const auto db_file = config_.effective_database_file();
+    parts_->database_lock = DatabaseLock::try_acquire(db_file);
+    if (!parts_->database_lock) {
+        throw std::runtime_error("another paktd (or paktctl restore) is using the database '" +
+                                 db_file.string() + "': it holds the lock file '" +
+                                 DatabaseLock::lock_file_for(db_file).string() +
+                                 "'; stop it first, or give this paktd another --data-dir");
+    }
+
     if (config_.tls_enabled) {
         tls::CertificateFiles files{config_.effective_cert_file(), config_.effective_key_file()};
         if (config_.cert_file.empty() && !std::filesystem::exists(files.cert_file)) {
@@ -87,7 +102,6 @@ void App::start() {
         spdlog::warn("TLS is disabled: serve plain HTTP only behind a TLS-terminating reverse proxy");
     }
 
-    const auto db_file = config_.effective_database_file();
     auto write_db = open_database(db_file, OpenMode::read_write, config_.busy_timeout);
     const int applied = migrate(*write_db);
     spdlog::info("database {} at schema version {} ({} migrations applied)", db_file.string(),

@@ -1,7 +1,8 @@
 #pragma once
 // The funding report's figures (proof of use, Verwendungsnachweis): from the facts of each grant
 // and raw per-tranche counts to figures per grant, per school within a grant, and per programme.
-// No storage, no HTTP: the repository supplies the inputs, the handlers format the output.
+// No storage, no HTTP: the repository supplies the inputs, funding_report_output.hpp formats
+// the result for the API and paktctl alike.
 //
 // Definitions (the contract in schema/openapi.yaml repeats them):
 // - delivered: manifest rows (the supplier's delivery list); expected: the ordered count.

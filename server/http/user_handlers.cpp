@@ -155,9 +155,11 @@ Response update(HandlerDeps& deps, RequestContext& ctx) {
             throw ApiError::conflict("this change would leave no enabled city_admin");
         }
         update_user(db, *user);
-        // A disabled user, a new password or a changed scope ends every open session: the
-        // person logs in again under the new rules.
-        if (disabled.value_or(false) || new_hash || role || schools) delete_sessions_of_user(db, id);
+        // Disabling ends the user's sessions and deletes its API tokens (as paktctl user disable
+        // does); a new password or a changed scope ends every open session: the person logs in
+        // again under the new rules.
+        if (disabled.value_or(false)) revoke_user_access(db, id);
+        else if (new_hash || role || schools) delete_sessions_of_user(db, id);
         AuditEntry entry = audit_entry(ctx, "user.update", "user", std::to_string(id), std::nullopt);
         entry.detail = nlohmann::json::object();
         if (role_text) entry.detail["role"] = *role_text;

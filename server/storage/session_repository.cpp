@@ -25,6 +25,7 @@ constexpr const char* kInsertToken =
 constexpr const char* kTokenColumns =
     "SELECT id, user_id, name, created_at, expires_on FROM api_tokens ";
 constexpr const char* kDeleteToken = "DELETE FROM api_tokens WHERE id = ?";
+constexpr const char* kDeleteUserTokens = "DELETE FROM api_tokens WHERE user_id = ?";
 
 ApiTokenRecord read_token(SQLite::Statement& q) {
     ApiTokenRecord t;
@@ -76,6 +77,17 @@ void delete_sessions_of_user(SQLite::Database& db, std::int64_t user_id) {
     SQLite::Statement q(db, kDeleteUserSessions);
     q.bind(1, user_id);
     q.exec();
+}
+
+RevokedAccess revoke_user_access(SQLite::Database& db, std::int64_t user_id) {
+    RevokedAccess revoked;
+    SQLite::Statement sessions(db, kDeleteUserSessions);
+    sessions.bind(1, user_id);
+    revoked.sessions = sessions.exec();
+    SQLite::Statement tokens(db, kDeleteUserTokens);
+    tokens.bind(1, user_id);
+    revoked.api_tokens = tokens.exec();
+    return revoked;
 }
 
 int delete_expired_sessions(SQLite::Database& db, const std::string& now) {

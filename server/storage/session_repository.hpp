@@ -32,6 +32,18 @@ bool delete_session(SQLite::Database& db, const std::string& token_hash);
 /// Removes every session of the user (on disable or password change).
 void delete_sessions_of_user(SQLite::Database& db, std::int64_t user_id);
 
+/// What revoke_user_access removed.
+struct RevokedAccess {
+    int sessions = 0;
+    int api_tokens = 0;
+};
+
+/// Ends every session and deletes every API token of the user: what disabling a user does,
+/// through PATCH /users/{id} and `paktctl user disable` alike. Tokens are deleted, not merely
+/// refused, so re-enabling the user does not bring old tokens back. Call inside the caller's
+/// transaction (the one that disables the user and writes the audit entry).
+RevokedAccess revoke_user_access(SQLite::Database& db, std::int64_t user_id);
+
 /// Removes sessions that expired before `now`.
 int delete_expired_sessions(SQLite::Database& db, const std::string& now);
 

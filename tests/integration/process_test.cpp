@@ -1,5 +1,5 @@
 // The real paktd binary as a child process: graceful shutdown under load, configuration errors,
-// schema versions, certificate generation.
+// schema versions, one paktd per database, certificate generation.
 #include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -167,6 +167,30 @@ TEST(Paktd, DatabaseFromNewerVersionIsRefused) {
     ASSERT_TRUE(status.has_value());
     EXPECT_NE(*status, 0);
     EXPECT_NE(paktd.output().find("newer"), std::string::npos) << paktd.output();
+}
+
+TEST(Paktd, SecondPaktdOnTheSameDataDirRefusesToStartNamingTheLock) {
+    TempDir dir;
+    const auto ready_file = dir.path() / "ready";
+    ChildProcess first(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0", "--ready-file", ready_file.string()},
+                       dir.path() / "first.log");
+    ASSERT_TRUE(first.wait_for_file(ready_file, 30s)) << first.output();
+    ChildProcess second(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0"}, dir.path() / "second.log");
+    const auto status = second.wait_for_exit(30s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_EQ(*status, 1);
+    EXPECT_NE(second.output().find("another paktd"), std::string::npos) << second.output();
+    EXPECT_NE(second.output().find((dir.path() / "pakt.db.lock").string()), std::string::npos) << second.output();
+    // The first one serves on; once it is killed (no clean exit), the lock is free again.
+    const Ready ready = read_ready_file(ready_file);
+    HttpsClient client("127.0.0.1", ready.port, tls::ClientTrust{{}, ready.fingerprint});
+    EXPECT_EQ(client.request("GET", "/readyz").status, 200);
+    first.signal(SIGKILL);
+    ASSERT_TRUE(first.wait_for_exit(10s).has_value());
+    std::filesystem::remove(ready_file);
+    ChildProcess third(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0", "--ready-file", ready_file.string()},
+                       dir.path() / "third.log");
+    EXPECT_TRUE(third.wait_for_file(ready_file, 30s)) << third.output();
 }
 
 TEST(Paktd, FirstStartCreatesCertificateAndLogsItsFingerprint) {

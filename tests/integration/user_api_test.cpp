@@ -157,6 +157,21 @@ TEST_F(UserApi, DisablingAUserRevokesAccess) {
     EXPECT_EQ(login.status, 401);
 }
 
+TEST_F(UserApi, DisablingAUserDeletesItsApiTokensForGood) {
+    auto created = call(http, "POST", "/api/v1/tokens", s.head_a, json{{"name", "inventory script"}});
+    ASSERT_EQ(created.status, 201) << created.body;
+    const auto token = json_of(created)["token"].get<std::string>();
+    ASSERT_EQ(call(http, "GET", "/api/v1/me", token).status, 200);
+    const auto id = std::to_string(user_id("head-a"));
+    ASSERT_EQ(call(http, "PATCH", "/api/v1/users/" + id, s.admin, json{{"disabled", true}}).status, 200);
+    EXPECT_EQ(call(http, "GET", "/api/v1/me", token).status, 401);
+    EXPECT_EQ(s.server.db().execAndGet("SELECT count(*) FROM api_tokens WHERE user_id = " + id).getInt64(), 0);
+    // Enabled again, the user logs in anew; the old token stays gone (as after paktctl user disable).
+    ASSERT_EQ(call(http, "PATCH", "/api/v1/users/" + id, s.admin, json{{"disabled", false}}).status, 200);
+    EXPECT_EQ(call(http, "GET", "/api/v1/me", token).status, 401);
+    EXPECT_FALSE(s.server.login("head-a", SeededServer::kPassword).empty());
+}
+
 TEST_F(UserApi, PasswordChangeTakesEffect) {
     const auto id = std::to_string(user_id("it-b"));
     ASSERT_EQ(call(http, "PATCH", "/api/v1/users/" + id, s.admin, json{{"password", "a brand new passphrase"}}).status, 200);

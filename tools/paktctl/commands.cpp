@@ -49,18 +49,14 @@
 #include "server/storage/school_repository.hpp"
 #include "server/storage/tranche_repository.hpp"
 #include "server/storage/user_repository.hpp"
+#include "tools/paktctl/backup.hpp"
+#include "tools/paktctl/command_support.hpp"
+#include "tools/paktctl/report_commands.hpp"
 #include "tools/paktctl/school_import.hpp"
+#include "tools/paktctl/user_commands.hpp"
 
 namespace pakt::ctl {
 namespace {
-
-constexpr const char* kActor = "paktctl";
-
-// A failure the operator can act on; printed as "paktctl: <message>" with exit code 1.
-class CommandFailed : public std::runtime_error {
-  public:
-    using std::runtime_error::runtime_error;
-};
 
 struct GlobalOptions {
     std::string config_file;
@@ -77,47 +73,6 @@ server::ServerConfig resolve_config(const GlobalOptions& options) {
     if (options.data_dir_given) config.data_dir = options.data_dir;
     if (!options.database_file.empty()) config.database_file = options.database_file;
     return config;
-}
-
-struct OpenDatabase {
-    std::unique_ptr<SQLite::Database> db;
-    int applied = 0;
-};
-
-std::string plural(std::size_t n, std::string_view one, std::string_view many) {
-    return fmt::format("{} {}", n, n == 1 ? one : many);
-}
-
-OpenDatabase open_and_migrate(const server::ServerConfig& config) {
-    const std::filesystem::path file = config.effective_database_file();
-    if (file.has_parent_path()) {
-        std::error_code ec;
-        std::filesystem::create_directories(file.parent_path(), ec);
-        if (ec) {
-            throw CommandFailed(fmt::format("cannot create the directory '{}' for the database: {}",
-                                            file.parent_path().string(), ec.message()));
-        }
-    }
-    OpenDatabase open;
-    open.db = server::open_database(file, server::OpenMode::read_write, config.busy_timeout);
-    const int before = server::schema_version(*open.db);
-    open.applied = server::migrate(*open.db);
-    if (open.applied > 0) {
-        // migrate() commits each migration itself, so this entry cannot share their
-        // transaction; it is written right after them so the trail shows who changed the schema.
-        SQLite::Transaction tx(*open.db, SQLite::TransactionBehavior::IMMEDIATE);
-        server::AuditEntry entry;
-        entry.actor = kActor;
-        entry.action = "schema.migrate";
-        entry.object_type = "schema";
-        entry.object_id = std::to_string(server::schema_version(*open.db));
-        entry.detail = {{"from_version", before},
-                        {"to_version", server::schema_version(*open.db)},
-                        {"migrations_applied", open.applied}};
-        server::append_audit(*open.db, entry);
-        tx.commit();
-    }
-    return open;
 }
 
 std::string read_whole_file(const std::string& file) {
@@ -1072,8 +1027,75 @@ int run_paktctl(int argc, const char* const* argv, std::istream& in, std::ostrea
         "--if-missing", user_add.if_missing,
         "if the username exists, say so and succeed without changing it (for scripts)");
 
+    auto* user_list_command = user->add_subcommand(
+        "list", "list every user: username, role, schools, disabled, created");
+    bool user_list_json = false;
+    user_list_command->add_flag("--json", user_list_json,
+                                "print a JSON array of the objects GET /api/v1/users returns");
+    auto* user_disable_command = user->add_subcommand(
+        "disable",
+        "disable a user as PATCH /api/v1/users/{id} {\"disabled\": true} does: it can no longer "
+        "log in, its sessions end and its API tokens are deleted, with an audit entry. A user "
+        "disabled already is left as it is (exit 0). The last enabled city_admin cannot be "
+        "disabled.");
+    std::string disable_username;
+    user_disable_command->add_option("USERNAME", disable_username, "the user's login name")
+        ->required();
+
     auto* migrate_command =
         app.add_subcommand("migrate", "apply pending schema migrations and print the version");
+
+    auto* backup_command = app.add_subcommand(
+        "backup",
+        "write a consistent copy of the database to FILE while paktd serves: one snapshot copied "
+        "with SQLite's online backup API into a temporary file next to FILE, synced, checked "
+        "with PRAGMA integrity_check and renamed into place. Reads the database only (never "
+        "migrates it). Refuses an existing FILE unless --force; leaves nothing behind on "
+        "failure.");
+    BackupOptions backup_options;
+    backup_command->add_option("FILE", backup_options.file, "the backup file to write")
+        ->required();
+    backup_command->add_flag("--force", backup_options.force, "replace FILE if it exists");
+
+    auto* restore_command = app.add_subcommand(
+        "restore",
+        "replace the database with the backup FILE. Refuses while paktd runs on that database "
+        "(stop it first) and keeps paktd from starting until done. Checks FILE (integrity_check, "
+        "a Pakt schema not newer than this paktctl), copies it in with the backup API in one "
+        "transaction, migrates it if older and writes an audit entry database.restore. A "
+        "database that is not empty is replaced only with --force.");
+    RestoreOptions restore_options;
+    restore_command->add_option("FILE", restore_options.file, "the backup file to restore")
+        ->required();
+    restore_command->add_flag("--force", restore_options.force,
+                              "replace the existing database and everything in it");
+
+    auto* report = app.add_subcommand("report", "print reports");
+    report->require_subcommand(1);
+    auto* report_funding_command = report->add_subcommand(
+        "funding",
+        "the funding report (proof of use figures) of one grant for every school, computed as "
+        "GET /api/v1/reports/funding does: a readable summary, or --json / --csv as the API "
+        "gives them");
+    FundingReportOptions funding_options;
+    report_funding_command
+        ->add_option("--grant", funding_options.grant, "the grant's id or reference (Aktenzeichen)")
+        ->required();
+    bool funding_csv = false;
+    bool funding_json = false;
+    std::string funding_dialect;
+    auto* csv_flag = report_funding_command->add_flag(
+        "--csv", funding_csv, "CSV for spreadsheets (UTF-8 with BOM), as GET ...?format=csv");
+    auto* json_flag = report_funding_command->add_flag(
+        "--json", funding_json, "the API's JSON document");
+    csv_flag->excludes(json_flag);
+    auto* dialect_option =
+        report_funding_command
+            ->add_option("--dialect", funding_dialect,
+                         "CSV dialect: standard (',', '.' decimals) or excel-de (';', decimal "
+                         "comma, DD.MM.YYYY); implies --csv")
+            ->check(CLI::IsMember({"standard", "excel-de"}));
+    dialect_option->excludes(json_flag);
 
     auto* audit = app.add_subcommand("audit", "check the audit log");
     audit->require_subcommand(1);
@@ -1119,7 +1141,18 @@ int run_paktctl(int argc, const char* const* argv, std::istream& in, std::ostrea
         database_file = config.effective_database_file().string();
         if (import_schools_command->parsed()) return import_schools(config, schools_file, out, err);
         if (user_add_command->parsed()) return add_user(config, user_add, in, out, err);
+        if (user_list_command->parsed()) return list_users(config, user_list_json, out);
+        if (user_disable_command->parsed()) return disable_user(config, disable_username, out);
         if (migrate_command->parsed()) return migrate_database(config, out);
+        if (backup_command->parsed()) return backup_database(config, backup_options, out);
+        if (restore_command->parsed()) return restore_database(config, restore_options, out);
+        if (report_funding_command->parsed()) {
+            funding_options.format = funding_json                            ? ReportFormat::json
+                                     : funding_csv || !funding_dialect.empty() ? ReportFormat::csv
+                                                                             : ReportFormat::text;
+            funding_options.excel_de = funding_dialect == "excel-de";
+            return report_funding(config, funding_options, out);
+        }
         if (audit_verify_command->parsed()) return verify_audit(config, out, err);
         if (demo_seed_command->parsed()) return seed_demo(config, out);
         if (demo_agent_files_command->parsed()) {

@@ -4,16 +4,49 @@
 //   paktctl [--config FILE] [--data-dir DIR] [--database FILE] import schools FILE
 //   paktctl ... user add --username U --role R [--school N]... [--display-name D]
 //                        (--password-stdin | --password P) [--if-missing]
+//   paktctl ... user list [--json]
+//   paktctl ... user disable USERNAME
 //   paktctl ... migrate
+//   paktctl ... backup FILE [--force]
+//   paktctl ... restore FILE [--force]
 //   paktctl ... audit verify
+//   paktctl ... report funding --grant ID|REFERENCE [--json | --csv] [--dialect standard|excel-de]
 //   paktctl ... demo seed          (not in the main help: demo data for tools/demo)
 //   paktctl ... demo agent-files --school N --out DIR   (not in the main help either)
 // The database is found like paktd finds it: --database, else the configuration's
 // database.file, else <data dir>/pakt.db, where the data dir is --data-dir, else the
-// configuration's server.data_dir, else "pakt-data". Every command but `audit verify` opens the
-// database read-write (creating it and its directory if missing) and applies pending migrations
-// first; a database from a newer Pakt is refused. Each change is written together with its audit
-// entry (actor "paktctl") in one transaction, so paktctl is safe to run while paktd serves.
+// configuration's server.data_dir, else "pakt-data". Every command but `audit verify` and
+// `backup` opens the database read-write (creating it and its directory if missing) and applies
+// pending migrations first; a database from a newer Pakt is refused. Each change is written
+// together with its audit entry (actor "paktctl") in one transaction, so paktctl is safe to run
+// while paktd serves -- except `restore`, which refuses to (see below).
+// `user list` prints a table (username, role, schools, disabled, created) or, with --json, an
+// array of the objects GET /api/v1/users returns. `user disable` does what PATCH /users/{id}
+// {"disabled": true} does, through the same repository functions: the user can no longer log
+// in, its sessions end and its API tokens are deleted, with an audit entry "user.update" in the
+// same transaction. A user disabled already is left as it is (exit 0, no audit entry); an
+// unknown user and the last enabled city_admin fail with exit 1.
+// `backup FILE` copies the live database with SQLite's online backup API from one read snapshot
+// (paktd's writer is not blocked; check-ins committed before the copy began are in it) into a
+// temporary file next to FILE, switches the copy to a self-contained rollback journal, fsyncs it,
+// runs PRAGMA integrity_check on it, then renames it into place and fsyncs the directory. An
+// existing FILE is refused (also one that appears during the copy) unless --force. The database
+// is opened read-only and never migrated; no audit entry is written (nothing changes). On
+// failure nothing is left at or next to FILE. Prints the file, its size, the schema version and
+// counts of schools, users, devices, check-in reports and audit entries.
+// `restore FILE` takes paktd's exclusive lock on <database file>.lock first and exits 1 if it is
+// held ("paktd is running on the database ..."); it holds the lock until done, so paktd cannot
+// start meanwhile. FILE must be a SQLite database that passes integrity_check, has Pakt's tables
+// and a schema version from 1 to this paktctl's. A database that is not empty is replaced only
+// with --force. The backup is copied into the opened database with the backup API in one
+// transaction (SQLite first recovers a stale -wal of the old database, then every page is
+// overwritten; renaming a file into place would let that -wal be replayed over the restored
+// pages), switched back to WAL, migrated if older, and an audit entry
+// "database.restore" (backup file and schema versions) is appended to the restored audit chain.
+// `report funding` prints the funding report of one grant (by id or reference) for every school,
+// computed and formatted by the code behind GET /api/v1/reports/funding: a readable summary by
+// default, the API's JSON with --json, its CSV (UTF-8 with BOM) with --csv or --dialect. A
+// grant that does not exist, or whose programme funds no devices, fails with exit 1.
 // `audit verify` opens an existing database read-only, never migrates it (an older schema is
 // verified as it is, with a note on stderr) and checks the audit log's hash chain: exit 0 and
 // "audit log intact: N entries, last hash H" on stdout, or exit 1 and
