@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "server/domain/password.hpp"
+#include "server/domain/user_output.hpp"
 #include "server/domain/validation.hpp"
 #include "server/http/handlers.hpp"
 #include "server/http/json_input.hpp"
@@ -15,17 +16,6 @@
 
 namespace pakt::server::http {
 namespace {
-
-nlohmann::json user_json(const UserRecord& u) {
-    return {{"id", u.id},
-            {"username", u.username},
-            {"display_name", u.display_name},
-            {"role", std::string(to_string(u.role))},
-            {"schools", u.schools},
-            {"disabled", u.disabled},
-            {"created_at", u.created_at},
-            {"updated_at", u.updated_at}};
-}
 
 std::int64_t parse_user_id(const std::string& text) {
     std::int64_t id = 0;

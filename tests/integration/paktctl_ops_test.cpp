@@ -37,7 +37,7 @@
 #include "server/storage/session_repository.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_server.hpp"
-#include "tools/paktctl/commands.hpp"
+#include "tests/integration/paktctl_run.hpp"
 
 namespace {
 
@@ -47,27 +47,9 @@ using ::testing::Not;
 
 namespace fs = std::filesystem;
 
-const std::string kEssenSchools =
-    std::string(PAKT_SOURCE_DIR) + "/tools/demo-data/essen-schools.csv";
-
-struct CtlResult {
-    int code = -1;
-    std::string out;
-    std::string err;
-};
-
-CtlResult run_ctl(const std::vector<std::string>& args, const std::string& stdin_text = "") {
-    std::vector<const char*> argv{"paktctl"};
-    for (const auto& a : args) argv.push_back(a.c_str());
-    std::istringstream in(stdin_text);
-    std::ostringstream out;
-    std::ostringstream err;
-    CtlResult result;
-    result.code = pakt::ctl::run_paktctl(static_cast<int>(argv.size()), argv.data(), in, out, err);
-    result.out = out.str();
-    result.err = err.str();
-    return result;
-}
+using pakt::test::CtlResult;
+using pakt::test::kEssenSchools;
+using pakt::test::run_ctl;
 
 // Every file name in `dir` (not recursive).
 std::set<std::string> files_in(const fs::path& dir) {

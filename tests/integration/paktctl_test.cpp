@@ -23,7 +23,7 @@
 #include "server/domain/password.hpp"
 #include "server/storage/audit_repository.hpp"
 #include "server/storage/migrator.hpp"
-#include "tools/paktctl/commands.hpp"
+#include "tests/integration/paktctl_run.hpp"
 
 namespace {
 
@@ -32,14 +32,8 @@ using ::testing::Not;
 
 namespace fs = std::filesystem;
 
-const std::string kEssenSchools =
-    std::string(PAKT_SOURCE_DIR) + "/tools/demo-data/essen-schools.csv";
-
-struct CtlResult {
-    int code = -1;
-    std::string out;
-    std::string err;
-};
+using pakt::test::CtlResult;
+using pakt::test::kEssenSchools;
 
 class PaktctlTest : public ::testing::Test {
   protected:
@@ -57,17 +51,7 @@ class PaktctlTest : public ::testing::Test {
 
     // paktctl with exactly these arguments (after the program name).
     CtlResult run_raw(const std::vector<std::string>& args, const std::string& stdin_text = "") {
-        std::vector<const char*> argv{"paktctl"};
-        for (const auto& a : args) argv.push_back(a.c_str());
-        std::istringstream in(stdin_text);
-        std::ostringstream out;
-        std::ostringstream err;
-        CtlResult result;
-        result.code =
-            pakt::ctl::run_paktctl(static_cast<int>(argv.size()), argv.data(), in, out, err);
-        result.out = out.str();
-        result.err = err.str();
-        return result;
+        return pakt::test::run_ctl(args, stdin_text);
     }
 
     // paktctl on this test's data directory.

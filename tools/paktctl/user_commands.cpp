@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "server/domain/user_output.hpp"
 #include "server/storage/audit_repository.hpp"
 #include "server/storage/session_repository.hpp"
 #include "server/storage/user_repository.hpp"
@@ -49,16 +50,7 @@ int list_users(const server::ServerConfig& config, bool as_json, std::ostream& o
 
     if (as_json) {
         nlohmann::json items = nlohmann::json::array();
-        for (const auto& u : users) {
-            items.push_back({{"id", u.id},
-                             {"username", u.username},
-                             {"display_name", u.display_name},
-                             {"role", std::string(to_string(u.role))},
-                             {"schools", u.schools},
-                             {"disabled", u.disabled},
-                             {"created_at", u.created_at},
-                             {"updated_at", u.updated_at}});
-        }
+        for (const auto& u : users) items.push_back(server::user_json(u));
         out << items.dump(2) << '\n';
         return 0;
     }

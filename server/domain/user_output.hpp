@@ -1,0 +1,12 @@
+#pragma once
+// A user as the API shows it (GET /api/v1/users and friends), shared with `paktctl user list
+// --json` so both print the same object. Never includes the password hash.
+#include <nlohmann/json.hpp>
+
+#include "server/storage/user_repository.hpp"
+
+namespace pakt::server {
+
+nlohmann::json user_json(const UserRecord& user);
+
+}  // namespace pakt::server
