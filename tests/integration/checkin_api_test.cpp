@@ -2,7 +2,10 @@
 // scoped to the agent's school, validated, gzip with a cap), agent list and revocation, unknown
 // sightings, and the tranche funnel they drive.
 #include <SQLiteCpp/Database.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <tuple>
 
 #include "common/checkin_report.hpp"
 #include "common/gzip.hpp"
@@ -80,6 +83,60 @@ protected:
 
     std::int64_t count(const std::string& sql) { return s.server.db().execAndGet(sql).getInt64(); }
 };
+
+// paktd writes a report's device rows several to a statement: a report longer than one such
+// batch, with a device repeated across batches, must still end with each device's newest sighting.
+TEST_F(CheckinApi, ALargeReportKeepsEachDevicesNewestSightingWhereverItStands) {
+    auto t = call(http, "POST", "/api/v1/tranches", s.admin,
+                  json{{"school_number", SeededServer::kSchoolA}, {"grant_id", 1}, {"delivered_on", "2022-08-01"},
+                       {"unit_price_cents", 40000}, {"expected_count", 130}});
+    ASSERT_EQ(t.status, 201) << t.body;
+    std::vector<std::string> serials;
+    for (int i = 0; i < 130; ++i) serials.push_back(fmt::format("DMPA1{:07}", i));
+    auto enrolled = call(http, "POST", "/api/v1/tranches/" + std::to_string(json_of(t)["id"].get<std::int64_t>()) + "/enrollments",
+                         s.admin, json{{"serial_numbers", serials}});
+    ASSERT_EQ(enrolled.status, 200) << enrolled.body;
+
+    const auto now = Clock::now();
+    const std::string earlier = format_rfc3339(now - std::chrono::hours(2));
+    const std::string seen = format_rfc3339(now - std::chrono::hours(1));
+    const std::string later = format_rfc3339(now - std::chrono::minutes(30));
+    CheckinReport r = report(serials);
+    for (std::size_t i = 0; i < r.devices.size(); ++i) {
+        r.devices[i].seen_at = seen;
+        r.devices[i].battery_pct = static_cast<std::int64_t>(i % 100);
+    }
+    // serials[10] is seen again later (in the second batch), with a new OS; serials[60] turns up
+    // again near the end with an older sighting that must change nothing.
+    DeviceObservation newer = r.devices[10];
+    newer.seen_at = later;
+    newer.os_version = "18.0";
+    r.devices.insert(r.devices.begin() + 70, newer);
+    DeviceObservation older = r.devices[60];
+    older.seen_at = earlier;
+    older.os_version = "16.0";
+    older.battery_pct = 1;
+    r.devices.push_back(older);
+    ASSERT_EQ(r.devices.size(), 132u);
+
+    auto answer = send(r);
+    ASSERT_EQ(answer.status, 200) << answer.body;
+    EXPECT_EQ(json_of(answer)["accepted"], 132);
+    EXPECT_EQ(count("SELECT count(*) FROM device_reports WHERE serial_number LIKE 'DMPA1%'"), 130);
+    auto row = [&](const std::string& serial) {
+        SQLite::Statement q(s.server.db(), "SELECT seen_at, os_version, battery_pct FROM device_reports WHERE serial_number = ?");
+        q.bind(1, serial);
+        EXPECT_TRUE(q.executeStep()) << serial;
+        return std::make_tuple(q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64());
+    };
+    EXPECT_EQ(row(serials[10]), std::make_tuple(later, std::string("18.0"), std::int64_t{10}));
+    EXPECT_EQ(row(serials[60]), std::make_tuple(seen, std::string("17.5.1"), std::int64_t{60}));
+    EXPECT_EQ(row(serials[129]), std::make_tuple(seen, std::string("17.5.1"), std::int64_t{29}));
+    EXPECT_EQ(row(serials[0]), std::make_tuple(seen, std::string("17.5.1"), std::int64_t{0}));
+    EXPECT_EQ(count("SELECT count(*) FROM device_events WHERE kind = 'first_seen' AND serial_number LIKE 'DMPA1%'"), 130);
+    EXPECT_EQ(count("SELECT count(*) FROM device_events WHERE kind = 'os_version_changed'"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM device_events WHERE kind = 'os_version_changed' AND serial_number = '" + serials[10] + "'"), 1);
+}
 
 TEST_F(CheckinApi, CheckinUpdatesOwnDevicesAndListsOthers) {
     auto r = send(report({ours[0], ours[1], theirs, stranger}));

@@ -58,8 +58,10 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// The statement paktd runs for each device of a report (server/storage/agent_repository.cpp,
-// kUpsertReport), copied here so the baseline runs exactly the endpoint's SQL. Keep in sync.
+// paktd's device upsert for one row (server/storage/agent_repository.cpp, upsert_sql(1)), copied
+// here so the baseline runs the endpoint's SQL. Keep in sync. (paktd itself sends a report's rows
+// 50 to a statement with the same conflict clause; the baseline is the plain prepared upsert the
+// issue names, one row per step.)
 constexpr const char* kUpsertReport =
     "INSERT INTO device_reports (serial_number, agent_id, seen_at, os_version, battery_pct, "
     "storage_free_mb, "
