@@ -99,7 +99,10 @@ public:
         } else if (auto& seen = root ? root_seen_ : device_seen_; seen & (1u << index)) {
             // JSON leaves repeated names undefined; a report must not depend on which one wins.
             error_to(errors, root ? name : device_path(), "appears more than once");
-            key_.clear();  // its value is then ignored like an unknown field's
+            // Its first value counts as refused too (no "is required" on top), and the repeated
+            // value is ignored like an unknown field's.
+            if (StringField* field = root ? root_string() : device_string()) *field = StringField{std::nullopt, true};
+            key_.clear();
         } else {
             seen |= 1u << index;
         }

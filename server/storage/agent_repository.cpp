@@ -284,8 +284,11 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
             const SQLite::Column seen = state->getColumn(1);
             if (!seen.isNull()) {
                 previous.reported = true;
-                // Stored times are canonical; an unreadable one counts as long ago.
-                const auto t = parse_rfc3339(std::string_view(seen.getText(), static_cast<std::size_t>(seen.getBytes())));
+                // Only this function writes device_reports, always with canonical times (see
+                // normalize_checkin_report), so comparing parsed times here agrees with the
+                // upsert's text comparison. An unreadable time counts as long ago.
+                const char* text = seen.getText();  // before getBytes, as SQLite documents
+                const auto t = parse_rfc3339(std::string_view(text, static_cast<std::size_t>(seen.getBytes())));
                 previous.seen_at = t ? *t : Clock::time_point::min();
             }
             previous.os_version = optional_text(*state, 2);

@@ -3,7 +3,6 @@
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
-#include <cassert>
 #include <exception>
 
 namespace pakt::server {
@@ -17,12 +16,9 @@ StatementCache::StatementCache(SQLite::Database& db) : db_(db) {}
 
 StatementCache::~StatementCache() = default;
 
-StatementCache::Scope::Scope(StatementCache& cache) {
-    assert(active_cache == nullptr);
-    active_cache = &cache;
-}
+StatementCache::Scope::Scope(StatementCache& cache) : previous_(active_cache) { active_cache = &cache; }
 
-StatementCache::Scope::~Scope() { active_cache = nullptr; }
+StatementCache::Scope::~Scope() { active_cache = previous_; }
 
 PreparedStatement::PreparedStatement(SQLite::Database& db, const char* sql) {
     if (active_cache != nullptr && &active_cache->db_ == &db) {

@@ -30,14 +30,17 @@ public:
     StatementCache(const StatementCache&) = delete;
     StatementCache& operator=(const StatementCache&) = delete;
 
-    /// Makes `cache` the one PreparedStatement uses for the cache's connection on the calling
-    /// thread until the scope ends. One scope per thread at a time.
+    /// Makes `cache` the one PreparedStatement uses on the calling thread until the scope ends;
+    /// then the cache of an enclosing scope (if any) is in force again.
     class Scope {
     public:
         explicit Scope(StatementCache& cache);
         ~Scope();
         Scope(const Scope&) = delete;
         Scope& operator=(const Scope&) = delete;
+
+    private:
+        StatementCache* previous_;
     };
 
     /// Statements compiled so far (for tests).
@@ -53,7 +56,8 @@ private:
     std::unordered_map<std::string, Entry> entries_;
 };
 
-/// A prepared statement for `sql`: the cached one when the calling thread has a cache in scope
+/// A prepared statement for `sql` (constant text: each distinct text stays compiled in the cache
+/// for the connection's life): the cached one when the calling thread has a cache in scope
 /// for `db` and that statement is not in use further up the stack, otherwise one compiled for
 /// this use. On destruction a cached statement is reset and its bindings cleared, so bindNoCopy
 /// values need only outlive this object.

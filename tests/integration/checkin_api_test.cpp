@@ -136,6 +136,29 @@ TEST_F(CheckinApi, ALargeReportKeepsEachDevicesNewestSightingWhereverItStands) {
     EXPECT_EQ(count("SELECT count(*) FROM device_events WHERE kind = 'first_seen' AND serial_number LIKE 'DMPA1%'"), 130);
     EXPECT_EQ(count("SELECT count(*) FROM device_events WHERE kind = 'os_version_changed'"), 1);
     EXPECT_EQ(count("SELECT count(*) FROM device_events WHERE kind = 'os_version_changed' AND serial_number = '" + serials[10] + "'"), 1);
+
+    // Exactly two full batches, with a repeat inside one batch: serials[5] again, newer, and
+    // serials[7] again, older.
+    const std::string next = format_rfc3339(now - std::chrono::minutes(20));
+    const std::string newest = format_rfc3339(now - std::chrono::minutes(10));
+    CheckinReport second = report(std::vector<std::string>(serials.begin(), serials.begin() + 98));
+    for (auto& d : second.devices) d.seen_at = next;
+    DeviceObservation again = second.devices[5];
+    again.seen_at = newest;
+    again.os_version = "18.1";
+    second.devices.insert(second.devices.begin() + 20, again);
+    DeviceObservation stale = second.devices[7];
+    stale.seen_at = earlier;
+    stale.os_version = "16.1";
+    second.devices.insert(second.devices.begin() + 40, stale);
+    ASSERT_EQ(second.devices.size(), 100u);
+    auto second_answer = send(second);
+    ASSERT_EQ(second_answer.status, 200) << second_answer.body;
+    EXPECT_EQ(json_of(second_answer)["accepted"], 100);
+    EXPECT_EQ(row(serials[5]), std::make_tuple(newest, std::string("18.1"), std::int64_t{87}));
+    EXPECT_EQ(row(serials[7]), std::make_tuple(next, std::string("17.5.1"), std::int64_t{87}));
+    EXPECT_EQ(row(serials[97]), std::make_tuple(next, std::string("17.5.1"), std::int64_t{87}));
+    EXPECT_EQ(row(serials[98]), std::make_tuple(seen, std::string("17.5.1"), std::int64_t{98}));
 }
 
 TEST_F(CheckinApi, CheckinUpdatesOwnDevicesAndListsOthers) {

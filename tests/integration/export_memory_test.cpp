@@ -23,15 +23,27 @@ constexpr std::int64_t kMaxGrowthBytes = 32'000'000;  // "less than 32 MB"
 constexpr std::uint64_t kPauseAfterBytes = 1 << 20;   // a few of paktd's 64 KiB chunks
 constexpr int kCheckinsDuringExport = 5;
 
-void expect_checkin_accepted(HttpsClient& agent, const LargeFleet& fleet) {
+// Sends one check-in; true only if paktd answered 200, accepted every device and did not take
+// it for a replay (the failures are reported where they happen).
+bool checkin_accepted(HttpsClient& agent, const LargeFleet& fleet) {
     const CheckinReport report = fleet_checkin_report(fleet);
     const auto r = agent.request("POST", "/api/v1/agent/checkin", to_json(report).dump(),
                                  {{"Authorization", "Bearer " + fleet.node_key}});
-    ASSERT_EQ(r.status, 200) << r.body;
+    if (r.status != 200) {
+        ADD_FAILURE() << "check-in answered " << r.status << ": " << r.body;
+        return false;
+    }
     const json answer = json::parse(r.body);
-    EXPECT_EQ(answer.at("accepted").get<std::size_t>(), fleet.agent_serials.size()) << r.body;
-    EXPECT_FALSE(answer.at("duplicate").get<bool>());
+    const bool accepted = answer.at("accepted").get<std::size_t>() == fleet.agent_serials.size() &&
+                          !answer.at("duplicate").get<bool>();
+    if (!accepted) ADD_FAILURE() << "unexpected check-in answer: " << r.body;
+    return accepted;
 }
+
+// More than the kernel can hold for one loopback connection in its send and receive buffers
+// (tcp_wmem and tcp_rmem allow at most a few MiB each by default): if this much of the body was
+// still to come after the check-ins, paktd was still producing the export while they were answered.
+constexpr std::uint64_t kMoreThanSocketBuffers = 16ull << 20;
 
 TEST(ExportMemory, InventoryOf200000DevicesStreamsInUnder32MBWhileCheckinsAreAnswered) {
     TempDir dir;
@@ -52,7 +64,7 @@ TEST(ExportMemory, InventoryOf200000DevicesStreamsInUnder32MBWhileCheckinsAreAns
     auto agent = paktd.client();
     // The check-in path's one-off costs (its first statements, its first parse) are not the
     // export's; they are paid before the baseline.
-    expect_checkin_accepted(*agent, fleet);
+    ASSERT_TRUE(checkin_accepted(*agent, fleet));
 
     for (const ExportFormat format : {ExportFormat::csv, ExportFormat::json}) {
         SCOPED_TRACE(to_string(format));
@@ -62,8 +74,7 @@ TEST(ExportMemory, InventoryOf200000DevicesStreamsInUnder32MBWhileCheckinsAreAns
             measure_inventory_export(*exporter, paktd.pid(), token, format,
                                      fleet.serials_in_report_order, kPauseAfterBytes, [&] {
                                          for (int i = 0; i < kCheckinsDuringExport; ++i) {
-                                             expect_checkin_accepted(*agent, fleet);
-                                             ++answered;
+                                             if (checkin_accepted(*agent, fleet)) ++answered;
                                          }
                                      });
 
@@ -74,7 +85,8 @@ TEST(ExportMemory, InventoryOf200000DevicesStreamsInUnder32MBWhileCheckinsAreAns
         // The check-ins ran while paktd still held the export: most of it was still to come.
         ASSERT_TRUE(m.meanwhile_ran);
         EXPECT_GT(m.rows_before_meanwhile, 0u);
-        EXPECT_LT(m.rows_before_meanwhile, plan.devices / 2);
+        EXPECT_GT(m.body_bytes - m.bytes_before_meanwhile, kMoreThanSocketBuffers)
+            << "too little of the export was left after the check-ins to prove paktd was still sending it";
         EXPECT_EQ(answered, kCheckinsDuringExport);
 
         std::printf(

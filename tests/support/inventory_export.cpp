@@ -123,6 +123,7 @@ ExportMeasurement measure_inventory_export(HttpsClient& client, pid_t pid, const
             if (meanwhile && !m.meanwhile_ran && m.body_bytes >= meanwhile_after_bytes) {
                 m.meanwhile_ran = true;
                 m.rows_before_meanwhile = checker.rows();
+                m.bytes_before_meanwhile = m.body_bytes;
                 meanwhile();
             }
             return true;

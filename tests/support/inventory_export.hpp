@@ -23,6 +23,7 @@ struct ExportMeasurement {
     std::uint64_t body_bytes = 0;
     std::size_t rows = 0;  ///< data rows received (header and JSON envelope not counted)
     std::size_t rows_before_meanwhile = 0;  ///< rows received when `meanwhile` started
+    std::uint64_t bytes_before_meanwhile = 0;  ///< body bytes received when `meanwhile` started
     bool meanwhile_ran = false;
     /// Empty if the body is complete and holds exactly the expected rows in order; else the first
     /// discrepancy.

@@ -186,6 +186,11 @@ TEST(CheckinReportReader, AFieldGivenTwiceIsRefused) {
     EXPECT_THAT(problems(parse_checkin_report(text)),
                 ElementsAre("report_id: appears more than once", "devices[0].seen_at: appears more than once",
                             "devices: appears more than once"));
+    // A first value of null does not add "is required" to the repetition.
+    const std::string nulls = std::string("{\"report_id\": null, \"report_id\": \"") + kReportId +
+                              "\", \"generated_at\": \"2026-03-02T09:05:00Z\", \"agent_version\": \"0.1.0\", "
+                              "\"devices\": []}";
+    EXPECT_THAT(problems(parse_checkin_report(nulls)), ElementsAre("report_id: appears more than once"));
 }
 
 TEST(CheckinReportReader, AtMost50ErrorsAreListed) {

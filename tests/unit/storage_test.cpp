@@ -317,6 +317,15 @@ TEST_F(WriterTest, WriterCompilesEachStatementOncePerConnection) {
         counts.push_back(writer_->execute([above](SQLite::Database& db) { return count_above(db, above); }));
     }
     EXPECT_THAT(counts, ElementsAre(5, 3, 1));
+    // The statement outlives the commands that used it: it is still compiled on the connection.
+    const int compiled = writer_->execute([](SQLite::Database& db) {
+        int n = 0;
+        for (sqlite3_stmt* q = sqlite3_next_stmt(db.getHandle(), nullptr); q != nullptr; q = sqlite3_next_stmt(db.getHandle(), q)) {
+            if (std::string(sqlite3_sql(q)) == kCountAbove) ++n;
+        }
+        return n;
+    });
+    EXPECT_EQ(compiled, 1);
 }
 
 TEST(StatementCache, ReusesOneStatementAndClearsItsBindings) {
