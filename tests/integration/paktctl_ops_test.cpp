@@ -10,9 +10,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <atomic>
 #include <condition_variable>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
@@ -248,6 +250,48 @@ TEST_F(PaktctlOpsTest, Backup_CorruptDatabaseFailsTheIntegrityCheckAndLeavesNoth
     EXPECT_THAT(r.err, HasSubstr("fails PRAGMA integrity_check"));
     EXPECT_THAT(r.err, HasSubstr("nothing was written to '" + file.string() + "'"));
     EXPECT_TRUE(files_in(backups_).empty());
+}
+
+// Limits the size of files this process writes (root included); a write beyond it fails with
+// EFBIG instead of raising SIGXFSZ. Restored on destruction (tests share the process).
+class FileSizeLimit {
+  public:
+    explicit FileSizeLimit(rlim_t bytes) {
+        ::getrlimit(RLIMIT_FSIZE, &saved_);
+        saved_signal_ = std::signal(SIGXFSZ, SIG_IGN);
+        rlimit limit = saved_;
+        limit.rlim_cur = bytes;
+        ::setrlimit(RLIMIT_FSIZE, &limit);
+    }
+    ~FileSizeLimit() {
+        ::setrlimit(RLIMIT_FSIZE, &saved_);
+        std::signal(SIGXFSZ, saved_signal_);
+    }
+    FileSizeLimit(const FileSizeLimit&) = delete;
+    FileSizeLimit& operator=(const FileSizeLimit&) = delete;
+
+  private:
+    rlimit saved_{};
+    void (*saved_signal_)(int) = SIG_DFL;
+};
+
+TEST_F(PaktctlOpsTest, Backup_WriteErrorOnTheCopyNamesTheBackupNotTheDatabase) {
+    ASSERT_EQ(ctl({"import", "schools", kEssenSchools}).code, 0);
+    ASSERT_GT(fs::file_size(database()), 96u * 1024u);
+    const fs::path file = backups_ / "b.db";
+    CtlResult r;
+    {
+        // Room for the database's 32 KiB -shm (opening it read-only creates one), not for the copy.
+        const FileSizeLimit limit(48 * 1024);
+        r = ctl({"backup", file.string()});
+    }
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err,
+                HasSubstr("backup: copying '" + database().string() + "' into the temporary file"));
+    EXPECT_THAT(r.err, HasSubstr("nothing was written to '" + file.string() + "'"));
+    EXPECT_THAT(r.err, Not(HasSubstr("paktctl: database '")));
+    EXPECT_TRUE(files_in(backups_).empty());
+    EXPECT_EQ(query_int("SELECT count(*) FROM schools"), 172);
 }
 
 TEST_F(PaktctlOpsTest, Backup_UnderARegularFileFailsNamingTheTargetNotTheDatabase) {
