@@ -84,7 +84,8 @@ fs::path directory_of(const fs::path& file) {
 
 // Moves `from` to `to`; without `replace`, fails with EEXIST if `to` exists at that moment (no
 // window between a check and the rename).
-void move_into_place(const fs::path& from, const fs::path& to, bool replace) {
+void move_into_place(const fs::path& from, const fs::path& to, bool replace,
+                     std::string_view what = "backup") {
     int rc = 0;
     if (replace) {
         rc = ::rename(from.c_str(), to.c_str());
@@ -104,7 +105,7 @@ void move_into_place(const fs::path& from, const fs::path& to, bool replace) {
                 "replaced (choose another file or pass --force)",
                 to.string()));
         }
-        throw CommandFailed(fmt::format("cannot move the backup into place as '{}': {}",
+        throw CommandFailed(fmt::format("cannot move the {} into place as '{}': {}", what,
                                         to.string(), std::strerror(error)));
     }
 }
@@ -133,6 +134,19 @@ std::string problems_text(const std::vector<std::string>& problems) {
     std::string text;
     for (const auto& p : problems) text += (text.empty() ? "" : "; ") + p;
     return text;
+}
+
+// Why `file` cannot be read as a SQLite database, or nullopt if it can. Reads it without writing.
+std::optional<std::string> unreadable_as_sqlite(const fs::path& file,
+                                                const server::ServerConfig& config) {
+    try {
+        const auto db =
+            server::open_database(file, server::OpenMode::read_only, config.busy_timeout);
+        db->execAndGet("SELECT count(*) FROM sqlite_master");
+        return std::nullopt;
+    } catch (const SQLite::Exception& e) {
+        return std::string(e.what());
+    }
 }
 
 }  // namespace
@@ -172,22 +186,31 @@ int backup_database(const server::ServerConfig& config, const BackupOptions& opt
     TemporaryFile temporary(target);
     {
         // Read-only and not migrated: a backup copies the database as it is and changes nothing.
+        // Errors here are the database's and are reported as such by the caller.
         const auto live =
             server::open_database(source, server::OpenMode::read_only, config.busy_timeout);
-        SQLite::Database copy(temporary.path().string(), SQLite::OPEN_READWRITE);
-        server::copy_database(*live, copy, config.busy_timeout);
-        // The copy carries the live database's WAL flag; a backup is one self-contained file
-        // (paktd and paktctl restore switch a restored database back to WAL).
-        copy.exec("PRAGMA journal_mode=DELETE");
+        try {
+            SQLite::Database copy(temporary.path().string(), SQLite::OPEN_READWRITE);
+            server::copy_database(*live, copy, config.busy_timeout);
+            // The copy carries the live database's WAL flag; a backup is one self-contained file
+            // (paktd and paktctl restore switch a restored database back to WAL).
+            copy.exec("PRAGMA journal_mode=DELETE");
+        } catch (const SQLite::Exception& e) {
+            throw CommandFailed(fmt::format(
+                "backup: copying '{}' into the temporary file '{}' for '{}' failed: {}; nothing "
+                "was written to '{}'",
+                source.string(), temporary.path().string(), target.string(), e.what(),
+                target.string()));
+        }
     }
     sync_path(temporary.path(), O_RDONLY);
 
     // The check reads what is on disk, through a connection of its own.
     server::DatabaseSummary summary;
     {
-        SQLite::Database check(temporary.path().string(), SQLite::OPEN_READONLY);
         std::vector<std::string> problems;
         try {
+            SQLite::Database check(temporary.path().string(), SQLite::OPEN_READONLY);
             problems = server::integrity_problems(check);
             if (problems.empty()) summary = server::summarize_database(check);
         } catch (const SQLite::Exception& e) {
@@ -280,37 +303,87 @@ int restore_database(const server::ServerConfig& config, const RestoreOptions& o
     }
 
     if (!options.force && fs::exists(target, ec) && fs::file_size(target, ec) > 0) {
+        if (const auto damage = unreadable_as_sqlite(target, config)) {
+            throw CommandFailed(fmt::format(
+                "restore: the database '{}' exists but looks damaged ({}); pass --force to "
+                "replace it with the backup; nothing was changed",
+                target.string(), *damage));
+        }
         throw CommandFailed(fmt::format(
             "restore: the database '{}' exists; restoring replaces everything in it with the "
             "backup: pass --force to do that (or take a backup of it first); nothing was changed",
             target.string()));
     }
 
-    // Into an opened destination: SQLite first recovers or discards a -wal left beside the
-    // target and then writes the backup's pages in one transaction. Renaming the file into place
-    // instead would leave such a -wal to be replayed over the restored pages.
-    auto db = server::open_database(target, server::OpenMode::read_write, config.busy_timeout);
-    {
-        const auto backup =
-            server::open_database(source, server::OpenMode::read_only, config.busy_timeout);
-        server::copy_database(*backup, *db, config.busy_timeout);
-    }
-    db->exec("PRAGMA journal_mode=WAL");  // the backup's pages carry its journal mode
-    const int applied = server::migrate(*db);
+    // The restored database is built completely in a temporary file beside the database and
+    // only then renamed over it, so a failure at any step before the rename leaves the old
+    // database untouched, and a damaged old database (the usual reason to restore) is never
+    // opened at all.
+    TemporaryFile temporary(target);
+    int applied = 0;
+    server::DatabaseSummary summary;
+    try {
+        {
+            // A plain connection: the backup API refuses a WAL destination whose page size
+            // differs from the source's, so WAL is switched on after the copy.
+            const auto backup =
+                server::open_database(source, server::OpenMode::read_only, config.busy_timeout);
+            SQLite::Database copy(temporary.path().string(), SQLite::OPEN_READWRITE);
+            server::copy_database(*backup, copy, config.busy_timeout);
+        }
+        // read_write switches the copy to WAL (the backup's pages carry its journal mode).
+        const auto db = server::open_database(temporary.path(), server::OpenMode::read_write,
+                                              config.busy_timeout);
+        applied = server::migrate(*db);
 
-    SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
-    server::AuditEntry entry;
-    entry.actor = kActor;
-    entry.action = "database.restore";
-    entry.object_type = "database";
-    entry.object_id = target.filename().string();
-    entry.detail = {{"backup_file", fs::absolute(source, ec).string()},
-                    {"backup_schema_version", source_version},
-                    {"schema_version", server::schema_version(*db)},
-                    {"migrations_applied", applied}};
-    server::append_audit(*db, entry);
-    tx.commit();
-    const server::DatabaseSummary summary = server::summarize_database(*db);
+        SQLite::Transaction tx(*db, SQLite::TransactionBehavior::IMMEDIATE);
+        server::AuditEntry entry;
+        entry.actor = kActor;
+        entry.action = "database.restore";
+        entry.object_type = "database";
+        entry.object_id = target.filename().string();
+        entry.detail = {{"backup_file", fs::absolute(source, ec).string()},
+                        {"backup_schema_version", source_version},
+                        {"schema_version", server::schema_version(*db)},
+                        {"migrations_applied", applied}};
+        server::append_audit(*db, entry);
+        tx.commit();
+
+        const std::vector<std::string> problems = server::integrity_problems(*db);
+        if (!problems.empty()) {
+            throw CommandFailed(fmt::format(
+                "restore: the restored copy of '{}' fails PRAGMA integrity_check ({}); nothing "
+                "was changed",
+                source.string(), problems_text(problems)));
+        }
+        summary = server::summarize_database(*db);
+    } catch (const SQLite::Exception& e) {
+        // Name the files involved, not just the configured database, which is not touched.
+        throw CommandFailed(fmt::format(
+            "restore: restoring '{}' into the temporary file '{}' failed: {}; nothing was changed",
+            source.string(), temporary.path().string(), e.what()));
+    }
+    // Closed above: the last connection checkpointed its -wal into the file and removed it.
+    sync_path(temporary.path(), O_RDONLY);
+
+    // Still under the lock (paktd cannot start). Order matters: the old database's side files go
+    // first, then the new file is renamed into place. A -wal or -journal left beside the new file
+    // would be replayed (or rolled back) over its pages on the next open, corrupting it; removed
+    // first, a crash in between leaves the old database without its side files but never the new
+    // one with stale ones. -shm is only the index of the -wal and goes with it.
+    for (const char* suffix : kSideFiles) {
+        const fs::path side = target.string() + suffix;
+        fs::remove(side, ec);
+        if (ec) {
+            throw CommandFailed(fmt::format(
+                "restore: cannot remove '{}' of the old database: {}; the database was not "
+                "replaced",
+                side.string(), ec.message()));
+        }
+    }
+    move_into_place(temporary.path(), target, true, "restored database");
+    temporary.keep();
+    sync_path(directory_of(target), O_RDONLY | O_DIRECTORY);
 
     out << fmt::format("restored {} from {}: {}", target.string(), source.string(),
                        describe(summary));

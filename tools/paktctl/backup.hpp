@@ -18,7 +18,8 @@ struct BackupOptions {
 /// --force the rename refuses to replace a file, even one created meanwhile). The database is
 /// opened read-only and never migrated; no lock is taken and paktd's writer is not blocked. On
 /// failure nothing is left at or next to `file`. Prints the file, its size, schema version and
-/// row counts to `out`. Returns 0; throws CommandFailed or SQLite::Exception on failure.
+/// row counts to `out`. Returns 0; throws CommandFailed (naming `file` for failures on the copy)
+/// or SQLite::Exception (for failures reading the database) on failure.
 int backup_database(const server::ServerConfig& config, const BackupOptions& options,
                     std::ostream& out);
 
@@ -30,11 +31,14 @@ struct RestoreOptions {
 /// Replaces the configured database with the backup `options.file`. Takes paktd's database lock
 /// first and fails if it is held (paktd runs on that database); holds it throughout, so paktd
 /// cannot start meanwhile. Checks the backup (a SQLite file, integrity_check ok, Pakt's tables,
-/// a schema version this paktctl knows), refuses to replace a database that is not empty unless
-/// `force`, copies the backup in with the backup API (one transaction in the destination, which
-/// also deals with a stale -wal file), migrates the result if the backup is older, and appends
-/// an audit entry "database.restore". Returns 0; throws CommandFailed or SQLite::Exception on
-/// failure, leaving the configured database as it was.
+/// a schema version this paktctl knows) and refuses to replace a database that is not empty
+/// (or cannot be read as SQLite: damaged) unless `force`. Builds the result in a temporary file
+/// beside the database: backup API copy, WAL mode, migrations if the backup is older, an audit
+/// entry "database.restore", integrity_check. Then removes the old database's -journal, -wal
+/// and -shm (so none is replayed over the new file) and renames the temporary file over the
+/// database, syncing the directory. Returns 0; throws CommandFailed (naming the backup or the
+/// temporary file where they are at fault) on failure, which before the rename leaves the
+/// configured database untouched.
 int restore_database(const server::ServerConfig& config, const RestoreOptions& options,
                      std::ostream& out);
 

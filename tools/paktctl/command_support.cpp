@@ -16,6 +16,41 @@ std::string plural(std::size_t n, std::string_view one, std::string_view many) {
     return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
+std::unique_ptr<SQLite::Database> open_read_only(const server::ServerConfig& config,
+                                                 std::string_view command) {
+    const std::filesystem::path file = config.effective_database_file();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) {
+        throw CommandFailed(fmt::format(
+            "{}: no database at '{}' (paktctl finds it like paktd: --database, --data-dir or "
+            "--config); nothing was created",
+            command, file.string()));
+    }
+    auto db = server::open_database(file, server::OpenMode::read_only, config.busy_timeout);
+    const int version = server::schema_version(*db);
+    const int latest = server::latest_schema_version();
+    if (version == 0) {
+        throw CommandFailed(
+            fmt::format("{}: '{}' has no Pakt schema (version 0)", command, file.string()));
+    }
+    if (version > latest) {
+        throw CommandFailed(fmt::format(
+            "{}: database '{}' has schema version {}, written by a newer Pakt than this paktctl "
+            "(schema version {}); use the paktctl of that version",
+            command, file.string(), version, latest));
+    }
+    if (version < latest) {
+        // Reading an old schema with today's queries would fail on missing tables or columns;
+        // migrating here would change a database the operator only wanted to read.
+        throw CommandFailed(fmt::format(
+            "{}: database '{}' is at schema version {}, older than this paktctl (schema version "
+            "{}); run paktctl migrate first (stop an older paktd serving it before), or use the "
+            "paktctl of that version",
+            command, file.string(), version, latest));
+    }
+    return db;
+}
+
 OpenDatabase open_and_migrate(const server::ServerConfig& config) {
     const std::filesystem::path file = config.effective_database_file();
     if (file.has_parent_path()) {

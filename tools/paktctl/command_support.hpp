@@ -33,6 +33,15 @@ struct OpenDatabase {
 /// CommandFailed, SchemaTooNewError or SQLite::Exception.
 OpenDatabase open_and_migrate(const server::ServerConfig& config);
 
+/// Opens the configured database read-only for a command that only reads (`command` names it in
+/// messages): never creates, migrates or otherwise changes the file, so it is safe on a live
+/// database under an older paktd and on a backup file given with --database. Throws
+/// CommandFailed if the file is missing (naming it), has no Pakt schema, has a schema version
+/// newer than this paktctl, or an older one (the queries need the current tables: "run paktctl
+/// migrate"). Throws SQLite::Exception if the file cannot be read as SQLite.
+std::unique_ptr<SQLite::Database> open_read_only(const server::ServerConfig& config,
+                                                 std::string_view command);
+
 /// "1 school", "2 schools".
 std::string plural(std::size_t n, std::string_view one, std::string_view many);
 

@@ -1028,7 +1028,9 @@ int run_paktctl(int argc, const char* const* argv, std::istream& in, std::ostrea
         "if the username exists, say so and succeed without changing it (for scripts)");
 
     auto* user_list_command = user->add_subcommand(
-        "list", "list every user: username, role, schools, disabled, created");
+        "list",
+        "list every user: username, role, schools, disabled, created. Reads an existing "
+        "database read-only (never creates or migrates it)");
     bool user_list_json = false;
     user_list_command->add_flag("--json", user_list_json,
                                 "print a JSON array of the objects GET /api/v1/users returns");
@@ -1061,9 +1063,11 @@ int run_paktctl(int argc, const char* const* argv, std::istream& in, std::ostrea
         "restore",
         "replace the database with the backup FILE. Refuses while paktd runs on that database "
         "(stop it first) and keeps paktd from starting until done. Checks FILE (integrity_check, "
-        "a Pakt schema not newer than this paktctl), copies it in with the backup API in one "
-        "transaction, migrates it if older and writes an audit entry database.restore. A "
-        "database that is not empty is replaced only with --force.");
+        "a Pakt schema not newer than this paktctl), builds the restored database in a "
+        "temporary file beside it (backup API, migrated if older, audit entry "
+        "database.restore, integrity_check) and renames it over the database; on failure the "
+        "database is left as it was. A database that is not empty, or looks damaged, is "
+        "replaced only with --force. Run it as paktd's user.");
     RestoreOptions restore_options;
     restore_command->add_option("FILE", restore_options.file, "the backup file to restore")
         ->required();
@@ -1076,7 +1080,7 @@ int run_paktctl(int argc, const char* const* argv, std::istream& in, std::ostrea
         "funding",
         "the funding report (proof of use figures) of one grant for every school, computed as "
         "GET /api/v1/reports/funding does: a readable summary, or --json / --csv as the API "
-        "gives them");
+        "gives them. Reads an existing database read-only (never creates or migrates it)");
     FundingReportOptions funding_options;
     report_funding_command
         ->add_option("--grant", funding_options.grant, "the grant's id or reference (Aktenzeichen)")

@@ -15,9 +15,13 @@
 //   paktctl ... demo agent-files --school N --out DIR   (not in the main help either)
 // The database is found like paktd finds it: --database, else the configuration's
 // database.file, else <data dir>/pakt.db, where the data dir is --data-dir, else the
-// configuration's server.data_dir, else "pakt-data". Every command but `audit verify` and
-// `backup` opens the database read-write (creating it and its directory if missing) and applies
-// pending migrations first; a database from a newer Pakt is refused. Each change is written
+// configuration's server.data_dir, else "pakt-data". Every command that changes the database
+// opens it read-write (creating it and its directory if missing) and applies pending migrations
+// first. `user list`, `report funding`, `audit verify` and `backup` only read: they open an
+// existing database read-only and never create, migrate or change it (also not a backup file
+// given with --database); a missing database fails with exit 1 naming it. `user list` and
+// `report funding` refuse an older schema ("run paktctl migrate"). A database from a newer Pakt
+// is refused by every command. Each change is written
 // together with its audit entry (actor "paktctl") in one transaction, so paktctl is safe to run
 // while paktd serves -- except `restore`, which refuses to (see below).
 // `user list` prints a table (username, role, schools, disabled, created) or, with --json, an
@@ -38,11 +42,15 @@
 // held ("paktd is running on the database ..."); it holds the lock until done, so paktd cannot
 // start meanwhile. FILE must be a SQLite database that passes integrity_check, has Pakt's tables
 // and a schema version from 1 to this paktctl's. A database that is not empty is replaced only
-// with --force. The backup is copied into the opened database with the backup API in one
-// transaction (SQLite first recovers a stale -wal of the old database, then every page is
-// overwritten; renaming a file into place would let that -wal be replayed over the restored
-// pages), switched back to WAL, migrated if older, and an audit entry
-// "database.restore" (backup file and schema versions) is appended to the restored audit chain.
+// with --force; one that cannot be read as SQLite (damaged) counts as not empty, and the error
+// says it looks damaged. The restored database is built in a temporary file beside the database
+// (mkstemp, mode 0600): backup API from FILE, WAL mode, migrations if older, an audit entry
+// "database.restore" (backup file and schema versions) appended to the restored audit chain,
+// integrity_check. Then, under the lock, the old database's -journal, -wal and -shm are removed
+// -- before the rename, so a stale -wal is never replayed over the new file -- the temporary
+// file is renamed over the database and the directory is fsynced. The old database is never
+// opened for writing; any failure before the rename removes the temporary file and leaves it
+// byte for byte as it was. Errors on the backup or the temporary file name those files.
 // `report funding` prints the funding report of one grant (by id or reference) for every school,
 // computed and formatted by the code behind GET /api/v1/reports/funding: a readable summary by
 // default, the API's JSON with --json, its CSV (UTF-8 with BOM) with --csv or --dialect. A

@@ -164,8 +164,8 @@ std::optional<std::int64_t> resolve_grant(SQLite::Database& db, const std::strin
 
 int report_funding(const server::ServerConfig& config, const FundingReportOptions& options,
                    std::ostream& out) {
-    OpenDatabase open = open_and_migrate(config);
-    SQLite::Database& db = *open.db;
+    const auto opened = open_read_only(config, "report funding");
+    SQLite::Database& db = *opened;
     const auto grant_id = resolve_grant(db, options.grant);
     if (!grant_id) {
         throw CommandFailed(fmt::format(

@@ -34,8 +34,8 @@ std::size_t display_width(std::string_view text) {
 }  // namespace
 
 int list_users(const server::ServerConfig& config, bool as_json, std::ostream& out) {
-    OpenDatabase open = open_and_migrate(config);
-    SQLite::Database& db = *open.db;
+    const auto opened = open_read_only(config, "user list");
+    SQLite::Database& db = *opened;
     std::vector<server::UserRecord> users;
     {
         SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
