@@ -11,7 +11,11 @@
 namespace pakt::server {
 
 std::filesystem::path DatabaseLock::lock_file_for(const std::filesystem::path& database_file) {
-    return std::filesystem::path(database_file.string() + ".lock");
+    // One lock file per database file, however it is named (a relative path, a symlink to it).
+    std::error_code ec;
+    std::filesystem::path file = std::filesystem::weakly_canonical(database_file, ec);
+    if (ec) file = std::filesystem::absolute(database_file);
+    return std::filesystem::path(file.string() + ".lock");
 }
 
 std::optional<DatabaseLock> DatabaseLock::try_acquire(const std::filesystem::path& database_file) {

@@ -19,7 +19,8 @@ class DatabaseLock {
     /// another reason. Creates the lock file (mode 0600) if missing; its directory must exist.
     static std::optional<DatabaseLock> try_acquire(const std::filesystem::path& database_file);
 
-    /// The lock file that guards `database_file`: the same path with ".lock" appended.
+    /// The lock file that guards `database_file`: its canonical path (symlinks resolved) with
+    /// ".lock" appended, so every name of one database file shares one lock.
     static std::filesystem::path lock_file_for(const std::filesystem::path& database_file);
 
     DatabaseLock(DatabaseLock&& other) noexcept;

@@ -180,6 +180,8 @@ TEST_F(PaktctlOpsTest, Backup_WritesAnIntactSelfContainedCopyAndSaysWhatItHolds)
     EXPECT_EQ(query_text_in(file, "PRAGMA journal_mode"), "delete");
     EXPECT_EQ(query_int_in(file, "SELECT count(*) FROM schools"), 2);
     EXPECT_EQ(query_int_in(file, "PRAGMA user_version"), pakt::server::latest_schema_version());
+    // It holds password hashes and borrower pseudonyms: readable by its owner only.
+    EXPECT_EQ(fs::status(file).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
 }
 
 TEST_F(PaktctlOpsTest, Backup_LeavesTheDatabaseUnchanged) {
@@ -943,6 +945,16 @@ TEST(DatabaseLock, IsReleasedWhenPaktdStops) {
         server.app().stop();
         EXPECT_TRUE(pakt::server::DatabaseLock::try_acquire(data_dir / "pakt.db").has_value());
     }
+}
+
+TEST(DatabaseLock, EveryNameOfOneDatabaseSharesItsLock) {
+    pakt::test::TempDir dir;
+    fs::create_directories(dir.path() / "data");
+    fs::create_directory_symlink(dir.path() / "data", dir.path() / "link");
+    const auto held = pakt::server::DatabaseLock::try_acquire(dir.path() / "data" / "pakt.db");
+    ASSERT_TRUE(held.has_value());
+    EXPECT_FALSE(pakt::server::DatabaseLock::try_acquire(dir.path() / "link" / "pakt.db").has_value());
+    EXPECT_FALSE(pakt::server::DatabaseLock::try_acquire(dir.path() / "data" / "." / "pakt.db").has_value());
 }
 
 // ---------------------------------------------------------------------------------------------
