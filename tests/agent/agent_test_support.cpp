@@ -49,14 +49,4 @@ Clock::time_point at(const std::string& rfc3339) {
     return t.value_or(Clock::time_point{});
 }
 
-TempDir::TempDir()
-    : path_(std::filesystem::temp_directory_path() / ("pakt-agent-test-" + random_hex(8))) {
-    std::filesystem::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-}
-
 }  // namespace pakt::agent::test

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/time.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace pakt::agent::test {
 
@@ -21,17 +22,6 @@ Clock::time_point sample_now();
 /// Parses an RFC 3339 time or fails the test.
 Clock::time_point at(const std::string& rfc3339);
 
-/// A fresh directory, removed with its contents at scope end.
-class TempDir {
-  public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
-};
+using pakt::test::TempDir;  // a fresh directory, removed with its contents at scope end
 
 }  // namespace pakt::agent::test

@@ -19,13 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-// A valid 12-character serial number, distinct per (prefix, n).
-std::string serial(const char* prefix, int n) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%s%08d", prefix, n);
-    return buffer;
-}
-
 const json kLoan = {{"borrower_ref", "5b-17"}, {"borrower_kind", "student"}, {"agreement_ref", "LV-2026-017"},
                     {"due_on", "2027-07-15"}};
 

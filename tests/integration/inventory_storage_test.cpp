@@ -24,12 +24,6 @@ namespace {
 
 using nlohmann::json;
 
-std::string serial(const char* prefix, int n) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%s%08d", prefix, n);
-    return buffer;
-}
-
 // A tranche of school A with room for `expected_count` devices; returns its id.
 std::int64_t create_tranche(SeededServer& s, int expected_count) {
     json grant = {{"programme", "DP-BASIS"}, {"reference", "AZ-STORAGE"}, {"amount_cents", 2'500'000},

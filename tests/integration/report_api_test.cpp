@@ -46,12 +46,6 @@ constexpr std::int64_t kAmountG2 = 10'000'000;
 constexpr std::int64_t kOwnG2 = 1'111'111;
 constexpr std::int64_t kSchoolCap = 2'500'000;
 
-std::string serial(const char* prefix, int n) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%s%08d", prefix, n);
-    return buffer;
-}
-
 std::string day_from_now(int days) {
     return format_rfc3339(Clock::now() + std::chrono::hours(24 * days)).substr(0, 10);
 }

@@ -15,13 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-// A valid 12-character serial number, distinct per (prefix, n).
-std::string serial(const char* prefix, int n) {
-    char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%s%08d", prefix, n);
-    return buffer;
-}
-
 std::string manifest_of(const std::vector<std::string>& serials) {
     std::string text = "serial_number\n";
     for (const auto& s : serials) text += s + "\n";

@@ -1,16 +1,19 @@
 #include "tests/support/temp_dir.hpp"
 
-#include <stdexcept>
+#include <stdlib.h>
+
+#include <cerrno>
 #include <string>
 #include <system_error>
-
-#include <stdlib.h>
 
 namespace pakt::test {
 
 TempDir::TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "pakt-test-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    const std::filesystem::path base = std::filesystem::temp_directory_path();
+    std::string pattern = (base / "pakt-test-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) {
+        throw std::system_error(errno, std::generic_category(), "mkdtemp in " + base.string());
+    }
     path_ = pattern;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// A fresh directory under the system's temporary directory, removed with everything in it when
-// the object goes out of scope.
+// A fresh directory under the system's temporary directory ($TMPDIR, default /tmp), removed with
+// everything in it when the object goes out of scope. Used by the tests of paktd, paktctl and
+// pakt-agent and by the benchmarks (library pakt_temp_dir: no dependencies).
 #include <filesystem>
 
 namespace pakt::test {

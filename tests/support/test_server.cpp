@@ -1,5 +1,7 @@
 #include "tests/support/test_server.hpp"
 
+#include <cstdio>
+
 #include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 
@@ -104,6 +106,12 @@ SeededServer::SeededServer(std::function<void(server::ServerConfig&)> tweak) : s
     head_a = server.login("head-a", kPassword);
     it_b = server.login("it-b", kPassword);
     head_b = server.login("head-b", kPassword);
+}
+
+std::string serial(const char* prefix, int n) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%s%08d", prefix, n);
+    return buffer;
 }
 
 }  // namespace pakt::test

@@ -54,6 +54,10 @@ private:
     std::unique_ptr<SQLite::Database> db_;
 };
 
+/// A valid 12-character serial number, distinct per (prefix, n): `prefix` (4 characters)
+/// followed by n in 8 digits.
+std::string serial(const char* prefix, int n);
+
 /// Request helpers for tests: JSON in, parsed response out.
 HttpResponse call(HttpsClient& client, std::string_view method, std::string_view target,
                   const std::string& token = {}, const std::optional<nlohmann::json>& body = std::nullopt);

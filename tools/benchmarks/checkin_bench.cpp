@@ -33,7 +33,6 @@
 #include <random>
 #include <stdexcept>
 #include <string>
-#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -52,6 +51,7 @@
 #include "server/storage/migrator.hpp"
 #include "server/storage/school_repository.hpp"
 #include "server/storage/tranche_repository.hpp"
+#include "tests/support/temp_dir.hpp"
 
 namespace pakt::bench {
 namespace {
@@ -84,29 +84,6 @@ struct Options {
     unsigned handler_threads = 32;
     unsigned io_threads = 0;  ///< 0: paktd's default (hardware concurrency)
     std::size_t writer_max_batch = 256;
-};
-
-/// A fresh directory under $TMPDIR (default /tmp), removed with its contents on destruction.
-class TempDir {
-  public:
-    TempDir() {
-        const std::filesystem::path base = std::filesystem::temp_directory_path();
-        std::string pattern = (base / "pakt-bench-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            throw std::system_error(errno, std::generic_category(), "mkdtemp in " + base.string());
-        }
-        path_ = pattern;
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-  private:
-    std::filesystem::path path_;
 };
 
 /// One school with its enrolled devices and its agent.
@@ -575,7 +552,7 @@ int run(const Options& options) {
             fmt::format("at most {} devices and 9999 agents", kMaxDevicesPerReport));
     }
     const std::string load = load_average();
-    TempDir dir;
+    test::TempDir dir;  // under $TMPDIR: put it on the disk to be measured
     auto sites = plan_fleet(options);
     const Rounds rounds = plan_reports(sites, options);
     RawResult raw;
