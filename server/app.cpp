@@ -17,6 +17,7 @@
 #include "server/http/handlers.hpp"
 #include "server/http/metrics.hpp"
 #include "server/http/router.hpp"
+#include "server/http/web_assets.hpp"
 #include "server/net/http_server.hpp"
 #include "server/storage/database.hpp"
 #include "server/storage/database_lock.hpp"
@@ -39,6 +40,7 @@ struct App::Parts {
     // At most one report parsed per core but one, so the single writer keeps a core.
     std::counting_semaphore<> checkin_parsing{std::max<std::ptrdiff_t>(1, static_cast<std::ptrdiff_t>(std::thread::hardware_concurrency()) - 1)};
     http::Metrics metrics;
+    std::unique_ptr<http::WebAssets> web_assets;
     std::unique_ptr<http::HandlerDeps> deps;
     std::unique_ptr<http::Router> router;
     std::optional<boost::asio::ssl::context> tls;
@@ -115,18 +117,33 @@ void App::start() {
     parts_->checkin_limiter = std::make_unique<RateLimiter>(config_.checkin_burst, config_.checkin_per_minute);
 
     Parts& p = *parts_;
+    p.web_assets = std::make_unique<http::WebAssets>(config_.web_dir);
+    if (!config_.web_dir.empty()) spdlog::warn("serving the web UI from {} (development)", config_.web_dir.string());
     p.deps.reset(new http::HandlerDeps{config_, *p.reads, *p.writer, *p.throttle, p.metrics,
                                        [this] { return ready_.load(); }, *p.checkin_limiter,
-                                       p.checkin_parsing});
-    p.router = std::make_unique<http::Router>([&p](const std::string& token) -> std::optional<Principal> {
-        auto lease = p.reads->acquire();
-        const std::string now = now_rfc3339();
-        auto owner = find_bearer(lease.db(), sha256_hex(token), now, now.substr(0, 10));
-        if (!owner) return std::nullopt;
-        auto user = find_user_by_id(lease.db(), owner->user_id);
+                                       p.checkin_parsing, *p.web_assets});
+    const auto idle = config_.session_idle;
+    p.router = std::make_unique<http::Router>([&p, idle](const std::string& token) -> std::optional<Principal> {
+        const auto now_point = Clock::now();
+        const std::string now = format_rfc3339(now_point);
+        const std::string hash = sha256_hex(token);
+        std::optional<BearerOwner> owner;
+        std::optional<UserRecord> user;
+        {
+            auto lease = p.reads->acquire();
+            owner = find_bearer(lease.db(), hash, now, now.substr(0, 10), format_rfc3339(now_point - idle));
+            if (!owner) return std::nullopt;
+            user = find_user_by_id(lease.db(), owner->user_id);
+        }
         if (!user || user->disabled) return std::nullopt;
+        // The idle clock restarts with use; recorded at most once a minute per session so a busy
+        // page does not turn every read into a write.
+        if (!owner->is_api_token && owner->last_seen_at < format_rfc3339(now_point - std::chrono::minutes(1))) {
+            p.writer->execute([&](SQLite::Database& db) { touch_session(db, hash, now); });
+        }
         return user->principal();
     });
+    p.router->set_origin_policy(config_.tls_enabled ? "https" : "http", config_.public_url);
     http::register_ops_routes(*p.router, *p.deps);
     http::register_session_routes(*p.router, *p.deps);
     http::register_user_routes(*p.router, *p.deps);
@@ -137,6 +154,8 @@ void App::start() {
     http::register_audit_routes(*p.router, *p.deps);
     http::register_agent_routes(*p.router, *p.deps);
     http::register_report_routes(*p.router, *p.deps);
+    http::register_loan_routes(*p.router, *p.deps);
+    http::register_web_routes(*p.router, *p.deps);
     p.metrics.add_collector([&p](std::string& out) {
         out += "# HELP pakt_db_write_groups_total Group commits of the database writer.\n";
         out += "# TYPE pakt_db_write_groups_total counter\n";

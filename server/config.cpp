@@ -36,6 +36,21 @@ constexpr std::array<std::string_view, 6> kLogLevels = {"trace", "debug", "info"
 
 using Entry = TomlEntry;
 
+// "https://host[:port]" without a path: an origin as browsers send it.
+std::string public_url(const std::string& text, const std::string& origin) {
+    std::string url = text;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    if (url.empty()) return url;  // the default: each request's scheme and Host
+    const bool scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+    const auto host_start = url.find("://") + 3;
+    if (!scheme_ok || url.size() <= host_start || url.find('/', host_start) != std::string::npos ||
+        url.find_first_of(" ?#@\\", host_start) != std::string::npos) {
+        throw ConfigError(origin + ": expected an origin such as \"https://pakt.example.org\" "
+                          "(scheme and host, optionally a port, no path), got '" + text + "'");
+    }
+    return url;
+}
+
 struct KeySpec {
     std::string_view name;
     void (*apply)(const Entry&, ServerConfig&);
@@ -64,6 +79,8 @@ const KeySpec kServerKeys[] = {
      [](const Entry& e, ServerConfig& c) {
          c.shutdown_grace = milliseconds(e.integer<std::int64_t>(0, kMaxTimeoutMs));
      }},
+    {"public_url", [](const Entry& e, ServerConfig& c) { c.public_url = public_url(e.text(), e.origin()); }},
+    {"web_dir", [](const Entry& e, ServerConfig& c) { c.web_dir = e.path(true); }},
 };
 
 const KeySpec kTlsKeys[] = {
@@ -120,6 +137,10 @@ const KeySpec kAuthKeys[] = {
      [](const Entry& e, ServerConfig& c) {
          c.session_ttl = minutes(e.integer<std::int64_t>(1, kMaxSessionTtlMinutes));
      }},
+    {"session_idle_minutes",
+     [](const Entry& e, ServerConfig& c) {
+         c.session_idle = minutes(e.integer<std::int64_t>(1, kMaxSessionTtlMinutes));
+     }},
     {"login_max_failures",
      [](const Entry& e, ServerConfig& c) {
          c.login_max_failures = e.integer<unsigned>(1, kMaxLoginFailures);
@@ -153,6 +174,16 @@ const KeySpec kAgentsKeys[] = {
      }},
 };
 
+const KeySpec kOrganisationKeys[] = {
+    {"name",
+     [](const Entry& e, ServerConfig& c) {
+         c.organisation_name = e.text();
+         if (c.organisation_name.size() > 200) {
+             throw ConfigError(e.origin() + ": expected at most 200 characters");
+         }
+     }},
+};
+
 const KeySpec kLogKeys[] = {
     {"level", [](const Entry& e, ServerConfig& c) { c.log_level = e.one_of(kLogLevels); }},
 };
@@ -160,7 +191,7 @@ const KeySpec kLogKeys[] = {
 const TableSpec kTables[] = {
     {"server", kServerKeys},     {"tls", kTlsKeys},   {"limits", kLimitsKeys},
     {"database", kDatabaseKeys}, {"auth", kAuthKeys}, {"agents", kAgentsKeys},
-    {"log", kLogKeys},
+    {"organisation", kOrganisationKeys}, {"log", kLogKeys},
 };
 
 void apply_table(const std::string& file, const TableSpec& spec, const toml::table& table,

@@ -21,6 +21,13 @@ struct ServerConfig {
     unsigned handler_threads = 16;    ///< threads running request handlers (they wait on commits)
     std::filesystem::path ready_file;  ///< if set, "port fingerprint" is written here once listening
     std::chrono::milliseconds shutdown_grace{3000};  ///< SIGTERM: time for in-flight requests
+    /// The address people reach paktd at, e.g. "https://pakt.example.org" (no path): printed in
+    /// QR labels and the only Origin accepted for browser-session changes. Empty: the scheme and
+    /// the Host header of each request.
+    std::string public_url;
+    /// Front-end development only: serve the web UI's files from this directory (server/web)
+    /// instead of the embedded copy. Empty: embedded.
+    std::filesystem::path web_dir;
 
     // [tls]
     bool tls_enabled = true;          ///< false only behind a TLS-terminating reverse proxy
@@ -43,6 +50,9 @@ struct ServerConfig {
 
     // [auth]
     std::chrono::seconds session_ttl{std::chrono::hours(12)};
+    /// A session unused for this long ends (a forgotten browser in a staff room); API tokens
+    /// are not affected.
+    std::chrono::seconds session_idle{std::chrono::minutes(60)};
     unsigned login_max_failures = 5;  ///< per username and per client address within the window
     std::chrono::seconds login_window{900};
     std::chrono::seconds login_lockout{900};
@@ -53,6 +63,10 @@ struct ServerConfig {
     unsigned checkin_per_minute = 60;   ///< sustained check-ins per agent and minute
     std::size_t checkin_max_decompressed_bytes = 16 * 1024 * 1024;  ///< gzip bodies beyond: 413
     std::chrono::hours enroll_secret_ttl{72};  ///< default lifetime of an agent enroll secret
+
+    // [organisation]
+    /// The municipality that owns the devices (Schulträger), named as lender in loan agreements.
+    std::string organisation_name;
 
     // [log]
     std::string log_level = "info";

@@ -16,10 +16,12 @@ int main(int argc, char** argv) {
     std::string data_dir;
     std::string listen;
     std::string ready_file;
+    std::string web_dir;
     cli.add_option("--config", config_file, "TOML configuration file (default: built-in defaults)");
     cli.add_option("--data-dir", data_dir, "data directory (overrides server.data_dir)");
     cli.add_option("--listen", listen, "address:port to listen on (overrides server.listen)");
     cli.add_option("--ready-file", ready_file, "write \"<port> <fingerprint>\" here once listening");
+    cli.add_option("--web-dir", web_dir, "front-end development: serve the web UI from this directory (overrides server.web_dir)");
     cli.set_version_flag("--version", PAKT_VERSION);
     CLI11_PARSE(cli, argc, argv);
 
@@ -29,6 +31,7 @@ int main(int argc, char** argv) {
         if (!data_dir.empty()) config.data_dir = data_dir;
         if (!listen.empty()) pakt::server::apply_listen(config, listen, "--listen");
         if (!ready_file.empty()) config.ready_file = ready_file;
+        if (!web_dir.empty()) config.web_dir = web_dir;
         pakt::setup_logging(config.log_level);
     } catch (const std::exception& e) {
         std::cerr << "paktd: " << e.what() << '\n';

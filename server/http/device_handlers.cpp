@@ -8,6 +8,8 @@
 #include "common/time.hpp"
 #include "common/csv.hpp"
 #include "server/domain/inventory.hpp"
+#include "server/domain/qr_code.hpp"
+#include "server/domain/scan_code.hpp"
 #include "server/domain/validation.hpp"
 #include "server/http/handlers.hpp"
 #include "server/http/json_input.hpp"
@@ -45,20 +47,6 @@ nlohmann::json report_json(const std::optional<DeviceReport>& r) {
             {"storage_free_mb", nullable(r->storage_free_mb)},
             {"managed", r->managed ? nlohmann::json(*r->managed) : nlohmann::json(nullptr)},
             {"agent_id", r->agent_id}};
-}
-
-nlohmann::json loan_json(const Loan& l) {
-    return {{"id", l.id},
-            {"serial_number", l.serial_number},
-            {"borrower_ref", l.borrower_ref},
-            {"borrower_kind", l.borrower_kind},
-            {"agreement_ref", l.agreement_ref},
-            {"due_on", nullable(l.due_on)},
-            {"started_at", l.started_at},
-            {"started_by", l.started_by},
-            {"returned_at", nullable(l.returned_at)},
-            {"return_condition", nullable(l.return_condition)},
-            {"return_note", l.return_note}};
 }
 
 // A device the caller may see, by serial number in a path (normalised); 404 otherwise.
@@ -178,6 +166,107 @@ Response scan(HandlerDeps& deps, RequestContext& ctx) {
     return json_response(200, dump({{"results", results}}));
 }
 
+// One scan of the enrollment page: a code as the scanner typed it. Its serial is worked out
+// against what Pakt knows (a code starting with 'S' may be Apple's box label or a serial that
+// starts with S), never guessed when two devices could be meant, then enrolled like a scanning
+// session's serial. The answer carries the tranche's count, so a page that resends a scan after
+// a dropped connection shows the true count, never one scan twice.
+Response scan_code(HandlerDeps& deps, RequestContext& ctx) {
+    const auto tranche_id = parse_tranche_id(ctx.param("id"));
+    const auto body = parse_json_body(ctx.request);
+    ObjectReader in(body, {"code"});
+    const std::string code = in.required_string("code");
+    if (in.has("code") && code.size() > 512) in.invalid("code", "at most 512 characters");
+    in.finish();
+
+    const nlohmann::json answer = deps.writer.execute([&](SQLite::Database& db) {
+        const Tranche t = visible_tranche_for_devices(ctx, db, tranche_id);
+        require(ctx, Action::manage_devices, t.school_number);
+        const ScanCandidates candidates = scan_candidates(code);
+        const bool has_manifest = manifest_size(db, t.id) > 0;
+
+        // Known: enrolled anywhere or listed on any delivery list.
+        std::vector<std::string> known;
+        for (const auto& serial : candidates.serials) {
+            if (find_device(db, serial) || find_manifest_entry(db, serial)) known.push_back(serial);
+        }
+        std::string status;
+        std::string message;
+        std::optional<std::string> serial;
+        if (candidates.serials.empty()) {
+            status = "invalid";
+            message = "not a serial number, an 'S'-prefixed box label or a Pakt label URL";
+        } else if (known.size() > 1) {
+            status = "ambiguous";
+            message = "both " + known[0] + " and " + known[1] + " are known; type the serial number";
+        } else if (known.size() == 1) {
+            serial = known.front();
+        } else if (candidates.serials.size() == 1) {
+            serial = candidates.serials.front();
+        } else if (has_apple_serial_length(candidates.serials[0]) != has_apple_serial_length(candidates.serials[1])) {
+            // Neither is known: the one of Apple's length (10 or 12 characters) is the serial.
+            serial = has_apple_serial_length(candidates.serials[0]) ? candidates.serials[0] : candidates.serials[1];
+        } else {
+            status = "ambiguous";
+            message = "'" + code + "' may be " + candidates.serials[0] + " or " + candidates.serials[1] + "; type the serial number";
+        }
+
+        if (serial) {
+            const auto existing = find_device(db, *serial);
+            const auto entry = find_manifest_entry(db, *serial);
+            if (existing && existing->tranche_id != t.id) {
+                status = existing->school_number == t.school_number ? "other_tranche" : "other_school";
+                message = status == "other_tranche" ? "enrolled in another delivery of this school"
+                                                    : "enrolled at another school";
+            } else if (!existing && entry && entry->tranche_id != t.id) {
+                const auto other = find_tranche(db, entry->tranche_id);
+                status = other && other->school_number == t.school_number ? "other_tranche" : "other_school";
+                message = status == "other_tranche" ? "on the delivery list of another delivery of this school"
+                                                    : "on the delivery list of another school's delivery";
+            } else {
+                const EnrollOutcome o = enroll_one(db, ctx, t, *serial, "", false);
+                if (o.status == "enrolled" || o.status == "already_enrolled") status = o.status;
+                else if (o.reason == "not_on_manifest") status = "not_on_manifest";
+                else if (o.reason == "tranche_full") status = "tranche_full";
+                else status = "invalid";
+                message = o.message;
+            }
+        }
+        return nlohmann::json{
+            {"code", code},
+            {"serial_number", serial ? nlohmann::json(*serial) : nlohmann::json(nullptr)},
+            {"status", status},
+            {"message", message},
+            {"progress", {{"enrolled", count_devices_in_tranche(db, t.id)},
+                          {"expected", t.expected_count},
+                          {"in_manifest", has_manifest ? manifest_size(db, t.id) : 0}}}};
+    });
+    return json_response(200, dump(answer));
+}
+
+// The QR code of a device's label: it holds the short address of the device's page.
+Response qr(HandlerDeps& deps, RequestContext& ctx) {
+    Device device;
+    {
+        auto lease = deps.reads.acquire();
+        device = visible_device(ctx, lease.db(), ctx.param("serial"));
+    }
+    std::string base = deps.config.public_url;
+    if (base.empty()) {
+        const auto host = ctx.request.header("Host");
+        if (!host || host->empty() || host->find_first_of("/\\ \"<>") != std::string::npos) {
+            throw ApiError::bad_request("the request has no usable Host header; set server.public_url");
+        }
+        base = std::string(deps.config.tls_enabled ? "https" : "http") + "://" + *host;
+    }
+    const std::string url = base + "/d/" + device.serial_number;
+    Response r;
+    r.set_header("Content-Type", "image/svg+xml");
+    r.set_header("Cache-Control", "private, max-age=3600");
+    r.body = qr_svg(url, url);
+    return r;
+}
+
 Response list(HandlerDeps& deps, RequestContext& ctx) {
     DeviceFilter f;
     const int limit = page_limit(ctx);
@@ -213,6 +302,10 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
         if (*stale == "true") f.stale_before = days_ago(14);
         else if (*stale != "false") throw ApiError::unprocessable("stale must be true or false", {{"stale", "must be true or false", std::nullopt}});
     }
+    if (auto on_loan = ctx.query_param("on_loan")) {
+        if (*on_loan == "true") f.on_loan = true;
+        else if (*on_loan != "false") throw ApiError::unprocessable("on_loan must be true or false", {{"on_loan", "must be true or false", std::nullopt}});
+    }
     auto lease = deps.reads.acquire();
     auto devices = list_devices(lease.db(), f);
     nlohmann::json items = nlohmann::json::array();
@@ -244,6 +337,15 @@ Response get(HandlerDeps& deps, RequestContext& ctx) {
     nlohmann::json body = device_json(device);
     body["last_report"] = report_json(report);
     body["current_loan"] = loan ? loan_json(*loan) : nlohmann::json(nullptr);
+    // The lifecycle's legal next statuses, so a UI offers only those (the PATCH still decides).
+    nlohmann::json allowed = nlohmann::json::array();
+    if (const auto from = device_status_from_string(device.status)) {
+        for (auto to : {DeviceStatus::in_storage, DeviceStatus::in_use, DeviceStatus::in_repair,
+                        DeviceStatus::lost, DeviceStatus::stolen, DeviceStatus::retired}) {
+            if (to != *from && is_allowed_transition(*from, to)) allowed.push_back(std::string(to_string(to)));
+        }
+    }
+    body["allowed_status_changes"] = std::move(allowed);
     return json_response(200, dump(body));
 }
 
@@ -367,12 +469,16 @@ Response events(HandlerDeps& deps, RequestContext& ctx) {
 
 Response lend(HandlerDeps& deps, RequestContext& ctx) {
     const auto body = parse_json_body(ctx.request);
-    ObjectReader in(body, {"borrower_ref", "borrower_kind", "agreement_ref", "due_on"});
+    ObjectReader in(body, {"borrower_ref", "borrower_kind", "agreement_ref", "due_on", "accessories", "pre_existing_damage"});
     Loan loan;
     loan.borrower_ref = in.required_string("borrower_ref");
     loan.borrower_kind = in.required_string("borrower_kind");
     loan.agreement_ref = in.required_string("agreement_ref");
     loan.due_on = in.optional_string("due_on");
+    loan.accessories = csv::trim(in.optional_string("accessories").value_or(""));
+    loan.pre_existing_damage = csv::trim(in.optional_string("pre_existing_damage").value_or(""));
+    if (auto e = check_text(loan.accessories, 500)) in.invalid("accessories", *e);
+    if (auto e = check_text(loan.pre_existing_damage, 500)) in.invalid("pre_existing_damage", *e);
     if (in.has("borrower_ref")) {
         if (auto e = check_borrower_ref(loan.borrower_ref)) in.invalid("borrower_ref", *e);
     }
@@ -402,7 +508,8 @@ Response lend(HandlerDeps& deps, RequestContext& ctx) {
         }
         append_device_event(db, d.serial_number, "loaned", ctx.user().username,
                             {{"loan_id", id}, {"borrower_ref", loan.borrower_ref}, {"borrower_kind", loan.borrower_kind},
-                             {"agreement_ref", loan.agreement_ref}, {"due_on", nullable(loan.due_on)}});
+                             {"agreement_ref", loan.agreement_ref}, {"due_on", nullable(loan.due_on)},
+                             {"accessories", loan.accessories}, {"pre_existing_damage", loan.pre_existing_damage}});
         AuditEntry entry = audit_entry(ctx, "loan.create", "loan", std::to_string(id), d.school_number);
         entry.detail = {{"serial_number", d.serial_number}, {"borrower_kind", loan.borrower_kind}, {"agreement_ref", loan.agreement_ref}};
         append_audit(db, entry);
@@ -451,7 +558,9 @@ void register_device_routes(Router& router, HandlerDeps& deps) {
     router.add("POST", "/api/v1/devices", Auth::user, [&deps](RequestContext& ctx) { return enroll(deps, ctx); });
     router.add("GET", "/api/v1/devices", Auth::user, [&deps](RequestContext& ctx) { return list(deps, ctx); });
     router.add("POST", "/api/v1/tranches/{id}/enrollments", Auth::user, [&deps](RequestContext& ctx) { return scan(deps, ctx); });
+    router.add("POST", "/api/v1/tranches/{id}/scans", Auth::user, [&deps](RequestContext& ctx) { return scan_code(deps, ctx); });
     router.add("GET", "/api/v1/devices/{serial}", Auth::user, [&deps](RequestContext& ctx) { return get(deps, ctx); });
+    router.add("GET", "/api/v1/devices/{serial}/qr.svg", Auth::user, [&deps](RequestContext& ctx) { return qr(deps, ctx); });
     router.add("PATCH", "/api/v1/devices/{serial}", Auth::user, [&deps](RequestContext& ctx) { return patch(deps, ctx); });
     router.add("GET", "/api/v1/devices/{serial}/events", Auth::user, [&deps](RequestContext& ctx) { return events(deps, ctx); });
     router.add("POST", "/api/v1/devices/{serial}/loans", Auth::user, [&deps](RequestContext& ctx) { return lend(deps, ctx); });

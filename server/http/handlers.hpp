@@ -14,11 +14,19 @@
 #include "server/domain/rate_limiter.hpp"
 #include "server/http/metrics.hpp"
 #include "server/http/router.hpp"
+#include "server/http/web_assets.hpp"
 #include "server/storage/audit_repository.hpp"
 #include "server/storage/read_pool.hpp"
 #include "server/storage/writer.hpp"
 
+namespace pakt::server {
+struct Loan;
+}
+
 namespace pakt::server::http {
+
+/// A loan as the API shows it (loans and devices alike).
+nlohmann::json loan_json(const Loan& loan);
 
 struct HandlerDeps {
     const ServerConfig& config;
@@ -29,6 +37,7 @@ struct HandlerDeps {
     std::function<bool()> ready;  ///< database open and migrated, not shutting down
     RateLimiter& checkin_limiter;  ///< per-agent check-in rate
     std::counting_semaphore<>& checkin_parsing;  ///< bounds concurrent report parsing
+    const WebAssets& web_assets;  ///< the web UI's files
 };
 
 void register_ops_routes(Router& router, HandlerDeps& deps);
@@ -41,6 +50,8 @@ void register_device_routes(Router& router, HandlerDeps& deps);
 void register_audit_routes(Router& router, HandlerDeps& deps);
 void register_agent_routes(Router& router, HandlerDeps& deps);
 void register_report_routes(Router& router, HandlerDeps& deps);
+void register_loan_routes(Router& router, HandlerDeps& deps);
+void register_web_routes(Router& router, HandlerDeps& deps);
 
 /// An audit entry for a mutation made by the caller of `ctx`.
 AuditEntry audit_entry(const RequestContext& ctx, std::string action, std::string object_type,

@@ -28,6 +28,22 @@ bool is_placeholder(const std::string& segment) {
     return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+bool is_rest_placeholder(const std::string& segment) {
+    return segment.size() > 3 && segment.front() == '{' && segment.ends_with("*}");
+}
+
+bool ieq(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
+    }
+    return true;
+}
+
+bool changes_state(const std::string& method) {
+    return method != "GET" && method != "HEAD" && method != "OPTIONS";
+}
+
 std::optional<std::string> bearer_token(const Request& request) {
     auto auth = request.header("Authorization");
     if (!auth) return std::nullopt;
@@ -83,10 +99,54 @@ Response problem_response(const ApiError& error) {
     return r;
 }
 
+std::optional<std::string> request_cookie(const Request& request, std::string_view name) {
+    auto [first, last] = request.headers.equal_range("Cookie");
+    for (auto it = first; it != last; ++it) {
+        std::string_view rest = it->second;
+        while (!rest.empty()) {
+            const auto semi = rest.find(';');
+            std::string_view pair = rest.substr(0, semi);
+            rest = semi == std::string_view::npos ? std::string_view{} : rest.substr(semi + 1);
+            while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+            const auto eq = pair.find('=');
+            if (eq == std::string_view::npos || pair.substr(0, eq) != name) continue;
+            std::string_view value = pair.substr(eq + 1);
+            while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+            if (value.empty() || value.size() > 512) return std::nullopt;
+            return std::string(value);
+        }
+    }
+    return std::nullopt;
+}
+
+bool same_origin(const Request& request, std::string_view scheme, std::string_view public_origin) {
+    const auto origin = request.header("Origin");
+    if (!origin || origin->empty()) return false;
+    if (!public_origin.empty()) return ieq(*origin, public_origin);
+    const auto host = request.header("Host");
+    if (!host || host->empty()) return false;
+    auto matches = [&](std::string_view s) {
+        const std::string expected = std::string(s) + "://" + *host;
+        return ieq(*origin, expected);
+    };
+    // Plain HTTP is only configured behind a TLS-terminating proxy: the browser's origin is https.
+    return scheme == "http" ? matches("http") || matches("https") : matches(scheme);
+}
+
 Router::Router(Authenticator authenticator) : authenticator_(std::move(authenticator)) {}
 
+void Router::set_origin_policy(std::string scheme, std::string public_origin) {
+    scheme_ = std::move(scheme);
+    public_origin_ = std::move(public_origin);
+    while (!public_origin_.empty() && public_origin_.back() == '/') public_origin_.pop_back();
+}
+
 void Router::add(std::string method, std::string pattern, Auth auth, Handler handler) {
-    Route route{RouteInfo{std::move(method), pattern, auth}, split_pattern(pattern), std::move(handler)};
+    auto segments = split_pattern(pattern);
+    // The rest placeholder {name*} is listed (OpenAPI, metrics, logs) as a plain {name}.
+    std::string shown = pattern;
+    if (!segments.empty() && is_rest_placeholder(segments.back())) shown.erase(shown.size() - 2, 1);
+    Route route{RouteInfo{std::move(method), std::move(shown), auth}, std::move(segments), std::move(handler)};
     routes_.push_back(std::move(route));
 }
 
@@ -136,10 +196,12 @@ Response Router::dispatch_unchecked(const Request& request, std::string& route_o
 
     std::vector<std::string> allowed_methods;
     for (const Route& route : routes_) {
-        if (route.segments.size() != segments.size()) continue;
+        const bool rest = !route.segments.empty() && is_rest_placeholder(route.segments.back());
+        if (rest ? segments.size() < route.segments.size() : route.segments.size() != segments.size()) continue;
         std::map<std::string, std::string> params;
         bool match = true;
-        for (std::size_t i = 0; i < segments.size() && match; ++i) {
+        const std::size_t fixed = rest ? route.segments.size() - 1 : route.segments.size();
+        for (std::size_t i = 0; i < fixed && match; ++i) {
             const std::string& want = route.segments[i];
             if (is_placeholder(want)) {
                 if (segments[i].empty()) match = false;
@@ -147,6 +209,19 @@ Response Router::dispatch_unchecked(const Request& request, std::string& route_o
             } else if (want != segments[i]) {
                 match = false;
             }
+        }
+        if (match && rest) {
+            std::string joined;
+            for (std::size_t i = fixed; i < segments.size() && match; ++i) {
+                const std::string& s = segments[i];
+                if (s.empty() || s.front() == '.' || s.find('/') != std::string::npos ||
+                    s.find('\\') != std::string::npos) {
+                    match = false;
+                }
+                joined += (joined.empty() ? "" : "/") + s;
+            }
+            const std::string& want = route.segments.back();
+            params[want.substr(1, want.size() - 3)] = std::move(joined);
         }
         if (!match) continue;
         if (route.info.method != request.method) {
@@ -164,10 +239,22 @@ Response Router::dispatch_unchecked(const Request& request, std::string& route_o
         RequestContext ctx{request, std::move(params), std::move(*query), std::nullopt, {}};
         if (route.info.auth == Auth::user) {
             auto token = bearer_token(request);
-            if (!token) throw ApiError::unauthorized();
+            if (!token) {
+                token = request_cookie(request, kSessionCookie);
+                if (!token) throw ApiError::unauthorized();
+                ctx.cookie_session = true;
+            }
             ctx.principal = authenticator_(*token);
             if (!ctx.principal) throw ApiError::unauthorized("the token is unknown, expired or revoked");
             ctx.bearer_token = std::move(*token);
+            // A browser sends the cookie along with any request, also one a foreign page makes
+            // it send; only the Origin tells them apart (SameSite=Strict is the second wall).
+            if (ctx.cookie_session && changes_state(request.method) &&
+                !same_origin(request, scheme_, public_origin_)) {
+                throw ApiError(403, "forbidden-origin", "Forbidden",
+                               "a change made with the browser session must come from this server's own "
+                               "pages (the Origin header does not match)");
+            }
         }
         return route.handler(ctx);
     }

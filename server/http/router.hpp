@@ -26,6 +26,7 @@ struct RequestContext {
     std::map<std::string, std::string> query;        ///< decoded query parameters
     std::optional<Principal> principal;              ///< set for Auth::user routes
     std::string bearer_token;                        ///< the raw token of an authenticated call
+    bool cookie_session = false;  ///< authenticated by the browser's session cookie, not a header
 
     /// The authenticated user; only valid on Auth::user routes.
     const Principal& user() const { return *principal; }
@@ -44,16 +45,38 @@ struct RouteInfo {
     Auth auth;
 };
 
+/// The browser session cookie (host-only: Secure, Path=/, no Domain).
+inline constexpr std::string_view kSessionCookie = "__Host-pakt_session";
+
+/// The value of cookie `name` in the request's Cookie headers, or nullopt.
+std::optional<std::string> request_cookie(const Request& request, std::string_view name);
+
+/// Whether the request's Origin header names this server: `public_origin` if configured, else
+/// the scheme and the Host header the request came with. A missing Origin does not match.
+bool same_origin(const Request& request, std::string_view scheme, std::string_view public_origin);
+
 class Router {
 public:
     explicit Router(Authenticator authenticator);
 
-    /// Registers a route. Patterns are literal segments and {name} placeholders. Not thread-safe:
-    /// register everything before dispatching.
+    /// How state-changing requests authenticated by the session cookie are checked against
+    /// cross-site request forgery: their Origin must be `public_origin` (e.g.
+    /// "https://pakt.example.org") or, if that is empty, `scheme`://<Host header>. With TLS off
+    /// behind a proxy, both http and https match the Host. Default: "https", no public origin.
+    void set_origin_policy(std::string scheme, std::string public_origin);
+    const std::string& scheme() const { return scheme_; }
+    const std::string& public_origin() const { return public_origin_; }
+
+    /// Registers a route. Patterns are literal segments and {name} placeholders; a last segment
+    /// {name*} takes the rest of the path (one or more segments, joined by '/', none of them
+    /// empty, "." or "..", or starting with '.'). Not thread-safe: register everything before
+    /// dispatching.
     void add(std::string method, std::string pattern, Auth auth, Handler handler);
 
     /// Routes `request` and always returns a response: 404 for unknown paths, 405 (with Allow) for
-    /// a known path with another method, 401 for missing or invalid credentials, problem+json for
+    /// a known path with another method, 401 for missing or invalid credentials (a bearer token,
+    /// else the session cookie), 403 for a state-changing request authenticated by the cookie
+    /// without this server's Origin, problem+json for
     /// every ApiError, and a logged 500 without internal detail for anything unexpected. Sets
     /// Response::route to the matched pattern. Thread-safe once registration is over.
     Response dispatch(const Request& request) const;
@@ -72,6 +95,8 @@ private:
 
     Authenticator authenticator_;
     std::vector<Route> routes_;
+    std::string scheme_ = "https";
+    std::string public_origin_;
 };
 
 /// The problem+json response for an error.

@@ -1,10 +1,12 @@
 // Schools: scoped list and read for every role; create and change for city_admin.
 #include <SQLiteCpp/Database.h>
 
+#include "common/time.hpp"
 #include "server/domain/validation.hpp"
 #include "server/http/handlers.hpp"
 #include "server/http/json_input.hpp"
 #include "server/storage/device_repository.hpp"
+#include "server/storage/agent_repository.hpp"
 #include "server/storage/school_repository.hpp"
 
 namespace pakt::server::http {
@@ -81,6 +83,34 @@ Response get(HandlerDeps& deps, RequestContext& ctx) {
     return json_response(200, dump(school_json(*school, device_counts_by_status(lease.db(), number))));
 }
 
+// A school at a glance, for its overview page: what it has, what is out, what has gone quiet.
+// Counts only, so it reads no loan's data and needs no audit entry.
+Response summary(HandlerDeps& deps, RequestContext& ctx) {
+    const std::string& number = ctx.param("school_number");
+    require(ctx, Action::view, number);
+    auto lease = deps.reads.acquire();
+    auto school = find_school(lease.db(), number);
+    if (!school) throw ApiError::not_found("no such school");
+    nlohmann::json body = school_json(*school, device_counts_by_status(lease.db(), number));
+    const auto loans = count_school_loans(lease.db(), number, now_rfc3339().substr(0, 10));
+    body["on_loan"] = loans.on_loan;
+    body["overdue"] = loans.overdue;
+    body["not_seen_14_days"] = count_not_seen_since(lease.db(), number, days_ago(14));
+    AgentFilter filter;
+    filter.school_number = number;
+    filter.limit = 100;
+    nlohmann::json agents = nlohmann::json::array();
+    for (const auto& a : list_agents(lease.db(), filter)) {
+        if (a.revoked_at) continue;
+        agents.push_back({{"agent_id", a.id},
+                          {"hostname", a.hostname},
+                          {"agent_version", a.agent_version},
+                          {"last_checkin_at", a.last_checkin_at ? nlohmann::json(*a.last_checkin_at) : nlohmann::json(nullptr)}});
+    }
+    body["agents"] = std::move(agents);
+    return json_response(200, dump(body));
+}
+
 Response create(HandlerDeps& deps, RequestContext& ctx) {
     require(ctx, Action::manage_schools, std::nullopt);
     const auto body = parse_json_body(ctx.request);
@@ -136,6 +166,7 @@ void register_school_routes(Router& router, HandlerDeps& deps) {
     router.add("POST", "/api/v1/schools", Auth::user, [&deps](RequestContext& ctx) { return create(deps, ctx); });
     router.add("GET", "/api/v1/schools/{school_number}", Auth::user, [&deps](RequestContext& ctx) { return get(deps, ctx); });
     router.add("PATCH", "/api/v1/schools/{school_number}", Auth::user, [&deps](RequestContext& ctx) { return update(deps, ctx); });
+    router.add("GET", "/api/v1/schools/{school_number}/summary", Auth::user, [&deps](RequestContext& ctx) { return summary(deps, ctx); });
 }
 
 }  // namespace pakt::server::http

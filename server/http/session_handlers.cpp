@@ -40,12 +40,31 @@ std::int64_t parse_id(const std::string& text) {
     return id;
 }
 
-Response login(HandlerDeps& deps, RequestContext& ctx) {
+// The browser session cookie: host-only (__Host-: Secure, Path=/, no Domain), out of reach of
+// scripts, never sent along with a request another site starts. No Max-Age: it goes when the
+// browser closes; the server ends it earlier when it expires or idles.
+std::string session_cookie(const std::string& token) {
+    return std::string(kSessionCookie) + "=" + token + "; Path=/; Secure; HttpOnly; SameSite=Strict";
+}
+
+std::string cleared_session_cookie() {
+    return std::string(kSessionCookie) + "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0";
+}
+
+Response login(HandlerDeps& deps, RequestContext& ctx, const Router& router) {
     const auto body = parse_json_body(ctx.request);
-    ObjectReader in(body, {"username", "password"});
+    ObjectReader in(body, {"username", "password", "cookie"});
     const std::string username = in.required_string("username");
     const std::string password = in.required_string("password");
+    const bool cookie = in.optional_bool("cookie").value_or(false);
     in.finish();
+    // A login into a cookie is a change made by the browser: a foreign page must not be able to
+    // log the browser into an account of its choosing.
+    if (cookie && !same_origin(ctx.request, router.scheme(), router.public_origin())) {
+        throw ApiError(403, "forbidden-origin", "Forbidden",
+                       "a browser session can only be opened from this server's own login page "
+                       "(the Origin header does not match)");
+    }
 
     const auto now = LoginThrottle::Clock::now();
     if (auto wait = deps.login_throttle.blocked(username, ctx.request.remote_address, now)) {
@@ -78,6 +97,12 @@ Response login(HandlerDeps& deps, RequestContext& ctx) {
         entry.detail = {{"client_address", ctx.request.remote_address}};
         append_audit(db, entry);
     });
+    if (cookie) {
+        // The token goes into the cookie only, where the page's scripts cannot read it.
+        Response r = json_response(201, dump({{"expires_at", expires_at}, {"user", me_json(*user)}}));
+        r.set_header("Set-Cookie", session_cookie(token));
+        return r;
+    }
     return json_response(201, dump({{"token", token}, {"expires_at", expires_at}, {"user", me_json(*user)}}));
 }
 
@@ -93,6 +118,54 @@ Response logout(HandlerDeps& deps, RequestContext& ctx) {
             "this request was authenticated with an API token, not a session; revoke API tokens "
             "with DELETE /api/v1/tokens/{id}");
     }
+    Response r = no_content();
+    if (ctx.cookie_session) r.set_header("Set-Cookie", cleared_session_cookie());
+    return r;
+}
+
+// Own password change: the current password proves it is the person, not a borrowed browser.
+// Every other session and every API token of the user ends; the session that made the change
+// stays, so the person is not logged out of the page they are on.
+Response change_password(HandlerDeps& deps, RequestContext& ctx) {
+    const auto body = parse_json_body(ctx.request);
+    ObjectReader in(body, {"current_password", "new_password"});
+    const std::string current = in.required_string("current_password");
+    const std::string next = in.required_string("new_password");
+    if (in.has("new_password")) {
+        if (auto p = check_password(next)) in.invalid("new_password", *p);
+        else if (in.has("current_password") && next == current) in.invalid("new_password", "must differ from the current password");
+    }
+    in.finish();
+
+    const auto now = LoginThrottle::Clock::now();
+    const std::string& username = ctx.user().username;
+    if (auto wait = deps.login_throttle.blocked(username, ctx.request.remote_address, now)) {
+        throw ApiError::too_many_requests("too many wrong passwords; try again later", static_cast<int>(wait->count()));
+    }
+    std::optional<UserRecord> user;
+    {
+        auto lease = deps.reads.acquire();
+        user = find_user_by_id(lease.db(), ctx.user().user_id);
+    }
+    if (!user) throw ApiError::unauthorized();
+    if (!verify_password(current, user->password_hash)) {
+        // Guessing through this form counts like guessing at the login.
+        deps.login_throttle.record_failure(username, ctx.request.remote_address, now);
+        throw ApiError::unprocessable("the current password is wrong",
+                                      {{"current_password", "is wrong", std::nullopt}});
+    }
+    const std::string new_hash = hash_password(next);
+    const std::string keep = sha256_hex(ctx.bearer_token);
+    deps.writer.execute([&](SQLite::Database& db) {
+        auto fresh = find_user_by_id(db, user->id);
+        if (!fresh) throw ApiError::unauthorized();
+        fresh->password_hash = new_hash;
+        update_user(db, *fresh);
+        const RevokedAccess revoked = revoke_other_access(db, fresh->id, keep);
+        AuditEntry entry = audit_entry(ctx, "user.password", "user", std::to_string(fresh->id), std::nullopt);
+        entry.detail = {{"sessions_ended", revoked.sessions}, {"api_tokens_deleted", revoked.api_tokens}};
+        append_audit(db, entry);
+    });
     return no_content();
 }
 
@@ -156,7 +229,8 @@ Response revoke_token(HandlerDeps& deps, RequestContext& ctx) {
 }  // namespace
 
 void register_session_routes(Router& router, HandlerDeps& deps) {
-    router.add("POST", "/api/v1/session", Auth::none, [&deps](RequestContext& ctx) { return login(deps, ctx); });
+    router.add("POST", "/api/v1/session", Auth::none, [&deps, &router](RequestContext& ctx) { return login(deps, ctx, router); });
+    router.add("POST", "/api/v1/me/password", Auth::user, [&deps](RequestContext& ctx) { return change_password(deps, ctx); });
     router.add("DELETE", "/api/v1/session", Auth::user, [&deps](RequestContext& ctx) { return logout(deps, ctx); });
     router.add("GET", "/api/v1/me", Auth::user, [&deps](RequestContext& ctx) { return me(deps, ctx); });
     router.add("POST", "/api/v1/tokens", Auth::user, [&deps](RequestContext& ctx) { return create_token(deps, ctx); });

@@ -31,10 +31,23 @@ constexpr const char* kReport =
     "FROM device_reports WHERE serial_number = ?";
 constexpr const char* kLoanColumns =
     "SELECT id, serial_number, school_number, borrower_ref, borrower_kind, agreement_ref, due_on, "
-    "started_at, started_by, returned_at, return_condition, return_note, returned_by FROM loans ";
+    "started_at, started_by, returned_at, return_condition, return_note, returned_by, accessories, "
+    "pre_existing_damage FROM loans ";
 constexpr const char* kInsertLoan =
     "INSERT INTO loans (serial_number, school_number, borrower_ref, borrower_kind, agreement_ref, due_on, "
-    "started_at, started_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    "started_at, started_by, accessories, pre_existing_damage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kLoanListColumns =
+    "SELECT l.id, l.serial_number, l.school_number, l.borrower_ref, l.borrower_kind, l.agreement_ref, "
+    "l.due_on, l.started_at, l.started_by, l.returned_at, l.return_condition, l.return_note, "
+    "l.returned_by, l.accessories, l.pre_existing_damage, d.asset_tag, d.model "
+    "FROM loans l JOIN devices d ON d.serial_number = l.serial_number ";
+constexpr const char* kCountSchoolLoans =
+    "SELECT count(*), count(CASE WHEN due_on < ? THEN 1 END) FROM loans "
+    "WHERE school_number = ? AND returned_at IS NULL";
+constexpr const char* kCountNotSeen =
+    "SELECT count(*) FROM devices WHERE school_number = ? AND status <> 'retired' "
+    "AND NOT EXISTS (SELECT 1 FROM device_reports r WHERE r.serial_number = devices.serial_number "
+    "AND r.seen_at >= ?)";
 constexpr const char* kCloseLoan =
     "UPDATE loans SET returned_at = ?, return_condition = ?, return_note = ?, returned_by = ? WHERE id = ?";
 constexpr const char* kInsertEvent =
@@ -76,6 +89,8 @@ Loan read_loan(SQLite::Statement& q) {
     l.return_condition = optional_text(q, 10);
     l.return_note = q.getColumn(11).getString();
     l.returned_by = optional_text(q, 12);
+    l.accessories = q.getColumn(13).getString();
+    l.pre_existing_damage = q.getColumn(14).getString();
     return l;
 }
 
@@ -161,6 +176,10 @@ std::string device_list_sql(const DeviceFilter& f) {
         // Prefix ranges instead of LIKE so the serial-number and asset-tag indexes serve them.
         sql += "AND ((serial_number >= ? AND serial_number < ?) OR (asset_tag >= ? AND asset_tag < ?)) ";
     }
+    if (f.on_loan) {
+        sql += "AND EXISTS (SELECT 1 FROM loans l WHERE l.serial_number = devices.serial_number "
+               "AND l.returned_at IS NULL) ";
+    }
     if (f.stale_before) {
         sql += "AND NOT EXISTS (SELECT 1 FROM device_reports r WHERE r.serial_number = devices.serial_number "
                "AND r.seen_at >= ?) ";
@@ -207,8 +226,59 @@ std::int64_t insert_loan(SQLite::Database& db, const Loan& l) {
     bind_optional(q, 6, l.due_on);
     q.bind(7, now_rfc3339());
     q.bind(8, l.started_by);
+    q.bind(9, l.accessories);
+    q.bind(10, l.pre_existing_damage);
     q.exec();
     return db.getLastInsertRowid();
+}
+
+std::vector<LoanListRow> list_loans(SQLite::Database& db, const LoanFilter& f) {
+    std::string sql = kLoanListColumns;
+    sql += f.state == LoanState::returned ? "WHERE l.returned_at IS NOT NULL " : "WHERE l.returned_at IS NULL ";
+    if (f.state == LoanState::overdue) sql += "AND l.due_on < ? ";
+    if (f.before_id > 0) sql += "AND l.id < ? ";
+    if (f.school_number) sql += "AND l.school_number = ? ";
+    if (f.schools) {
+        sql += "AND l.";
+        sql += sqlutil::school_in_clause(f.schools->size()).substr(4);
+    }
+    sql += "ORDER BY l.id DESC LIMIT ?";
+    SQLite::Statement q(db, sql);
+    int i = 1;
+    if (f.state == LoanState::overdue) q.bind(i++, f.today);
+    if (f.before_id > 0) q.bind(i++, f.before_id);
+    if (f.school_number) q.bind(i++, *f.school_number);
+    if (f.schools) i = sqlutil::bind_all(q, i, *f.schools);
+    q.bind(i, f.limit);
+    std::vector<LoanListRow> out;
+    while (q.executeStep()) {
+        LoanListRow row{read_loan(q), q.getColumn(15).getString(), q.getColumn(16).getString()};
+        out.push_back(std::move(row));
+    }
+    return out;
+}
+
+std::optional<Loan> find_loan(SQLite::Database& db, std::int64_t id) {
+    SQLite::Statement q(db, std::string(kLoanColumns) + "WHERE id = ?");
+    q.bind(1, id);
+    if (!q.executeStep()) return std::nullopt;
+    return read_loan(q);
+}
+
+SchoolLoanCounts count_school_loans(SQLite::Database& db, const std::string& school, const std::string& today) {
+    SQLite::Statement q(db, kCountSchoolLoans);
+    q.bind(1, today);
+    q.bind(2, school);
+    q.executeStep();
+    return {q.getColumn(0).getInt64(), q.getColumn(1).getInt64()};
+}
+
+std::int64_t count_not_seen_since(SQLite::Database& db, const std::string& school, const std::string& since) {
+    SQLite::Statement q(db, kCountNotSeen);
+    q.bind(1, school);
+    q.bind(2, since);
+    q.executeStep();
+    return q.getColumn(0).getInt64();
 }
 
 void close_loan(SQLite::Database& db, std::int64_t loan_id, const std::string& condition,

@@ -60,6 +60,7 @@ struct DeviceFilter {
     std::optional<std::string> serial_prefix;
     std::optional<std::string> asset_tag_prefix;
     std::optional<std::string> stale_before;  ///< only devices not reported since then
+    bool on_loan = false;                     ///< only devices with an open loan
     std::string after;                     ///< keyset: serial numbers > after
     int limit = 50;
 };
@@ -85,7 +86,43 @@ struct Loan {
     std::optional<std::string> return_condition;
     std::string return_note;
     std::optional<std::string> returned_by;
+    std::string accessories;          ///< what was handed over with the device
+    std::string pre_existing_damage;  ///< damage the device had when it was handed over
 };
+
+/// Which loans a list shows.
+enum class LoanState { current, overdue, returned };
+
+struct LoanFilter {
+    std::optional<std::vector<std::string>> schools;  ///< the caller's scope (nullopt: all)
+    std::optional<std::string> school_number;
+    LoanState state = LoanState::current;
+    std::string today;          ///< YYYY-MM-DD: overdue means due before this day
+    std::int64_t before_id = 0;  ///< keyset: loans with a smaller id (0: from the newest)
+    int limit = 50;
+};
+
+/// A loan with what a list shows of its device.
+struct LoanListRow {
+    Loan loan;
+    std::string asset_tag;
+    std::string model;
+};
+
+/// Loans matching the filter, newest first (descending id).
+std::vector<LoanListRow> list_loans(SQLite::Database& db, const LoanFilter& filter);
+
+std::optional<Loan> find_loan(SQLite::Database& db, std::int64_t id);
+
+/// What a school's overview counts.
+struct SchoolLoanCounts {
+    std::int64_t on_loan = 0;
+    std::int64_t overdue = 0;  ///< on loan with a due date before `today`
+};
+SchoolLoanCounts count_school_loans(SQLite::Database& db, const std::string& school, const std::string& today);
+
+/// Devices of the school that are not retired and no agent has reported since `since`.
+std::int64_t count_not_seen_since(SQLite::Database& db, const std::string& school, const std::string& since);
 
 std::optional<Loan> find_open_loan(SQLite::Database& db, const std::string& serial);
 /// Inserts an open loan (started now); returns its id.

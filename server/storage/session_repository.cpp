@@ -9,13 +9,16 @@ namespace pakt::server {
 namespace {
 
 constexpr const char* kFindSession =
-    "SELECT user_id FROM sessions WHERE token_hash = ? AND expires_at > ?";
+    "SELECT user_id, last_seen_at FROM sessions WHERE token_hash = ? AND expires_at > ? "
+    "AND last_seen_at >= ?";
+constexpr const char* kTouchSession = "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?";
+constexpr const char* kDeleteOtherSessions = "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?";
 constexpr const char* kFindApiToken =
     "SELECT id, user_id FROM api_tokens WHERE token_hash = ? "
     "AND (expires_on IS NULL OR expires_on >= ?)";
 constexpr const char* kInsertSession =
-    "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, client_address) "
-    "VALUES (?, ?, ?, ?, ?)";
+    "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, client_address, last_seen_at) "
+    "VALUES (?, ?, ?, ?, ?, ?)";
 constexpr const char* kDeleteSession = "DELETE FROM sessions WHERE token_hash = ?";
 constexpr const char* kDeleteUserSessions = "DELETE FROM sessions WHERE user_id = ?";
 constexpr const char* kDeleteExpired = "DELETE FROM sessions WHERE expires_at <= ?";
@@ -40,31 +43,57 @@ ApiTokenRecord read_token(SQLite::Statement& q) {
 }  // namespace
 
 std::optional<BearerOwner> find_bearer(SQLite::Database& db, const std::string& token_hash,
-                                       const std::string& now, const std::string& today) {
+                                       const std::string& now, const std::string& today,
+                                       const std::string& idle_cutoff) {
     {
         SQLite::Statement q(db, kFindSession);
         q.bind(1, token_hash);
         q.bind(2, now);
-        if (q.executeStep()) return BearerOwner{q.getColumn(0).getInt64(), false, std::nullopt};
+        q.bind(3, idle_cutoff);
+        if (q.executeStep()) {
+            return BearerOwner{q.getColumn(0).getInt64(), false, std::nullopt, q.getColumn(1).getString()};
+        }
     }
     SQLite::Statement q(db, kFindApiToken);
     q.bind(1, token_hash);
     q.bind(2, today);
     if (q.executeStep()) {
-        return BearerOwner{q.getColumn(1).getInt64(), true, q.getColumn(0).getInt64()};
+        return BearerOwner{q.getColumn(1).getInt64(), true, q.getColumn(0).getInt64(), {}};
     }
     return std::nullopt;
 }
 
 void insert_session(SQLite::Database& db, const std::string& token_hash, std::int64_t user_id,
                     const std::string& expires_at, const std::string& client_address) {
+    const std::string now = now_rfc3339();
     SQLite::Statement q(db, kInsertSession);
     q.bind(1, token_hash);
     q.bind(2, user_id);
-    q.bind(3, now_rfc3339());
+    q.bind(3, now);
     q.bind(4, expires_at);
     q.bind(5, client_address);
+    q.bind(6, now);
     q.exec();
+}
+
+void touch_session(SQLite::Database& db, const std::string& token_hash, const std::string& now) {
+    SQLite::Statement q(db, kTouchSession);
+    q.bind(1, now);
+    q.bind(2, token_hash);
+    q.exec();
+}
+
+RevokedAccess revoke_other_access(SQLite::Database& db, std::int64_t user_id,
+                                  const std::string& keep_token_hash) {
+    RevokedAccess revoked;
+    SQLite::Statement sessions(db, kDeleteOtherSessions);
+    sessions.bind(1, user_id);
+    sessions.bind(2, keep_token_hash);
+    revoked.sessions = sessions.exec();
+    SQLite::Statement tokens(db, kDeleteUserTokens);
+    tokens.bind(1, user_id);
+    revoked.api_tokens = tokens.exec();
+    return revoked;
 }
 
 bool delete_session(SQLite::Database& db, const std::string& token_hash) {

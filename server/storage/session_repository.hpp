@@ -12,16 +12,33 @@ class Database;
 
 namespace pakt::server {
 
+/// What revoke_user_access removed.
+struct RevokedAccess {
+    int sessions = 0;
+    int api_tokens = 0;
+};
+
 struct BearerOwner {
     std::int64_t user_id = 0;
     bool is_api_token = false;
     std::optional<std::int64_t> api_token_id;
+    std::string last_seen_at;  ///< sessions only: when it was last used (RFC 3339)
 };
 
 /// The user a bearer token (given as its hash) belongs to, if the session or API token exists and
-/// has not expired at `now_rfc3339` / `today` (YYYY-MM-DD, for API token expiry by day).
+/// has not expired at `now_rfc3339` / `today` (YYYY-MM-DD, for API token expiry by day). A session
+/// last used before `idle_cutoff` (RFC 3339; empty: no idle limit) has ended.
 std::optional<BearerOwner> find_bearer(SQLite::Database& db, const std::string& token_hash,
-                                       const std::string& now_rfc3339, const std::string& today);
+                                       const std::string& now_rfc3339, const std::string& today,
+                                       const std::string& idle_cutoff = {});
+
+/// Records that the session was used at `now` (the idle timeout counts from here).
+void touch_session(SQLite::Database& db, const std::string& token_hash, const std::string& now);
+
+/// Ends every session of the user but the one with `keep_token_hash`, and deletes every API
+/// token of the user: what a password change does. Call inside the caller's transaction.
+RevokedAccess revoke_other_access(SQLite::Database& db, std::int64_t user_id,
+                                  const std::string& keep_token_hash);
 
 void insert_session(SQLite::Database& db, const std::string& token_hash, std::int64_t user_id,
                     const std::string& expires_at, const std::string& client_address);
@@ -31,12 +48,6 @@ bool delete_session(SQLite::Database& db, const std::string& token_hash);
 
 /// Removes every session of the user (on disable or password change).
 void delete_sessions_of_user(SQLite::Database& db, std::int64_t user_id);
-
-/// What revoke_user_access removed.
-struct RevokedAccess {
-    int sessions = 0;
-    int api_tokens = 0;
-};
 
 /// Ends every session and deletes every API token of the user: what disabling a user does,
 /// through PATCH /users/{id} and `paktctl user disable` alike. Tokens are deleted, not merely

@@ -40,6 +40,7 @@ protected:
     std::string token_id;
     std::string secret_id;
     std::string agent_id;
+    std::string loan_id;  ///< an open loan of a second device of school A
 
     void SetUp() override {
         auto grant = call(http, "POST", "/api/v1/grants", s.admin,
@@ -66,11 +67,17 @@ protected:
                           json{{"enroll_secret", json_of(secret)["secret"]}, {"hostname", "box"}, {"agent_version", "1"}});
         ASSERT_EQ(agent.status, 201);
         agent_id = std::to_string(json_of(agent)["agent_id"].get<std::int64_t>());
+        auto lent = call(http, "POST", "/api/v1/devices", s.it_a, json{{"serial_number", "DMPXK0QHJF8M"}, {"tranche_id", tranche_id}});
+        ASSERT_EQ(lent.status, 201) << lent.body;
+        auto loan = call(http, "POST", "/api/v1/devices/DMPXK0QHJF8M/loans", s.it_a,
+                         json{{"borrower_ref", "7a-03"}, {"borrower_kind", "student"}, {"agreement_ref", "LV-2022-0001"}});
+        ASSERT_EQ(loan.status, 201) << loan.body;
+        loan_id = std::to_string(json_of(loan)["id"].get<std::int64_t>());
     }
 
     std::map<std::string, RouteCase> table() const {
         const json loan = {{"borrower_ref", "5b-17"}, {"borrower_kind", "student"}, {"agreement_ref", "LV-2022-0042"}};
-        return {
+        std::map<std::string, RouteCase> cases = {
             {"GET /healthz", {Scope::public_route, {}}},
             {"GET /readyz", {Scope::public_route, {}}},
             {"GET /metrics", {Scope::public_route, {}}},
@@ -123,7 +130,22 @@ protected:
             {"GET /api/v1/reports/funding", {Scope::scoped_list, {}}},
             {"GET /api/v1/reports/inventory", {Scope::scoped_list, {}}},
             {"GET /api/v1/reports/rollout", {Scope::scoped_list, {}}},
+            {"POST /api/v1/me/password", {Scope::own_user, {}}},
+            {"GET /api/v1/schools/{school_number}/summary", {Scope::school_read, {}}},
+            {"POST /api/v1/tranches/{id}/scans", {Scope::school_write, json{{"code", "F9FXK1LLMN2S"}}}},
+            {"GET /api/v1/devices/{serial}/qr.svg", {Scope::school_read, {}}},
+            {"GET /api/v1/loans", {Scope::scoped_list, {}}},
+            {"GET /api/v1/loans/{id}", {Scope::school_read, {}}},
         };
+        // The web UI's pages and files are public: the pages load their data from the API above.
+        for (const char* page : {"/", "/login", "/devices", "/devices/{serial}", "/d/{serial}", "/tranches",
+                                 "/tranches/{id}", "/tranches/{id}/scan", "/tranches/{id}/labels", "/loans",
+                                 "/loans/{id}/agreement", "/schools", "/schools/{school_number}", "/grants",
+                                 "/grants/{id}", "/funding", "/agents", "/users", "/audit", "/account",
+                                 "/assets/{path}"}) {
+            cases.emplace(std::string("GET ") + page, RouteCase{Scope::public_route, {}});
+        }
+        return cases;
     }
 
     std::string target_for(std::string pattern) const {
@@ -134,6 +156,7 @@ protected:
                      : pattern.find("/tranches/") != std::string::npos ? std::to_string(tranche_id)
                      : pattern.find("/grants/") != std::string::npos ? std::to_string(grant_id)
                      : pattern.find("/tokens/") != std::string::npos ? token_id
+                     : pattern.find("/loans/") != std::string::npos ? loan_id
                                                                      : "1"}};
         for (const auto& [placeholder, value] : values) {
             if (auto pos = pattern.find(placeholder); pos != std::string::npos) pattern.replace(pos, placeholder.size(), value);

@@ -32,6 +32,10 @@ void expect_same_config(const ServerConfig& actual, const ServerConfig& expected
     EXPECT_EQ(actual.handler_threads, expected.handler_threads);
     EXPECT_EQ(actual.ready_file, expected.ready_file);
     EXPECT_EQ(actual.shutdown_grace, expected.shutdown_grace);
+    EXPECT_EQ(actual.public_url, expected.public_url);
+    EXPECT_EQ(actual.web_dir, expected.web_dir);
+    EXPECT_EQ(actual.session_idle, expected.session_idle);
+    EXPECT_EQ(actual.organisation_name, expected.organisation_name);
     EXPECT_EQ(actual.tls_enabled, expected.tls_enabled);
     EXPECT_EQ(actual.cert_file, expected.cert_file);
     EXPECT_EQ(actual.key_file, expected.key_file);
@@ -173,7 +177,7 @@ TEST_F(ConfigTest, ShippedConfigUncommentedListsEveryKeyWithItsDefault) {
         if (active != line) ++keys;
         uncommented += active + "\n";
     }
-    EXPECT_EQ(keys, 29);  // every key load_config accepts
+    EXPECT_EQ(keys, 33);  // every key load_config accepts
     expect_same_config(load_config(write_config(uncommented)), ServerConfig{});
 }
 
@@ -468,6 +472,28 @@ TEST(ApplyListen, ReasonIsGivenInTheMessage) {
     } catch (const ConfigError& error) {
         EXPECT_THAT(error.what(), EndsWith("(the port must be 0 to 65535)"));
     }
+}
+
+}  // namespace
+}  // namespace pakt::server
+
+namespace pakt::server {
+namespace {
+
+TEST_F(ConfigTest, WebUiKeysAreRead) {
+    const ServerConfig c = load_config(write_config(
+        "[server]\npublic_url = \"https://pakt.example.org/\"\nweb_dir = \"web\"\n"
+        "[auth]\nsession_idle_minutes = 15\n[organisation]\nname = \"Stadt Essen\"\n"));
+    EXPECT_EQ(c.public_url, "https://pakt.example.org");  // the trailing slash of an origin goes
+    EXPECT_EQ(c.web_dir, "web");
+    EXPECT_EQ(c.session_idle, std::chrono::minutes(15));
+    EXPECT_EQ(c.organisation_name, "Stadt Essen");
+}
+
+TEST_F(ConfigTest, PublicUrlWithAPathIsRefusedNamingTheKey) {
+    const fs::path file = write_config("[server]\npublic_url = \"https://pakt.example.org/pakt\"\n");
+    EXPECT_THAT(load_error_of(file), StartsWith(file.string() + ": key 'server.public_url': expected an origin"));
+    EXPECT_THAT(load_error(("[server]\npublic_url = \"pakt.example.org\"\n")), HasSubstr("server.public_url"));
 }
 
 }  // namespace

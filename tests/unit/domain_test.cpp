@@ -13,6 +13,7 @@
 #include "server/domain/login_throttle.hpp"
 #include "server/domain/password.hpp"
 #include "server/domain/principal.hpp"
+#include "server/domain/scan_code.hpp"
 #include "server/domain/validation.hpp"
 
 namespace pakt::server {
@@ -373,3 +374,28 @@ TEST(Validation, RoleSchoolsAreCappedAtTwoHundred) {
 
 }  // namespace
 }  // namespace pakt::server
+
+TEST(ScanCode, BareSerialIsOneCandidateUpperCased) {
+    const auto c = pakt::server::scan_candidates("  dmp2wltxxw1s\r\n");
+    EXPECT_EQ(c.serials, std::vector<std::string>{"DMP2WLTXXW1S"});
+    EXPECT_FALSE(c.from_label_url);
+}
+
+TEST(ScanCode, BoxLabelWithDataIdentifierSMayBeEitherReading) {
+    const auto c = pakt::server::scan_candidates("SDMP2WLTXXW1S");
+    EXPECT_EQ(c.serials, (std::vector<std::string>{"SDMP2WLTXXW1S", "DMP2WLTXXW1S"}));
+}
+
+TEST(ScanCode, LabelUrlIsExactlyItsSerial) {
+    const auto c = pakt::server::scan_candidates("https://pakt.example.org/d/SDMP2WLTXXW1?x=1");
+    EXPECT_EQ(c.serials, std::vector<std::string>{"SDMP2WLTXXW1"});
+    EXPECT_TRUE(c.from_label_url);
+}
+
+TEST(ScanCode, UrlsOtherThanLabelsAndJunkAreNoSerial) {
+    EXPECT_TRUE(pakt::server::scan_candidates("https://evil.example/x/DMP2WLTXXW1S").serials.empty());
+    EXPECT_TRUE(pakt::server::scan_candidates("https://pakt.example.org/d/DMP2/extra").serials.empty());
+    EXPECT_TRUE(pakt::server::scan_candidates("").serials.empty());
+    EXPECT_TRUE(pakt::server::scan_candidates("S123").serials.empty());
+    EXPECT_TRUE(pakt::server::scan_candidates("DMP-2WLT-XXW1").serials.empty());
+}

@@ -608,3 +608,93 @@ TEST(Metrics, RendersBuildInfo) {
 
 }  // namespace
 }  // namespace pakt::server::http
+
+namespace pakt::server::http {
+namespace {
+
+class RouterWebTest : public ::testing::Test {
+protected:
+    RouterWebTest() {
+        router_.add("GET", "/assets/{path*}", Auth::none, [](RequestContext& ctx) {
+            return json_response(200, Json{{"path", ctx.param("path")}}.dump());
+        });
+        router_.add("GET", "/api/v1/me", Auth::user, [](RequestContext& ctx) {
+            return json_response(200, Json{{"cookie", ctx.cookie_session}}.dump());
+        });
+        router_.add("PATCH", "/api/v1/me", Auth::user, [](RequestContext&) { return no_content(); });
+    }
+
+    static std::optional<Principal> authenticate(const std::string& token) {
+        if (token != "good") return std::nullopt;
+        return Principal{7, "anna", Role::school_it, {"165432"}};
+    }
+
+    static Request with_cookie(std::string method, std::string cookie_header) {
+        Request r = request(std::move(method), "/api/v1/me");
+        r.headers.emplace("Host", "pakt.example.org:8443");
+        r.headers.emplace("Cookie", std::move(cookie_header));
+        return r;
+    }
+
+    Router router_{&RouterWebTest::authenticate};
+};
+
+TEST_F(RouterWebTest, RestPlaceholderTakesTheRestOfThePathAndIsListedPlain) {
+    auto r = router_.dispatch(request("GET", "/assets/vendor/kern/kern.min.css"));
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(body_of(r)["path"], "vendor/kern/kern.min.css");
+    EXPECT_EQ(r.route, "/assets/{path}");
+    EXPECT_EQ(router_.routes().front().pattern, "/assets/{path}");
+}
+
+TEST_F(RouterWebTest, RestPlaceholderRefusesDotSegmentsAndEncodedSlashes) {
+    for (const char* target : {"/assets/../paktd.toml", "/assets/js/../../x", "/assets/.git/config",
+                               "/assets/a%2F..%2Fb", "/assets//x", "/assets", "/assets/"}) {
+        SCOPED_TRACE(target);
+        EXPECT_EQ(router_.dispatch(request("GET", target)).status, 404);
+    }
+}
+
+TEST_F(RouterWebTest, SessionCookieAuthenticatesAReadWithoutOrigin) {
+    auto r = router_.dispatch(with_cookie("GET", "theme=dark; __Host-pakt_session=good"));
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(body_of(r)["cookie"], true);
+    EXPECT_EQ(router_.dispatch(with_cookie("GET", "__Host-pakt_session=bad")).status, 401);
+    EXPECT_EQ(router_.dispatch(with_cookie("GET", "pakt_session=good")).status, 401);
+}
+
+TEST_F(RouterWebTest, CookieChangeNeedsTheServersOwnOrigin) {
+    Request none = with_cookie("PATCH", "__Host-pakt_session=good");
+    auto refused = router_.dispatch(none);
+    EXPECT_EQ(refused.status, 403);
+    EXPECT_EQ(body_of(refused)["type"], "urn:pakt:problem:forbidden-origin");
+
+    Request foreign = with_cookie("PATCH", "__Host-pakt_session=good");
+    foreign.headers.emplace("Origin", "https://evil.example");
+    EXPECT_EQ(router_.dispatch(foreign).status, 403);
+
+    Request plain_http = with_cookie("PATCH", "__Host-pakt_session=good");
+    plain_http.headers.emplace("Origin", "http://pakt.example.org:8443");
+    EXPECT_EQ(router_.dispatch(plain_http).status, 403);
+
+    Request own = with_cookie("PATCH", "__Host-pakt_session=good");
+    own.headers.emplace("Origin", "https://pakt.example.org:8443");
+    EXPECT_EQ(router_.dispatch(own).status, 204);
+}
+
+TEST_F(RouterWebTest, ConfiguredPublicOriginIsTheOnlyOneAccepted) {
+    router_.set_origin_policy("http", "https://pakt.example.org/");
+    Request own = with_cookie("PATCH", "__Host-pakt_session=good");
+    own.headers.emplace("Origin", "https://pakt.example.org");
+    EXPECT_EQ(router_.dispatch(own).status, 204);
+    Request by_host = with_cookie("PATCH", "__Host-pakt_session=good");
+    by_host.headers.emplace("Origin", "https://pakt.example.org:8443");
+    EXPECT_EQ(router_.dispatch(by_host).status, 403);
+}
+
+TEST_F(RouterWebTest, BearerTokenChangesNeedNoOrigin) {
+    EXPECT_EQ(router_.dispatch(request("PATCH", "/api/v1/me", "good")).status, 204);
+}
+
+}  // namespace
+}  // namespace pakt::server::http

@@ -1,0 +1,126 @@
+// The web UI: its entry page at every address of UI.md (the page's JavaScript renders the rest
+// from the API) and its static files under /assets/, with validators, compression and the
+// security headers a browser needs to keep injected script out.
+#include <string_view>
+
+#include "server/http/handlers.hpp"
+#include "server/http/web_assets.hpp"
+
+namespace pakt::server::http {
+namespace {
+
+// No inline script or style anywhere, nothing from another origin, never framed.
+constexpr std::string_view kContentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'";
+
+// UI.md's address table: each of these is a page of the UI, bookmarked, linked, printed in QR
+// labels, and must survive a reload.
+constexpr std::string_view kPagePaths[] = {
+    "/",
+    "/login",
+    "/devices",
+    "/devices/{serial}",
+    "/d/{serial}",
+    "/tranches",
+    "/tranches/{id}",
+    "/tranches/{id}/scan",
+    "/tranches/{id}/labels",
+    "/loans",
+    "/loans/{id}/agreement",
+    "/schools",
+    "/schools/{school_number}",
+    "/grants",
+    "/grants/{id}",
+    "/funding",
+    "/agents",
+    "/users",
+    "/audit",
+    "/account",
+};
+
+bool accepts_gzip(const Request& request) {
+    auto [first, last] = request.headers.equal_range("Accept-Encoding");
+    for (auto it = first; it != last; ++it) {
+        std::string_view v = it->second;
+        for (std::size_t pos = 0; (pos = v.find("gzip", pos)) != std::string_view::npos; pos += 4) {
+            // "gzip;q=0" refuses it.
+            const std::string_view after = v.substr(pos + 4);
+            const auto comma = after.find(',');
+            const std::string_view params = after.substr(0, comma);
+            if (params.find("q=0") != std::string_view::npos && params.find("q=0.") == std::string_view::npos) continue;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool etag_matches(const Request& request, const std::string& etag) {
+    auto header = request.header("If-None-Match");
+    if (!header) return false;
+    std::string_view v = *header;
+    if (v == "*") return true;
+    // A comma-separated list; weak comparison (W/ prefixes, which proxies add after recompressing).
+    std::size_t start = 0;
+    while (start < v.size()) {
+        auto end = v.find(',', start);
+        if (end == std::string_view::npos) end = v.size();
+        std::string_view tag = v.substr(start, end - start);
+        while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
+        while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+        if (tag.starts_with("W/")) tag.remove_prefix(2);
+        if (tag == etag) return true;
+        start = end + 1;
+    }
+    return false;
+}
+
+void set_page_headers(Response& r) {
+    r.set_header("Content-Security-Policy", std::string(kContentSecurityPolicy));
+    r.set_header("Referrer-Policy", "same-origin");
+    r.set_header("X-Frame-Options", "DENY");
+    r.set_header("Cross-Origin-Opener-Policy", "same-origin");
+}
+
+Response serve(const Request& request, const WebAsset& asset) {
+    Response r;
+    set_page_headers(r);
+    // Revalidate on every use: cheap with the ETag (a 304 without a body), and a new paktd's UI
+    // is never mixed with an old cached module.
+    r.set_header("Cache-Control", "no-cache");
+    r.set_header("ETag", asset.etag);
+    if (!asset.gzip.empty()) r.set_header("Vary", "Accept-Encoding");
+    if (etag_matches(request, asset.etag)) {
+        r.status = 304;
+        return r;
+    }
+    r.set_header("Content-Type", asset.content_type);
+    if (!asset.gzip.empty() && accepts_gzip(request)) {
+        r.set_header("Content-Encoding", "gzip");
+        r.body = asset.gzip;
+    } else {
+        r.body = asset.body;
+    }
+    return r;
+}
+
+}  // namespace
+
+void register_web_routes(Router& router, HandlerDeps& deps) {
+    for (std::string_view path : kPagePaths) {
+        router.add("GET", std::string(path), Auth::none, [&deps](RequestContext& ctx) {
+            auto page = deps.web_assets.find("index.html");
+            if (!page) throw ApiError::not_found("this paktd was built without its web UI");
+            return serve(ctx.request, *page);
+        });
+    }
+    router.add("GET", "/assets/{path*}", Auth::none, [&deps](RequestContext& ctx) {
+        const std::string& path = ctx.param("path");
+        auto asset = path == "index.html" ? nullptr : deps.web_assets.find(path);
+        if (!asset) throw ApiError::not_found("no such file");
+        return serve(ctx.request, *asset);
+    });
+}
+
+}  // namespace pakt::server::http

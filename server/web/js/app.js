@@ -1,0 +1,192 @@
+// Boot: language, current user, navigation per role, routing.
+import { h, clear, announce } from './dom.js';
+import { loadLanguage, t } from './i18n.js';
+import { api, ApiProblem, problemMessage } from './api.js';
+import { match, setRenderer, startRouter, navigate, safeNext } from './router.js';
+import { getUser, setUser, onUserChange, canWrite } from './session.js';
+import { errorAlert } from './ui.js';
+
+const SCHOOL_NAV = [
+  ['/', 'nav.overview'],
+  ['/devices', 'nav.devices'],
+  ['/tranches', 'nav.tranches'],
+  ['/loans', 'nav.loans'],
+];
+const CITY_NAV = [
+  ['/', 'nav.overview'],
+  ['/schools', 'nav.schools'],
+  ['/devices', 'nav.devices'],
+  ['/tranches', 'nav.tranches'],
+  ['/loans', 'nav.loans'],
+  ['/grants', 'nav.grants'],
+  ['/funding', 'nav.funding'],
+  ['/agents', 'nav.agents'],
+  ['/users', 'nav.users'],
+  ['/audit', 'nav.audit'],
+];
+
+let cleanup = null;
+let renderSeq = 0;
+
+function navItems(user) {
+  const items = user.role === 'city_admin' ? CITY_NAV : SCHOOL_NAV;
+  return [...items, ['/account', 'nav.account']];
+}
+
+function isCurrentNav(href, pathname) {
+  if (href === '/') return pathname === '/';
+  if (href === '/schools' && pathname.startsWith('/schools')) return true;
+  return pathname === href || pathname.startsWith(href + '/');
+}
+
+function buildNav(user) {
+  const nav = document.getElementById('app-nav');
+  clear(nav);
+  if (!user) {
+    nav.hidden = true;
+    return;
+  }
+  nav.hidden = false;
+  nav.setAttribute('aria-label', t('nav.label'));
+  const list = h('ul', { class: 'app-nav__list kern-container' },
+    navItems(user).map(([href, key]) =>
+      h('li', { class: 'app-nav__item' }, h('a', { class: 'app-nav__link', href }, t(key)))));
+  nav.appendChild(list);
+  markCurrentNav();
+}
+
+function markCurrentNav() {
+  const pathname = window.location.pathname;
+  for (const a of document.querySelectorAll('#app-nav a')) {
+    if (isCurrentNav(a.getAttribute('href'), pathname)) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
+async function logout() {
+  try {
+    await api.del('/session');
+  } catch (_) { /* the session may already be gone */ }
+  setUser(null);
+  navigate('/login');
+  announce(t('app.logged_out'));
+}
+
+function buildHeader(user) {
+  const box = document.getElementById('app-user');
+  clear(box);
+  if (!user) return;
+  box.appendChild(h('span', { class: 'app-header__name' },
+    user.display_name || user.username,
+    h('span', { class: 'app-header__role' }, ' · ', t(`roles.${user.role}`))));
+  box.appendChild(h('button', { type: 'button', class: 'kern-btn kern-btn--secondary kern-btn--x-small app-header__logout', onclick: logout },
+    h('span', { class: 'kern-label' }, t('app.logout'))));
+}
+
+function staticTexts() {
+  const skip = document.getElementById('skip-link');
+  if (skip) skip.textContent = t('app.skip_to_content');
+  document.title = 'Pakt';
+}
+
+function focusHeading(main) {
+  const active = document.activeElement;
+  if (active && active !== document.body && main.contains(active)) return; // the page focused something itself
+  const h1 = main.querySelector('h1');
+  const target = h1 || main;
+  if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+  target.focus({ preventScroll: false });
+}
+
+async function renderCurrent({ navigation = false } = {}) {
+  const seq = ++renderSeq;
+  const main = document.getElementById('main');
+  const pathname = window.location.pathname;
+  const route = match(pathname);
+  if (route.redirect) {
+    window.history.replaceState({}, '', route.redirect + window.location.search);
+    return renderCurrent({ navigation });
+  }
+
+  if (typeof cleanup === 'function') {
+    try { cleanup(); } catch (err) { console.error(err); }
+  }
+  cleanup = null;
+
+  let user = getUser();
+  // On /login we do not ask /me: a 401 there would only be noise in the console.
+  if (!user && route.page !== 'login') {
+    try {
+      user = await api.get('/me');
+      setUser(user);
+    } catch (err) {
+      if (seq !== renderSeq) return undefined;
+      if (!(err instanceof ApiProblem && err.status === 401)) {
+        if (route.page !== 'login') {
+          clear(main);
+          main.appendChild(errorAlert(err));
+          return undefined;
+        }
+      } else if (route.page !== 'login') {
+        return undefined; // api.js is taking us to /login
+      }
+      user = null;
+    }
+  }
+  if (seq !== renderSeq) return undefined;
+
+  if (route.page === 'login' && user) {
+    const next = safeNext(new URLSearchParams(window.location.search).get('next'));
+    window.history.replaceState({}, '', next);
+    return renderCurrent({ navigation });
+  }
+
+  markCurrentNav();
+  clear(main);
+  const ctx = {
+    user,
+    params: route.params,
+    query: new URLSearchParams(window.location.search),
+    route: route.extra,
+    setTitle(text) { document.title = text ? `${text} – Pakt` : 'Pakt'; },
+    canWrite: canWrite(user),
+    isCurrent: () => seq === renderSeq,
+  };
+  ctx.setTitle('');
+  try {
+    const mod = await import(`../pages/${route.page}.js`);
+    if (seq !== renderSeq) return undefined;
+    const result = await mod.render(main, ctx);
+    if (seq !== renderSeq) {
+      if (typeof result === 'function') result();
+      return undefined;
+    }
+    cleanup = typeof result === 'function' ? result : null;
+  } catch (err) {
+    if (seq !== renderSeq) return undefined;
+    console.error(err);
+    if (!main.querySelector('h1')) main.appendChild(h('h1', { class: 'kern-heading-x-large' }, t('errors.page_title')));
+    main.appendChild(errorAlert(err));
+  }
+  if (navigation) {
+    window.scrollTo(0, 0);
+    focusHeading(main);
+  }
+  return undefined;
+}
+
+async function boot() {
+  await loadLanguage();
+  staticTexts();
+  onUserChange((user) => { buildHeader(user); buildNav(user); });
+  setRenderer(renderCurrent);
+  startRouter();
+  await renderCurrent({ navigation: false });
+}
+
+boot().catch((err) => {
+  console.error(err);
+  const main = document.getElementById('main');
+  clear(main);
+  main.appendChild(h('p', {}, problemMessage(err)));
+});
