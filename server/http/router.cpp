@@ -135,6 +135,8 @@ bool same_origin(const Request& request, std::string_view scheme, std::string_vi
 
 Router::Router(Authenticator authenticator) : authenticator_(std::move(authenticator)) {}
 
+void Router::set_unmatched_get(Handler handler) { unmatched_get_ = std::move(handler); }
+
 void Router::set_origin_policy(std::string scheme, std::string public_origin) {
     scheme_ = std::move(scheme);
     public_origin_ = std::move(public_origin);
@@ -265,6 +267,10 @@ Response Router::dispatch_unchecked(const Request& request, std::string& route_o
                                                "this resource supports: " + allow));
         r.set_header("Allow", allow);
         return r;
+    }
+    if (unmatched_get_ && request.method == "GET") {
+        RequestContext ctx{request, {}, {}, std::nullopt, {}};
+        return unmatched_get_(ctx);
     }
     throw ApiError::not_found("no resource at this path");
 }

@@ -81,6 +81,11 @@ public:
     /// Response::route to the matched pattern. Thread-safe once registration is over.
     Response dispatch(const Request& request) const;
 
+    /// Called for a GET that no route matches, instead of the 404 problem; it may throw ApiError
+    /// itself (e.g. a 404 for API paths). The web UI uses it to answer a mistyped or outdated
+    /// page address with its entry page (status 404), whose script shows a "not found" page.
+    void set_unmatched_get(Handler handler);
+
     /// Every registered route, in registration order (for the OpenAPI and authorization tests).
     std::vector<RouteInfo> routes() const;
 
@@ -95,6 +100,7 @@ private:
 
     Authenticator authenticator_;
     std::vector<Route> routes_;
+    Handler unmatched_get_;
     std::string scheme_ = "https";
     std::string public_origin_;
 };

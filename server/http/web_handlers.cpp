@@ -115,6 +115,22 @@ void register_web_routes(Router& router, HandlerDeps& deps) {
             return serve(ctx.request, *page);
         });
     }
+    // A page address that does not exist (a typo, an old bookmark) gets the entry page with 404,
+    // so a person sees the UI's own "not found" page; programs asking for anything but HTML, and
+    // everything under /api/ and /assets/, keep getting the problem+json 404.
+    router.set_unmatched_get([&deps](RequestContext& ctx) {
+        const std::string_view path = ctx.request.path();
+        const auto accept = ctx.request.header("Accept");
+        if (path.starts_with("/api/") || path.starts_with("/assets/") || !accept ||
+            accept->find("text/html") == std::string::npos) {
+            throw ApiError::not_found("no resource at this path");
+        }
+        auto page = deps.web_assets.find("index.html");
+        if (!page) throw ApiError::not_found("no resource at this path");
+        Response r = serve(ctx.request, *page);
+        if (r.status == 200) r.status = 404;
+        return r;
+    });
     router.add("GET", "/assets/{path*}", Auth::none, [&deps](RequestContext& ctx) {
         const std::string& path = ctx.param("path");
         auto asset = path == "index.html" ? nullptr : deps.web_assets.find(path);

@@ -267,6 +267,22 @@ TEST_F(WebApi, EveryUiAddressAnswersTheEntryPageWithItsSecurityHeaders) {
     EXPECT_EQ(api.header("Content-Type"), "application/problem+json");
 }
 
+TEST_F(WebApi, AnUnknownPageAddressGetsTheEntryPageWith404OnlyWhenABrowserAsks) {
+    auto page = http.request("GET", "/devices/DMPL00000001/nonsense", {}, {{"Accept", "text/html,application/xhtml+xml"}});
+    EXPECT_EQ(page.status, 404);
+    EXPECT_EQ(page.header("Content-Type"), "text/html; charset=utf-8");
+    EXPECT_THAT(page.body, HasSubstr("<html lang=\"de\""));
+    EXPECT_FALSE(page.header("Content-Security-Policy").empty());
+    for (const char* target : {"/api/v1/nothing", "/assets/nothing.js"}) {
+        auto r = http.request("GET", target, {}, {{"Accept", "text/html"}});
+        EXPECT_EQ(r.status, 404) << target;
+        EXPECT_EQ(r.header("Content-Type"), "application/problem+json") << target;
+    }
+    auto script = http.request("GET", "/nonsense", {}, {{"Accept", "application/json"}});
+    EXPECT_EQ(script.header("Content-Type"), "application/problem+json");
+    EXPECT_EQ(http.request("POST", "/nonsense", "{}", {{"Accept", "text/html"}}).status, 404);
+}
+
 TEST_F(WebApi, AssetsAreRevalidatedWithTheirETagAndCompressedWhenAccepted) {
     auto plain = http.request("GET", "/assets/vendor/kern/kern.min.css");
     ASSERT_EQ(plain.status, 200);
