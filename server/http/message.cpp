@@ -90,4 +90,20 @@ std::optional<std::map<std::string, std::string>> parse_query(std::string_view q
     return params;
 }
 
+bool accepts_gzip(const Request& request) {
+    auto [first, last] = request.headers.equal_range("Accept-Encoding");
+    for (auto it = first; it != last; ++it) {
+        std::string_view v = it->second;
+        for (std::size_t pos = 0; (pos = v.find("gzip", pos)) != std::string_view::npos; pos += 4) {
+            // "gzip;q=0" refuses it.
+            const std::string_view after = v.substr(pos + 4);
+            const auto comma = after.find(',');
+            const std::string_view params = after.substr(0, comma);
+            if (params.find("q=0") != std::string_view::npos && params.find("q=0.") == std::string_view::npos) continue;
+            return true;
+        }
+    }
+    return false;
+}
+
 }  // namespace pakt::server::http

@@ -56,6 +56,9 @@ Response json_response(int status, const std::string& json_text);
 /// 204 No Content.
 Response no_content();
 
+/// Whether the request's Accept-Encoding admits gzip (and does not refuse it with q=0).
+bool accepts_gzip(const Request& request);
+
 /// Decodes %XX escapes; returns nullopt for malformed escapes. '+' is decoded as a space only if
 /// `plus_as_space` (query strings).
 std::optional<std::string> percent_decode(std::string_view text, bool plus_as_space);

@@ -109,14 +109,7 @@ void delete_sessions_of_user(SQLite::Database& db, std::int64_t user_id) {
 }
 
 RevokedAccess revoke_user_access(SQLite::Database& db, std::int64_t user_id) {
-    RevokedAccess revoked;
-    SQLite::Statement sessions(db, kDeleteUserSessions);
-    sessions.bind(1, user_id);
-    revoked.sessions = sessions.exec();
-    SQLite::Statement tokens(db, kDeleteUserTokens);
-    tokens.bind(1, user_id);
-    revoked.api_tokens = tokens.exec();
-    return revoked;
+    return revoke_other_access(db, user_id, "");  // no session has an empty hash: all end
 }
 
 int delete_expired_sessions(SQLite::Database& db, const std::string& now) {

@@ -533,6 +533,12 @@ TEST_F(WebApi, QrLabelEncodesTheDevicesShortAddress) {
     EXPECT_THAT(r.body, ::testing::StartsWith("<svg xmlns=\"http://www.w3.org/2000/svg\""));
     EXPECT_THAT(r.body, HasSubstr("<title>https://127.0.0.1:" + std::to_string(s.server.port()) + "/d/" + l(1) + "</title>"));
     EXPECT_EQ(call(http, "GET", "/api/v1/devices/" + l(1) + "/qr.svg", s.it_b).status, 404);
+    auto packed = http.request("GET", "/api/v1/devices/" + l(1) + "/qr.svg", {},
+                               {{"Authorization", "Bearer " + s.head_a}, {"Accept-Encoding", "gzip"}});
+    EXPECT_EQ(packed.header("Content-Encoding"), "gzip");
+    auto unpacked = gzip_decompress(packed.body, 1024 * 1024);
+    ASSERT_TRUE(unpacked.data);
+    EXPECT_EQ(*unpacked.data, r.body);
 }
 
 TEST(WebApiPublicUrl, QrLabelUsesTheConfiguredPublicUrl) {
