@@ -10,8 +10,7 @@ UPDATE sessions SET last_seen_at = created_at;
 ALTER TABLE loans ADD COLUMN accessories TEXT NOT NULL DEFAULT '';
 ALTER TABLE loans ADD COLUMN pre_existing_damage TEXT NOT NULL DEFAULT '';
 
--- A school's current loans newest first, and its overdue ones by due date.
+-- A school's current (and overdue) loans, newest first.
 CREATE INDEX loans_open_by_school_id ON loans(school_number, id) WHERE returned_at IS NULL;
-CREATE INDEX loans_open_by_school_due ON loans(school_number, due_on) WHERE returned_at IS NULL;
 -- A school's returned loans, newest first.
 CREATE INDEX loans_returned_by_school_id ON loans(school_number, id) WHERE returned_at IS NOT NULL;

@@ -48,6 +48,9 @@ std::string public_url(const std::string& text, const std::string& origin) {
         throw ConfigError(origin + ": expected an origin such as \"https://pakt.example.org\" "
                           "(scheme and host, optionally a port, no path), got '" + text + "'");
     }
+    // Browsers leave a scheme's default port out of the Origin they send.
+    if (url.starts_with("https://") && url.ends_with(":443")) url.resize(url.size() - 4);
+    if (url.starts_with("http://") && url.ends_with(":80")) url.resize(url.size() - 3);
     return url;
 }
 

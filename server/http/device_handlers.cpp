@@ -169,47 +169,74 @@ Response scan(HandlerDeps& deps, RequestContext& ctx) {
 
 // One scan of the enrollment page: a code as the scanner typed it. Its serial is worked out
 // against what Pakt knows (a code starting with 'S' may be Apple's box label or a serial that
-// starts with S), never guessed when two devices could be meant, then enrolled like a scanning
+// starts with S), never guessed when two devices could be meant (then the answer lists both and
+// the page lets the person choose, sent back with "exact"), then enrolled like a scanning
 // session's serial. The answer carries the tranche's count, so a page that resends a scan after
 // a dropped connection shows the true count, never one scan twice.
 Response scan_code(HandlerDeps& deps, RequestContext& ctx) {
     const auto tranche_id = parse_tranche_id(ctx.param("id"));
     const auto body = parse_json_body(ctx.request);
-    ObjectReader in(body, {"code"});
+    ObjectReader in(body, {"code", "exact"});
     const std::string code = in.required_string("code");
+    const bool exact = in.optional_bool("exact").value_or(false);
     if (in.has("code") && code.size() > 512) in.invalid("code", "at most 512 characters");
     in.finish();
 
     const nlohmann::json answer = deps.writer.execute([&](SQLite::Database& db) {
         const Tranche t = visible_tranche_for_devices(ctx, db, tranche_id);
         require(ctx, Action::manage_devices, t.school_number);
-        const ScanCandidates candidates = scan_candidates(code);
-        const bool has_manifest = manifest_size(db, t.id) > 0;
-
-        // Known: enrolled anywhere or listed on any delivery list.
-        std::vector<std::string> known;
-        for (const auto& serial : candidates.serials) {
-            if (find_device(db, serial) || find_manifest_entry(db, serial)) known.push_back(serial);
+        ScanCandidates candidates;
+        if (exact) {
+            // The person confirmed the serial as typed: no reading of an 'S' or a URL.
+            std::string literal = normalize_serial(code);
+            if (is_valid_serial(literal)) candidates.serials.push_back(std::move(literal));
+        } else {
+            candidates = scan_candidates(code);
         }
+        const bool has_manifest = manifest_size(db, t.id) > 0;
+        auto known = [&](const std::string& serial) { return find_device(db, serial) || find_manifest_entry(db, serial); };
+        auto of_this_tranche = [&](const std::string& serial) {
+            const auto device = find_device(db, serial);
+            if (device) return device->tranche_id == t.id;
+            const auto entry = find_manifest_entry(db, serial);
+            return entry && entry->tranche_id == t.id;
+        };
+
         std::string status;
         std::string message;
         std::optional<std::string> serial;
+        nlohmann::json choices = nlohmann::json::array();
+        auto ambiguous = [&](std::string why) {
+            status = "ambiguous";
+            message = std::move(why);
+            for (const auto& c : candidates.serials) choices.push_back(c);
+        };
         if (candidates.serials.empty()) {
             status = "invalid";
             message = "not a serial number, an 'S'-prefixed box label or a Pakt label URL";
-        } else if (known.size() > 1) {
-            status = "ambiguous";
-            message = "both " + known[0] + " and " + known[1] + " are known; type the serial number";
-        } else if (known.size() == 1) {
-            serial = known.front();
         } else if (candidates.serials.size() == 1) {
             serial = candidates.serials.front();
-        } else if (has_apple_serial_length(candidates.serials[0]) != has_apple_serial_length(candidates.serials[1])) {
-            // Neither is known: the one of Apple's length (10 or 12 characters) is the serial.
-            serial = has_apple_serial_length(candidates.serials[0]) ? candidates.serials[0] : candidates.serials[1];
         } else {
-            status = "ambiguous";
-            message = "'" + code + "' may be " + candidates.serials[0] + " or " + candidates.serials[1] + "; type the serial number";
+            // "S" + X: the serial "SX" itself, or X from Apple's box label (data identifier S).
+            const std::string& literal = candidates.serials[0];
+            const std::string& stripped = candidates.serials[1];
+            const bool literal_known = known(literal);
+            const bool stripped_known = known(stripped);
+            if (literal_known && stripped_known) {
+                ambiguous("both " + literal + " and " + stripped + " are known; choose the serial number");
+            } else if (literal_known) {
+                serial = literal;
+            } else if (stripped_known) {
+                // Taken as the box label only when it is this delivery's device; a device of
+                // another delivery or school might as well be an unknown device "SX".
+                if (of_this_tranche(stripped)) serial = stripped;
+                else ambiguous("'" + code + "' may be the unknown " + literal + " or " + stripped + " of another delivery; choose the serial number");
+            } else if (has_apple_serial_length(literal) != has_apple_serial_length(stripped)) {
+                // Neither is known: the one of Apple's length (10 or 12 characters) is the serial.
+                serial = has_apple_serial_length(literal) ? literal : stripped;
+            } else {
+                ambiguous("'" + code + "' may be " + literal + " or " + stripped + "; choose the serial number");
+            }
         }
 
         if (serial) {
@@ -238,6 +265,7 @@ Response scan_code(HandlerDeps& deps, RequestContext& ctx) {
             {"serial_number", serial ? nlohmann::json(*serial) : nlohmann::json(nullptr)},
             {"status", status},
             {"message", message},
+            {"candidates", choices},
             {"progress", {{"enrolled", count_devices_in_tranche(db, t.id)},
                           {"expected", t.expected_count},
                           {"in_manifest", has_manifest ? manifest_size(db, t.id) : 0}}}};
@@ -253,6 +281,12 @@ Response qr(HandlerDeps& deps, RequestContext& ctx) {
         device = visible_device(ctx, lease.db(), ctx.param("serial"));
     }
     std::string base = deps.config.public_url;
+    if (base.empty() && !deps.config.tls_enabled) {
+        // Behind a TLS-terminating proxy the Host and scheme paktd sees are the proxy's, and a
+        // wrong address printed on a label stays wrong for years.
+        throw ApiError::conflict("QR labels need server.public_url when paktd serves plain HTTP behind a proxy; "
+                                 "set it to the address people use, e.g. https://pakt.example.org");
+    }
     if (base.empty()) {
         const auto host = ctx.request.header("Host");
         if (!host || host->empty() || host->find_first_of("/\\ \"<>") != std::string::npos) {

@@ -90,20 +90,61 @@ std::optional<std::map<std::string, std::string>> parse_query(std::string_view q
     return params;
 }
 
-bool accepts_gzip(const Request& request) {
-    auto [first, last] = request.headers.equal_range("Accept-Encoding");
-    for (auto it = first; it != last; ++it) {
-        std::string_view v = it->second;
-        for (std::size_t pos = 0; (pos = v.find("gzip", pos)) != std::string_view::npos; pos += 4) {
-            // "gzip;q=0" refuses it.
-            const std::string_view after = v.substr(pos + 4);
-            const auto comma = after.find(',');
-            const std::string_view params = after.substr(0, comma);
-            if (params.find("q=0") != std::string_view::npos && params.find("q=0.") == std::string_view::npos) continue;
-            return true;
+namespace {
+
+// The q-value of one Accept-Encoding element ("gzip;q=0.5" → 0.5; none → 1).
+double q_value(std::string_view params) {
+    const auto q = params.find("q=");
+    if (q == std::string_view::npos) return 1.0;
+    std::string_view v = params.substr(q + 2);
+    double value = 0;
+    double scale = 1;
+    bool fraction = false;
+    for (char c : v) {
+        if (c == '.') {
+            fraction = true;
+        } else if (c >= '0' && c <= '9') {
+            if (fraction) value += (scale /= 10) * (c - '0');
+            else value = value * 10 + (c - '0');
+        } else {
+            break;
         }
     }
-    return false;
+    return value;
+}
+
+std::string_view trim_spaces(std::string_view v) {
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    return v;
+}
+
+}  // namespace
+
+bool accepts_gzip(const Request& request) {
+    // gzip is accepted if named with q > 0, or if "*" is (with gzip not named).
+    std::optional<double> gzip;
+    std::optional<double> any;
+    auto [first, last] = request.headers.equal_range("Accept-Encoding");
+    for (auto it = first; it != last; ++it) {
+        std::string_view rest = it->second;
+        while (!rest.empty()) {
+            const auto comma = rest.find(',');
+            const std::string_view element = rest.substr(0, comma);
+            rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+            const auto semi = element.find(';');
+            const std::string_view coding = trim_spaces(element.substr(0, semi));
+            const double q = semi == std::string_view::npos ? 1.0 : q_value(element.substr(semi + 1));
+            if (coding.size() == 4 && (coding[0] | 0x20) == 'g' && (coding[1] | 0x20) == 'z' &&
+                (coding[2] | 0x20) == 'i' && (coding[3] | 0x20) == 'p') {
+                gzip = q;
+            } else if (coding == "*") {
+                any = q;
+            }
+        }
+    }
+    if (gzip) return *gzip > 0;
+    return any && *any > 0;
 }
 
 }  // namespace pakt::server::http

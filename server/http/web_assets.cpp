@@ -57,9 +57,27 @@ WebAssets::WebAssets(std::filesystem::path dev_dir) : dev_dir_(std::move(dev_dir
     }
 }
 
+// A relative path of plain segments: no empty, ".", ".." or hidden segment, no backslash or
+// control character. The router refuses these too; this keeps the directory read safe on its own.
+bool is_plain_relative_path(std::string_view path) {
+    if (path.empty()) return false;
+    std::size_t start = 0;
+    while (start <= path.size()) {
+        auto end = path.find('/', start);
+        if (end == std::string_view::npos) end = path.size();
+        const std::string_view segment = path.substr(start, end - start);
+        if (segment.empty() || segment.front() == '.') return false;
+        for (char c : segment) {
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '\\') return false;
+        }
+        start = end + 1;
+    }
+    return true;
+}
+
 std::shared_ptr<const WebAsset> WebAssets::find(std::string_view path) const {
+    if (!is_plain_relative_path(path)) return nullptr;
     if (!dev_dir_.empty() && !path.starts_with("vendor/")) {
-        // The router has already refused "..", empty and dot-file segments.
         std::ifstream in(dev_dir_ / std::filesystem::path(std::string(path)), std::ios::binary);
         if (in && !std::filesystem::is_directory(dev_dir_ / std::string(path))) {
             std::ostringstream text;

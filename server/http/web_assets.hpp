@@ -46,6 +46,10 @@ private:
     std::map<std::string, std::shared_ptr<const WebAsset>, std::less<>> embedded_;
 };
 
+/// Whether `path` is a relative path of plain segments (no empty, ".", ".." or dot-file segment,
+/// no backslash or control character): the only paths find() serves.
+bool is_plain_relative_path(std::string_view path);
+
 /// The media type for a file name, by its extension ("application/octet-stream" if unknown).
 std::string_view content_type_for(std::string_view path);
 

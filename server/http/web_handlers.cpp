@@ -73,14 +73,17 @@ Response serve(const Request& request, const WebAsset& asset) {
     // Revalidate on every use: cheap with the ETag (a 304 without a body), and a new paktd's UI
     // is never mixed with an old cached module.
     r.set_header("Cache-Control", "no-cache");
-    r.set_header("ETag", asset.etag);
+    // Each encoding is its own representation with its own validator (RFC 9110, 8.8.3).
+    const bool packed = !asset.gzip.empty() && accepts_gzip(request);
+    const std::string etag = packed ? asset.etag.substr(0, asset.etag.size() - 1) + "-gz\"" : asset.etag;
+    r.set_header("ETag", etag);
     if (!asset.gzip.empty()) r.set_header("Vary", "Accept-Encoding");
-    if (etag_matches(request, asset.etag)) {
+    if (etag_matches(request, etag)) {
         r.status = 304;
         return r;
     }
     r.set_header("Content-Type", asset.content_type);
-    if (!asset.gzip.empty() && accepts_gzip(request)) {
+    if (packed) {
         r.set_header("Content-Encoding", "gzip");
         r.body = asset.gzip;
     } else {

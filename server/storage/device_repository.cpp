@@ -45,7 +45,7 @@ constexpr const char* kCountSchoolLoans =
     "SELECT count(*), count(CASE WHEN due_on < ? THEN 1 END) FROM loans "
     "WHERE school_number = ? AND returned_at IS NULL";
 constexpr const char* kCountNotSeen =
-    "SELECT count(*) FROM devices WHERE school_number = ? AND status <> 'retired' "
+    "SELECT count(*) FROM devices WHERE school_number = ? "
     "AND NOT EXISTS (SELECT 1 FROM device_reports r WHERE r.serial_number = devices.serial_number "
     "AND r.seen_at >= ?)";
 constexpr const char* kCloseLoan =

@@ -121,7 +121,8 @@ struct SchoolLoanCounts {
 };
 SchoolLoanCounts count_school_loans(SQLite::Database& db, const std::string& school, const std::string& today);
 
-/// Devices of the school that are not retired and no agent has reported since `since`.
+/// Devices of the school no agent has reported since `since` (or ever): the count of the device
+/// list's `stale` filter, which the overview links to.
 std::int64_t count_not_seen_since(SQLite::Database& db, const std::string& school, const std::string& since);
 
 std::optional<Loan> find_open_loan(SQLite::Database& db, const std::string& serial);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/gzip.hpp"
+#include "server/http/router.hpp"
 #include "tests/support/test_server.hpp"
 
 namespace pakt::test {
@@ -164,6 +165,25 @@ TEST_F(WebApi, HeadteachersCookieCannotChangeADeviceEvenFromTheOwnOrigin) {
     EXPECT_EQ(count("SELECT count(*) FROM devices WHERE status = 'in_use'"), 0);
 }
 
+TEST_F(WebApi, CookieLogoutAndPasswordChangeNeedTheOwnOriginToo) {
+    const std::string cookie = cookie_value(cookie_login("it-a", origin()));
+    EXPECT_EQ(browser(cookie, "DELETE", "/api/v1/session", std::nullopt, "https://evil.example").status, 403);
+    auto forged = browser(cookie, "POST", "/api/v1/me/password",
+                          json{{"current_password", SeededServer::kPassword}, {"new_password", "chosen by the attacker"}});
+    EXPECT_EQ(forged.status, 403);
+    EXPECT_EQ(browser(cookie, "GET", "/api/v1/me").status, 200);  // still logged in, password unchanged
+    EXPECT_EQ(call(http, "POST", "/api/v1/session", {}, json{{"username", "it-a"}, {"password", SeededServer::kPassword}}).status, 201);
+}
+
+TEST_F(WebApi, AnIdleCookieSessionEnds) {
+    const std::string cookie = cookie_value(cookie_login("head-a", origin()));
+    ASSERT_EQ(browser(cookie, "GET", "/api/v1/me").status, 200);
+    SQLite::Statement q(s.server.db(),
+                        "UPDATE sessions SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-61 minutes')");
+    ASSERT_GE(q.exec(), 1);
+    EXPECT_EQ(browser(cookie, "GET", "/api/v1/me").status, 401);
+}
+
 TEST_F(WebApi, LogoutWithTheCookieEndsTheSessionAndClearsTheCookie) {
     const std::string cookie = cookie_value(cookie_login("head-a", origin()));
     auto out = browser(cookie, "DELETE", "/api/v1/session", std::nullopt, origin());
@@ -305,8 +325,20 @@ TEST_F(WebApi, AssetsAreRevalidatedWithTheirETagAndCompressedWhenAccepted) {
     ASSERT_TRUE(unpacked.data);
     EXPECT_EQ(*unpacked.data, plain.body);
 
-    auto refused = http.request("GET", "/assets/vendor/kern/kern.min.css", {}, {{"Accept-Encoding", "gzip;q=0"}});
-    EXPECT_TRUE(refused.header("Content-Encoding").empty());
+    for (const char* refusing : {"gzip;q=0", "gzip; q=0.0, br", "identity", "*;q=0", "br, *;q=0.000"}) {
+        auto refused = http.request("GET", "/assets/vendor/kern/kern.min.css", {}, {{"Accept-Encoding", refusing}});
+        EXPECT_TRUE(refused.header("Content-Encoding").empty()) << refusing;
+        EXPECT_EQ(refused.body, plain.body) << refusing;
+    }
+    for (const char* accepting : {"*", "GZIP;q=0.5", "br;q=1, gzip;q=0.001"}) {
+        auto accepted = http.request("GET", "/assets/vendor/kern/kern.min.css", {}, {{"Accept-Encoding", accepting}});
+        EXPECT_EQ(accepted.header("Content-Encoding"), "gzip") << accepting;
+    }
+    // The compressed representation has its own validator.
+    EXPECT_NE(packed.header("ETag"), etag);
+    auto packed_again = http.request("GET", "/assets/vendor/kern/kern.min.css", {},
+                                     {{"Accept-Encoding", "gzip"}, {"If-None-Match", packed.header("ETag")}});
+    EXPECT_EQ(packed_again.status, 304);
 
     auto font = http.request("GET", "/assets/vendor/kern/fonts/FiraSans-Regular.woff2", {}, {{"Accept-Encoding", "gzip"}});
     EXPECT_EQ(font.status, 200);
@@ -358,8 +390,25 @@ TEST_F(WebApi, ACodeThatCouldBeTwoKnownDevicesIsAmbiguousAndEnrollsNothing) {
     EXPECT_EQ(json_of(r)["status"], "ambiguous");
     EXPECT_TRUE(json_of(r)["serial_number"].is_null());
     EXPECT_EQ(count("SELECT count(*) FROM devices"), 0);
+    EXPECT_EQ(json_of(r)["candidates"], (json{"S" + l(1), l(1)}));
+    // The page offers both; the person's choice comes back as exact and is taken as it is.
+    auto chosen = call(http, "POST", "/api/v1/tranches/" + std::to_string(listed) + "/scans", s.it_a,
+                       json{{"code", "S" + l(1)}, {"exact", true}});
+    EXPECT_EQ(json_of(chosen)["status"], "enrolled");
+    EXPECT_EQ(json_of(chosen)["serial_number"], "S" + l(1));
     // The bare serial is unambiguous.
     EXPECT_EQ(json_of(scan(s.it_a, listed, l(1)))["status"], "enrolled");
+    EXPECT_EQ(count("SELECT count(*) FROM devices"), 2);
+}
+
+TEST_F(WebApi, AnSCodeIsReadAsABoxLabelOnlyForThisDeliverysDevice) {
+    // "S" + B1 may be an unknown device "SDMPB..." or B1 of school B's delivery: not guessed.
+    auto r = scan(s.it_a, listed, "S" + b(1));
+    EXPECT_EQ(json_of(r)["status"], "ambiguous");
+    EXPECT_EQ(json_of(r)["candidates"], (json{"S" + b(1), b(1)}));
+    EXPECT_EQ(count("SELECT count(*) FROM devices"), 0);
+    // On this delivery's own list the box label reading is safe.
+    EXPECT_EQ(json_of(scan(s.it_a, listed, "S" + l(2)))["serial_number"], l(2));
 }
 
 TEST_F(WebApi, ScanOfAnotherSchoolsOrAnotherDeliverysDeviceIsReportedNotMoved) {
@@ -553,6 +602,40 @@ TEST(WebApiPublicUrl, QrLabelUsesTheConfiguredPublicUrl) {
                    json{{"serial_number", "DMPQ00000001"}, {"tranche_id", json_of(t)["id"]}}).status, 201);
     auto r = call(*s.http, "GET", "/api/v1/devices/DMPQ00000001/qr.svg", s.it_a);
     EXPECT_THAT(r.body, HasSubstr("<title>https://pakt.essen.de/d/DMPQ00000001</title>"));
+}
+
+// Behind a TLS-terminating proxy paktd cannot know the address people use: a label must not
+// print a guess. Driven through the router in-process (the test client speaks only TLS).
+TEST(WebApiPlainHttp, QrLabelWithoutPublicUrlBehindAProxyIsRefused) {
+    TestServer server([](server::ServerConfig& c) { c.tls_enabled = false; });
+    server.add_school("165432", "Gymnasium Essen-Werden");
+    server.add_user("admin", server::Role::city_admin, {}, "correct horse battery");
+    auto dispatch = [&](const std::string& method, const std::string& target, const std::string& token, const json& body) {
+        server::http::Request r;
+        r.method = method;
+        r.target = target;
+        r.remote_address = "127.0.0.1";
+        r.headers.emplace("Host", "127.0.0.1:8080");
+        if (!token.empty()) r.headers.emplace("Authorization", "Bearer " + token);
+        if (!body.is_null()) {
+            r.headers.emplace("Content-Type", "application/json");
+            r.body = body.dump();
+        }
+        return server.app().router().dispatch(r);
+    };
+    auto login = dispatch("POST", "/api/v1/session", "", json{{"username", "admin"}, {"password", "correct horse battery"}});
+    ASSERT_EQ(login.status, 201) << login.body;
+    const std::string token = json::parse(login.body)["token"];
+    auto g = dispatch("POST", "/api/v1/grants", token, json{{"programme", "EIGEN"}, {"reference", "E-1"}, {"amount_cents", 1000},
+                                                          {"approved_on", "2026-01-01"}, {"spend_by", "2026-12-31"}});
+    auto t = dispatch("POST", "/api/v1/tranches", token,
+                      json{{"school_number", "165432"}, {"grant_id", json::parse(g.body)["id"]}, {"delivered_on", "2026-02-01"},
+                           {"unit_price_cents", 1}, {"expected_count", 1}});
+    auto d = dispatch("POST", "/api/v1/devices", token, json{{"serial_number", "DMPQ00000001"}, {"tranche_id", json::parse(t.body)["id"]}});
+    ASSERT_EQ(d.status, 201) << d.body;
+    auto qr = dispatch("GET", "/api/v1/devices/DMPQ00000001/qr.svg", token, json());
+    EXPECT_EQ(qr.status, 409);
+    EXPECT_THAT(qr.body, HasSubstr("server.public_url"));
 }
 
 }  // namespace

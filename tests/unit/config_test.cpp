@@ -496,5 +496,12 @@ TEST_F(ConfigTest, PublicUrlWithAPathIsRefusedNamingTheKey) {
     EXPECT_THAT(load_error(("[server]\npublic_url = \"pakt.example.org\"\n")), HasSubstr("server.public_url"));
 }
 
+TEST_F(ConfigTest, PublicUrlDropsTheSchemesDefaultPortAsBrowsersDo) {
+    EXPECT_EQ(load_config(write_config("[server]\npublic_url = \"https://pakt.example.org:443\"\n")).public_url,
+              "https://pakt.example.org");
+    EXPECT_EQ(load_config(write_config("[server]\npublic_url = \"https://pakt.example.org:8443\"\n")).public_url,
+              "https://pakt.example.org:8443");
+}
+
 }  // namespace
 }  // namespace pakt::server

@@ -5,7 +5,11 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <unistd.h>
+
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -20,6 +24,7 @@
 #include "server/http/message.hpp"
 #include "server/http/metrics.hpp"
 #include "server/http/router.hpp"
+#include "server/http/web_assets.hpp"
 #include "server/storage/writer.hpp"
 
 namespace pakt::server::http {
@@ -694,6 +699,35 @@ TEST_F(RouterWebTest, ConfiguredPublicOriginIsTheOnlyOneAccepted) {
 
 TEST_F(RouterWebTest, BearerTokenChangesNeedNoOrigin) {
     EXPECT_EQ(router_.dispatch(request("PATCH", "/api/v1/me", "good")).status, 204);
+}
+
+}  // namespace
+}  // namespace pakt::server::http
+
+namespace pakt::server::http {
+namespace {
+
+TEST(WebAssetsTest, DevelopmentDirectoryServesItsFilesAndNothingOutsideIt) {
+    namespace fs = std::filesystem;
+    const fs::path root = fs::temp_directory_path() / ("pakt-web-assets-" + std::to_string(::getpid()));
+    fs::create_directories(root / "web" / "js");
+    {
+        std::ofstream(root / "web" / "index.html") << "<html lang=\"de\">dev</html>";
+        std::ofstream(root / "web" / "js" / "app.js") << "export {};";
+        std::ofstream(root / "secret.toml") << "password = 1";
+        std::ofstream(root / "web" / ".env") << "TOKEN=1";
+    }
+    const WebAssets assets(root / "web");
+    ASSERT_TRUE(assets.find("index.html"));
+    EXPECT_EQ(assets.find("index.html")->body, "<html lang=\"de\">dev</html>");
+    EXPECT_EQ(assets.find("js/app.js")->content_type, "application/javascript; charset=utf-8");
+    for (const char* outside : {"../secret.toml", "js/../../secret.toml", "./index.html", ".env", "js//app.js",
+                                "/etc/passwd", "js\\..\\..\\secret.toml", "index.html\x01", ""}) {
+        EXPECT_FALSE(assets.find(outside)) << outside;
+    }
+    EXPECT_FALSE(assets.find("js"));  // a directory is no file
+    EXPECT_TRUE(assets.find("vendor/kern/kern.min.css"));  // vendor files stay embedded
+    fs::remove_all(root);
 }
 
 }  // namespace
