@@ -66,7 +66,16 @@ function markCurrentNav() {
 async function logout() {
   try {
     await api.del('/session');
-  } catch (_) { /* the session may already be gone */ }
+  } catch (err) {
+    // Gone already (401) is logged out; without an answer the session may still be open, and on
+    // a shared staff-room computer the person must know that.
+    if (!(err instanceof ApiProblem && err.status === 401)) {
+      const main = document.getElementById('main');
+      if (main) main.prepend(errorAlert(err));
+      announce(problemMessage(err));
+      return;
+    }
+  }
   setUser(null);
   navigate('/login');
   announce(t('app.logged_out'));

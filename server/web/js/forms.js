@@ -1,7 +1,7 @@
 // The GOV.UK error-summary pattern: a summary at the top of the form with links to the fields,
 // and the message again next to each field (aria-invalid + aria-describedby).
 import { h } from './dom.js';
-import { t } from './i18n.js';
+import { t, language } from './i18n.js';
 import { ApiProblem, problemMessage } from './api.js';
 
 function fieldElement(form, name) {
@@ -60,7 +60,8 @@ export function showErrors(form, problem, fieldMap = {}) {
       if (!message) {
         const label = labelFor(form, name);
         message = label ? t('forms.field_invalid', { field: label }) : t('forms.invalid');
-        if (e.message) message += ` (${e.message})`;
+        // The server's reasons are English: a hint for English readers, not mixed into German.
+        if (e.message && language() === 'en') message += ` (${e.message})`;
       }
       if (e.line) message = t('forms.line', { line: e.line }) + ': ' + message;
       items.push({ name, message });

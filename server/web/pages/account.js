@@ -11,6 +11,7 @@ import {
 export async function render(main, ctx) {
   ctx.setTitle(t('account.title'));
   const u = ctx.user;
+  const tokens = tokensSection(ctx);
   main.append(
     pageTitle(t('account.title')),
     section(t('account.profile'), descList([
@@ -19,13 +20,14 @@ export async function render(main, ctx) {
       [t('account.role'), t(`roles.${u.role}`)],
       u.role !== 'city_admin' ? [t('account.schools'), (u.schools || []).join(', ')] : null,
     ])),
-    passwordSection(),
+    passwordSection(() => tokens.reload()),
     languageSection(),
-    tokensSection(ctx));
+    tokens);
   return undefined;
 }
 
-function passwordSection() {
+// onChanged: the password change deleted the API tokens; the list below must show that.
+function passwordSection(onChanged) {
   const flash = h('div', {});
   const form = h('form', { class: 'app-form', id: 'password-form', novalidate: true },
     inputField({ id: 'current_password', label: t('account.current_password'), type: 'password', autocomplete: 'current-password', required: true }),
@@ -52,11 +54,12 @@ function passwordSection() {
     } catch (err) {
       showErrors(form, err, {
         current_password: { message: t('account.current_wrong') },
-        new_password: { message: (e) => t('account.new_invalid') + (e.message ? ` (${e.message})` : '') },
+        new_password: { message: (e) => t('account.new_invalid') + (e.message && language() === 'en' ? ` (${e.message})` : '') },
       });
       return;
     }
     form.reset();
+    onChanged();
     const a = alertBox('success', t('account.password_changed'));
     a.setAttribute('tabindex', '-1');
     flash.replaceChildren(a);
@@ -160,11 +163,13 @@ function tokensSection(ctx) {
   });
 
   loadTokens();
-  return section(t('account.tokens'),
+  const el = section(t('account.tokens'),
     h('p', { class: 'kern-body' }, t('account.tokens_intro')),
     created, listBox,
     h('h3', { class: 'kern-heading-small' }, t('account.token_create')),
     form);
+  el.reload = () => { created.replaceChildren(); return loadTokens(); };
+  return el;
 }
 
 function tokenShownOnce(res) {

@@ -27,8 +27,11 @@ const KIND = {
 const MAX_DELAY = 15000;
 const MAX_LIST = 200;
 
+// Per user and delivery: scans waiting after a logout are not sent under the next user's name.
+let storageUser = '';
+
 function storageKey(id) {
-  return `pakt.scanQueue.${id}`;
+  return `pakt.scanQueue.${storageUser}.${id}`;
 }
 
 function loadQueue(id) {
@@ -43,7 +46,7 @@ function loadQueue(id) {
 
 function saveQueue(id, queue) {
   try {
-    if (queue.length) sessionStorage.setItem(storageKey(id), JSON.stringify(queue.map(({ key, code, at }) => ({ key, code, at }))));
+    if (queue.length) sessionStorage.setItem(storageKey(id), JSON.stringify(queue.map(({ key, code, at, exact }) => ({ key, code, at, exact }))));
     else sessionStorage.removeItem(storageKey(id));
   } catch (_) { /* storage full or disabled: the in-page queue still works */ }
 }
@@ -177,6 +180,7 @@ function statusKey(status) {
 
 export async function render(main, ctx) {
   const id = ctx.params.id;
+  storageUser = ctx.user && ctx.user.username ? ctx.user.username : '';
   ctx.setTitle(t('scan.title'));
 
   const head = pageTitle(t('scan.title'));
@@ -457,7 +461,8 @@ export async function render(main, ctx) {
         setRow(entry, failing ? 'waiting' : 'sending');
         let res;
         try {
-          res = await api.post(`/tranches/${encodeURIComponent(id)}/scans`, { code: entry.code });
+          res = await api.post(`/tranches/${encodeURIComponent(id)}/scans`,
+            entry.exact ? { code: entry.code, exact: true } : { code: entry.code });
         } catch (err) {
           if (stopped) return;
           if (isTransient(err)) {
@@ -504,6 +509,16 @@ export async function render(main, ctx) {
         const word = t(`scan.result.${key}.word`);
         const detail = t(`scan.result.${key}.detail`);
         showResult(KIND[status] || 'bad', word, detail, entry.code, serial);
+        if (status === 'ambiguous' && res && Array.isArray(res.candidates) && res.candidates.length) {
+          // The server never guesses between two devices; the person chooses, from the box.
+          resultBox.querySelector('.scan-result__text').appendChild(h('div', { class: 'scan-choices' },
+            h('p', { class: 'scan-result__detail' }, t('scan.choose_hint')),
+            res.candidates.map((c) => h('button', {
+              type: 'button',
+              class: 'kern-btn kern-btn--secondary',
+              onclick: () => { enqueue(c, { exact: true }); input.focus(); },
+            }, h('span', { class: 'kern-label' }, t('scan.choose', { serial: c }))))));
+        }
         if (soundBox.checked) beep(KIND[status] || 'bad');
         const count = res && res.progress ? ` ${countText.textContent}.` : '';
         announce(`${word}: ${serial || entry.code}.${count}`);
@@ -524,8 +539,9 @@ export async function render(main, ctx) {
     enqueue(code);
   }
 
-  function enqueue(code) {
+  function enqueue(code, { exact = false } = {}) {
     const entry = { key: newKey(), code, at: new Date().toISOString() };
+    if (exact) entry.exact = true;
     queue.push(entry);
     saveQueue(id, queue);
     setRow(entry, failing || navigator.onLine === false ? 'waiting' : 'sending');
@@ -547,6 +563,33 @@ export async function render(main, ctx) {
   }
 
   form.addEventListener('submit', submit);
+
+  // A USB scanner types wherever the focus is. After a click elsewhere on this page (a button,
+  // the sound switch) its characters and its Enter still belong in the scan field, never to a
+  // button that Enter would press.
+  function onKeydown(ev) {
+    if (ev.target === input || ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing) return;
+    const tag = ev.target && ev.target.tagName;
+    if (tag === 'INPUT' && ev.target.type !== 'checkbox' && ev.target.type !== 'radio') return;
+    if (tag === 'TEXTAREA' || tag === 'SELECT' || (ev.target && ev.target.isContentEditable)) return;
+    if (ev.key.length === 1 && ev.key !== ' ') {
+      ev.preventDefault();
+      input.value += ev.key;
+      input.focus();
+    } else if (ev.key === 'Enter' && input.value.trim()) {
+      ev.preventDefault();
+      form.requestSubmit();
+    }
+  }
+  document.addEventListener('keydown', onKeydown, true);
+
+  // Scans still waiting for the network would stay behind in this tab: ask before leaving.
+  function onBeforeUnload(ev) {
+    if (!queue.length) return;
+    ev.preventDefault();
+    ev.returnValue = '';
+  }
+  window.addEventListener('beforeunload', onBeforeUnload);
 
   function onOnline() {
     updateBanner();
@@ -573,6 +616,8 @@ export async function render(main, ctx) {
     clearTimeout(timer);
     window.removeEventListener('online', onOnline);
     window.removeEventListener('offline', onOffline);
+    window.removeEventListener('beforeunload', onBeforeUnload);
+    document.removeEventListener('keydown', onKeydown, true);
     saveQueue(id, queue);
   };
 }
