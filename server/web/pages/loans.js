@@ -30,8 +30,9 @@ export function parseDeviceCode(raw) {
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(code) || code.includes('/')) {
     let path = code;
     try { path = new URL(code, window.location.origin).pathname; } catch (_) { /* keep as is */ }
+    // Only a Pakt label (/d/SERIAL) or a device page address names a device.
     const parts = path.split('/').filter(Boolean);
-    code = parts.length ? parts[parts.length - 1] : '';
+    code = parts.length === 2 && (parts[0] === 'd' || parts[0] === 'devices') ? parts[1] : '';
     try { code = decodeURIComponent(code); } catch (_) { /* keep */ }
   }
   return code.replace(/\s+/g, '').toUpperCase();
@@ -41,14 +42,19 @@ export function parseDeviceCode(raw) {
 export async function resolveDevice(raw) {
   const code = parseDeviceCode(raw);
   if (!code) throw new ApiProblem({ status: 404 });
-  try {
-    return await api.get(`/devices/${encodeURIComponent(code)}`);
-  } catch (err) {
-    if (err instanceof ApiProblem && err.status === 404 && code.length > 1 && code.startsWith('S')) {
-      return api.get(`/devices/${encodeURIComponent(code.slice(1))}`);
-    }
-    throw err;
+  if (code.length < 2 || !code.startsWith('S')) return api.get(`/devices/${encodeURIComponent(code)}`);
+  // "S" + X is the serial "SX" or Apple's box label of X: never guess when both are devices.
+  const [literal, stripped] = await Promise.allSettled([
+    api.get(`/devices/${encodeURIComponent(code)}`),
+    api.get(`/devices/${encodeURIComponent(code.slice(1))}`),
+  ]);
+  const found = [literal, stripped].filter((r) => r.status === 'fulfilled').map((r) => r.value);
+  if (found.length === 2) {
+    throw new ApiProblem({ status: 409, type: 'ambiguous', detail: `${found[0].serial_number} / ${found[1].serial_number}` });
   }
+  if (found.length === 1) return found[0];
+  const failure = [literal, stripped].find((r) => !(r.reason instanceof ApiProblem && r.reason.status === 404));
+  throw failure ? failure.reason : literal.reason;
 }
 
 function radioGroup({ legend, name, idPrefix, options, value, hint }) {
@@ -82,6 +88,7 @@ function deviceSummary(device) {
 
 /** A message for a device lookup that failed (for the field). */
 function lookupMessage(err) {
+  if (err instanceof ApiProblem && err.type === 'ambiguous') return t('loans.device_ambiguous', { serials: err.detail });
   if (err instanceof ApiProblem && (err.status === 404 || err.status === 403)) return t('loans.device_not_found');
   if (err instanceof NetworkError) return t('errors.network');
   return t('loans.device_lookup_failed');
