@@ -574,6 +574,16 @@ TEST_F(WebApi, DeviceDetailOffersTheLifecyclesNextStatuses) {
     EXPECT_EQ(lost["allowed_status_changes"], (json{"in_storage", "stolen", "retired"}));
 }
 
+TEST_F(WebApi, ADeliveryNamesItsGrantToSchoolRolesWhoMayNotReadGrants) {
+    auto r = call(http, "GET", "/api/v1/tranches/" + std::to_string(listed), s.head_a);
+    ASSERT_EQ(r.status, 200);
+    EXPECT_EQ(json_of(r)["grant_reference"], "AZ-2023-1");
+    EXPECT_EQ(json_of(r)["programme"], "DP-SOFORT");
+    EXPECT_EQ(call(http, "GET", "/api/v1/grants/" + std::to_string(grant), s.head_a).status, 403);
+    auto list = json_of(call(http, "GET", "/api/v1/tranches", s.it_a));
+    EXPECT_EQ(list["items"][0]["grant_reference"], "AZ-2023-1");
+}
+
 TEST_F(WebApi, QrLabelEncodesTheDevicesShortAddress) {
     enroll(l(1), listed);
     auto r = call(http, "GET", "/api/v1/devices/" + l(1) + "/qr.svg", s.head_a);

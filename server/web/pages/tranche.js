@@ -58,7 +58,9 @@ export async function render(main, ctx) {
     [t('tranches.supplier'), tr.supplier],
     [t('tranches.order_number'), tr.order_number],
     [t('tranches.delivery_note'), tr.delivery_note],
-    [t('tranche.grant'), ctx.user.role === 'city_admin' ? link(`/grants/${tr.grant_id}`, String(tr.grant_id)) : String(tr.grant_id)],
+    [t('tranche.grant'), ctx.user.role === 'city_admin'
+      ? link(`/grants/${tr.grant_id}`, tr.grant_reference || String(tr.grant_id))
+      : [tr.grant_reference || String(tr.grant_id), tr.programme].filter(Boolean).join(' · ')],
   ]));
 
   const rows = STEPS.map((s) => ({ step: s, value: p[s] || 0 }));
