@@ -707,6 +707,15 @@ TEST_F(RouterWebTest, BearerTokenChangesNeedNoOrigin) {
 namespace pakt::server::http {
 namespace {
 
+TEST(WebAssetsTest, AWebDirectoryThatIsNoDirectoryStopsTheStartNamingIt) {
+    try {
+        WebAssets assets("/nonexistent/pakt-web");
+        FAIL() << "accepted a missing web directory";
+    } catch (const std::runtime_error& e) {
+        EXPECT_THAT(e.what(), HasSubstr("'/nonexistent/pakt-web' is not a directory"));
+    }
+}
+
 TEST(WebAssetsTest, DevelopmentDirectoryServesItsFilesAndNothingOutsideIt) {
     namespace fs = std::filesystem;
     const fs::path root = fs::temp_directory_path() / ("pakt-web-assets-" + std::to_string(::getpid()));
