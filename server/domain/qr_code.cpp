@@ -12,11 +12,20 @@ std::string xml_escape(std::string_view text) {
     std::string out;
     for (char c : text) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
-            default: out += c;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
         }
     }
     return out;
@@ -28,12 +37,15 @@ std::string qr_svg(std::string_view text, std::string_view title) {
     const std::string input(text);
     std::unique_ptr<QRcode, decltype(&QRcode_free)> code(
         QRcode_encodeString8bit(input.c_str(), 0, QR_ECLEVEL_M), &QRcode_free);
-    if (!code) throw std::runtime_error("cannot encode a QR code of " + std::to_string(text.size()) + " bytes");
+    if (!code)
+        throw std::runtime_error("cannot encode a QR code of " + std::to_string(text.size()) +
+                                 " bytes");
     constexpr int kQuiet = 4;
     const int width = code->width;
     const int size = width + 2 * kQuiet;
-    std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + std::to_string(size) + " " +
-                      std::to_string(size) + "\" shape-rendering=\"crispEdges\" role=\"img\">";
+    std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " +
+                      std::to_string(size) + " " + std::to_string(size) +
+                      "\" shape-rendering=\"crispEdges\" role=\"img\">";
     svg += "<title>" + xml_escape(title) + "</title>";
     svg += "<rect width=\"100%\" height=\"100%\" fill=\"#fff\"/><path fill=\"#000\" d=\"";
     // One horizontal run per row of adjacent dark modules keeps the path short.

@@ -6,10 +6,12 @@ namespace pakt::server {
 namespace {
 
 std::string_view trim(std::string_view text) {
-    while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r' || text.front() == '\n')) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r' ||
+                             text.front() == '\n')) {
         text.remove_prefix(1);
     }
-    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n')) {
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
+                             text.back() == '\n')) {
         text.remove_suffix(1);
     }
     return text;
@@ -27,7 +29,9 @@ bool starts_with_ci(std::string_view text, std::string_view prefix) {
 
 }  // namespace
 
-bool has_apple_serial_length(std::string_view serial) { return serial.size() == 10 || serial.size() == 12; }
+bool has_apple_serial_length(std::string_view serial) {
+    return serial.size() == 10 || serial.size() == 12;
+}
 
 ScanCandidates scan_candidates(std::string_view raw) {
     ScanCandidates out;

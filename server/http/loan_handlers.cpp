@@ -15,7 +15,9 @@
 namespace pakt::server::http {
 
 nlohmann::json loan_json(const Loan& l) {
-    auto nullable = [](const std::optional<std::string>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+    auto nullable = [](const std::optional<std::string>& v) {
+        return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+    };
     return {{"id", l.id},
             {"serial_number", l.serial_number},
             {"school_number", l.school_number},
@@ -39,7 +41,8 @@ LoanState parse_state(const RequestContext& ctx) {
     if (!text || *text == "current") return LoanState::current;
     if (*text == "overdue") return LoanState::overdue;
     if (*text == "returned") return LoanState::returned;
-    throw ApiError::unprocessable("unknown state", {{"state", "must be one of current, overdue, returned", std::nullopt}});
+    throw ApiError::unprocessable(
+        "unknown state", {{"state", "must be one of current, overdue, returned", std::nullopt}});
 }
 
 Response list(HandlerDeps& deps, RequestContext& ctx) {
@@ -73,7 +76,8 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
     if (!items.empty()) {
         deps.writer.execute([&](SQLite::Database& db) {
             AuditEntry entry = audit_entry(ctx, "loan.read", "loan_list", "", f.school_number);
-            entry.detail = {{"via", "list"}, {"state", ctx.query_param("state").value_or("current")},
+            entry.detail = {{"via", "list"},
+                            {"state", ctx.query_param("state").value_or("current")},
                             {"count", items.size()}};
             append_audit(db, entry);
         });
@@ -85,14 +89,16 @@ Response get(HandlerDeps& deps, RequestContext& ctx) {
     std::int64_t id = 0;
     const std::string& text = ctx.param("id");
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) throw ApiError::not_found("no such loan");
+    if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0)
+        throw ApiError::not_found("no such loan");
 
     nlohmann::json body;
     std::string school_number;
     {
         auto lease = deps.reads.acquire();
         auto loan = find_loan(lease.db(), id);
-        if (!loan || !can_see(ctx.user(), loan->school_number)) throw ApiError::not_found("no such loan");
+        if (!loan || !can_see(ctx.user(), loan->school_number))
+            throw ApiError::not_found("no such loan");
         const auto device = find_device(lease.db(), loan->serial_number);
         const auto school = find_school(lease.db(), loan->school_number);
         const auto tranche = device ? find_tranche(lease.db(), device->tranche_id) : std::nullopt;
@@ -103,8 +109,10 @@ Response get(HandlerDeps& deps, RequestContext& ctx) {
         body["school_address"] = school ? school->address : "";
         body["lender"] = deps.config.organisation_name;
         body["tranche_id"] = tranche ? nlohmann::json(tranche->id) : nlohmann::json(nullptr);
-        body["unit_price_cents"] = tranche ? nlohmann::json(tranche->unit_price_cents) : nlohmann::json(nullptr);
-        body["delivered_on"] = tranche ? nlohmann::json(tranche->delivered_on) : nlohmann::json(nullptr);
+        body["unit_price_cents"] =
+            tranche ? nlohmann::json(tranche->unit_price_cents) : nlohmann::json(nullptr);
+        body["delivered_on"] =
+            tranche ? nlohmann::json(tranche->delivered_on) : nlohmann::json(nullptr);
         school_number = loan->school_number;
     }
     deps.writer.execute([&](SQLite::Database& db) {
@@ -118,8 +126,10 @@ Response get(HandlerDeps& deps, RequestContext& ctx) {
 }  // namespace
 
 void register_loan_routes(Router& router, HandlerDeps& deps) {
-    router.add("GET", "/api/v1/loans", Auth::user, [&deps](RequestContext& ctx) { return list(deps, ctx); });
-    router.add("GET", "/api/v1/loans/{id}", Auth::user, [&deps](RequestContext& ctx) { return get(deps, ctx); });
+    router.add("GET", "/api/v1/loans", Auth::user,
+               [&deps](RequestContext& ctx) { return list(deps, ctx); });
+    router.add("GET", "/api/v1/loans/{id}", Auth::user,
+               [&deps](RequestContext& ctx) { return get(deps, ctx); });
 }
 
 }  // namespace pakt::server::http

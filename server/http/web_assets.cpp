@@ -15,8 +15,10 @@ bool ends_with(std::string_view text, std::string_view suffix) {
 }
 
 bool is_compressible(std::string_view content_type) {
-    return content_type.starts_with("text/") || content_type.starts_with("application/javascript") ||
-           content_type.starts_with("application/json") || content_type.starts_with("image/svg+xml");
+    return content_type.starts_with("text/") ||
+           content_type.starts_with("application/javascript") ||
+           content_type.starts_with("application/json") ||
+           content_type.starts_with("image/svg+xml");
 }
 
 std::shared_ptr<const WebAsset> make_asset(std::string_view path, std::string body) {
@@ -37,7 +39,8 @@ std::shared_ptr<const WebAsset> make_asset(std::string_view path, std::string bo
 std::string_view content_type_for(std::string_view path) {
     if (ends_with(path, ".html")) return "text/html; charset=utf-8";
     if (ends_with(path, ".css")) return "text/css; charset=utf-8";
-    if (ends_with(path, ".js") || ends_with(path, ".mjs")) return "application/javascript; charset=utf-8";
+    if (ends_with(path, ".js") || ends_with(path, ".mjs"))
+        return "application/javascript; charset=utf-8";
     if (ends_with(path, ".json")) return "application/json; charset=utf-8";
     if (ends_with(path, ".svg")) return "image/svg+xml";
     if (ends_with(path, ".png")) return "image/png";
@@ -49,7 +52,8 @@ std::string_view content_type_for(std::string_view path) {
 
 WebAssets::WebAssets(std::filesystem::path dev_dir) : dev_dir_(std::move(dev_dir)) {
     if (!dev_dir_.empty() && !std::filesystem::is_directory(dev_dir_)) {
-        throw std::runtime_error("the web directory '" + dev_dir_.string() + "' is not a directory");
+        throw std::runtime_error("the web directory '" + dev_dir_.string() +
+                                 "' is not a directory");
     }
     for (const EmbeddedFile& file : embedded_web_files()) {
         std::string body(reinterpret_cast<const char*>(file.bytes.data()), file.bytes.size());

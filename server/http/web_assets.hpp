@@ -30,7 +30,7 @@ struct WebAsset {
 };
 
 class WebAssets {
-public:
+  public:
     /// With an empty `dev_dir` the embedded files are served, compressed once here. Otherwise a
     /// file under `dev_dir` is read at each request and wins over the embedded one of the same
     /// path (the vendor files stay embedded). Throws std::runtime_error if `dev_dir` is given but
@@ -41,7 +41,7 @@ public:
     /// Thread-safe.
     std::shared_ptr<const WebAsset> find(std::string_view path) const;
 
-private:
+  private:
     std::filesystem::path dev_dir_;
     std::map<std::string, std::shared_ptr<const WebAsset>, std::less<>> embedded_;
 };

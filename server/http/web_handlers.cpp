@@ -75,7 +75,8 @@ Response serve(const Request& request, const WebAsset& asset) {
     r.set_header("Cache-Control", "no-cache");
     // Each encoding is its own representation with its own validator (RFC 9110, 8.8.3).
     const bool packed = !asset.gzip.empty() && accepts_gzip(request);
-    const std::string etag = packed ? asset.etag.substr(0, asset.etag.size() - 1) + "-gz\"" : asset.etag;
+    const std::string etag =
+        packed ? asset.etag.substr(0, asset.etag.size() - 1) + "-gz\"" : asset.etag;
     r.set_header("ETag", etag);
     if (!asset.gzip.empty()) r.set_header("Vary", "Accept-Encoding");
     if (etag_matches(request, etag)) {

@@ -21,7 +21,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 class WebApi : public ::testing::Test {
-protected:
+  protected:
     SeededServer s{[](server::ServerConfig& c) { c.organisation_name = "Stadt Essen"; }};
     HttpsClient& http = *s.http;
     std::int64_t grant = 0;
@@ -31,8 +31,11 @@ protected:
 
     void SetUp() override {
         auto g = call(http, "POST", "/api/v1/grants", s.admin,
-                      json{{"programme", "DP-SOFORT"}, {"reference", "AZ-2023-1"}, {"amount_cents", 10'000'000},
-                           {"approved_on", "2023-03-01"}, {"spend_by", "2024-12-31"}});
+                      json{{"programme", "DP-SOFORT"},
+                           {"reference", "AZ-2023-1"},
+                           {"amount_cents", 10'000'000},
+                           {"approved_on", "2023-03-01"},
+                           {"spend_by", "2024-12-31"}});
         ASSERT_EQ(g.status, 201) << g.body;
         grant = json_of(g)["id"].get<std::int64_t>();
         listed = tranche(SeededServer::kSchoolA, 7);
@@ -40,7 +43,8 @@ protected:
         at_b = tranche(SeededServer::kSchoolB, 10);
         std::string csv = "serial_number,asset_tag\n";
         for (int i = 1; i <= 6; ++i) csv += l(i) + ",INV-" + std::to_string(i) + "\n";
-        csv += "S" + l(1) + ",INV-S\n";  // a serial that starts with S: the box-label reading of L1's
+        csv +=
+            "S" + l(1) + ",INV-S\n";  // a serial that starts with S: the box-label reading of L1's
         manifest(listed, csv);
         manifest(at_b, "serial_number\n" + b(1) + "\n");
     }
@@ -51,15 +55,20 @@ protected:
 
     std::int64_t tranche(const std::string& school, int expected) {
         auto r = call(http, "POST", "/api/v1/tranches", s.admin,
-                      json{{"school_number", school}, {"grant_id", grant}, {"delivered_on", "2023-08-21"},
-                           {"model", "iPad 10.9"}, {"unit_price_cents", 44900}, {"expected_count", expected}});
+                      json{{"school_number", school},
+                           {"grant_id", grant},
+                           {"delivered_on", "2023-08-21"},
+                           {"model", "iPad 10.9"},
+                           {"unit_price_cents", 44900},
+                           {"expected_count", expected}});
         EXPECT_EQ(r.status, 201) << r.body;
         return json_of(r).at("id").get<std::int64_t>();
     }
 
     void manifest(std::int64_t id, const std::string& csv) {
-        auto r = http.request("PUT", "/api/v1/tranches/" + std::to_string(id) + "/manifest", csv,
-                              {{"Authorization", "Bearer " + s.admin}, {"Content-Type", "text/csv"}});
+        auto r =
+            http.request("PUT", "/api/v1/tranches/" + std::to_string(id) + "/manifest", csv,
+                         {{"Authorization", "Bearer " + s.admin}, {"Content-Type", "text/csv"}});
         ASSERT_EQ(r.status, 200) << r.body;
     }
 
@@ -67,8 +76,11 @@ protected:
     HttpResponse cookie_login(const std::string& username, const std::string& with_origin) {
         HeaderList headers{{"Content-Type", "application/json"}};
         if (!with_origin.empty()) headers.emplace_back("Origin", with_origin);
-        return http.request("POST", "/api/v1/session",
-                            json{{"username", username}, {"password", SeededServer::kPassword}, {"cookie", true}}.dump(), headers);
+        return http.request(
+            "POST", "/api/v1/session",
+            json{{"username", username}, {"password", SeededServer::kPassword}, {"cookie", true}}
+                .dump(),
+            headers);
     }
 
     static std::string cookie_value(const HttpResponse& login) {
@@ -78,8 +90,9 @@ protected:
     }
 
     // A request as a browser sends it with the session cookie.
-    HttpResponse browser(const std::string& cookie, std::string_view method, std::string_view target,
-                         const std::optional<json>& body = std::nullopt, const std::string& with_origin = {}) {
+    HttpResponse browser(const std::string& cookie, std::string_view method,
+                         std::string_view target, const std::optional<json>& body = std::nullopt,
+                         const std::string& with_origin = {}) {
         HeaderList headers{{"Cookie", "__Host-pakt_session=" + cookie}};
         if (!with_origin.empty()) headers.emplace_back("Origin", with_origin);
         if (body) headers.emplace_back("Content-Type", "application/json");
@@ -87,7 +100,8 @@ protected:
     }
 
     HttpResponse scan(const std::string& token, std::int64_t tranche_id, const std::string& code) {
-        return call(http, "POST", "/api/v1/tranches/" + std::to_string(tranche_id) + "/scans", token, json{{"code", code}});
+        return call(http, "POST", "/api/v1/tranches/" + std::to_string(tranche_id) + "/scans",
+                    token, json{{"code", code}});
     }
 
     int count(const std::string& sql, const std::string& value = {}) {
@@ -98,7 +112,8 @@ protected:
     }
 
     void enroll(const std::string& serial_number, std::int64_t tranche_id) {
-        auto r = call(http, "POST", "/api/v1/devices", s.it_a, json{{"serial_number", serial_number}, {"tranche_id", tranche_id}});
+        auto r = call(http, "POST", "/api/v1/devices", s.it_a,
+                      json{{"serial_number", serial_number}, {"tranche_id", tranche_id}});
         ASSERT_EQ(r.status, 201) << r.body;
     }
 
@@ -146,13 +161,16 @@ TEST_F(WebApi, CookieLoginFromAForeignPageOrWithoutOriginIs403AndOpensNoSession)
 TEST_F(WebApi, CookieChangeFromAForeignOriginOrWithoutOriginIsRefusedAndChangesNothing) {
     enroll(l(1), listed);
     const std::string cookie = cookie_value(cookie_login("it-a", origin()));
-    for (const std::string& from : {std::string("https://evil.example"), std::string("null"), std::string()}) {
-        auto r = browser(cookie, "PATCH", "/api/v1/devices/" + l(1), json{{"note", "forged"}}, from);
+    for (const std::string& from :
+         {std::string("https://evil.example"), std::string("null"), std::string()}) {
+        auto r =
+            browser(cookie, "PATCH", "/api/v1/devices/" + l(1), json{{"note", "forged"}}, from);
         EXPECT_EQ(r.status, 403) << from;
         EXPECT_EQ(r.header("Content-Type"), "application/problem+json");
     }
     EXPECT_EQ(count("SELECT count(*) FROM devices WHERE note = 'forged'"), 0);
-    auto own = browser(cookie, "PATCH", "/api/v1/devices/" + l(1), json{{"note", "Display-Sprung"}}, origin());
+    auto own = browser(cookie, "PATCH", "/api/v1/devices/" + l(1), json{{"note", "Display-Sprung"}},
+                       origin());
     EXPECT_EQ(own.status, 200) << own.body;
     EXPECT_EQ(json_of(own)["note"], "Display-Sprung");
 }
@@ -160,26 +178,35 @@ TEST_F(WebApi, CookieChangeFromAForeignOriginOrWithoutOriginIsRefusedAndChangesN
 TEST_F(WebApi, HeadteachersCookieCannotChangeADeviceEvenFromTheOwnOrigin) {
     enroll(l(1), listed);
     const std::string cookie = cookie_value(cookie_login("head-a", origin()));
-    auto r = browser(cookie, "PATCH", "/api/v1/devices/" + l(1), json{{"status", "in_use"}}, origin());
+    auto r =
+        browser(cookie, "PATCH", "/api/v1/devices/" + l(1), json{{"status", "in_use"}}, origin());
     EXPECT_EQ(r.status, 403);
     EXPECT_EQ(count("SELECT count(*) FROM devices WHERE status = 'in_use'"), 0);
 }
 
 TEST_F(WebApi, CookieLogoutAndPasswordChangeNeedTheOwnOriginToo) {
     const std::string cookie = cookie_value(cookie_login("it-a", origin()));
-    EXPECT_EQ(browser(cookie, "DELETE", "/api/v1/session", std::nullopt, "https://evil.example").status, 403);
+    EXPECT_EQ(
+        browser(cookie, "DELETE", "/api/v1/session", std::nullopt, "https://evil.example").status,
+        403);
     auto forged = browser(cookie, "POST", "/api/v1/me/password",
-                          json{{"current_password", SeededServer::kPassword}, {"new_password", "chosen by the attacker"}});
+                          json{{"current_password", SeededServer::kPassword},
+                               {"new_password", "chosen by the attacker"}});
     EXPECT_EQ(forged.status, 403);
-    EXPECT_EQ(browser(cookie, "GET", "/api/v1/me").status, 200);  // still logged in, password unchanged
-    EXPECT_EQ(call(http, "POST", "/api/v1/session", {}, json{{"username", "it-a"}, {"password", SeededServer::kPassword}}).status, 201);
+    EXPECT_EQ(browser(cookie, "GET", "/api/v1/me").status,
+              200);  // still logged in, password unchanged
+    EXPECT_EQ(call(http, "POST", "/api/v1/session", {},
+                   json{{"username", "it-a"}, {"password", SeededServer::kPassword}})
+                  .status,
+              201);
 }
 
 TEST_F(WebApi, AnIdleCookieSessionEnds) {
     const std::string cookie = cookie_value(cookie_login("head-a", origin()));
     ASSERT_EQ(browser(cookie, "GET", "/api/v1/me").status, 200);
-    SQLite::Statement q(s.server.db(),
-                        "UPDATE sessions SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-61 minutes')");
+    SQLite::Statement q(
+        s.server.db(),
+        "UPDATE sessions SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-61 minutes')");
     ASSERT_GE(q.exec(), 1);
     EXPECT_EQ(browser(cookie, "GET", "/api/v1/me").status, 401);
 }
@@ -196,8 +223,9 @@ TEST_F(WebApi, ASessionIdleForLongerThanTheIdleTimeEnds) {
     const std::string token = s.server.login("it-a", SeededServer::kPassword);
     EXPECT_EQ(call(http, "GET", "/api/v1/me", token).status, 200);
     // The default idle limit is 60 minutes; pretend the last use was 61 minutes ago.
-    SQLite::Statement q(s.server.db(),
-                        "UPDATE sessions SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-61 minutes')");
+    SQLite::Statement q(
+        s.server.db(),
+        "UPDATE sessions SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-61 minutes')");
     ASSERT_GE(q.exec(), 1);
     EXPECT_EQ(call(http, "GET", "/api/v1/me", token).status, 401);
     EXPECT_EQ(call(http, "GET", "/api/v1/me", s.it_a).status, 401);  // also idle now
@@ -205,11 +233,14 @@ TEST_F(WebApi, ASessionIdleForLongerThanTheIdleTimeEnds) {
 
 TEST_F(WebApi, UsingASessionRestartsItsIdleClock) {
     const std::string token = s.server.login("it-a", SeededServer::kPassword);
-    SQLite::Statement q(s.server.db(),
-                        "UPDATE sessions SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-59 minutes')");
+    SQLite::Statement q(
+        s.server.db(),
+        "UPDATE sessions SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-59 minutes')");
     ASSERT_GE(q.exec(), 1);
     EXPECT_EQ(call(http, "GET", "/api/v1/me", token).status, 200);
-    EXPECT_EQ(count("SELECT count(*) FROM sessions WHERE last_seen_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-5 minutes')"), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM sessions WHERE last_seen_at >= "
+                    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-5 minutes')"),
+              1);
 }
 
 // --- own password ---
@@ -220,20 +251,28 @@ TEST_F(WebApi, PasswordChangeEndsOtherSessionsAndApiTokensButNotTheCurrentOne) {
     ASSERT_EQ(token.status, 201);
     const std::string api_token = json_of(token)["token"];
     auto r = call(http, "POST", "/api/v1/me/password", current,
-                  json{{"current_password", SeededServer::kPassword}, {"new_password", "a new long passphrase"}});
+                  json{{"current_password", SeededServer::kPassword},
+                       {"new_password", "a new long passphrase"}});
     ASSERT_EQ(r.status, 204) << r.body;
     EXPECT_EQ(call(http, "GET", "/api/v1/me", current).status, 200);
     EXPECT_EQ(call(http, "GET", "/api/v1/me", s.it_a).status, 401);
     EXPECT_EQ(call(http, "GET", "/api/v1/me", api_token).status, 401);
-    EXPECT_EQ(call(http, "POST", "/api/v1/session", {}, json{{"username", "it-a"}, {"password", SeededServer::kPassword}}).status, 401);
-    EXPECT_EQ(call(http, "POST", "/api/v1/session", {}, json{{"username", "it-a"}, {"password", "a new long passphrase"}}).status, 201);
+    EXPECT_EQ(call(http, "POST", "/api/v1/session", {},
+                   json{{"username", "it-a"}, {"password", SeededServer::kPassword}})
+                  .status,
+              401);
+    EXPECT_EQ(call(http, "POST", "/api/v1/session", {},
+                   json{{"username", "it-a"}, {"password", "a new long passphrase"}})
+                  .status,
+              201);
     EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE action = 'user.password'"), 1);
     EXPECT_EQ(call(http, "GET", "/api/v1/me", s.head_a).status, 200);  // other users untouched
 }
 
 TEST_F(WebApi, PasswordChangeWithAWrongCurrentPasswordIs422AndChangesNothing) {
-    auto r = call(http, "POST", "/api/v1/me/password", s.it_a,
-                  json{{"current_password", "not it at all"}, {"new_password", "a new long passphrase"}});
+    auto r = call(
+        http, "POST", "/api/v1/me/password", s.it_a,
+        json{{"current_password", "not it at all"}, {"new_password", "a new long passphrase"}});
     EXPECT_EQ(r.status, 422);
     EXPECT_EQ(json_of(r)["errors"][0]["field"], "current_password");
     EXPECT_EQ(call(http, "GET", "/api/v1/me", s.it_a).status, 200);
@@ -247,7 +286,8 @@ TEST_F(WebApi, PasswordChangeRefusesAWeakOrUnchangedNewPasswordNamingTheField) {
         EXPECT_EQ(r.status, 422) << next;
         EXPECT_EQ(json_of(r)["errors"][0]["field"], "new_password");
     }
-    auto missing = call(http, "POST", "/api/v1/me/password", s.it_a, json{{"new_password", "a new long passphrase"}});
+    auto missing = call(http, "POST", "/api/v1/me/password", s.it_a,
+                        json{{"new_password", "a new long passphrase"}});
     EXPECT_EQ(missing.status, 422);
     EXPECT_EQ(json_of(missing)["errors"][0]["field"], "current_password");
 }
@@ -256,7 +296,9 @@ TEST_F(WebApi, GuessingTheCurrentPasswordIsThrottledLikeALogin) {
     int status = 0;
     for (int i = 0; i < 6 && status != 429; ++i) {
         status = call(http, "POST", "/api/v1/me/password", s.it_a,
-                      json{{"current_password", "guess " + std::to_string(i)}, {"new_password", "a new long passphrase"}}).status;
+                      json{{"current_password", "guess " + std::to_string(i)},
+                           {"new_password", "a new long passphrase"}})
+                     .status;
     }
     EXPECT_EQ(status, 429);
 }
@@ -264,10 +306,26 @@ TEST_F(WebApi, GuessingTheCurrentPasswordIsThrottledLikeALogin) {
 // --- the web UI's pages and files ---
 
 TEST_F(WebApi, EveryUiAddressAnswersTheEntryPageWithItsSecurityHeaders) {
-    for (const char* page : {"/", "/login", "/devices", "/devices/DMPL00000001", "/d/DMPL00000001", "/tranches",
-                             "/tranches/1", "/tranches/1/scan", "/tranches/1/labels", "/loans", "/loans/3/agreement",
-                             "/schools", "/schools/165432", "/grants", "/grants/1", "/funding", "/agents", "/users",
-                             "/audit", "/account"}) {
+    for (const char* page : {"/",
+                             "/login",
+                             "/devices",
+                             "/devices/DMPL00000001",
+                             "/d/DMPL00000001",
+                             "/tranches",
+                             "/tranches/1",
+                             "/tranches/1/scan",
+                             "/tranches/1/labels",
+                             "/loans",
+                             "/loans/3/agreement",
+                             "/schools",
+                             "/schools/165432",
+                             "/grants",
+                             "/grants/1",
+                             "/funding",
+                             "/agents",
+                             "/users",
+                             "/audit",
+                             "/account"}) {
         SCOPED_TRACE(page);
         auto r = http.request("GET", page);
         ASSERT_EQ(r.status, 200);
@@ -288,7 +346,8 @@ TEST_F(WebApi, EveryUiAddressAnswersTheEntryPageWithItsSecurityHeaders) {
 }
 
 TEST_F(WebApi, AnUnknownPageAddressGetsTheEntryPageWith404OnlyWhenABrowserAsks) {
-    auto page = http.request("GET", "/devices/DMPL00000001/nonsense", {}, {{"Accept", "text/html,application/xhtml+xml"}});
+    auto page = http.request("GET", "/devices/DMPL00000001/nonsense", {},
+                             {{"Accept", "text/html,application/xhtml+xml"}});
     EXPECT_EQ(page.status, 404);
     EXPECT_EQ(page.header("Content-Type"), "text/html; charset=utf-8");
     EXPECT_THAT(page.body, HasSubstr("<html lang=\"de\""));
@@ -312,11 +371,13 @@ TEST_F(WebApi, AssetsAreRevalidatedWithTheirETagAndCompressedWhenAccepted) {
     const std::string etag = plain.header("ETag");
     ASSERT_FALSE(etag.empty());
 
-    auto again = http.request("GET", "/assets/vendor/kern/kern.min.css", {}, {{"If-None-Match", etag}});
+    auto again =
+        http.request("GET", "/assets/vendor/kern/kern.min.css", {}, {{"If-None-Match", etag}});
     EXPECT_EQ(again.status, 304);
     EXPECT_TRUE(again.body.empty());
 
-    auto packed = http.request("GET", "/assets/vendor/kern/kern.min.css", {}, {{"Accept-Encoding", "gzip, deflate, br"}});
+    auto packed = http.request("GET", "/assets/vendor/kern/kern.min.css", {},
+                               {{"Accept-Encoding", "gzip, deflate, br"}});
     ASSERT_EQ(packed.status, 200);
     EXPECT_EQ(packed.header("Content-Encoding"), "gzip");
     EXPECT_EQ(packed.header("Vary"), "Accept-Encoding");
@@ -325,22 +386,27 @@ TEST_F(WebApi, AssetsAreRevalidatedWithTheirETagAndCompressedWhenAccepted) {
     ASSERT_TRUE(unpacked.data);
     EXPECT_EQ(*unpacked.data, plain.body);
 
-    for (const char* refusing : {"gzip;q=0", "gzip; q=0.0, br", "identity", "*;q=0", "br, *;q=0.000"}) {
-        auto refused = http.request("GET", "/assets/vendor/kern/kern.min.css", {}, {{"Accept-Encoding", refusing}});
+    for (const char* refusing :
+         {"gzip;q=0", "gzip; q=0.0, br", "identity", "*;q=0", "br, *;q=0.000"}) {
+        auto refused = http.request("GET", "/assets/vendor/kern/kern.min.css", {},
+                                    {{"Accept-Encoding", refusing}});
         EXPECT_TRUE(refused.header("Content-Encoding").empty()) << refusing;
         EXPECT_EQ(refused.body, plain.body) << refusing;
     }
     for (const char* accepting : {"*", "GZIP;q=0.5", "br;q=1, gzip;q=0.001"}) {
-        auto accepted = http.request("GET", "/assets/vendor/kern/kern.min.css", {}, {{"Accept-Encoding", accepting}});
+        auto accepted = http.request("GET", "/assets/vendor/kern/kern.min.css", {},
+                                     {{"Accept-Encoding", accepting}});
         EXPECT_EQ(accepted.header("Content-Encoding"), "gzip") << accepting;
     }
     // The compressed representation has its own validator.
     EXPECT_NE(packed.header("ETag"), etag);
-    auto packed_again = http.request("GET", "/assets/vendor/kern/kern.min.css", {},
-                                     {{"Accept-Encoding", "gzip"}, {"If-None-Match", packed.header("ETag")}});
+    auto packed_again =
+        http.request("GET", "/assets/vendor/kern/kern.min.css", {},
+                     {{"Accept-Encoding", "gzip"}, {"If-None-Match", packed.header("ETag")}});
     EXPECT_EQ(packed_again.status, 304);
 
-    auto font = http.request("GET", "/assets/vendor/kern/fonts/FiraSans-Regular.woff2", {}, {{"Accept-Encoding", "gzip"}});
+    auto font = http.request("GET", "/assets/vendor/kern/fonts/FiraSans-Regular.woff2", {},
+                             {{"Accept-Encoding", "gzip"}});
     EXPECT_EQ(font.status, 200);
     EXPECT_EQ(font.header("Content-Type"), "font/woff2");
     EXPECT_TRUE(font.header("Content-Encoding").empty());  // already compressed
@@ -361,7 +427,8 @@ TEST_F(WebApi, ScanUnderstandsBareBoxLabelAndLabelUrlCodes) {
     ASSERT_EQ(bare.status, 200) << bare.body;
     EXPECT_EQ(json_of(bare)["status"], "enrolled");
     EXPECT_EQ(json_of(bare)["serial_number"], l(2));
-    EXPECT_EQ(json_of(bare)["progress"], (json{{"enrolled", 1}, {"expected", 7}, {"in_manifest", 7}}));
+    EXPECT_EQ(json_of(bare)["progress"],
+              (json{{"enrolled", 1}, {"expected", 7}, {"in_manifest", 7}}));
 
     auto box = scan(s.it_a, listed, "S" + l(3));  // Apple's box label: S + serial
     EXPECT_EQ(json_of(box)["status"], "enrolled");
@@ -371,9 +438,12 @@ TEST_F(WebApi, ScanUnderstandsBareBoxLabelAndLabelUrlCodes) {
     EXPECT_EQ(json_of(label)["status"], "enrolled");
     EXPECT_EQ(json_of(label)["serial_number"], l(4));
     EXPECT_EQ(json_of(label)["progress"]["enrolled"], 3);
-    EXPECT_EQ(count("SELECT count(*) FROM devices WHERE tranche_id = " + std::to_string(listed)), 3);
+    EXPECT_EQ(count("SELECT count(*) FROM devices WHERE tranche_id = " + std::to_string(listed)),
+              3);
     // Each enrolled with its asset tag from the delivery list.
-    EXPECT_EQ(count("SELECT count(*) FROM devices WHERE serial_number = ? AND asset_tag = 'INV-3'", l(3)), 1);
+    EXPECT_EQ(
+        count("SELECT count(*) FROM devices WHERE serial_number = ? AND asset_tag = 'INV-3'", l(3)),
+        1);
 }
 
 TEST_F(WebApi, ARepeatedScanIsHarmlessAndDoesNotCountTwice) {
@@ -392,8 +462,8 @@ TEST_F(WebApi, ACodeThatCouldBeTwoKnownDevicesIsAmbiguousAndEnrollsNothing) {
     EXPECT_EQ(count("SELECT count(*) FROM devices"), 0);
     EXPECT_EQ(json_of(r)["candidates"], (json{"S" + l(1), l(1)}));
     // The page offers both; the person's choice comes back as exact and is taken as it is.
-    auto chosen = call(http, "POST", "/api/v1/tranches/" + std::to_string(listed) + "/scans", s.it_a,
-                       json{{"code", "S" + l(1)}, {"exact", true}});
+    auto chosen = call(http, "POST", "/api/v1/tranches/" + std::to_string(listed) + "/scans",
+                       s.it_a, json{{"code", "S" + l(1)}, {"exact", true}});
     EXPECT_EQ(json_of(chosen)["status"], "enrolled");
     EXPECT_EQ(json_of(chosen)["serial_number"], "S" + l(1));
     // The bare serial is unambiguous.
@@ -429,14 +499,16 @@ TEST_F(WebApi, ScanRefusalsAreResults) {
     EXPECT_EQ(json_of(scan(s.it_a, single, "DMPF00000001"))["status"], "enrolled");
     auto full = scan(s.it_a, single, "DMPF00000002");
     EXPECT_EQ(json_of(full)["status"], "tranche_full");
-    EXPECT_EQ(json_of(full)["progress"], (json{{"enrolled", 1}, {"expected", 1}, {"in_manifest", 0}}));
+    EXPECT_EQ(json_of(full)["progress"],
+              (json{{"enrolled", 1}, {"expected", 1}, {"in_manifest", 0}}));
 }
 
 TEST_F(WebApi, ScanWithoutADeliveryListPrefersApplesSerialLengthOrAsks) {
     auto box = scan(s.it_a, other, "SDMPN00000001");  // 13 characters: S + a 12-character serial
     EXPECT_EQ(json_of(box)["status"], "enrolled");
     EXPECT_EQ(json_of(box)["serial_number"], "DMPN00000001");
-    auto literal = scan(s.it_a, other, "SDMPN0000002");  // 12 or 11 characters: the 12 of Apple's length
+    auto literal =
+        scan(s.it_a, other, "SDMPN0000002");  // 12 or 11 characters: the 12 of Apple's length
     EXPECT_EQ(json_of(literal)["status"], "enrolled");
     EXPECT_EQ(json_of(literal)["serial_number"], "SDMPN0000002");
     auto nine = scan(s.it_a, other, "SDMPN00003");  // 10 or 9: the 10-character literal
@@ -449,10 +521,12 @@ TEST_F(WebApi, ScanErrorsAreProblems) {
     EXPECT_EQ(scan(s.head_a, listed, l(2)).status, 403);
     EXPECT_EQ(scan(s.it_b, listed, l(2)).status, 404);
     EXPECT_EQ(scan(s.it_a, 999999, l(2)).status, 404);
-    auto missing = call(http, "POST", "/api/v1/tranches/" + std::to_string(listed) + "/scans", s.it_a, json::object());
+    auto missing = call(http, "POST", "/api/v1/tranches/" + std::to_string(listed) + "/scans",
+                        s.it_a, json::object());
     EXPECT_EQ(missing.status, 422);
     EXPECT_EQ(json_of(missing)["errors"][0]["field"], "code");
-    auto wrong_type = call(http, "POST", "/api/v1/tranches/" + std::to_string(listed) + "/scans", s.it_a, json{{"code", 42}});
+    auto wrong_type = call(http, "POST", "/api/v1/tranches/" + std::to_string(listed) + "/scans",
+                           s.it_a, json{{"code", 42}});
     EXPECT_EQ(wrong_type.status, 400);
     auto too_long = scan(s.it_a, listed, std::string(600, 'A'));
     EXPECT_EQ(too_long.status, 422);
@@ -466,7 +540,10 @@ TEST_F(WebApi, LoanListsShowCurrentOverdueAndReturnedLoansInScope) {
     const auto due_past = lend(l(1), json{{"due_on", "2020-07-31"}});
     const auto current = lend(l(2), json{{"due_on", "2099-07-31"}});
     const auto returned = lend(l(3));
-    ASSERT_EQ(call(http, "POST", "/api/v1/devices/" + l(3) + "/loans/current/return", s.it_a, json{{"condition", "ok"}}).status, 200);
+    ASSERT_EQ(call(http, "POST", "/api/v1/devices/" + l(3) + "/loans/current/return", s.it_a,
+                   json{{"condition", "ok"}})
+                  .status,
+              200);
 
     auto ids = [&](const std::string& query, const std::string& token) {
         auto r = call(http, "GET", "/api/v1/loans" + query, token);
@@ -483,22 +560,30 @@ TEST_F(WebApi, LoanListsShowCurrentOverdueAndReturnedLoansInScope) {
     EXPECT_EQ(ids("?limit=1", s.it_a), std::vector<std::int64_t>{current});
 
     auto page = json_of(call(http, "GET", "/api/v1/loans?limit=1", s.it_a));
-    auto next = call(http, "GET", "/api/v1/loans?limit=1&cursor=" + page["next_cursor"].get<std::string>(), s.it_a);
+    auto next =
+        call(http, "GET", "/api/v1/loans?limit=1&cursor=" + page["next_cursor"].get<std::string>(),
+             s.it_a);
     EXPECT_EQ(json_of(next)["items"][0]["id"], due_past);
     EXPECT_EQ(json_of(next)["items"][0]["asset_tag"], "INV-1");
-    EXPECT_GE(count("SELECT count(*) FROM audit_log WHERE action = 'loan.read' AND object_type = 'loan_list'"), 1);
+    EXPECT_GE(count("SELECT count(*) FROM audit_log WHERE action = 'loan.read' AND object_type = "
+                    "'loan_list'"),
+              1);
 }
 
 TEST_F(WebApi, LoanListErrorsAreProblems) {
     EXPECT_EQ(call(http, "GET", "/api/v1/loans?state=lost", s.it_a).status, 422);
-    EXPECT_EQ(call(http, "GET", std::string("/api/v1/loans?school_number=") + SeededServer::kSchoolB, s.it_a).status, 404);
+    EXPECT_EQ(call(http, "GET",
+                   std::string("/api/v1/loans?school_number=") + SeededServer::kSchoolB, s.it_a)
+                  .status,
+              404);
     EXPECT_EQ(call(http, "GET", "/api/v1/loans?cursor=zz", s.it_a).status, 400);
     EXPECT_EQ(call(http, "GET", "/api/v1/loans").status, 401);
 }
 
 TEST_F(WebApi, LoanAgreementHasDeviceValueSchoolAndLenderButNoName) {
     enroll(l(1), listed);
-    const auto id = lend(l(1), json{{"accessories", "Hülle, Ladekabel"}, {"pre_existing_damage", "Kratzer links"}});
+    const auto id = lend(
+        l(1), json{{"accessories", "Hülle, Ladekabel"}, {"pre_existing_damage", "Kratzer links"}});
     auto r = call(http, "GET", "/api/v1/loans/" + std::to_string(id), s.head_a);
     ASSERT_EQ(r.status, 200) << r.body;
     auto a = json_of(r);
@@ -515,18 +600,24 @@ TEST_F(WebApi, LoanAgreementHasDeviceValueSchoolAndLenderButNoName) {
     EXPECT_EQ(call(http, "GET", "/api/v1/loans/" + std::to_string(id), s.it_b).status, 404);
     EXPECT_EQ(call(http, "GET", "/api/v1/loans/abc", s.it_a).status, 404);
     EXPECT_EQ(call(http, "GET", "/api/v1/loans/999", s.it_a).status, 404);
-    EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE action = 'loan.read' AND object_type = 'loan' AND object_id = ?",
-                    std::to_string(id)), 1);
+    EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE action = 'loan.read' AND object_type = "
+                    "'loan' AND object_id = ?",
+                    std::to_string(id)),
+              1);
 }
 
 TEST_F(WebApi, LendingRefusesANameAndOverlongAccessoriesNamingTheField) {
     enroll(l(1), listed);
     auto name = call(http, "POST", "/api/v1/devices/" + l(1) + "/loans", s.it_a,
-                     json{{"borrower_ref", "Max Mustermann"}, {"borrower_kind", "student"}, {"agreement_ref", "LV-1"}});
+                     json{{"borrower_ref", "Max Mustermann"},
+                          {"borrower_kind", "student"},
+                          {"agreement_ref", "LV-1"}});
     EXPECT_EQ(name.status, 422);
     EXPECT_EQ(json_of(name)["errors"][0]["field"], "borrower_ref");
     auto longer = call(http, "POST", "/api/v1/devices/" + l(1) + "/loans", s.it_a,
-                       json{{"borrower_ref", "7b-03"}, {"borrower_kind", "student"}, {"agreement_ref", "LV-1"},
+                       json{{"borrower_ref", "7b-03"},
+                            {"borrower_kind", "student"},
+                            {"agreement_ref", "LV-1"},
                             {"accessories", std::string(501, 'x')}});
     EXPECT_EQ(longer.status, 422);
     EXPECT_EQ(json_of(longer)["errors"][0]["field"], "accessories");
@@ -539,7 +630,8 @@ TEST_F(WebApi, SchoolSummaryCountsLoansOverdueAndDevicesNotSeen) {
     for (int i = 1; i <= 3; ++i) enroll(l(i), listed);
     lend(l(1), json{{"due_on", "2020-07-31"}});
     lend(l(2));
-    auto r = call(http, "GET", std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/summary", s.head_a);
+    auto r = call(http, "GET",
+                  std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/summary", s.head_a);
     ASSERT_EQ(r.status, 200) << r.body;
     auto sum = json_of(r);
     EXPECT_EQ(sum["device_counts"]["total"], 3);
@@ -548,7 +640,10 @@ TEST_F(WebApi, SchoolSummaryCountsLoansOverdueAndDevicesNotSeen) {
     EXPECT_EQ(sum["overdue"], 1);
     EXPECT_EQ(sum["not_seen_14_days"], 3);  // no agent has reported any
     EXPECT_EQ(sum["agents"], json::array());
-    EXPECT_EQ(call(http, "GET", std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/summary", s.it_b).status, 404);
+    EXPECT_EQ(call(http, "GET",
+                   std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/summary", s.it_b)
+                  .status,
+              404);
     EXPECT_EQ(call(http, "GET", "/api/v1/schools/999999/summary", s.admin).status, 404);
 }
 
@@ -559,7 +654,8 @@ TEST_F(WebApi, DeviceListFiltersDevicesOnLoan) {
     ASSERT_EQ(r.status, 200);
     ASSERT_EQ(json_of(r)["items"].size(), 1u);
     EXPECT_EQ(json_of(r)["items"][0]["serial_number"], l(2));
-    EXPECT_EQ(json_of(call(http, "GET", "/api/v1/devices?on_loan=false", s.head_a))["items"].size(), 3u);
+    EXPECT_EQ(json_of(call(http, "GET", "/api/v1/devices?on_loan=false", s.head_a))["items"].size(),
+              3u);
     auto bad = call(http, "GET", "/api/v1/devices?on_loan=yes", s.head_a);
     EXPECT_EQ(bad.status, 422);
     EXPECT_EQ(json_of(bad)["errors"][0]["field"], "on_loan");
@@ -568,8 +664,11 @@ TEST_F(WebApi, DeviceListFiltersDevicesOnLoan) {
 TEST_F(WebApi, DeviceDetailOffersTheLifecyclesNextStatuses) {
     enroll(l(1), listed);
     auto fresh = json_of(call(http, "GET", "/api/v1/devices/" + l(1), s.head_a));
-    EXPECT_EQ(fresh["allowed_status_changes"], (json{"in_use", "in_repair", "lost", "stolen", "retired"}));
-    ASSERT_EQ(call(http, "PATCH", "/api/v1/devices/" + l(1), s.it_a, json{{"status", "lost"}}).status, 200);
+    EXPECT_EQ(fresh["allowed_status_changes"],
+              (json{"in_use", "in_repair", "lost", "stolen", "retired"}));
+    ASSERT_EQ(
+        call(http, "PATCH", "/api/v1/devices/" + l(1), s.it_a, json{{"status", "lost"}}).status,
+        200);
     auto lost = json_of(call(http, "GET", "/api/v1/devices/" + l(1), s.head_a));
     EXPECT_EQ(lost["allowed_status_changes"], (json{"in_storage", "stolen", "retired"}));
 }
@@ -590,10 +689,12 @@ TEST_F(WebApi, QrLabelEncodesTheDevicesShortAddress) {
     ASSERT_EQ(r.status, 200);
     EXPECT_EQ(r.header("Content-Type"), "image/svg+xml");
     EXPECT_THAT(r.body, ::testing::StartsWith("<svg xmlns=\"http://www.w3.org/2000/svg\""));
-    EXPECT_THAT(r.body, HasSubstr("<title>https://127.0.0.1:" + std::to_string(s.server.port()) + "/d/" + l(1) + "</title>"));
+    EXPECT_THAT(r.body, HasSubstr("<title>https://127.0.0.1:" + std::to_string(s.server.port()) +
+                                  "/d/" + l(1) + "</title>"));
     EXPECT_EQ(call(http, "GET", "/api/v1/devices/" + l(1) + "/qr.svg", s.it_b).status, 404);
-    auto packed = http.request("GET", "/api/v1/devices/" + l(1) + "/qr.svg", {},
-                               {{"Authorization", "Bearer " + s.head_a}, {"Accept-Encoding", "gzip"}});
+    auto packed =
+        http.request("GET", "/api/v1/devices/" + l(1) + "/qr.svg", {},
+                     {{"Authorization", "Bearer " + s.head_a}, {"Accept-Encoding", "gzip"}});
     EXPECT_EQ(packed.header("Content-Encoding"), "gzip");
     auto unpacked = gzip_decompress(packed.body, 1024 * 1024);
     ASSERT_TRUE(unpacked.data);
@@ -603,13 +704,21 @@ TEST_F(WebApi, QrLabelEncodesTheDevicesShortAddress) {
 TEST(WebApiPublicUrl, QrLabelUsesTheConfiguredPublicUrl) {
     SeededServer s{[](server::ServerConfig& c) { c.public_url = "https://pakt.essen.de"; }};
     auto g = call(*s.http, "POST", "/api/v1/grants", s.admin,
-                  json{{"programme", "EIGEN"}, {"reference", "E-1"}, {"amount_cents", 1000}, {"approved_on", "2026-01-01"},
+                  json{{"programme", "EIGEN"},
+                       {"reference", "E-1"},
+                       {"amount_cents", 1000},
+                       {"approved_on", "2026-01-01"},
                        {"spend_by", "2026-12-31"}});
     auto t = call(*s.http, "POST", "/api/v1/tranches", s.admin,
-                  json{{"school_number", SeededServer::kSchoolA}, {"grant_id", json_of(g)["id"]}, {"delivered_on", "2026-02-01"},
-                       {"unit_price_cents", 1}, {"expected_count", 1}});
+                  json{{"school_number", SeededServer::kSchoolA},
+                       {"grant_id", json_of(g)["id"]},
+                       {"delivered_on", "2026-02-01"},
+                       {"unit_price_cents", 1},
+                       {"expected_count", 1}});
     ASSERT_EQ(call(*s.http, "POST", "/api/v1/devices", s.it_a,
-                   json{{"serial_number", "DMPQ00000001"}, {"tranche_id", json_of(t)["id"]}}).status, 201);
+                   json{{"serial_number", "DMPQ00000001"}, {"tranche_id", json_of(t)["id"]}})
+                  .status,
+              201);
     auto r = call(*s.http, "GET", "/api/v1/devices/DMPQ00000001/qr.svg", s.it_a);
     EXPECT_THAT(r.body, HasSubstr("<title>https://pakt.essen.de/d/DMPQ00000001</title>"));
 }
@@ -620,7 +729,8 @@ TEST(WebApiPlainHttp, QrLabelWithoutPublicUrlBehindAProxyIsRefused) {
     TestServer server([](server::ServerConfig& c) { c.tls_enabled = false; });
     server.add_school("165432", "Gymnasium Essen-Werden");
     server.add_user("admin", server::Role::city_admin, {}, "correct horse battery");
-    auto dispatch = [&](const std::string& method, const std::string& target, const std::string& token, const json& body) {
+    auto dispatch = [&](const std::string& method, const std::string& target,
+                        const std::string& token, const json& body) {
         server::http::Request r;
         r.method = method;
         r.target = target;
@@ -633,15 +743,25 @@ TEST(WebApiPlainHttp, QrLabelWithoutPublicUrlBehindAProxyIsRefused) {
         }
         return server.app().router().dispatch(r);
     };
-    auto login = dispatch("POST", "/api/v1/session", "", json{{"username", "admin"}, {"password", "correct horse battery"}});
+    auto login = dispatch("POST", "/api/v1/session", "",
+                          json{{"username", "admin"}, {"password", "correct horse battery"}});
     ASSERT_EQ(login.status, 201) << login.body;
     const std::string token = json::parse(login.body)["token"];
-    auto g = dispatch("POST", "/api/v1/grants", token, json{{"programme", "EIGEN"}, {"reference", "E-1"}, {"amount_cents", 1000},
-                                                          {"approved_on", "2026-01-01"}, {"spend_by", "2026-12-31"}});
+    auto g = dispatch("POST", "/api/v1/grants", token,
+                      json{{"programme", "EIGEN"},
+                           {"reference", "E-1"},
+                           {"amount_cents", 1000},
+                           {"approved_on", "2026-01-01"},
+                           {"spend_by", "2026-12-31"}});
     auto t = dispatch("POST", "/api/v1/tranches", token,
-                      json{{"school_number", "165432"}, {"grant_id", json::parse(g.body)["id"]}, {"delivered_on", "2026-02-01"},
-                           {"unit_price_cents", 1}, {"expected_count", 1}});
-    auto d = dispatch("POST", "/api/v1/devices", token, json{{"serial_number", "DMPQ00000001"}, {"tranche_id", json::parse(t.body)["id"]}});
+                      json{{"school_number", "165432"},
+                           {"grant_id", json::parse(g.body)["id"]},
+                           {"delivered_on", "2026-02-01"},
+                           {"unit_price_cents", 1},
+                           {"expected_count", 1}});
+    auto d = dispatch(
+        "POST", "/api/v1/devices", token,
+        json{{"serial_number", "DMPQ00000001"}, {"tranche_id", json::parse(t.body)["id"]}});
     ASSERT_EQ(d.status, 201) << d.body;
     auto qr = dispatch("GET", "/api/v1/devices/DMPQ00000001/qr.svg", token, json());
     EXPECT_EQ(qr.status, 409);
