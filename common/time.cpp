@@ -116,4 +116,13 @@ bool is_valid_date(std::string_view text) {
 
 std::string now_rfc3339() { return format_rfc3339(Clock::now()); }
 
+std::string german_date(Clock::time_point t) {
+    using namespace std::chrono;
+    const year y = year_month_day{floor<days>(t)}.year();
+    const auto summer_starts = sys_days{y / March / Sunday[last]} + hours(1);
+    const auto summer_ends = sys_days{y / October / Sunday[last]} + hours(1);
+    const auto offset = t >= summer_starts && t < summer_ends ? hours(2) : hours(1);
+    return format_rfc3339(t + offset).substr(0, 10);
+}
+
 }  // namespace pakt

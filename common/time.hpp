@@ -22,4 +22,9 @@ bool is_valid_date(std::string_view text);
 /// Current UTC time formatted with format_rfc3339.
 std::string now_rfc3339();
 
+/// The calendar date "YYYY-MM-DD" in Germany (Europe/Berlin: UTC+1, UTC+2 from the last Sunday
+/// of March to the last Sunday of October, switching at 01:00 UTC) at `t`: the day a due date is
+/// compared with, as the people at the school count days.
+std::string german_date(Clock::time_point t);
+
 }  // namespace pakt

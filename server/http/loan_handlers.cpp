@@ -51,7 +51,7 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
     f.limit = limit + 1;
     f.before_id = page_after_id(ctx);
     f.state = parse_state(ctx);
-    f.today = now_rfc3339().substr(0, 10);
+    f.today = german_date(Clock::now());
     if (!ctx.user().is_city_admin()) f.schools = ctx.user().schools;
     if (auto school = ctx.query_param("school_number")) {
         if (!can_see(ctx.user(), *school)) throw ApiError::not_found("no such school");

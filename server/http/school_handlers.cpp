@@ -92,7 +92,7 @@ Response summary(HandlerDeps& deps, RequestContext& ctx) {
     auto school = find_school(lease.db(), number);
     if (!school) throw ApiError::not_found("no such school");
     nlohmann::json body = school_json(*school, device_counts_by_status(lease.db(), number));
-    const auto loans = count_school_loans(lease.db(), number, now_rfc3339().substr(0, 10));
+    const auto loans = count_school_loans(lease.db(), number, german_date(Clock::now()));
     body["on_loan"] = loans.on_loan;
     body["overdue"] = loans.overdue;
     body["not_seen_14_days"] = count_not_seen_since(lease.db(), number, days_ago(14));

@@ -21,6 +21,18 @@ Clock::time_point utc(year_month_day date, Clock::duration time_of_day = {}) {
     return Clock::time_point{sys_days{date}.time_since_epoch() + time_of_day};
 }
 
+TEST(Time, GermanDateFollowsBerlinsWinterAndSummerTime) {
+    auto at = [](const char* text) { return *parse_rfc3339(text); };
+    EXPECT_EQ(german_date(at("2026-01-15T22:59:59Z")), "2026-01-15");  // 23:59:59 CET
+    EXPECT_EQ(german_date(at("2026-01-15T23:00:00Z")), "2026-01-16");  // midnight CET
+    EXPECT_EQ(german_date(at("2026-07-31T21:59:59Z")), "2026-07-31");  // 23:59:59 CEST
+    EXPECT_EQ(german_date(at("2026-07-31T22:00:00Z")), "2026-08-01");  // midnight CEST
+    // 2026: summer time from 29 March 01:00 UTC to 25 October 01:00 UTC.
+    EXPECT_EQ(german_date(at("2026-03-29T00:59:59Z")), "2026-03-29");
+    EXPECT_EQ(german_date(at("2026-10-24T22:00:00Z")), "2026-10-25");  // 00:00 CEST
+    EXPECT_EQ(german_date(at("2026-12-31T23:00:00Z")), "2027-01-01");
+}
+
 TEST(Time, FormatIsUtcWithSecondPrecision) {
     const auto t = utc(2026y / 9 / 1, 7h + 30min + 5s + 999ms);
     EXPECT_EQ(format_rfc3339(t), "2026-09-01T07:30:05Z");
