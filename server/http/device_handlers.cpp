@@ -193,18 +193,22 @@ Response scan_code(HandlerDeps& deps, RequestContext& ctx) {
         } else {
             candidates = scan_candidates(code);
         }
-        const bool has_manifest = manifest_size(db, t.id) > 0;
-        auto known = [&](const std::string& serial) { return find_device(db, serial) || find_manifest_entry(db, serial); };
-        auto of_this_tranche = [&](const std::string& serial) {
-            const auto device = find_device(db, serial);
-            if (device) return device->tranche_id == t.id;
-            const auto entry = find_manifest_entry(db, serial);
-            return entry && entry->tranche_id == t.id;
+        const std::int64_t in_manifest = manifest_size(db, t.id);
+        // What Pakt knows of a serial: enrolled somewhere, or on some delivery list. Looked up
+        // once per reading and used both to choose the reading and to answer for it.
+        struct Known {
+            std::optional<Device> device;
+            std::optional<ManifestEntry> entry;
+            bool any() const { return device || entry; }
+            std::int64_t tranche_id() const { return device ? device->tranche_id : entry ? entry->tranche_id : 0; }
         };
+        std::vector<Known> known;
+        for (const auto& c : candidates.serials) known.push_back({find_device(db, c), find_manifest_entry(db, c)});
 
         std::string status;
         std::string message;
         std::optional<std::string> serial;
+        std::size_t chosen = 0;  // index into candidates and known once `serial` is set
         nlohmann::json choices = nlohmann::json::array();
         auto ambiguous = [&](std::string why) {
             status = "ambiguous";
@@ -220,28 +224,27 @@ Response scan_code(HandlerDeps& deps, RequestContext& ctx) {
             // "S" + X: the serial "SX" itself, or X from Apple's box label (data identifier S).
             const std::string& literal = candidates.serials[0];
             const std::string& stripped = candidates.serials[1];
-            const bool literal_known = known(literal);
-            const bool stripped_known = known(stripped);
-            if (literal_known && stripped_known) {
+            if (known[0].any() && known[1].any()) {
                 ambiguous("both " + literal + " and " + stripped + " are known; choose the serial number");
-            } else if (literal_known) {
-                serial = literal;
-            } else if (stripped_known) {
+            } else if (known[0].any()) {
+                chosen = 0;
+            } else if (known[1].any()) {
                 // Taken as the box label only when it is this delivery's device; a device of
                 // another delivery or school might as well be an unknown device "SX".
-                if (of_this_tranche(stripped)) serial = stripped;
+                if (known[1].tranche_id() == t.id) chosen = 1;
                 else ambiguous("'" + code + "' may be the unknown " + literal + " or " + stripped + " of another delivery; choose the serial number");
             } else if (has_apple_serial_length(literal) != has_apple_serial_length(stripped)) {
                 // Neither is known: the one of Apple's length (10 or 12 characters) is the serial.
-                serial = has_apple_serial_length(literal) ? literal : stripped;
+                chosen = has_apple_serial_length(literal) ? 0 : 1;
             } else {
                 ambiguous("'" + code + "' may be " + literal + " or " + stripped + "; choose the serial number");
             }
+            if (status.empty()) serial = candidates.serials[chosen];
         }
 
         if (serial) {
-            const auto existing = find_device(db, *serial);
-            const auto entry = find_manifest_entry(db, *serial);
+            const auto& existing = known[chosen].device;
+            const auto& entry = known[chosen].entry;
             if (existing && existing->tranche_id != t.id) {
                 status = existing->school_number == t.school_number ? "other_tranche" : "other_school";
                 message = status == "other_tranche" ? "enrolled in another delivery of this school"
@@ -268,7 +271,7 @@ Response scan_code(HandlerDeps& deps, RequestContext& ctx) {
             {"candidates", choices},
             {"progress", {{"enrolled", count_devices_in_tranche(db, t.id)},
                           {"expected", t.expected_count},
-                          {"in_manifest", has_manifest ? manifest_size(db, t.id) : 0}}}};
+                          {"in_manifest", in_manifest}}}};
     });
     return json_response(200, dump(answer));
 }

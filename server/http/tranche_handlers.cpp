@@ -43,13 +43,12 @@ nlohmann::json progress_json(const TrancheProgress& p) {
 
 // The grant is named by its reference and programme: school roles may not read grants, yet
 // their delivery pages say which grant paid.
-nlohmann::json tranche_json(SQLite::Database& db, const Tranche& t, const TrancheProgress& p) {
-    const auto grant = find_grant(db, t.grant_id);
+nlohmann::json tranche_json(const Tranche& t, const TrancheProgress& p) {
     return {{"id", t.id},
             {"school_number", t.school_number},
             {"grant_id", t.grant_id},
-            {"grant_reference", grant ? grant->reference : ""},
-            {"programme", grant ? grant->programme_code : ""},
+            {"grant_reference", t.grant_reference},
+            {"programme", t.programme_code},
             {"supplier", t.supplier},
             {"order_number", t.order_number},
             {"delivery_note", t.delivery_note},
@@ -109,7 +108,7 @@ Response create(HandlerDeps& deps, RequestContext& ctx) {
         entry.detail = {{"grant_id", t.grant_id}, {"expected_count", t.expected_count},
                         {"unit_price_cents", t.unit_price_cents}, {"order_number", t.order_number}};
         append_audit(db, entry);
-        return tranche_json(db, created, tranche_progress(db, id, days_ago(7)));
+        return tranche_json(created, tranche_progress(db, id, days_ago(7)));
     });
     Response r = json_response(201, dump(stored));
     r.set_header("Location", "/api/v1/tranches/" + std::to_string(stored.at("id").get<std::int64_t>()));
@@ -141,7 +140,7 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
     nlohmann::json items = nlohmann::json::array();
     nlohmann::json next = nullptr;
     for (std::size_t i = 0; i < tranches.size() && static_cast<int>(i) < limit; ++i) {
-        items.push_back(tranche_json(lease.db(), tranches[i], tranche_progress(lease.db(), tranches[i].id, since)));
+        items.push_back(tranche_json(tranches[i], tranche_progress(lease.db(), tranches[i].id, since)));
     }
     if (static_cast<int>(tranches.size()) > limit) next = encode_cursor(std::to_string(tranches[static_cast<std::size_t>(limit) - 1].id));
     return json_response(200, dump({{"items", items}, {"next_cursor", next}}));
@@ -151,7 +150,7 @@ Response get(HandlerDeps& deps, RequestContext& ctx) {
     const auto id = parse_tranche_id(ctx.param("id"));
     auto lease = deps.reads.acquire();
     const Tranche t = visible_tranche(ctx, lease.db(), id);
-    return json_response(200, dump(tranche_json(lease.db(), t, tranche_progress(lease.db(), id, days_ago(7)))));
+    return json_response(200, dump(tranche_json(t, tranche_progress(lease.db(), id, days_ago(7)))));
 }
 
 bool is_csv_content_type(const std::optional<std::string>& value) {

@@ -11,8 +11,9 @@ namespace {
 
 
 constexpr const char* kColumns =
-    "SELECT id, school_number, grant_id, supplier, order_number, delivery_note, delivered_on, model, "
-    "unit_price_cents, expected_count, created_at, updated_at FROM tranches ";
+    "SELECT tranches.id, school_number, grant_id, supplier, order_number, delivery_note, delivered_on, "
+    "model, unit_price_cents, expected_count, tranches.created_at, tranches.updated_at, g.reference, "
+    "g.programme_code FROM tranches LEFT JOIN grants g ON g.id = tranches.grant_id ";
 constexpr const char* kInsert =
     "INSERT INTO tranches (school_number, grant_id, supplier, order_number, delivery_note, "
     "delivered_on, model, unit_price_cents, expected_count, created_at, updated_at) "
@@ -62,6 +63,8 @@ Tranche read_tranche(SQLite::Statement& q) {
     t.expected_count = q.getColumn(9).getInt64();
     t.created_at = q.getColumn(10).getString();
     t.updated_at = q.getColumn(11).getString();
+    t.grant_reference = q.getColumn(12).getString();
+    t.programme_code = q.getColumn(13).getString();
     return t;
 }
 
@@ -92,20 +95,20 @@ std::int64_t insert_tranche(SQLite::Database& db, const Tranche& t) {
 }
 
 std::optional<Tranche> find_tranche(SQLite::Database& db, std::int64_t id) {
-    SQLite::Statement q(db, std::string(kColumns) + "WHERE id = ?");
+    SQLite::Statement q(db, std::string(kColumns) + "WHERE tranches.id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return std::nullopt;
     return read_tranche(q);
 }
 
 std::vector<Tranche> list_tranches(SQLite::Database& db, const TrancheFilter& f) {
-    std::string sql = std::string(kColumns) + "WHERE id > ? ";
+    std::string sql = std::string(kColumns) + "WHERE tranches.id > ? ";
     if (f.school_number) sql += "AND school_number = ? ";
     if (f.grant_id) sql += "AND grant_id = ? ";
     if (f.schools) {
         sql += sqlutil::school_in_clause(f.schools->size());
     }
-    sql += "ORDER BY id LIMIT ?";
+    sql += "ORDER BY tranches.id LIMIT ?";
     SQLite::Statement q(db, sql);
     int i = 1;
     q.bind(i++, f.after_id);

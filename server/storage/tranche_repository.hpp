@@ -26,6 +26,8 @@ struct Tranche {
     std::int64_t expected_count = 0;
     std::string created_at;
     std::string updated_at;
+    std::string grant_reference;  ///< read only: the grant's reference (Aktenzeichen)
+    std::string programme_code;   ///< read only: the grant's programme
 };
 
 struct TrancheFilter {
