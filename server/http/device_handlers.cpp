@@ -21,8 +21,6 @@
 namespace pakt::server::http {
 namespace {
 
-nlohmann::json nullable(const std::optional<std::string>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
-nlohmann::json nullable(const std::optional<std::int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
 
 nlohmann::json device_json(const Device& d) {
     return {{"serial_number", d.serial_number},

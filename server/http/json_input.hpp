@@ -64,4 +64,10 @@ private:
 /// than failing the request.
 std::string dump(const nlohmann::json& value);
 
+/// An optional field of an answer: its value, or JSON null.
+template <typename T>
+nlohmann::json nullable(const std::optional<T>& value) {
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
 }  // namespace pakt::server::http

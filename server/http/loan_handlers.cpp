@@ -15,9 +15,6 @@
 namespace pakt::server::http {
 
 nlohmann::json loan_json(const Loan& l) {
-    auto nullable = [](const std::optional<std::string>& v) {
-        return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-    };
     return {{"id", l.id},
             {"serial_number", l.serial_number},
             {"school_number", l.school_number},
