@@ -1,16 +1,16 @@
 #include "server/app.hpp"
 
-#include <boost/asio/ssl/context.hpp>
+#include <SQLiteCpp/Database.h>
 #include <spdlog/spdlog.h>
 
-#include <SQLiteCpp/Database.h>
-
+#include <boost/asio/ssl/context.hpp>
 #include <fstream>
 #include <optional>
 #include <semaphore>
-#include <thread>
 #include <system_error>
+#include <thread>
 
+#include "common/crypto.hpp"
 #include "common/time.hpp"
 #include "common/tls.hpp"
 #include "server/domain/login_throttle.hpp"
@@ -26,7 +26,6 @@
 #include "server/storage/session_repository.hpp"
 #include "server/storage/user_repository.hpp"
 #include "server/storage/writer.hpp"
-#include "common/crypto.hpp"
 
 namespace pakt::server {
 
@@ -118,31 +117,35 @@ void App::start() {
 
     Parts& p = *parts_;
     p.web_assets = std::make_unique<http::WebAssets>(config_.web_dir);
-    if (!config_.web_dir.empty()) spdlog::warn("serving the web UI from {} (development)", config_.web_dir.string());
+    if (!config_.web_dir.empty())
+        spdlog::warn("serving the web UI from {} (development)", config_.web_dir.string());
     p.deps.reset(new http::HandlerDeps{config_, *p.reads, *p.writer, *p.throttle, p.metrics,
                                        [this] { return ready_.load(); }, *p.checkin_limiter,
                                        p.checkin_parsing, *p.web_assets});
     const auto idle = config_.session_idle;
-    p.router = std::make_unique<http::Router>([&p, idle](const std::string& token) -> std::optional<Principal> {
-        const auto now_point = Clock::now();
-        const std::string now = format_rfc3339(now_point);
-        const std::string hash = sha256_hex(token);
-        std::optional<BearerOwner> owner;
-        std::optional<UserRecord> user;
-        {
-            auto lease = p.reads->acquire();
-            owner = find_bearer(lease.db(), hash, now, now.substr(0, 10), format_rfc3339(now_point - idle));
-            if (!owner) return std::nullopt;
-            user = find_user_by_id(lease.db(), owner->user_id);
-        }
-        if (!user || user->disabled) return std::nullopt;
-        // The idle clock restarts with use; recorded at most once a minute per session so a busy
-        // page does not turn every read into a write.
-        if (!owner->is_api_token && owner->last_seen_at < format_rfc3339(now_point - std::chrono::minutes(1))) {
-            p.writer->execute([&](SQLite::Database& db) { touch_session(db, hash, now); });
-        }
-        return user->principal();
-    });
+    p.router = std::make_unique<http::Router>(
+        [&p, idle](const std::string& token) -> std::optional<Principal> {
+            const auto now_point = Clock::now();
+            const std::string now = format_rfc3339(now_point);
+            const std::string hash = sha256_hex(token);
+            std::optional<BearerOwner> owner;
+            std::optional<UserRecord> user;
+            {
+                auto lease = p.reads->acquire();
+                owner = find_bearer(lease.db(), hash, now, now.substr(0, 10),
+                                    format_rfc3339(now_point - idle));
+                if (!owner) return std::nullopt;
+                user = find_user_by_id(lease.db(), owner->user_id);
+            }
+            if (!user || user->disabled) return std::nullopt;
+            // The idle clock restarts with use; recorded at most once a minute per session so a
+            // busy page does not turn every read into a write.
+            if (!owner->is_api_token &&
+                owner->last_seen_at < format_rfc3339(now_point - std::chrono::minutes(1))) {
+                p.writer->execute([&](SQLite::Database& db) { touch_session(db, hash, now); });
+            }
+            return user->principal();
+        });
     p.router->set_origin_policy(config_.tls_enabled ? "https" : "http", config_.public_url);
     http::register_ops_routes(*p.router, *p.deps);
     http::register_session_routes(*p.router, *p.deps);

@@ -45,8 +45,10 @@ std::string public_url(const std::string& text, const std::string& origin) {
     const auto host_start = url.find("://") + 3;
     if (!scheme_ok || url.size() <= host_start || url.find('/', host_start) != std::string::npos ||
         url.find_first_of(" ?#@\\", host_start) != std::string::npos) {
-        throw ConfigError(origin + ": expected an origin such as \"https://pakt.example.org\" "
-                          "(scheme and host, optionally a port, no path), got '" + text + "'");
+        throw ConfigError(origin +
+                          ": expected an origin such as \"https://pakt.example.org\" "
+                          "(scheme and host, optionally a port, no path), got '" +
+                          text + "'");
     }
     // Browsers leave a scheme's default port out of the Origin they send.
     if (url.starts_with("https://") && url.ends_with(":443")) url.resize(url.size() - 4);
@@ -82,7 +84,8 @@ const KeySpec kServerKeys[] = {
      [](const Entry& e, ServerConfig& c) {
          c.shutdown_grace = milliseconds(e.integer<std::int64_t>(0, kMaxTimeoutMs));
      }},
-    {"public_url", [](const Entry& e, ServerConfig& c) { c.public_url = public_url(e.text(), e.origin()); }},
+    {"public_url",
+     [](const Entry& e, ServerConfig& c) { c.public_url = public_url(e.text(), e.origin()); }},
     {"web_dir", [](const Entry& e, ServerConfig& c) { c.web_dir = e.path(true); }},
 };
 
@@ -192,9 +195,14 @@ const KeySpec kLogKeys[] = {
 };
 
 const TableSpec kTables[] = {
-    {"server", kServerKeys},     {"tls", kTlsKeys},   {"limits", kLimitsKeys},
-    {"database", kDatabaseKeys}, {"auth", kAuthKeys}, {"agents", kAgentsKeys},
-    {"organisation", kOrganisationKeys}, {"log", kLogKeys},
+    {"server", kServerKeys},
+    {"tls", kTlsKeys},
+    {"limits", kLimitsKeys},
+    {"database", kDatabaseKeys},
+    {"auth", kAuthKeys},
+    {"agents", kAgentsKeys},
+    {"organisation", kOrganisationKeys},
+    {"log", kLogKeys},
 };
 
 void apply_table(const std::string& file, const TableSpec& spec, const toml::table& table,

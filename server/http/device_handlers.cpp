@@ -5,9 +5,9 @@
 #include <charconv>
 #include <set>
 
-#include "common/time.hpp"
 #include "common/csv.hpp"
 #include "common/gzip.hpp"
+#include "common/time.hpp"
 #include "server/domain/inventory.hpp"
 #include "server/domain/qr_code.hpp"
 #include "server/domain/scan_code.hpp"
@@ -20,7 +20,6 @@
 
 namespace pakt::server::http {
 namespace {
-
 
 nlohmann::json device_json(const Device& d) {
     return {{"serial_number", d.serial_number},
@@ -198,10 +197,13 @@ Response scan_code(HandlerDeps& deps, RequestContext& ctx) {
             std::optional<Device> device;
             std::optional<ManifestEntry> entry;
             bool any() const { return device || entry; }
-            std::int64_t tranche_id() const { return device ? device->tranche_id : entry ? entry->tranche_id : 0; }
+            std::int64_t tranche_id() const {
+                return device ? device->tranche_id : entry ? entry->tranche_id : 0;
+            }
         };
         std::vector<Known> known;
-        for (const auto& c : candidates.serials) known.push_back({find_device(db, c), find_manifest_entry(db, c)});
+        for (const auto& c : candidates.serials)
+            known.push_back({find_device(db, c), find_manifest_entry(db, c)});
 
         std::string status;
         std::string message;
@@ -223,19 +225,24 @@ Response scan_code(HandlerDeps& deps, RequestContext& ctx) {
             const std::string& literal = candidates.serials[0];
             const std::string& stripped = candidates.serials[1];
             if (known[0].any() && known[1].any()) {
-                ambiguous("both " + literal + " and " + stripped + " are known; choose the serial number");
+                ambiguous("both " + literal + " and " + stripped +
+                          " are known; choose the serial number");
             } else if (known[0].any()) {
                 chosen = 0;
             } else if (known[1].any()) {
                 // Taken as the box label only when it is this delivery's device; a device of
                 // another delivery or school might as well be an unknown device "SX".
-                if (known[1].tranche_id() == t.id) chosen = 1;
-                else ambiguous("'" + code + "' may be the unknown " + literal + " or " + stripped + " of another delivery; choose the serial number");
+                if (known[1].tranche_id() == t.id)
+                    chosen = 1;
+                else
+                    ambiguous("'" + code + "' may be the unknown " + literal + " or " + stripped +
+                              " of another delivery; choose the serial number");
             } else if (has_apple_serial_length(literal) != has_apple_serial_length(stripped)) {
                 // Neither is known: the one of Apple's length (10 or 12 characters) is the serial.
                 chosen = has_apple_serial_length(literal) ? 0 : 1;
             } else {
-                ambiguous("'" + code + "' may be " + literal + " or " + stripped + "; choose the serial number");
+                ambiguous("'" + code + "' may be " + literal + " or " + stripped +
+                          "; choose the serial number");
             }
             if (status.empty()) serial = candidates.serials[chosen];
         }
@@ -244,20 +251,27 @@ Response scan_code(HandlerDeps& deps, RequestContext& ctx) {
             const auto& existing = known[chosen].device;
             const auto& entry = known[chosen].entry;
             if (existing && existing->tranche_id != t.id) {
-                status = existing->school_number == t.school_number ? "other_tranche" : "other_school";
+                status =
+                    existing->school_number == t.school_number ? "other_tranche" : "other_school";
                 message = status == "other_tranche" ? "enrolled in another delivery of this school"
                                                     : "enrolled at another school";
             } else if (!existing && entry && entry->tranche_id != t.id) {
                 const auto other = find_tranche(db, entry->tranche_id);
-                status = other && other->school_number == t.school_number ? "other_tranche" : "other_school";
-                message = status == "other_tranche" ? "on the delivery list of another delivery of this school"
-                                                    : "on the delivery list of another school's delivery";
+                status = other && other->school_number == t.school_number ? "other_tranche"
+                                                                          : "other_school";
+                message = status == "other_tranche"
+                              ? "on the delivery list of another delivery of this school"
+                              : "on the delivery list of another school's delivery";
             } else {
                 const EnrollOutcome o = enroll_one(db, ctx, t, *serial, "", false);
-                if (o.status == "enrolled" || o.status == "already_enrolled") status = o.status;
-                else if (o.reason == "not_on_manifest") status = "not_on_manifest";
-                else if (o.reason == "tranche_full") status = "tranche_full";
-                else status = "invalid";
+                if (o.status == "enrolled" || o.status == "already_enrolled")
+                    status = o.status;
+                else if (o.reason == "not_on_manifest")
+                    status = "not_on_manifest";
+                else if (o.reason == "tranche_full")
+                    status = "tranche_full";
+                else
+                    status = "invalid";
                 message = o.message;
             }
         }
@@ -267,9 +281,10 @@ Response scan_code(HandlerDeps& deps, RequestContext& ctx) {
             {"status", status},
             {"message", message},
             {"candidates", choices},
-            {"progress", {{"enrolled", count_devices_in_tranche(db, t.id)},
-                          {"expected", t.expected_count},
-                          {"in_manifest", in_manifest}}}};
+            {"progress",
+             {{"enrolled", count_devices_in_tranche(db, t.id)},
+              {"expected", t.expected_count},
+              {"in_manifest", in_manifest}}}};
     });
     return json_response(200, dump(answer));
 }
@@ -285,13 +300,15 @@ Response qr(HandlerDeps& deps, RequestContext& ctx) {
     if (base.empty() && !deps.config.tls_enabled) {
         // Behind a TLS-terminating proxy the Host and scheme paktd sees are the proxy's, and a
         // wrong address printed on a label stays wrong for years.
-        throw ApiError::conflict("QR labels need server.public_url when paktd serves plain HTTP behind a proxy; "
-                                 "set it to the address people use, e.g. https://pakt.example.org");
+        throw ApiError::conflict(
+            "QR labels need server.public_url when paktd serves plain HTTP behind a proxy; "
+            "set it to the address people use, e.g. https://pakt.example.org");
     }
     if (base.empty()) {
         const auto host = ctx.request.header("Host");
         if (!host || host->empty() || host->find_first_of("/\\ \"<>") != std::string::npos) {
-            throw ApiError::bad_request("the request has no usable Host header; set server.public_url");
+            throw ApiError::bad_request(
+                "the request has no usable Host header; set server.public_url");
         }
         base = std::string(deps.config.tls_enabled ? "https" : "http") + "://" + *host;
     }
@@ -345,8 +362,11 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
         else if (*stale != "false") throw ApiError::unprocessable("stale must be true or false", {{"stale", "must be true or false", std::nullopt}});
     }
     if (auto on_loan = ctx.query_param("on_loan")) {
-        if (*on_loan == "true") f.on_loan = true;
-        else if (*on_loan != "false") throw ApiError::unprocessable("on_loan must be true or false", {{"on_loan", "must be true or false", std::nullopt}});
+        if (*on_loan == "true")
+            f.on_loan = true;
+        else if (*on_loan != "false")
+            throw ApiError::unprocessable("on_loan must be true or false",
+                                          {{"on_loan", "must be true or false", std::nullopt}});
     }
     auto lease = deps.reads.acquire();
     auto devices = list_devices(lease.db(), f);
@@ -384,7 +404,8 @@ Response get(HandlerDeps& deps, RequestContext& ctx) {
     if (const auto from = device_status_from_string(device.status)) {
         for (auto to : {DeviceStatus::in_storage, DeviceStatus::in_use, DeviceStatus::in_repair,
                         DeviceStatus::lost, DeviceStatus::stolen, DeviceStatus::retired}) {
-            if (to != *from && is_allowed_transition(*from, to)) allowed.push_back(std::string(to_string(to)));
+            if (to != *from && is_allowed_transition(*from, to))
+                allowed.push_back(std::string(to_string(to)));
         }
     }
     body["allowed_status_changes"] = std::move(allowed);
@@ -511,7 +532,8 @@ Response events(HandlerDeps& deps, RequestContext& ctx) {
 
 Response lend(HandlerDeps& deps, RequestContext& ctx) {
     const auto body = parse_json_body(ctx.request);
-    ObjectReader in(body, {"borrower_ref", "borrower_kind", "agreement_ref", "due_on", "accessories", "pre_existing_damage"});
+    ObjectReader in(body, {"borrower_ref", "borrower_kind", "agreement_ref", "due_on",
+                           "accessories", "pre_existing_damage"});
     Loan loan;
     loan.borrower_ref = in.required_string("borrower_ref");
     loan.borrower_kind = in.required_string("borrower_kind");
@@ -549,9 +571,13 @@ Response lend(HandlerDeps& deps, RequestContext& ctx) {
             update_device(db, d);
         }
         append_device_event(db, d.serial_number, "loaned", ctx.user().username,
-                            {{"loan_id", id}, {"borrower_ref", loan.borrower_ref}, {"borrower_kind", loan.borrower_kind},
-                             {"agreement_ref", loan.agreement_ref}, {"due_on", nullable(loan.due_on)},
-                             {"accessories", loan.accessories}, {"pre_existing_damage", loan.pre_existing_damage}});
+                            {{"loan_id", id},
+                             {"borrower_ref", loan.borrower_ref},
+                             {"borrower_kind", loan.borrower_kind},
+                             {"agreement_ref", loan.agreement_ref},
+                             {"due_on", nullable(loan.due_on)},
+                             {"accessories", loan.accessories},
+                             {"pre_existing_damage", loan.pre_existing_damage}});
         AuditEntry entry = audit_entry(ctx, "loan.create", "loan", std::to_string(id), d.school_number);
         entry.detail = {{"serial_number", d.serial_number}, {"borrower_kind", loan.borrower_kind}, {"agreement_ref", loan.agreement_ref}};
         append_audit(db, entry);
@@ -600,9 +626,11 @@ void register_device_routes(Router& router, HandlerDeps& deps) {
     router.add("POST", "/api/v1/devices", Auth::user, [&deps](RequestContext& ctx) { return enroll(deps, ctx); });
     router.add("GET", "/api/v1/devices", Auth::user, [&deps](RequestContext& ctx) { return list(deps, ctx); });
     router.add("POST", "/api/v1/tranches/{id}/enrollments", Auth::user, [&deps](RequestContext& ctx) { return scan(deps, ctx); });
-    router.add("POST", "/api/v1/tranches/{id}/scans", Auth::user, [&deps](RequestContext& ctx) { return scan_code(deps, ctx); });
+    router.add("POST", "/api/v1/tranches/{id}/scans", Auth::user,
+               [&deps](RequestContext& ctx) { return scan_code(deps, ctx); });
     router.add("GET", "/api/v1/devices/{serial}", Auth::user, [&deps](RequestContext& ctx) { return get(deps, ctx); });
-    router.add("GET", "/api/v1/devices/{serial}/qr.svg", Auth::user, [&deps](RequestContext& ctx) { return qr(deps, ctx); });
+    router.add("GET", "/api/v1/devices/{serial}/qr.svg", Auth::user,
+               [&deps](RequestContext& ctx) { return qr(deps, ctx); });
     router.add("PATCH", "/api/v1/devices/{serial}", Auth::user, [&deps](RequestContext& ctx) { return patch(deps, ctx); });
     router.add("GET", "/api/v1/devices/{serial}/events", Auth::user, [&deps](RequestContext& ctx) { return events(deps, ctx); });
     router.add("POST", "/api/v1/devices/{serial}/loans", Auth::user, [&deps](RequestContext& ctx) { return lend(deps, ctx); });

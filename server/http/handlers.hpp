@@ -4,8 +4,8 @@
 // authorization policy about those objects, and run mutations with their audit entry through the
 // writer.
 #include <functional>
-#include <semaphore>
 #include <optional>
+#include <semaphore>
 #include <string>
 
 #include "server/config.hpp"
@@ -37,7 +37,7 @@ struct HandlerDeps {
     std::function<bool()> ready;  ///< database open and migrated, not shutting down
     RateLimiter& checkin_limiter;  ///< per-agent check-in rate
     std::counting_semaphore<>& checkin_parsing;  ///< bounds concurrent report parsing
-    const WebAssets& web_assets;  ///< the web UI's files
+    const WebAssets& web_assets;                 ///< the web UI's files
 };
 
 void register_ops_routes(Router& router, HandlerDeps& deps);
