@@ -121,7 +121,7 @@ void App::start() {
         spdlog::warn("serving the web UI from {} (development)", config_.web_dir.string());
     p.deps.reset(new http::HandlerDeps{config_, *p.reads, *p.writer, *p.throttle, p.metrics,
                                        [this] { return ready_.load(); }, *p.checkin_limiter,
-                                       p.checkin_parsing, *p.web_assets});
+                                       p.checkin_parsing, *p.web_assets, fingerprint_});
     const auto idle = config_.session_idle;
     p.router = std::make_unique<http::Router>(
         [&p, idle](const std::string& token) -> std::optional<Principal> {

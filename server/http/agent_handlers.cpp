@@ -2,15 +2,19 @@
 // (secret -> node key), the check-in, the agent list and revocation, and unknown sightings.
 #include <SQLiteCpp/Database.h>
 
+#include <algorithm>
 #include <atomic>
-#include <semaphore>
+#include <cctype>
 #include <charconv>
+#include <iterator>
+#include <semaphore>
 
 #include "common/checkin_report.hpp"
 #include "common/crypto.hpp"
 #include "common/csv.hpp"
 #include "common/gzip.hpp"
 #include "common/time.hpp"
+#include "server/domain/agent_enrollment.hpp"
 #include "server/domain/validation.hpp"
 #include "server/http/handlers.hpp"
 #include "server/http/json_input.hpp"
@@ -30,14 +34,18 @@ std::int64_t parse_positive(const std::string& text, const char* what) {
     return id;
 }
 
-nlohmann::json agent_json(const Agent& a) {
+nlohmann::json agent_json(const ListedAgent& listed) {
+    const Agent& a = listed.agent;
     return {{"agent_id", a.id},
             {"school_number", a.school_number},
             {"hostname", a.hostname},
             {"agent_version", a.agent_version},
             {"enrolled_at", a.enrolled_at},
-            {"last_checkin_at", a.last_checkin_at ? nlohmann::json(*a.last_checkin_at) : nlohmann::json(nullptr)},
-            {"revoked", a.revoked_at.has_value()}};
+            {"last_checkin_at",
+             a.last_checkin_at ? nlohmann::json(*a.last_checkin_at) : nlohmann::json(nullptr)},
+            {"revoked", a.revoked_at.has_value()},
+            {"checkin_interval_s", listed.checkin_interval_s},
+            {"state", listed.state}};
 }
 
 nlohmann::json secret_json(const AgentSecret& s) {
@@ -49,13 +57,26 @@ nlohmann::json secret_json(const AgentSecret& s) {
             {"revoked", s.revoked_at.has_value()}};
 }
 
-// The interval an agent is told, spread by ±10 % per agent so a whole city's agents do not
-// come back in the same second.
+// The interval an agent is told (see checkin_interval_s: spread per agent).
 int next_checkin_s(const ServerConfig& config, std::int64_t agent_id) {
-    const auto base = static_cast<std::int64_t>(config.checkin_interval.count());
-    const std::int64_t spread = base / 10;
-    const std::int64_t offset = spread == 0 ? 0 : (agent_id * 7919) % (2 * spread + 1) - spread;
-    return static_cast<int>(std::max<std::int64_t>(1, base + offset));
+    return static_cast<int>(checkin_interval_s(config.checkin_interval.count(), agent_id));
+}
+
+// Where agents reach this server: server.public_url, else the scheme https and the Host of the
+// request (with TLS off, paktd sits behind a TLS-terminating proxy, which agents reach by https
+// too). 400 if the request's Host is unusable in a URL.
+std::string agent_server_url(const HandlerDeps& deps, const RequestContext& ctx) {
+    if (!deps.config.public_url.empty()) return deps.config.public_url;
+    const auto host = ctx.request.header("Host");
+    const bool usable = host && !host->empty() && host->size() <= 262 &&
+                        std::all_of(host->begin(), host->end(), [](char c) {
+                            return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+                                   c == '-' || c == ':' || c == '[' || c == ']';
+                        });
+    if (!usable) {
+        throw ApiError::bad_request("the request has no usable Host header; set server.public_url");
+    }
+    return "https://" + *host;
 }
 
 void require_school(const RequestContext& ctx, SQLite::Database& db, const std::string& number) {
@@ -72,6 +93,7 @@ Response create_secret(HandlerDeps& deps, RequestContext& ctx) {
     const auto hours = in.optional_integer("expires_in_hours");
     if (hours && (*hours < 1 || *hours > 24 * 90)) in.invalid("expires_in_hours", "must be between 1 and 2160");
     in.finish();
+    const std::string server_url = agent_server_url(deps, ctx);
     const auto ttl = hours ? std::chrono::hours(*hours) : deps.config.enroll_secret_ttl;
     const std::string secret = random_token();
     const std::string expires_at = format_rfc3339(Clock::now() + ttl);
@@ -83,7 +105,16 @@ Response create_secret(HandlerDeps& deps, RequestContext& ctx) {
         append_audit(db, entry);
         return new_id;
     });
-    return json_response(201, dump({{"id", id}, {"secret", secret}, {"expires_at", expires_at}, {"school_number", number}}));
+    std::optional<std::string> fingerprint;
+    if (!deps.certificate_sha256.empty()) fingerprint = deps.certificate_sha256;
+    return json_response(
+        201, dump({{"id", id},
+                   {"secret", secret},
+                   {"expires_at", expires_at},
+                   {"school_number", number},
+                   {"server_url", server_url},
+                   {"certificate_sha256", nullable(fingerprint)},
+                   {"enroll_command", agent_enroll_command(server_url, fingerprint, secret)}}));
 }
 
 Response list_secrets(HandlerDeps& deps, RequestContext& ctx) {
@@ -265,12 +296,23 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
         if (!can_see(ctx.user(), *school)) throw ApiError::not_found("no such school");
         f.school_number = *school;
     }
+    if (auto state = ctx.query_param("state")) {
+        if (std::find(std::begin(kAgentStates), std::end(kAgentStates), *state) ==
+            std::end(kAgentStates)) {
+            throw ApiError::unprocessable(
+                "unknown state", {{"state", "must be one of on_time, late, silent", std::nullopt}});
+        }
+        f.state = *state;
+    }
+    f.base_interval_s = deps.config.checkin_interval.count();
+    f.now = Clock::now();
     auto lease = deps.reads.acquire();
     auto agents = list_agents(lease.db(), f);
     nlohmann::json items = nlohmann::json::array();
     nlohmann::json next = nullptr;
     for (std::size_t i = 0; i < agents.size() && static_cast<int>(i) < limit; ++i) items.push_back(agent_json(agents[i]));
-    if (static_cast<int>(agents.size()) > limit) next = encode_cursor(std::to_string(agents[static_cast<std::size_t>(limit) - 1].id));
+    if (static_cast<int>(agents.size()) > limit)
+        next = encode_cursor(std::to_string(agents[static_cast<std::size_t>(limit) - 1].agent.id));
     return json_response(200, dump({{"items", items}, {"next_cursor", next}}));
 }
 

@@ -3,6 +3,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include <charconv>
+#include <limits>
 #include <set>
 
 #include "common/csv.hpp"
@@ -344,6 +345,29 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
         }
         f.tranche_id = id;
     }
+    if (auto grant = ctx.query_param("grant_id")) {
+        std::int64_t id = 0;
+        auto [ptr, ec] = std::from_chars(grant->data(), grant->data() + grant->size(), id);
+        if (grant->empty() || ec != std::errc() || ptr != grant->data() + grant->size()) {
+            throw ApiError::bad_request("grant_id must be an integer",
+                                        {{"grant_id", "must be an integer", std::nullopt}});
+        }
+        f.grant_id = id;
+    }
+    if (auto days = ctx.query_param("unseen_days")) {
+        int n = 0;
+        auto [ptr, ec] = std::from_chars(days->data(), days->data() + days->size(), n);
+        if (days->empty() || ec != std::errc() || ptr != days->data() + days->size()) {
+            throw ApiError::bad_request("unseen_days must be an integer",
+                                        {{"unseen_days", "must be an integer", std::nullopt}});
+        }
+        if (n < 1 || n > 3650) {
+            throw ApiError::unprocessable(
+                "unseen_days is out of range",
+                {{"unseen_days", "must be between 1 and 3650", std::nullopt}});
+        }
+        f.unseen_since = days_ago(n);
+    }
     if (auto status = ctx.query_param("status")) {
         if (!device_status_from_string(*status)) {
             throw ApiError::unprocessable("unknown status", {{"status", "must be one of in_storage, in_use, in_repair, lost, stolen, retired", std::nullopt}});
@@ -620,6 +644,76 @@ Response return_loan(HandlerDeps& deps, RequestContext& ctx) {
     return json_response(200, dump(loan_json(closed)));
 }
 
+// Undoes a mistaken enrollment (a device scanned into the wrong delivery or school) so the
+// serial can be enrolled again where it belongs. Refused where it would change the proof of use
+// or erase history that matters: only a device still in storage that was never lent, and only
+// while its grant's implementation period runs (until `spend_by`, German calendar day). Until then
+// the enrolled count and the spend are working figures, not yet reported. The device row, its
+// events and its last agent report go; the audit entry keeps all of them and the reason.
+Response unenroll(HandlerDeps& deps, RequestContext& ctx) {
+    const auto body = parse_json_body(ctx.request);
+    ObjectReader in(body, {"reason"});
+    const std::string reason = csv::trim(in.required_string("reason"));
+    if (in.has("reason")) {
+        if (reason.empty()) {
+            in.invalid("reason", "must not be empty");
+        } else if (auto e = check_text(reason, 500)) {
+            in.invalid("reason", *e);
+        }
+    }
+    in.finish();
+
+    const nlohmann::json answer = deps.writer.execute([&](SQLite::Database& db) {
+        const Device d = visible_device(ctx, db, ctx.param("serial"));
+        require(ctx, Action::manage_devices, d.school_number);
+        const Tranche t = *find_tranche(db, d.tranche_id);
+        const Grant g = *find_grant(db, t.grant_id);
+        std::vector<FieldError> refusals;
+        if (d.status != "in_storage") {
+            refusals.push_back(
+                {"status",
+                 "the device is " + d.status + "; only a device in storage can be unenrolled",
+                 std::nullopt});
+        }
+        if (has_ever_been_lent(db, d.serial_number)) {
+            refusals.push_back(
+                {"loans", "the device has been lent; its loans stay on record", std::nullopt});
+        }
+        if (g.spend_by < german_date(Clock::now())) {
+            refusals.push_back({"spend_by",
+                                "grant " + g.reference + " ended its implementation period on " +
+                                    g.spend_by + "; the device is part of its proof of use",
+                                std::nullopt});
+        }
+        if (!refusals.empty()) {
+            throw ApiError::conflict("the enrollment of " + d.serial_number + " cannot be undone",
+                                     refusals);
+        }
+        nlohmann::json events = nlohmann::json::array();
+        auto history = list_device_events(db, d.serial_number, 0, std::numeric_limits<int>::max());
+        for (auto e = history.rbegin(); e != history.rend(); ++e) {
+            events.push_back({{"id", e->id},
+                              {"at", e->at},
+                              {"kind", e->kind},
+                              {"actor", e->actor},
+                              {"detail", e->detail}});
+        }
+        AuditEntry entry =
+            audit_entry(ctx, "device.unenroll", "device", d.serial_number, d.school_number);
+        entry.detail = device_json(d);
+        entry.detail["reason"] = reason;
+        entry.detail["grant_id"] = t.grant_id;
+        entry.detail["last_report"] = report_json(find_device_report(db, d.serial_number));
+        entry.detail["events"] = std::move(events);
+        delete_device(db, d.serial_number);
+        append_audit(db, entry);
+        return nlohmann::json{{"serial_number", d.serial_number},
+                              {"tranche_id", d.tranche_id},
+                              {"school_number", d.school_number}};
+    });
+    return json_response(200, dump(answer));
+}
+
 }  // namespace
 
 void register_device_routes(Router& router, HandlerDeps& deps) {
@@ -633,6 +727,8 @@ void register_device_routes(Router& router, HandlerDeps& deps) {
                [&deps](RequestContext& ctx) { return qr(deps, ctx); });
     router.add("PATCH", "/api/v1/devices/{serial}", Auth::user, [&deps](RequestContext& ctx) { return patch(deps, ctx); });
     router.add("GET", "/api/v1/devices/{serial}/events", Auth::user, [&deps](RequestContext& ctx) { return events(deps, ctx); });
+    router.add("POST", "/api/v1/devices/{serial}/unenroll", Auth::user,
+               [&deps](RequestContext& ctx) { return unenroll(deps, ctx); });
     router.add("POST", "/api/v1/devices/{serial}/loans", Auth::user, [&deps](RequestContext& ctx) { return lend(deps, ctx); });
     router.add("POST", "/api/v1/devices/{serial}/loans/current/return", Auth::user,
                [&deps](RequestContext& ctx) { return return_loan(deps, ctx); });

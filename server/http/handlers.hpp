@@ -38,6 +38,7 @@ struct HandlerDeps {
     RateLimiter& checkin_limiter;  ///< per-agent check-in rate
     std::counting_semaphore<>& checkin_parsing;  ///< bounds concurrent report parsing
     const WebAssets& web_assets;                 ///< the web UI's files
+    std::string certificate_sha256;  ///< the serving certificate's fingerprint; empty without TLS
 };
 
 void register_ops_routes(Router& router, HandlerDeps& deps);

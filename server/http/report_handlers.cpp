@@ -289,6 +289,38 @@ Response rollout(HandlerDeps& deps, RequestContext& ctx) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Earmark: what grants within their earmarking period must account for
+
+Response earmark(HandlerDeps& deps, RequestContext& ctx) {
+    const ReportFilter filter = scope_of(ctx);
+    // The earmark runs by the German calendar day, as the grant's dates are meant.
+    const std::string as_of = german_date(Clock::now());
+    const std::string unseen_since = days_ago(30);
+    std::vector<EarmarkRow> rows;
+    {
+        auto lease = deps.reads.acquire();
+        rows = earmark_rows(lease.db(), filter, as_of, unseen_since);
+    }
+    nlohmann::json items = nlohmann::json::array();
+    for (const EarmarkRow& r : rows) {
+        items.push_back({{"grant_id", r.grant_id},
+                         {"reference", r.reference},
+                         {"title", r.title},
+                         {"spend_by", r.spend_by},
+                         {"earmark_end", r.earmark_end},
+                         {"enrolled", r.enrolled},
+                         {"lost", r.lost},
+                         {"stolen", r.stolen},
+                         {"unseen_30_days", r.unseen}});
+    }
+    return json_response(200, dump({{"generated_at", now_rfc3339()},
+                                    {"as_of", as_of},
+                                    {"unseen_since", unseen_since},
+                                    {"scope", filter.schools ? "own_schools" : "all"},
+                                    {"items", std::move(items)}}));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Inventory (streamed)
 
 // Limits how many exports hold a read connection at once, so check-ins and the UI (which borrow
@@ -492,6 +524,8 @@ void register_report_routes(Router& router, HandlerDeps& deps) {
     router.add("GET", "/api/v1/reports/inventory", Auth::user,
                [&deps, exports](RequestContext& ctx) { return inventory(deps, *exports, ctx); });
     router.add("GET", "/api/v1/reports/rollout", Auth::user, [&deps](RequestContext& ctx) { return rollout(deps, ctx); });
+    router.add("GET", "/api/v1/reports/earmark", Auth::user,
+               [&deps](RequestContext& ctx) { return earmark(deps, ctx); });
 }
 
 }  // namespace pakt::server::http

@@ -100,7 +100,8 @@ Response summary(HandlerDeps& deps, RequestContext& ctx) {
     filter.school_number = number;
     filter.limit = 100;
     nlohmann::json agents = nlohmann::json::array();
-    for (const auto& a : list_agents(lease.db(), filter)) {
+    for (const auto& listed : list_agents(lease.db(), filter)) {
+        const Agent& a = listed.agent;
         if (a.revoked_at) continue;
         agents.push_back({{"agent_id", a.id},
                           {"hostname", a.hostname},

@@ -61,6 +61,46 @@ nlohmann::json tranche_json(const Tranche& t, const TrancheProgress& p) {
             {"progress", progress_json(p)}};
 }
 
+// The details of a delivery a client may set, each checked where it is present: creating a
+// tranche requires some of them, a change may send any.
+struct TrancheDetails {
+    std::optional<std::string> supplier;
+    std::optional<std::string> order_number;
+    std::optional<std::string> delivery_note;
+    std::optional<std::string> delivered_on;
+    std::optional<std::string> model;
+    std::optional<std::int64_t> unit_price_cents;
+    std::optional<std::int64_t> expected_count;
+};
+
+TrancheDetails read_tranche_details(ObjectReader& in) {
+    TrancheDetails d;
+    d.supplier = in.optional_string("supplier");
+    d.order_number = in.optional_string("order_number");
+    d.delivery_note = in.optional_string("delivery_note");
+    d.delivered_on = in.optional_string("delivered_on");
+    d.model = in.optional_string("model");
+    d.unit_price_cents = in.optional_integer("unit_price_cents");
+    d.expected_count = in.optional_integer("expected_count");
+    if (d.delivered_on && !is_valid_date(*d.delivered_on)) {
+        in.invalid("delivered_on", "must be a date YYYY-MM-DD");
+    }
+    if (d.unit_price_cents && (*d.unit_price_cents < 0 || *d.unit_price_cents > 10'000'000)) {
+        in.invalid("unit_price_cents", "must be between 0 and 10,000,000");
+    }
+    if (d.expected_count && (*d.expected_count < 1 || *d.expected_count > 100'000)) {
+        in.invalid("expected_count", "must be between 1 and 100,000");
+    }
+    for (auto [field, value, max] :
+         {std::tuple{"supplier", &d.supplier, 200},
+          std::tuple{"order_number", &d.order_number, 100},
+          std::tuple{"delivery_note", &d.delivery_note, 100}, std::tuple{"model", &d.model, 100}}) {
+        if (!*value) continue;
+        if (auto e = check_text(**value, static_cast<std::size_t>(max))) in.invalid(field, *e);
+    }
+    return d;
+}
+
 Response create(HandlerDeps& deps, RequestContext& ctx) {
     require(ctx, Action::manage_funding, std::nullopt);
     const auto body = parse_json_body(ctx.request);
@@ -69,28 +109,22 @@ Response create(HandlerDeps& deps, RequestContext& ctx) {
     Tranche t;
     t.school_number = in.required_string("school_number");
     const auto grant_id = in.optional_integer("grant_id");
-    t.supplier = in.optional_string("supplier").value_or("");
-    t.order_number = in.optional_string("order_number").value_or("");
-    t.delivery_note = in.optional_string("delivery_note").value_or("");
-    t.delivered_on = in.required_string("delivered_on");
-    t.model = in.optional_string("model").value_or("");
-    const auto price = in.optional_integer("unit_price_cents");
-    const auto expected = in.optional_integer("expected_count");
-    for (const char* required : {"grant_id", "unit_price_cents", "expected_count"}) {
+    const TrancheDetails details = read_tranche_details(in);
+    for (const char* required :
+         {"grant_id", "delivered_on", "unit_price_cents", "expected_count"}) {
         if (!in.has(required)) in.invalid(required, "is required");
     }
-    if (in.has("school_number") && !is_valid_school_number(t.school_number)) in.invalid("school_number", "must be six digits");
-    if (in.has("delivered_on") && !is_valid_date(t.delivered_on)) in.invalid("delivered_on", "must be a date YYYY-MM-DD");
-    if (price && (*price < 0 || *price > 10'000'000)) in.invalid("unit_price_cents", "must be between 0 and 10,000,000");
-    if (expected && (*expected < 1 || *expected > 100'000)) in.invalid("expected_count", "must be between 1 and 100,000");
-    for (auto [field, value, max] : {std::tuple{"supplier", &t.supplier, 200}, std::tuple{"order_number", &t.order_number, 100},
-                                     std::tuple{"delivery_note", &t.delivery_note, 100}, std::tuple{"model", &t.model, 100}}) {
-        if (auto e = check_text(*value, static_cast<std::size_t>(max))) in.invalid(field, *e);
-    }
+    if (in.has("school_number") && !is_valid_school_number(t.school_number))
+        in.invalid("school_number", "must be six digits");
     in.finish();
     t.grant_id = *grant_id;
-    t.unit_price_cents = *price;
-    t.expected_count = *expected;
+    t.supplier = details.supplier.value_or("");
+    t.order_number = details.order_number.value_or("");
+    t.delivery_note = details.delivery_note.value_or("");
+    t.delivered_on = *details.delivered_on;
+    t.model = details.model.value_or("");
+    t.unit_price_cents = *details.unit_price_cents;
+    t.expected_count = *details.expected_count;
 
     const nlohmann::json stored = deps.writer.execute([&](SQLite::Database& db) {
         std::vector<FieldError> errors;
@@ -113,6 +147,74 @@ Response create(HandlerDeps& deps, RequestContext& ctx) {
     Response r = json_response(201, dump(stored));
     r.set_header("Location", "/api/v1/tranches/" + std::to_string(stored.at("id").get<std::int64_t>()));
     return r;
+}
+
+// Corrections of a delivery's details. The unit price and the expected count are figures of
+// the proof of use (spend, delivered): once the grant's implementation period has ended
+// (`spend_by` before today, German calendar day) they are frozen, as the proof of use may have
+// been filed with them. The text details stay correctable. Every changed field is audited with
+// its former and its new value; a change that changes nothing writes nothing.
+Response update(HandlerDeps& deps, RequestContext& ctx) {
+    const auto id = parse_tranche_id(ctx.param("id"));
+    const auto body = parse_json_body(ctx.request);
+    ObjectReader in(body, {"supplier", "order_number", "delivery_note", "delivered_on", "model",
+                           "unit_price_cents", "expected_count"});
+    const TrancheDetails change = read_tranche_details(in);
+    in.finish();
+
+    const nlohmann::json stored = deps.writer.execute([&](SQLite::Database& db) {
+        Tranche t = visible_tranche(ctx, db, id);
+        require(ctx, Action::manage_funding, t.school_number);
+        nlohmann::json detail = nlohmann::json::object();
+        const auto apply = [&detail](const char* field, auto& current, const auto& wanted) {
+            if (!wanted || *wanted == current) return;
+            detail[field] = {{"from", current}, {"to", *wanted}};
+            current = *wanted;
+        };
+        const std::int64_t enrolled = count_devices_in_tranche(db, t.id);
+        apply("supplier", t.supplier, change.supplier);
+        apply("order_number", t.order_number, change.order_number);
+        apply("delivery_note", t.delivery_note, change.delivery_note);
+        apply("delivered_on", t.delivered_on, change.delivered_on);
+        apply("model", t.model, change.model);
+        apply("unit_price_cents", t.unit_price_cents, change.unit_price_cents);
+        apply("expected_count", t.expected_count, change.expected_count);
+        if (detail.empty()) return tranche_json(t, tranche_progress(db, id, days_ago(7)));
+
+        const Grant grant = *find_grant(db, t.grant_id);
+        const std::string today = german_date(Clock::now());
+        std::vector<FieldError> frozen;
+        for (const char* figure : {"unit_price_cents", "expected_count"}) {
+            if (detail.contains(figure) && grant.spend_by < today) {
+                frozen.push_back(
+                    {figure, "frozen: the grant's implementation period ended on " + grant.spend_by,
+                     std::nullopt});
+            }
+        }
+        if (!frozen.empty()) {
+            throw ApiError(
+                409, "proof-of-use-frozen", "Proof of use frozen",
+                "grant " + grant.reference + " ended its implementation period on " +
+                    grant.spend_by +
+                    ": the unit price and the expected count are figures of its proof of use",
+                frozen);
+        }
+        if (detail.contains("expected_count") && t.expected_count < enrolled) {
+            throw ApiError::conflict(
+                "the tranche has " + std::to_string(enrolled) +
+                    " devices enrolled; unenroll devices first",
+                {{"expected_count",
+                  "must be at least the " + std::to_string(enrolled) + " devices enrolled",
+                  std::nullopt}});
+        }
+        update_tranche(db, t);
+        AuditEntry entry =
+            audit_entry(ctx, "tranche.update", "tranche", std::to_string(id), t.school_number);
+        entry.detail = detail;
+        append_audit(db, entry);
+        return tranche_json(*find_tranche(db, id), tranche_progress(db, id, days_ago(7)));
+    });
+    return json_response(200, dump(stored));
 }
 
 Response list(HandlerDeps& deps, RequestContext& ctx) {
@@ -234,6 +336,8 @@ void register_tranche_routes(Router& router, HandlerDeps& deps) {
     router.add("POST", "/api/v1/tranches", Auth::user, [&deps](RequestContext& ctx) { return create(deps, ctx); });
     router.add("GET", "/api/v1/tranches", Auth::user, [&deps](RequestContext& ctx) { return list(deps, ctx); });
     router.add("GET", "/api/v1/tranches/{id}", Auth::user, [&deps](RequestContext& ctx) { return get(deps, ctx); });
+    router.add("PATCH", "/api/v1/tranches/{id}", Auth::user,
+               [&deps](RequestContext& ctx) { return update(deps, ctx); });
     router.add("PUT", "/api/v1/tranches/{id}/manifest", Auth::user, [&deps](RequestContext& ctx) { return put_manifest(deps, ctx); });
     router.add("GET", "/api/v1/tranches/{id}/reconciliation", Auth::user, [&deps](RequestContext& ctx) { return reconciliation(deps, ctx); });
 }

@@ -1,15 +1,15 @@
 #include "server/storage/agent_repository.hpp"
-#include "server/storage/sql.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
-
 #include <unordered_map>
 
 #include "common/time.hpp"
 #include "server/domain/inventory.hpp"
+#include "server/storage/sql.hpp"
 #include "server/storage/statement_cache.hpp"
 
 namespace pakt::server {
@@ -28,6 +28,28 @@ constexpr const char* kInsertAgent =
     "VALUES (?, ?, ?, ?, ?, ?)";
 constexpr const char* kAgentColumns =
     "SELECT id, school_number, hostname, agent_version, enrolled_at, last_checkin_at, revoked_at FROM agents ";
+// checkin_interval_s() and the state rule in SQL, with ?1 the base interval, ?2 its spread and
+// ?3 the current Unix time. They stand in the column list, before every other parameter, so the
+// plain '?' that follow are numbered from 4 on.
+constexpr const char* kIntervalSql =
+    "max(1, ?1 + CASE WHEN ?2 = 0 THEN 0 ELSE (id * 7919) % (2 * ?2 + 1) - ?2 END)";
+
+const std::string& agent_list_columns() {
+    static const std::string columns =
+        "SELECT id, school_number, hostname, agent_version, enrolled_at, last_checkin_at, "
+        "revoked_at, " +
+        std::string(kIntervalSql) +
+        " AS checkin_interval_s, CASE WHEN last_checkin_at IS NULL THEN 'silent' "
+        "WHEN ?3 - unixepoch(last_checkin_at) <= 2 * " +
+        kIntervalSql +
+        " + 60 THEN 'on_time' "
+        "WHEN ?3 - unixepoch(last_checkin_at) <= 12 * " +
+        kIntervalSql +
+        " THEN 'late' "
+        "ELSE 'silent' END AS state FROM agents ";
+    return columns;
+}
+
 constexpr const char* kRevokeAgent = "UPDATE agents SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
 constexpr const char* kFindCheckin =
     "SELECT agent_id, accepted, unknown_serials FROM checkin_reports WHERE report_id = ?";
@@ -222,21 +244,37 @@ std::optional<Agent> find_agent_by_node_key(SQLite::Database& db, const std::str
     return read_agent(q);
 }
 
-std::vector<Agent> list_agents(SQLite::Database& db, const AgentFilter& f) {
-    std::string sql = std::string(kAgentColumns) + "WHERE id > ? ";
+std::int64_t checkin_interval_s(std::int64_t base_s, std::int64_t agent_id) {
+    const std::int64_t spread = base_s / 10;
+    const std::int64_t offset = spread == 0 ? 0 : (agent_id * 7919) % (2 * spread + 1) - spread;
+    return std::max<std::int64_t>(1, base_s + offset);
+}
+
+std::vector<ListedAgent> list_agents(SQLite::Database& db, const AgentFilter& f) {
+    std::string sql = agent_list_columns() + "WHERE id > ? ";
     if (f.school_number) sql += "AND school_number = ? ";
     if (f.schools) {
         sql += sqlutil::school_in_clause(f.schools->size());
     }
+    if (f.state) sql += "AND revoked_at IS NULL AND state = ? ";
     sql += "ORDER BY id LIMIT ?";
     SQLite::Statement q(db, sql);
-    int i = 1;
+    q.bind(1, f.base_interval_s);
+    q.bind(2, f.base_interval_s / 10);
+    q.bind(3,
+           static_cast<std::int64_t>(
+               std::chrono::duration_cast<std::chrono::seconds>(f.now.time_since_epoch()).count()));
+    int i = 4;
     q.bind(i++, f.after_id);
     if (f.school_number) q.bind(i++, *f.school_number);
     if (f.schools) i = sqlutil::bind_all(q, i, *f.schools);
+    if (f.state) q.bind(i++, *f.state);
     q.bind(i, f.limit);
-    std::vector<Agent> out;
-    while (q.executeStep()) out.push_back(read_agent(q));
+    std::vector<ListedAgent> out;
+    while (q.executeStep()) {
+        ListedAgent row{read_agent(q), q.getColumn(7).getInt64(), q.getColumn(8).getString()};
+        out.push_back(std::move(row));
+    }
     return out;
 }
 

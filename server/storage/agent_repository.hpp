@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/checkin_report.hpp"
+#include "common/time.hpp"
 
 namespace SQLite {
 class Database;
@@ -48,13 +50,38 @@ std::int64_t insert_agent(SQLite::Database& db, const Agent& agent, const std::s
 std::optional<Agent> find_agent(SQLite::Database& db, std::int64_t id);
 /// The agent holding this node key (hash), unless revoked.
 std::optional<Agent> find_agent_by_node_key(SQLite::Database& db, const std::string& node_key_hash);
+
+/// The interval, in seconds, the server gives agent `agent_id` between check-ins: `base_s` spread
+/// by up to ±10 % per agent, so a city's agents do not all come back in the same second. At
+/// least 1. list_agents computes the same in SQL.
+std::int64_t checkin_interval_s(std::int64_t base_s, std::int64_t agent_id);
+
+/// How an agent keeps to its interval, from its last check-in: `on_time` within 2 intervals + 60 s,
+/// `late` within 12 intervals, `silent` after that or if it never checked in.
+inline constexpr std::string_view kAgentStates[] = {"on_time", "late", "silent"};
+
 struct AgentFilter {
     std::optional<std::vector<std::string>> schools;
     std::optional<std::string> school_number;
+    /// Only agents in this state (one of kAgentStates); revoked agents are then left out.
+    std::optional<std::string> state;
+    std::int64_t base_interval_s =
+        900;  ///< the server's check-in interval (server.checkin_interval_s)
+    Clock::time_point now = Clock::now();  ///< the time states are judged at
     std::int64_t after_id = 0;
     int limit = 50;
 };
-std::vector<Agent> list_agents(SQLite::Database& db, const AgentFilter& filter);
+
+/// An agent as lists show it: with its interval and its state at the filter's `now`.
+struct ListedAgent {
+    Agent agent;
+    std::int64_t checkin_interval_s = 0;
+    std::string state;  ///< one of kAgentStates
+};
+
+/// Agents matching the filter, by id. The state is computed and filtered in the query, so pages
+/// stay whole and continue correctly.
+std::vector<ListedAgent> list_agents(SQLite::Database& db, const AgentFilter& filter);
 void revoke_agent(SQLite::Database& db, std::int64_t id, const std::string& now);
 
 /// The stored first answer to a report.

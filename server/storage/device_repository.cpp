@@ -24,6 +24,11 @@ constexpr const char* kUpdate =
     "UPDATE devices SET status = ?, asset_tag = ?, location = ?, note = ?, retired_reason = ?, "
     "updated_at = ? WHERE serial_number = ?";
 constexpr const char* kCountInTranche = "SELECT count(*) FROM devices WHERE tranche_id = ?";
+constexpr const char* kEverLent = "SELECT 1 FROM loans WHERE serial_number = ? LIMIT 1";
+// Children first: reports and events reference the device.
+constexpr const char* kDeleteReport = "DELETE FROM device_reports WHERE serial_number = ?";
+constexpr const char* kDeleteEvents = "DELETE FROM device_events WHERE serial_number = ?";
+constexpr const char* kDeleteDevice = "DELETE FROM devices WHERE serial_number = ?";
 constexpr const char* kCountsByStatus =
     "SELECT status, count(*) FROM devices WHERE school_number = ? GROUP BY status";
 constexpr const char* kReport =
@@ -156,6 +161,20 @@ std::int64_t count_devices_in_tranche(SQLite::Database& db, std::int64_t tranche
     return q.getColumn(0).getInt64();
 }
 
+bool has_ever_been_lent(SQLite::Database& db, const std::string& serial) {
+    SQLite::Statement q(db, kEverLent);
+    q.bind(1, serial);
+    return q.executeStep();
+}
+
+void delete_device(SQLite::Database& db, const std::string& serial) {
+    for (const char* sql : {kDeleteReport, kDeleteEvents, kDeleteDevice}) {
+        SQLite::Statement q(db, sql);
+        q.bind(1, serial);
+        q.exec();
+    }
+}
+
 std::map<std::string, std::int64_t> device_counts_by_status(SQLite::Database& db, const std::string& school) {
     SQLite::Statement q(db, kCountsByStatus);
     q.bind(1, school);
@@ -168,6 +187,7 @@ std::string device_list_sql(const DeviceFilter& f) {
     std::string sql = std::string(kColumns) + "WHERE serial_number > ? ";
     if (f.school_number) sql += "AND school_number = ? ";
     if (f.tranche_id) sql += "AND tranche_id = ? ";
+    if (f.grant_id) sql += "AND tranche_id IN (SELECT id FROM tranches WHERE grant_id = ?) ";
     if (f.status) sql += "AND status = ? ";
     if (f.schools) {
         sql += sqlutil::school_in_clause(f.schools->size());
@@ -184,6 +204,11 @@ std::string device_list_sql(const DeviceFilter& f) {
         sql += "AND NOT EXISTS (SELECT 1 FROM device_reports r WHERE r.serial_number = devices.serial_number "
                "AND r.seen_at >= ?) ";
     }
+    if (f.unseen_since) {
+        sql +=
+            "AND status <> 'retired' AND NOT EXISTS (SELECT 1 FROM device_reports r "
+            "WHERE r.serial_number = devices.serial_number AND r.seen_at >= ?) ";
+    }
     sql += "ORDER BY serial_number LIMIT ?";
     return sql;
 }
@@ -194,6 +219,7 @@ std::vector<Device> list_devices(SQLite::Database& db, const DeviceFilter& f) {
     q.bind(i++, f.after);
     if (f.school_number) q.bind(i++, *f.school_number);
     if (f.tranche_id) q.bind(i++, *f.tranche_id);
+    if (f.grant_id) q.bind(i++, *f.grant_id);
     if (f.status) q.bind(i++, *f.status);
     if (f.schools) i = sqlutil::bind_all(q, i, *f.schools);
     if (f.serial_prefix) {
@@ -203,6 +229,7 @@ std::vector<Device> list_devices(SQLite::Database& db, const DeviceFilter& f) {
         q.bind(i++, *f.asset_tag_prefix + "\xff");
     }
     if (f.stale_before) q.bind(i++, *f.stale_before);
+    if (f.unseen_since) q.bind(i++, *f.unseen_since);
     q.bind(i, f.limit);
     std::vector<Device> out;
     while (q.executeStep()) out.push_back(read_device(q));

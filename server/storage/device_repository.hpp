@@ -47,6 +47,11 @@ void insert_device(SQLite::Database& db, const Device& device);
 /// Writes status, asset tag, location, note and retired reason.
 void update_device(SQLite::Database& db, const Device& device);
 std::int64_t count_devices_in_tranche(SQLite::Database& db, std::int64_t tranche_id);
+/// True if the device has a loan, open or returned.
+bool has_ever_been_lent(SQLite::Database& db, const std::string& serial);
+/// Deletes the device with its latest report and its events (its enrollment undone).
+/// Precondition: the device has no loans (their rows keep the device's serial as a reference).
+void delete_device(SQLite::Database& db, const std::string& serial);
 /// Device counts of a school by status (statuses without devices are absent).
 std::map<std::string, std::int64_t> device_counts_by_status(SQLite::Database& db, const std::string& school);
 
@@ -54,12 +59,15 @@ struct DeviceFilter {
     std::optional<std::vector<std::string>> schools;  ///< the caller's scope (nullopt: all)
     std::optional<std::string> school_number;
     std::optional<std::int64_t> tranche_id;
+    std::optional<std::int64_t> grant_id;  ///< only devices of the grant's tranches
     std::optional<std::string> status;
     /// `q` of the API: devices whose serial number starts with `serial_prefix` or whose asset tag
     /// starts with `asset_tag_prefix` (set both or neither).
     std::optional<std::string> serial_prefix;
     std::optional<std::string> asset_tag_prefix;
     std::optional<std::string> stale_before;  ///< only devices not reported since then
+    /// Only devices in service (not retired) that no agent reported since then, or ever.
+    std::optional<std::string> unseen_since;
     bool on_loan = false;                     ///< only devices with an open loan
     std::string after;                     ///< keyset: serial numbers > after
     int limit = 50;

@@ -50,6 +50,22 @@ constexpr const char* kRollout =
     "FROM tranches t JOIN schools s ON s.school_number = t.school_number JOIN grants g ON g.id = t.grant_id "
     "WHERE 1 ";
 
+// Per grant within its earmarking period: its devices by what the earmark cares about. The
+// grant's tranches through tranches_by_grant, their devices through devices_by_tranche_status
+// (covering), each device's last report by its key. Parameters: unseen-since, today, today, then
+// the scope's schools.
+constexpr const char* kEarmark =
+    "SELECT g.id, g.reference, g.title, g.spend_by, g.earmark_end, count(d.serial_number), "
+    " count(CASE WHEN d.status = 'lost' OR (d.status = 'retired' AND d.retired_reason = 'lost') "
+    "THEN 1 END), "
+    " count(CASE WHEN d.status = 'stolen' OR (d.status = 'retired' AND d.retired_reason = "
+    "'stolen') THEN 1 END), "
+    " count(CASE WHEN d.status <> 'retired' AND NOT EXISTS (SELECT 1 FROM device_reports r "
+    "   WHERE r.serial_number = d.serial_number AND r.seen_at >= ?) THEN 1 END) "
+    "FROM grants g JOIN programmes p ON p.code = g.programme_code "
+    "LEFT JOIN tranches t ON t.grant_id = g.id LEFT JOIN devices d ON d.tranche_id = t.id "
+    "WHERE p.funds_devices = 1 AND g.spend_by < ? AND g.earmark_end >= ? ";
+
 // Devices in the order of devices_by_school, so the walk needs no sort however large the export.
 constexpr const char* kInventory =
     "SELECT d.serial_number, d.asset_tag, d.model, d.school_number, s.name, d.tranche_id, t.grant_id, "
@@ -217,6 +233,34 @@ std::vector<RolloutRow> rollout_rows(SQLite::Database& db, const ReportFilter& f
         r.in_use = q.getColumn(15).getInt64();
         r.loaned = q.getColumn(16).getInt64();
         r.missing = q.getColumn(17).getInt64();
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::vector<EarmarkRow> earmark_rows(SQLite::Database& db, const ReportFilter& f,
+                                     const std::string& today, const std::string& unseen_since) {
+    std::string sql = kEarmark;
+    // A school scope keeps only its tranches, and so only grants with one of them.
+    if (f.schools) append_in(sql, "t.school_number", f.schools->size());
+    sql += "GROUP BY g.id ORDER BY g.id";
+    SQLite::Statement q(db, sql);
+    q.bind(1, unseen_since);
+    q.bind(2, today);
+    q.bind(3, today);
+    if (f.schools) sqlutil::bind_all(q, 4, *f.schools);
+    std::vector<EarmarkRow> out;
+    while (q.executeStep()) {
+        EarmarkRow r;
+        r.grant_id = q.getColumn(0).getInt64();
+        r.reference = q.getColumn(1).getString();
+        r.title = q.getColumn(2).getString();
+        r.spend_by = q.getColumn(3).getString();
+        r.earmark_end = q.getColumn(4).getString();
+        r.enrolled = q.getColumn(5).getInt64();
+        r.lost = q.getColumn(6).getInt64();
+        r.stolen = q.getColumn(7).getInt64();
+        r.unseen = q.getColumn(8).getInt64();
         out.push_back(std::move(r));
     }
     return out;

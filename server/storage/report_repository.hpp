@@ -61,6 +61,26 @@ struct RolloutRow {
 /// One row per tranche in the filter, by tranche id.
 std::vector<RolloutRow> rollout_rows(SQLite::Database& db, const ReportFilter& filter, const std::string& seen_since);
 
+/// What a grant within its earmarking period (Zweckbindungsfrist) has to account for.
+struct EarmarkRow {
+    std::int64_t grant_id = 0;
+    std::string reference;
+    std::string title;
+    std::string spend_by;
+    std::string earmark_end;
+    std::int64_t enrolled = 0;  ///< devices enrolled into the grant's tranches, in any status
+    std::int64_t lost = 0;      ///< lost, or retired as lost
+    std::int64_t stolen = 0;    ///< stolen, or retired as stolen
+    std::int64_t unseen = 0;    ///< not retired, and not reported by an agent since `unseen_since`
+};
+
+/// Grants of programmes that fund devices whose earmarking period runs on `today` (spend_by <
+/// today <= earmark_end), by id, with their devices' figures. With a school scope, only grants
+/// with a tranche at one of those schools, counting only those schools' devices. Ignores
+/// `school_number` and `grant_id`.
+std::vector<EarmarkRow> earmark_rows(SQLite::Database& db, const ReportFilter& filter,
+                                     const std::string& today, const std::string& unseen_since);
+
 /// One device of the inventory. Text that the database holds as NULL is empty here.
 struct InventoryRow {
     std::string serial_number;

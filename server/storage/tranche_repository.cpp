@@ -18,6 +18,9 @@ constexpr const char* kInsert =
     "INSERT INTO tranches (school_number, grant_id, supplier, order_number, delivery_note, "
     "delivered_on, model, unit_price_cents, expected_count, created_at, updated_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr const char* kUpdate =
+    "UPDATE tranches SET supplier = ?, order_number = ?, delivery_note = ?, delivered_on = ?, "
+    "model = ?, unit_price_cents = ?, expected_count = ?, updated_at = ? WHERE id = ?";
 constexpr const char* kProgress =
     "SELECT "
     " (SELECT count(*) FROM manifest_entries WHERE tranche_id = :t),"
@@ -99,6 +102,20 @@ std::optional<Tranche> find_tranche(SQLite::Database& db, std::int64_t id) {
     q.bind(1, id);
     if (!q.executeStep()) return std::nullopt;
     return read_tranche(q);
+}
+
+void update_tranche(SQLite::Database& db, const Tranche& t) {
+    SQLite::Statement q(db, kUpdate);
+    q.bind(1, t.supplier);
+    q.bind(2, t.order_number);
+    q.bind(3, t.delivery_note);
+    q.bind(4, t.delivered_on);
+    q.bind(5, t.model);
+    q.bind(6, t.unit_price_cents);
+    q.bind(7, t.expected_count);
+    q.bind(8, now_rfc3339());
+    q.bind(9, t.id);
+    q.exec();
 }
 
 std::vector<Tranche> list_tranches(SQLite::Database& db, const TrancheFilter& f) {

@@ -40,6 +40,9 @@ struct TrancheFilter {
 
 std::int64_t insert_tranche(SQLite::Database& db, const Tranche& tranche);
 std::optional<Tranche> find_tranche(SQLite::Database& db, std::int64_t id);
+/// Writes the tranche's details (supplier, order number, delivery note, delivery date, model,
+/// unit price, expected count) and sets `updated_at` to now. School and grant stay.
+void update_tranche(SQLite::Database& db, const Tranche& tranche);
 std::vector<Tranche> list_tranches(SQLite::Database& db, const TrancheFilter& filter);
 
 /// The rollout funnel of a tranche.

@@ -153,6 +153,11 @@ TEST(InventoryStorage, EveryDeviceListFilterIsServedByAnIndex) {
     filters["q"].serial_prefix = "DMPA";
     filters["q"].asset_tag_prefix = "DMPA";
     filters["scope list"].schools = std::vector<std::string>{"165432", "100018"};
+    filters["grant"].grant_id = 1;
+    filters["unseen"].unseen_since = "2026-01-01T00:00:00Z";
+    filters["school+grant+unseen"].school_number = "165432";
+    filters["school+grant+unseen"].grant_id = 1;
+    filters["school+grant+unseen"].unseen_since = "2026-01-01T00:00:00Z";
     for (const auto& [name, filter] : filters) {
         const auto plan = query_plan(server.db(), filter);
         EXPECT_TRUE(uses_an_index_on_devices(plan)) << name << ":" << joined(plan);

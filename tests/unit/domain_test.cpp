@@ -4,11 +4,13 @@
 
 #include <array>
 #include <chrono>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "server/domain/agent_enrollment.hpp"
 #include "server/domain/authorization.hpp"
 #include "server/domain/login_throttle.hpp"
 #include "server/domain/password.hpp"
@@ -399,3 +401,59 @@ TEST(ScanCode, UrlsOtherThanLabelsAndJunkAreNoSerial) {
     EXPECT_TRUE(pakt::server::scan_candidates("S123").serials.empty());
     EXPECT_TRUE(pakt::server::scan_candidates("DMP-2WLT-XXW1").serials.empty());
 }
+
+// --- Agent enrollment command -----------------------------------------------------------------
+
+namespace pakt::server {
+namespace {
+
+// What a POSIX shell makes of `words`: each resulting argument on a line of its own.
+std::string shell_arguments(const std::string& words) {
+    const std::string command = "printf '%s\\n' " + words;
+    std::FILE* pipe = ::popen(("/bin/sh -c " + shell_quote(command)).c_str(), "r");
+    if (pipe == nullptr) return "<popen failed>";
+    std::string out;
+    char buffer[256];
+    while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
+    ::pclose(pipe);
+    return out;
+}
+
+TEST(AgentEnrollment, PlainWordsStayUnquoted) {
+    EXPECT_EQ(shell_quote("--server=https://pakt.example.org:8443"),
+              "--server=https://pakt.example.org:8443");
+    EXPECT_EQ(shell_quote("--pin=AB:CD:01"), "--pin=AB:CD:01");
+    EXPECT_EQ(shell_quote("kq3-_x"), "kq3-_x");
+}
+
+TEST(AgentEnrollment, ShellReadsEveryQuotedWordBackUnchanged) {
+    for (const std::string text :
+         {"", "a b", "it's", "'", "''", "$HOME", "`id`", "a;rm -rf /", "*", "[::1]", "x\\y",
+          "\"q\"", "~root", "line\nbreak", "tab\tstop", "ä ö"}) {
+        EXPECT_EQ(shell_arguments(shell_quote(text)), text + "\n") << text;
+    }
+}
+
+TEST(AgentEnrollment, CommandPinsTheCertificateAndRunsAsTheAgentsAccount) {
+    EXPECT_EQ(agent_enroll_command("https://pakt.example.org:8443", std::string("AB:CD"), "s3cr-t"),
+              "sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent "
+              "--server=https://pakt.example.org:8443 --pin=AB:CD --secret=s3cr-t");
+}
+
+TEST(AgentEnrollment, WithoutAFingerprintTheSystemCasAreTrusted) {
+    EXPECT_EQ(agent_enroll_command("https://pakt.example.org", std::nullopt, "s"),
+              "sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent "
+              "--server=https://pakt.example.org --ca-file=/etc/ssl/certs/ca-certificates.crt "
+              "--secret=s");
+}
+
+TEST(AgentEnrollment, OddValuesBecomeSingleShellWords) {
+    const std::string command =
+        agent_enroll_command("https://[::1]:8443", std::string("AB"), "-it's");
+    const std::string state_dir = "--state-dir /var/lib/pakt-agent ";
+    EXPECT_EQ(shell_arguments(command.substr(command.find(state_dir) + state_dir.size())),
+              "--server=https://[::1]:8443\n--pin=AB\n--secret=-it's\n");
+}
+
+}  // namespace
+}  // namespace pakt::server

@@ -12,16 +12,18 @@
 #include <exception>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "common/crypto.hpp"
+#include "common/time.hpp"
+#include "server/storage/agent_repository.hpp"
 #include "server/storage/audit_repository.hpp"
 #include "server/storage/database.hpp"
 #include "server/storage/migrator.hpp"
@@ -910,6 +912,120 @@ TEST_F(RepositoryTest, AuditEntryRolledBackWithItsTransactionLeavesTheChainIntac
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(rows[1].id, rows[0].id + 1);
     EXPECT_EQ(rows[1].prev_hash, rows[0].hash);
+}
+
+// Site agents of one school, for the agent list's interval and state.
+class AgentListTest : public RepositoryTest {
+  protected:
+    void SetUp() override {
+        RepositoryTest::SetUp();
+        add_school("165432");
+        secret_ = insert_agent_secret(*db_, "165432", "hash", "it", "2099-01-01T00:00:00Z");
+    }
+
+    std::int64_t add_agent(const std::string& hostname) {
+        Agent a;
+        a.school_number = "165432";
+        a.hostname = hostname;
+        a.agent_version = "1";
+        return insert_agent(*db_, a, sha256_hex(hostname), secret_);
+    }
+
+    void checked_in(std::int64_t agent, Clock::time_point at) {
+        SQLite::Statement q(*db_, "UPDATE agents SET last_checkin_at = ? WHERE id = ?");
+        q.bind(1, format_rfc3339(at));
+        q.bind(2, agent);
+        q.exec();
+    }
+
+    std::map<std::int64_t, ListedAgent> listed(const AgentFilter& filter) {
+        std::map<std::int64_t, ListedAgent> out;
+        for (auto& row : list_agents(*db_, filter)) out.emplace(row.agent.id, row);
+        return out;
+    }
+
+    std::int64_t secret_ = 0;
+    const Clock::time_point now_ = *parse_rfc3339("2026-03-02T10:00:00Z");
+};
+
+TEST_F(AgentListTest, IntervalInTheListIsTheOneTheAgentIsTold) {
+    for (int i = 0; i < 40; ++i) add_agent("box-" + std::to_string(i));
+    for (std::int64_t base : {900, 60, 10, 9, 1}) {
+        AgentFilter f;
+        f.base_interval_s = base;
+        f.limit = 100;
+        const auto rows = listed(f);
+        ASSERT_EQ(rows.size(), 40u);
+        std::set<std::int64_t> distinct;
+        for (const auto& [id, row] : rows) {
+            EXPECT_EQ(row.checkin_interval_s, checkin_interval_s(base, id))
+                << "base " << base << ", agent " << id;
+            EXPECT_GE(row.checkin_interval_s, std::max<std::int64_t>(1, base - base / 10));
+            EXPECT_LE(row.checkin_interval_s, base + base / 10);
+            distinct.insert(row.checkin_interval_s);
+        }
+        if (base == 900) {
+            EXPECT_GT(distinct.size(), 20u) << "the intervals are spread";
+        }
+    }
+}
+
+TEST_F(AgentListTest, StateIsJudgedAgainstTwoAndTwelveIntervals) {
+    const auto never = add_agent("never");
+    const auto on_time = add_agent("on-time");
+    const auto just_late = add_agent("just-late");
+    const auto late = add_agent("late");
+    const auto silent = add_agent("silent");
+    const auto interval = [](std::int64_t id) {
+        return std::chrono::seconds(checkin_interval_s(900, id));
+    };
+    checked_in(on_time, now_ - 2 * interval(on_time) - std::chrono::seconds(60));
+    checked_in(just_late, now_ - 2 * interval(just_late) - std::chrono::seconds(61));
+    checked_in(late, now_ - 12 * interval(late));
+    checked_in(silent, now_ - 12 * interval(silent) - std::chrono::seconds(1));
+    AgentFilter f;
+    f.now = now_;
+    const auto rows = listed(f);
+    EXPECT_EQ(rows.at(never).state, "silent");
+    EXPECT_EQ(rows.at(on_time).state, "on_time");
+    EXPECT_EQ(rows.at(just_late).state, "late");
+    EXPECT_EQ(rows.at(late).state, "late");
+    EXPECT_EQ(rows.at(silent).state, "silent");
+}
+
+TEST_F(AgentListTest, StateFilterLeavesOutRevokedAgentsAndPagesWhole) {
+    std::vector<std::int64_t> late;
+    for (int i = 0; i < 5; ++i) {
+        const auto fresh = add_agent("fresh-" + std::to_string(i));
+        checked_in(fresh, now_ - std::chrono::seconds(30));
+        const auto slow = add_agent("slow-" + std::to_string(i));
+        checked_in(slow, now_ - std::chrono::hours(2));
+        late.push_back(slow);
+    }
+    const auto revoked = add_agent("revoked");
+    checked_in(revoked, now_ - std::chrono::hours(2));
+    revoke_agent(*db_, revoked, format_rfc3339(now_));
+
+    AgentFilter f;
+    f.now = now_;
+    f.state = "late";
+    f.limit = 2;
+    std::vector<std::int64_t> seen;
+    for (int page = 0; page < 10; ++page) {
+        const auto rows = list_agents(*db_, f);
+        for (const auto& row : rows) {
+            EXPECT_EQ(row.state, "late");
+            seen.push_back(row.agent.id);
+        }
+        if (rows.size() < 2) break;
+        EXPECT_EQ(rows.size(), 2u) << "a page is full while more agents match";
+        f.after_id = rows.back().agent.id;
+    }
+    EXPECT_EQ(seen, late);
+    f.state.reset();
+    f.after_id = 0;
+    f.limit = 100;
+    EXPECT_EQ(listed(f).at(revoked).state, "late") << "unfiltered, a revoked agent keeps its state";
 }
 
 }  // namespace

@@ -1,0 +1,41 @@
+#include "server/domain/agent_enrollment.hpp"
+
+namespace pakt::server {
+namespace {
+
+bool is_plain_word_character(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("%+,-./:=@_").find(c) != std::string_view::npos;
+}
+
+}  // namespace
+
+std::string shell_quote(std::string_view text) {
+    bool plain = !text.empty();
+    for (char c : text) plain = plain && is_plain_word_character(c);
+    if (plain) return std::string(text);
+    std::string out = "'";
+    for (char c : text) {
+        if (c == '\'')
+            out += "'\\''";
+        else
+            out += c;
+    }
+    return out + "'";
+}
+
+std::string agent_enroll_command(std::string_view server_url,
+                                 const std::optional<std::string>& fingerprint,
+                                 std::string_view secret) {
+    std::string command = "sudo -u " + std::string(kAgentAccount) + " pakt-agent enroll";
+    command += " --state-dir " + shell_quote(kAgentStateDir);
+    command += " " + shell_quote("--server=" + std::string(server_url));
+    if (fingerprint)
+        command += " " + shell_quote("--pin=" + *fingerprint);
+    else
+        command += " " + shell_quote("--ca-file=" + std::string(kSystemCaBundle));
+    command += " " + shell_quote("--secret=" + std::string(secret));
+    return command;
+}
+
+}  // namespace pakt::server
