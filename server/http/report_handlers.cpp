@@ -205,10 +205,39 @@ Response funding(HandlerDeps& deps, RequestContext& ctx) {
 // ---------------------------------------------------------------------------------------------
 // Rollout
 
+// The rollout report's `top`: only the N tranches with the most devices still to enroll (the
+// overview's "where is the rollout behind"), totals still over every tranche. 1..500.
+std::optional<std::int64_t> top_param(const RequestContext& ctx) {
+    auto text = ctx.query_param("top");
+    if (!text) return std::nullopt;
+    std::int64_t n = 0;
+    auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+    if (text->empty() || ec != std::errc() || ptr != text->data() + text->size()) {
+        throw ApiError::bad_request("top must be an integer", {{"top", "must be an integer", std::nullopt}});
+    }
+    if (n < 1 || n > 500) throw ApiError::unprocessable("top is out of range", {{"top", "must be between 1 and 500", std::nullopt}});
+    return n;
+}
+
+// Keeps the `n` rows with the most devices still to enroll (expected - enrolled), then the most
+// missing, then the oldest tranche; in that order.
+void keep_most_open(std::vector<RolloutRow>& rows, std::size_t n) {
+    const auto open = [](const RolloutRow& r) { return std::max<std::int64_t>(0, r.expected - r.enrolled); };
+    const auto before = [&](const RolloutRow& a, const RolloutRow& b) {
+        if (open(a) != open(b)) return open(a) > open(b);
+        if (a.missing != b.missing) return a.missing > b.missing;
+        return a.tranche_id < b.tranche_id;
+    };
+    const std::size_t keep = std::min(n, rows.size());
+    std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(keep), rows.end(), before);
+    rows.resize(keep);
+}
+
 Response rollout(HandlerDeps& deps, RequestContext& ctx) {
     const Output output = negotiate(ctx);
     ReportFilter filter = scope_of(ctx);
     filter.grant_id = grant_id_param(ctx);
+    const std::optional<std::int64_t> top = top_param(ctx);
     const std::string since = days_ago(7);
     std::vector<RolloutRow> rows;
     {
@@ -216,6 +245,20 @@ Response rollout(HandlerDeps& deps, RequestContext& ctx) {
         apply_school_param(ctx, lease.db(), filter);
         rows = rollout_rows(lease.db(), filter, since);
     }
+    RolloutRow totals;
+    for (const RolloutRow& r : rows) {
+        totals.expected += r.expected;
+        totals.in_manifest += r.in_manifest;
+        totals.enrolled += r.enrolled;
+        totals.seen += r.seen;
+        totals.seen_last_7_days += r.seen_last_7_days;
+        totals.managed += r.managed;
+        totals.in_use += r.in_use;
+        totals.loaned += r.loaned;
+        totals.missing += r.missing;
+    }
+    const std::size_t tranche_count = rows.size();
+    if (top) keep_most_open(rows, static_cast<std::size_t>(*top));
     if (output.format == Format::csv) {
         CsvWriter w(output.dialect);
         std::string out(kBom);
@@ -241,7 +284,6 @@ Response rollout(HandlerDeps& deps, RequestContext& ctx) {
         return csv_response(std::move(out), "rollout");
     }
     nlohmann::json items = nlohmann::json::array();
-    RolloutRow totals;
     for (const RolloutRow& r : rows) {
         items.push_back({{"tranche_id", r.tranche_id},
                          {"school_number", r.school_number},
@@ -261,17 +303,8 @@ Response rollout(HandlerDeps& deps, RequestContext& ctx) {
                          {"in_use", r.in_use},
                          {"loaned", r.loaned},
                          {"missing", r.missing}});
-        totals.expected += r.expected;
-        totals.in_manifest += r.in_manifest;
-        totals.enrolled += r.enrolled;
-        totals.seen += r.seen;
-        totals.seen_last_7_days += r.seen_last_7_days;
-        totals.managed += r.managed;
-        totals.in_use += r.in_use;
-        totals.loaned += r.loaned;
-        totals.missing += r.missing;
     }
-    nlohmann::json sums = {{"tranches", rows.size()},
+    nlohmann::json sums = {{"tranches", tranche_count},
                            {"expected", totals.expected},
                            {"in_manifest", totals.in_manifest},
                            {"enrolled", totals.enrolled},

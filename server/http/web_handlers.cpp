@@ -36,6 +36,7 @@ constexpr std::string_view kPagePaths[] = {
     "/funding",
     "/agents",
     "/users",
+    "/users/{id}",
     "/audit",
     "/account",
 };

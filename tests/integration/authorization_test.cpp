@@ -146,7 +146,7 @@ protected:
         for (const char* page : {"/", "/login", "/devices", "/devices/{serial}", "/d/{serial}", "/tranches",
                                  "/tranches/{id}", "/tranches/{id}/scan", "/tranches/{id}/labels", "/loans",
                                  "/loans/{id}/agreement", "/schools", "/schools/{school_number}", "/grants",
-                                 "/grants/{id}", "/funding", "/agents", "/users", "/audit", "/account",
+                                 "/grants/{id}", "/funding", "/agents", "/users", "/users/{id}", "/audit", "/account",
                                  "/assets/{path}"}) {
             cases.emplace(std::string("GET ") + page, RouteCase{Scope::public_route, {}});
         }

@@ -701,6 +701,22 @@ TEST_F(ReportApi, RolloutStatesTheFunnelPerTranche) {
     ASSERT_EQ(both["items"].size(), 1u);
     EXPECT_EQ(both["items"][0]["tranche_id"], t2);
 
+    // top=N: the tranches furthest behind (open = expected - enrolled: t1 4, t2 1, t3 1, t4 0,
+    // t5 0; t2 before t3 by its missing device), totals over every tranche.
+    const json top = get_json("/api/v1/reports/rollout?top=3", s.admin);
+    ASSERT_EQ(top["items"].size(), 3u);
+    EXPECT_EQ(top["items"][0]["tranche_id"], t1);
+    EXPECT_EQ(top["items"][1]["tranche_id"], t2);
+    EXPECT_EQ(top["items"][2]["tranche_id"], t3);
+    EXPECT_EQ(top["totals"], totals);
+    EXPECT_EQ(get_json("/api/v1/reports/rollout?top=500", s.admin)["items"].size(), 5u);
+    for (const char* bad : {"0", "501", "-1"}) {
+        auto r = call(http, "GET", std::string("/api/v1/reports/rollout?top=") + bad, s.admin);
+        EXPECT_EQ(r.status, 422) << bad;
+        EXPECT_NE(r.body.find("\"top\""), std::string::npos) << r.body;
+    }
+    EXPECT_EQ(call(http, "GET", "/api/v1/reports/rollout?top=x", s.admin).status, 400);
+
     // The CSV states the same funnel.
     for (const Dialect& dialect : {kStandard, kExcelDe}) {
         SCOPED_TRACE(dialect.query);
