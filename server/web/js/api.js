@@ -41,6 +41,17 @@ function isLoginCall(method, url) {
   return method === 'POST' && /\/api\/v1\/session$/.test(url);
 }
 
+// app.js takes a user with a one-time password to /account (the server refuses everything else).
+let passwordChangeHook = null;
+export function onPasswordChangeRequired(fn) {
+  passwordChangeHook = fn;
+}
+
+/** The server's 403 for a session that must change its password first. */
+export function isPasswordChangeRequired(problem) {
+  return problem instanceof ApiProblem && problem.status === 403 && /password-change-required$/.test(problem.type);
+}
+
 function redirectToLogin() {
   if (window.location.pathname === '/login') return;
   const next = window.location.pathname + window.location.search;
@@ -88,6 +99,7 @@ async function request(method, path, { query, body, contentType } = {}) {
   if (res.status === 401 && !isLoginCall(method, url)) {
     redirectToLogin();
   }
+  if (isPasswordChangeRequired(problem) && passwordChangeHook) passwordChangeHook(problem);
   throw problem;
 }
 
@@ -105,6 +117,7 @@ export function problemMessage(problem) {
   if (problem instanceof NetworkError) return t('errors.network');
   if (!(problem instanceof ApiProblem)) return t('errors.unexpected');
   const s = problem.status;
+  if (isPasswordChangeRequired(problem)) return t('account.must_change_error');
   if (s === 429) {
     const minutes = problem.retryAfter ? Math.max(1, Math.ceil(problem.retryAfter / 60)) : null;
     return minutes ? t('errors.429_minutes', { minutes }) : t('errors.429');

@@ -1,7 +1,7 @@
 // Boot: language, current user, navigation per role, routing.
 import { h, clear, announce } from './dom.js';
 import { loadLanguage, t } from './i18n.js';
-import { api, ApiProblem, problemMessage } from './api.js';
+import { api, ApiProblem, problemMessage, onPasswordChangeRequired } from './api.js';
 import { match, setRenderer, startRouter, navigate, safeNext } from './router.js';
 import { getUser, setUser, onUserChange, canWrite } from './session.js';
 import { errorAlert } from './ui.js';
@@ -11,6 +11,7 @@ const SCHOOL_NAV = [
   ['/devices', 'nav.devices'],
   ['/tranches', 'nav.tranches'],
   ['/loans', 'nav.loans'],
+  ['/agents', 'nav.agents'],
 ];
 const CITY_NAV = [
   ['/', 'nav.overview'],
@@ -29,6 +30,8 @@ let cleanup = null;
 let renderSeq = 0;
 
 function navItems(user) {
+  // With a one-time password there is nothing but the own account until it is changed.
+  if (user.must_change_password) return [['/account', 'nav.account']];
   const items = user.role === 'city_admin' ? CITY_NAV : SCHOOL_NAV;
   return [...items, ['/account', 'nav.account']];
 }
@@ -107,6 +110,13 @@ function focusHeading(main) {
   target.focus({ preventScroll: false });
 }
 
+/** /account, remembering `next` (not the login, the overview or the account page itself). */
+function accountPathFor(next) {
+  const target = safeNext(next);
+  if (target === '/' || target === '/account' || target.startsWith('/account?')) return '/account';
+  return '/account?next=' + encodeURIComponent(target);
+}
+
 async function renderCurrent({ navigation = false } = {}) {
   const seq = ++renderSeq;
   const main = document.getElementById('main');
@@ -143,6 +153,13 @@ async function renderCurrent({ navigation = false } = {}) {
     }
   }
   if (seq !== renderSeq) return undefined;
+
+  // A one-time password: the account page (password form) and nowhere else until it is changed;
+  // where the person wanted to go is kept for afterwards.
+  if (user && user.must_change_password && route.page !== 'account' && route.page !== 'login') {
+    window.history.replaceState({}, '', accountPathFor(window.location.pathname + window.location.search));
+    return renderCurrent({ navigation });
+  }
 
   if (route.page === 'login' && user) {
     const next = safeNext(new URLSearchParams(window.location.search).get('next'));
@@ -189,6 +206,16 @@ async function boot() {
   staticTexts();
   onUserChange((user) => { buildHeader(user); buildNav(user); });
   setRenderer(renderCurrent);
+  // The server refuses everything but the password change (403 password-change-required): the
+  // session's user has a one-time password, perhaps set while this page was open.
+  onPasswordChangeRequired(() => {
+    const u = getUser();
+    const known = !!(u && u.must_change_password);
+    if (u && !known) setUser({ ...u, must_change_password: true });
+    if (window.location.pathname !== '/account' || !known) {
+      navigate(accountPathFor(window.location.pathname + window.location.search), { replace: true });
+    }
+  });
   startRouter();
   await renderCurrent({ navigation: false });
 }

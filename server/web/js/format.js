@@ -55,3 +55,40 @@ export function todayISO() {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
   return parts; // en-CA formats as YYYY-MM-DD
 }
+
+/**
+ * What a person typed as an amount of euros → integer cents, or null when it is not an amount.
+ * German: "1.234,56", "1234,5", "1234"; English: "1,234.56"; a trailing "€" and spaces are ignored.
+ * Never through floating point.
+ */
+export function parseMoney(text) {
+  const s = String(text ?? '').replace(/[\s\u00a0€]|EUR/gi, '');
+  if (!s) return null;
+  const de = language() !== 'en';
+  const decimal = de ? ',' : '.';
+  const group = de ? '.' : ',';
+  const halves = s.split(decimal);
+  if (halves.length > 2) return null;
+  let [intPart, frac = ''] = halves;
+  if (intPart.includes(group)) {
+    const groups = intPart.split(group);
+    if (/^\d{1,3}$/.test(groups[0]) && groups.slice(1).every((g) => /^\d{3}$/.test(g))) {
+      intPart = groups.join(''); // "1.234.567"
+    } else if (halves.length === 1 && groups.length === 2) {
+      [intPart, frac] = groups; // "12.5" typed from habit: the decimal point
+    } else {
+      return null;
+    }
+  }
+  if (!/^\d{1,12}$/.test(intPart) || !/^\d{0,2}$/.test(frac)) return null;
+  return Number(intPart) * 100 + Number((frac + '00').slice(0, 2));
+}
+
+/** Integer cents → what an amount field shows for editing: "1234,56" (de) / "1234.56" (en). */
+export function centsToInput(cents) {
+  if (cents === null || cents === undefined || cents === '') return '';
+  const n = Number(cents);
+  const euros = Math.trunc(n / 100);
+  const rest = String(Math.abs(n % 100)).padStart(2, '0');
+  return `${euros}${language() === 'en' ? '.' : ','}${rest}`;
+}

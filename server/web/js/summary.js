@@ -1,10 +1,10 @@
 // One school at a glance (school overview and /schools/{n}).
 import { h } from './dom.js';
-import { t } from './i18n.js';
+import { t, language } from './i18n.js';
 import { api } from './api.js';
-import { formatDate, formatDateTime, formatNumber, formatPercent } from './format.js';
-import { barChart, progressBar, STATUS_COLORS } from './charts.js';
-import { STATUSES, dataTable, errorAlert, loading, link, statusBadge } from './ui.js';
+import { formatDate, formatDateTime, formatMoney, formatNumber, formatPercent } from './format.js';
+import { barChart, funnelChart, progressBar, STATUS_COLORS } from './charts.js';
+import { STATUSES, badge, dataTable, errorAlert, loading, link, statusBadge } from './ui.js';
 
 export function statusRows(byStatus) {
   return STATUSES.map((s) => ({ status: s, value: (byStatus && byStatus[s]) || 0 }));
@@ -76,8 +76,9 @@ function agentsTable(agents, name) {
 /**
  * Renders the summary of one school into a <section>. headingLevel 2 (several schools on one page)
  * or the school name is already the h1 (then pass headingLevel 0 to skip the school heading).
+ * `parts` picks the blocks: figures, status, deliveries, agents (default: all).
  */
-export function schoolSummary(schoolNumber, { headingLevel = 2, isCurrent = () => true } = {}) {
+export function schoolSummary(schoolNumber, { headingLevel = 2, isCurrent = () => true, parts: only = ['figures', 'status', 'deliveries', 'agents'] } = {}) {
   const sub = headingLevel === 0 ? 'h2' : 'h3';
   const el = h('section', { class: 'app-section app-school-summary', 'aria-busy': 'true' });
   const heading = headingLevel === 0 ? null : h(`h${headingLevel}`, { class: 'kern-heading-large' }, schoolNumber);
@@ -93,7 +94,7 @@ export function schoolSummary(schoolNumber, { headingLevel = 2, isCurrent = () =
     try {
       [summary, tranches] = await Promise.all([
         api.get(`/schools/${encodeURIComponent(schoolNumber)}/summary`),
-        api.get('/tranches', { school_number: schoolNumber, limit: 50 }).then((r) => {
+        !only.includes('deliveries') ? [] : api.get('/tranches', { school_number: schoolNumber, limit: 50 }).then((r) => {
           tranchesMore = !!r.next_cursor;
           return r.items || [];
         }).catch((err) => { trancheErr = err; return []; }),
@@ -111,7 +112,7 @@ export function schoolSummary(schoolNumber, { headingLevel = 2, isCurrent = () =
     const counts = summary.device_counts || { total: 0, by_status: {} };
 
     const parts = [];
-    parts.push(h('div', { class: 'app-subsection' },
+    if (only.includes('figures')) parts.push(h('div', { class: 'app-subsection' },
       h(sub, { class: 'kern-heading-medium' }, t('overview.key_figures')),
       h('ul', { class: 'app-figures' },
         figure(counts.total, t('overview.total'), `/devices?school_number=${n}`, t('overview.all_devices')),
@@ -119,7 +120,7 @@ export function schoolSummary(schoolNumber, { headingLevel = 2, isCurrent = () =
         figure(summary.overdue, t('overview.overdue'), `/loans?state=overdue&school_number=${n}`, t('overview.show_overdue'), summary.overdue > 0 ? 'danger' : null),
         figure(summary.not_seen_14_days, t('overview.not_seen'), `/devices?stale=true&school_number=${n}`, t('overview.show_not_seen'), summary.not_seen_14_days > 0 ? 'warning' : null))));
 
-    parts.push(h('div', { class: 'app-subsection' },
+    if (only.includes('status')) parts.push(h('div', { class: 'app-subsection' },
       h(sub, { class: 'kern-heading-medium' }, t('overview.devices_by_status')),
       statusBlock(counts.by_status, counts.total, {
         caption: t('overview.devices_caption', { name }),
@@ -146,9 +147,9 @@ export function schoolSummary(schoolNumber, { headingLevel = 2, isCurrent = () =
       }));
       if (tranchesMore) trancheBlock.push(h('p', {}, link(`/tranches?school_number=${n}`, t('nav.tranches'))));
     }
-    parts.push(h('div', { class: 'app-subsection' }, trancheBlock));
+    if (only.includes('deliveries')) parts.push(h('div', { class: 'app-subsection' }, trancheBlock));
 
-    parts.push(h('div', { class: 'app-subsection' },
+    if (only.includes('agents')) parts.push(h('div', { class: 'app-subsection' },
       h(sub, { class: 'kern-heading-medium' }, t('overview.agents')),
       agentsTable(summary.agents, name)));
 
@@ -159,3 +160,57 @@ export function schoolSummary(schoolNumber, { headingLevel = 2, isCurrent = () =
   return el;
 }
 
+
+// ---- funding figures (the overview for municipal IT and /funding) --------------------------------
+
+/** The API's share in percent with two decimals (5.07) → "5,07 %"; a dash for null. */
+export function formatShare(pct) {
+  if (pct === null || pct === undefined || Number.isNaN(Number(pct))) return t('app.none');
+  return new Intl.NumberFormat(language() === 'en' ? 'en-GB' : 'de-DE', {
+    style: 'percent', minimumFractionDigits: 2, maximumFractionDigits: 2,
+  }).format(Number(pct) / 100);
+}
+
+/** A grant's spend as a bar with its text ("121.624,00 € von 2.400.000,00 € (5,07 %)"). */
+export function grantShareBar(g) {
+  return progressBar(g.spend_cents || 0, g.amount_cents || 0, t('city_overview.share_text', {
+    spend: formatMoney(g.spend_cents || 0), amount: formatMoney(g.amount_cents || 0), share: formatShare(g.share_used_pct),
+  }));
+}
+
+/** "noch 123 Tage" / "seit 699 Tagen abgelaufen" / "heute" for days_to_spend_by. */
+export function daysText(days) {
+  if (days === null || days === undefined) return '';
+  if (days === 0) return t('funding.days_today');
+  if (days === 1) return t('funding.days_left_one');
+  if (days === -1) return t('funding.days_passed_one');
+  if (days > 0) return t('funding.days_left', { days: formatNumber(days) });
+  return t('funding.days_passed', { days: formatNumber(-days) });
+}
+
+/** A badge saying whether a grant is at risk and why (text, not colour alone). */
+export function atRiskBadge(g) {
+  if (!g.at_risk) return badge(t('funding.not_at_risk'), 'success');
+  return badge(t(`funding.at_risk_${g.at_risk_reason || 'spend_by_near'}`), g.at_risk_reason === 'spend_by_passed' ? 'danger' : 'warning');
+}
+
+const FUNNEL_STEPS = ['expected', 'in_manifest', 'enrolled', 'managed', 'seen_last_7_days'];
+
+/** The rollout funnel (expected → on the delivery list → enrolled → managed → seen in 7 days) as chart and table. */
+export function rolloutFunnel(totals, { caption, chartLabel }) {
+  const rows = FUNNEL_STEPS.map((s) => ({ step: s, value: (totals && totals[s]) || 0 }));
+  const expected = rows[0].value;
+  const share = (v) => (expected > 0 ? formatPercent(v / expected) : t('app.none'));
+  const chart = funnelChart(rows.map((r) => ({ label: t(`progress.${r.step}`), value: r.value })),
+    { title: caption, description: chartLabel });
+  const table = dataTable({
+    caption,
+    columns: [
+      { label: t('tranche.step'), header: true, render: (r) => t(`progress.${r.step}`) },
+      { label: t('tranche.count'), numeric: true, render: (r) => formatNumber(r.value) },
+      { label: t('city_overview.of_expected'), numeric: true, render: (r) => share(r.value) },
+    ],
+    rows,
+  });
+  return h('div', { class: 'app-grid' }, h('div', {}, chart), h('div', {}, table));
+}

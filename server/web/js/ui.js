@@ -1,5 +1,5 @@
 // Small shared building blocks on top of KERN classes (all text through t()).
-import { h } from './dom.js';
+import { h, announce } from './dom.js';
 import { t } from './i18n.js';
 import { ApiProblem, problemMessage } from './api.js';
 
@@ -105,6 +105,13 @@ export function section(title, ...children) {
   return h('section', { class: 'app-section' }, h('h2', { class: 'kern-heading-medium' }, title), children);
 }
 
+/** A KERN accordion (<details>): a form or detail that stays folded until asked for. */
+export function disclosure({ title, open = false, id, className = '' }, ...children) {
+  return h('details', { class: `kern-accordion app-disclosure ${className}`.trim(), id, open },
+    h('summary', { class: 'kern-accordion__header' }, h('span', { class: 'kern-title' }, title)),
+    h('div', { class: 'kern-accordion__body' }, children));
+}
+
 /** Label + input (KERN form input). opts: {id, label, hint, type, name, value, autocomplete, required, attrs}. */
 export function inputField({ id, label, hint, type = 'text', name, value = '', autocomplete, required = false, optional = false, attrs = {} }) {
   const hintId = hint ? `${id}-hint` : null;
@@ -140,4 +147,32 @@ export function checkboxField({ id, label, name, checked = false }) {
   return h('div', { class: 'kern-form-check' },
     h('input', { class: 'kern-form-check__checkbox', type: 'checkbox', id, name: name || id, checked }),
     h('label', { class: 'kern-form-check__label', for: id }, label));
+}
+
+/**
+ * A button that copies `getText()` to the clipboard and says so in the live region; where the
+ * browser refuses (no permission, no secure context) it selects `selectEl`'s text instead, so
+ * Ctrl+C still works. `label` is the button's text, `ariaLabel` an optional longer name.
+ */
+export function copyButton(getText, label, selectEl, { ariaLabel, variant = 'secondary' } = {}) {
+  const btn = button(label, {
+    variant,
+    'aria-label': ariaLabel || null,
+    onclick: async () => {
+      try {
+        await navigator.clipboard.writeText(getText());
+        announce(t('app.copied'));
+      } catch (_) {
+        if (selectEl) {
+          const range = document.createRange();
+          range.selectNodeContents(selectEl);
+          const sel = window.getSelection();
+          sel.removeAllRanges();
+          sel.addRange(range);
+        }
+        announce(t('app.copy_failed'));
+      }
+    },
+  });
+  return btn;
 }

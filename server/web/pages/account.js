@@ -2,6 +2,8 @@
 import { h, announce } from '../js/dom.js';
 import { t, language, setLanguage } from '../js/i18n.js';
 import { api } from '../js/api.js';
+import { safeNext } from '../js/router.js';
+import { setUser } from '../js/session.js';
 import { formatDate, formatDateTime, todayISO } from '../js/format.js';
 import { showErrors, clearErrors } from '../js/forms.js';
 import {
@@ -11,26 +13,67 @@ import {
 export async function render(main, ctx) {
   ctx.setTitle(t('account.title'));
   const u = ctx.user;
+  // A one-time password (new user, or reset by municipal IT): nothing but the password change
+  // until the user chose their own (the server refuses everything else meanwhile).
+  if (u.must_change_password) return renderForced(main, ctx);
   const tokens = tokensSection(ctx);
   main.append(
     pageTitle(t('account.title')),
-    section(t('account.profile'), descList([
-      [t('account.username'), u.username],
-      [t('account.display_name'), u.display_name],
-      [t('account.role'), t(`roles.${u.role}`)],
-      u.role !== 'city_admin' ? [t('account.schools'), (u.schools || []).join(', ')] : null,
-    ])),
-    passwordSection(() => tokens.reload()),
+    profileSection(u),
+    passwordSection(() => { tokens.reload(); }),
     languageSection(),
     tokens);
   return undefined;
 }
 
+function profileSection(u) {
+  return section(t('account.profile'), descList([
+    [t('account.username'), u.username],
+    [t('account.display_name'), u.display_name],
+    [t('account.role'), t(`roles.${u.role}`)],
+    u.role !== 'city_admin' ? [t('account.schools'), (u.schools || []).join(', ')] : null,
+  ]));
+}
+
+function renderForced(main, ctx) {
+  const u = ctx.user;
+  const next = safeNext(ctx.query.get('next'));
+  const notice = alertBox('warning', t('account.must_change_title'), t('account.must_change_text'));
+  main.append(
+    pageTitle(t('account.title')),
+    notice,
+    passwordSection(async (flash) => {
+      // The flag is gone now: read the user again so the navigation shows every page.
+      let fresh;
+      try {
+        fresh = await api.get('/me');
+      } catch (_) {
+        fresh = { ...u, must_change_password: false };
+      }
+      setUser({ ...fresh, must_change_password: false });
+      notice.remove();
+      const a = alertBox('success', t('account.password_changed_first'),
+        h('p', { class: 'kern-body' }, h('a', { class: 'kern-btn kern-btn--primary app-btn-link', href: next },
+          h('span', { class: 'kern-label' }, t('account.continue')))));
+      a.setAttribute('tabindex', '-1');
+      flash.replaceChildren(a);
+      a.focus();
+      announce(t('account.password_changed_first'));
+      return true;
+    }, { forced: true }),
+    profileSection(u));
+  announce(t('account.must_change_title'));
+  if (ctx.isCurrent()) main.querySelector('#current_password').focus();
+  return undefined;
+}
+
 // onChanged: the password change deleted the API tokens; the list below must show that.
-function passwordSection(onChanged) {
+// onChanged(flash) may return true when it showed its own message.
+function passwordSection(onChanged, { forced = false } = {}) {
   const flash = h('div', {});
   const form = h('form', { class: 'app-form', id: 'password-form', novalidate: true },
-    inputField({ id: 'current_password', label: t('account.current_password'), type: 'password', autocomplete: 'current-password', required: true }),
+    inputField({ id: 'current_password', label: t('account.current_password'), hint: forced ? t('account.current_is_otp') : null,
+      type: 'password', autocomplete: 'current-password', required: true }),
     inputField({ id: 'new_password', label: t('account.new_password'), hint: t('account.new_password_hint'), type: 'password', autocomplete: 'new-password', required: true }),
     inputField({ id: 'confirm_password', label: t('account.confirm_password'), type: 'password', autocomplete: 'new-password', required: true }),
     h('div', { class: 'app-actions' }, button(t('account.password_submit'), { type: 'submit' })));
@@ -59,13 +102,19 @@ function passwordSection(onChanged) {
       return;
     }
     form.reset();
-    onChanged();
+    if (await onChanged(flash)) {
+      // The first own password: the form's work is done, only the way on remains.
+      form.hidden = true;
+      intro.hidden = true;
+      return;
+    }
     const a = alertBox('success', t('account.password_changed'));
     a.setAttribute('tabindex', '-1');
     flash.replaceChildren(a);
     a.focus();
   });
-  return section(t('account.password'), h('p', { class: 'kern-body' }, t('account.password_intro')), flash, form);
+  const intro = h('p', { class: 'kern-body' }, t(forced ? 'account.password_intro_forced' : 'account.password_intro'));
+  return section(t('account.password'), intro, flash, form);
 }
 
 function languageSection() {

@@ -4,6 +4,7 @@ import { t, has } from '../js/i18n.js';
 import { api, ApiProblem } from '../js/api.js';
 import { formatDate, formatDateTime, formatNumber, todayISO } from '../js/format.js';
 import { pagedList } from '../js/table.js';
+import { navigate } from '../js/router.js';
 import { showErrors, clearErrors } from '../js/forms.js';
 import {
   pageTitle, descList, statusBadge, badge, link, buttonLink, dataTable, section, alertBox, errorAlert,
@@ -51,6 +52,17 @@ function eventDetail(ev) {
     parts.push(`${label}: ${detailValue(k, v)}`);
   }
   return parts.join(' · ');
+}
+
+// Why the server refused to undo an enrollment: its reasons are English, the known ones in the
+// user's language, anything else as sent.
+function unenrollReason(e) {
+  const field = e.field || '';
+  const text = `${field} ${e.message || ''}`;
+  if (field === 'spend_by' || (!field && /spend_by|proof of use|implementation period/i.test(text))) return t('unenroll.refused_spend_by');
+  if (field === 'loans' || (!field && /lent|loan/i.test(text))) return t('unenroll.refused_loan');
+  if (field === 'status' || (!field && /in storage|in_storage/i.test(text))) return t('unenroll.refused_status');
+  return t('unenroll.refused_other', { reason: e.message || '' });
 }
 
 export async function render(main, ctx) {
@@ -156,7 +168,95 @@ export async function render(main, ctx) {
       }),
     });
     parts.push(section(t('device.history'), history.element));
+    if (ctx.canWrite) parts.push(unenrollSection(d));
     return parts;
+  }
+
+  // Undo a mistaken enrollment (school IT of the device's school, municipal IT): a required
+  // reason, a confirmation step, the server's refusal reasons at the form; afterwards the
+  // delivery page says what happened.
+  function unenrollSection(d) {
+    const title = t('unenroll.title');
+    if (d.status !== 'in_storage' || d.current_loan) {
+      return section(title, h('p', { class: 'kern-body' }, t('unenroll.not_possible', { status: t(`status.${d.status}`) })));
+    }
+    const confirmBox = h('div', { class: 'app-confirm', id: 'unenroll-confirm' });
+    const form = h('form', { class: 'app-form', id: 'unenroll-form', novalidate: true },
+      h('p', { class: 'kern-body' }, t('unenroll.intro')),
+      textareaField({ id: 'unenroll-reason', name: 'reason', label: t('unenroll.reason'), hint: t('unenroll.reason_hint'), attrs: { maxlength: '500' } }),
+      confirmBox,
+      h('div', { class: 'app-actions', id: 'unenroll-actions' }, button(t('unenroll.submit'), { type: 'submit', variant: 'secondary' })));
+    const reasonInput = form.elements.reason;
+    const firstActions = form.querySelector('#unenroll-actions');
+    let busy = false;
+
+    function cancel() {
+      confirmBox.replaceChildren();
+      firstActions.hidden = false;
+      reasonInput.readOnly = false;
+      reasonInput.focus();
+    }
+
+    async function confirm() {
+      if (busy) return;
+      busy = true;
+      const reason = reasonInput.value.trim();
+      let result;
+      try {
+        result = await api.post(`/devices/${encodeURIComponent(d.serial_number)}/unenroll`, { reason });
+      } catch (err) {
+        busy = false;
+        confirmBox.replaceChildren();
+        firstActions.hidden = false;
+        reasonInput.readOnly = false;
+        showUnenrollError(form, err);
+        return;
+      }
+      busy = false;
+      const trancheId = (result && result.tranche_id) || d.tranche_id;
+      navigate(`/tranches/${encodeURIComponent(trancheId)}?done=unenrolled&serial=${encodeURIComponent(d.serial_number)}`);
+    }
+
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      if (busy) return;
+      clearErrors(form);
+      const reason = reasonInput.value.trim();
+      if (!reason) {
+        showErrors(form, [{ field: 'reason', message: t('unenroll.reason_required') }]);
+        return;
+      }
+      // Second step: say exactly what will happen, then ask once more.
+      firstActions.hidden = true;
+      reasonInput.readOnly = true;
+      const yes = button(t('unenroll.confirm'), { variant: 'primary', onclick: confirm });
+      const box = h('div', { class: 'kern-alert kern-alert--warning app-alert', role: 'group', 'aria-labelledby': 'unenroll-confirm-title', tabindex: '-1' },
+        h('div', { class: 'kern-alert__header' },
+          h('span', { class: 'kern-icon kern-icon--warning', 'aria-hidden': 'true' }),
+          h('span', { class: 'kern-title', id: 'unenroll-confirm-title' }, t('unenroll.confirm_title', { serial: d.serial_number }))),
+        h('div', { class: 'kern-alert__body' },
+          h('p', { class: 'kern-body' }, t('unenroll.confirm_text', { serial: d.serial_number, delivery: t('tranches.name', { id: d.tranche_id }) })),
+          h('div', { class: 'app-actions' }, yes, button(t('unenroll.cancel'), { variant: 'secondary', onclick: cancel }))));
+      confirmBox.replaceChildren(box);
+      box.focus();
+      announce(t('unenroll.confirm_title', { serial: d.serial_number }));
+    });
+    return section(title, form);
+  }
+
+  function showUnenrollError(form, err) {
+    if (err instanceof ApiProblem && err.status === 409) {
+      const reasons = (err.errors && err.errors.length ? err.errors : [{ field: null, message: err.detail }])
+        .map((e) => ({ field: null, message: unenrollReason(e) }));
+      showErrors(form, reasons);
+      return;
+    }
+    if (err instanceof ApiProblem && err.status === 404) {
+      load();
+      showFlashError(t('unenroll.gone'));
+      return;
+    }
+    showErrors(form, err, { reason: { name: 'reason', message: t('unenroll.reason_invalid') } });
   }
 
   function loanBlock(loan) {

@@ -6,6 +6,7 @@ import { formatDateTime } from '../js/format.js';
 import { pagedList } from '../js/table.js';
 import { pageTitle, dataTable, statusBadge, link, STATUSES, inputField, selectField, checkboxField, button } from '../js/ui.js';
 import { trancheName } from '../js/summary.js';
+import { schoolNameCache, schoolPicker } from '../js/school_picker.js';
 
 const PAGE_SIZE = 50;
 
@@ -17,6 +18,10 @@ function filtersFrom(query) {
     on_loan: query.get('on_loan') === 'true',
     stale: query.get('stale') === 'true',
     q: (query.get('q') || '').trim(),
+    // Links from the overview (funded devices of one grant, devices unseen for N days): passed
+    // through to the API as they are; the form keeps them in hidden fields.
+    grant_id: /^\d{1,18}$/.test(query.get('grant_id') || '') ? query.get('grant_id') : '',
+    unseen_days: /^\d{1,4}$/.test(query.get('unseen_days') || '') ? query.get('unseen_days') : '',
   };
 }
 
@@ -28,10 +33,15 @@ function toQuery(f) {
   if (f.on_loan) p.set('on_loan', 'true');
   if (f.stale) p.set('stale', 'true');
   if (f.q) p.set('q', f.q);
+  if (f.grant_id) p.set('grant_id', f.grant_id);
+  if (f.unseen_days) p.set('unseen_days', f.unseen_days);
   return p;
 }
 
-async function loadSchools() {
+// The caller's own schools with their names (a school role has a handful); municipal IT picks
+// one of thousands with the school picker instead of a list.
+async function loadOwnSchools(isCity) {
+  if (isCity) return [];
   try {
     const page = await api.get('/schools', { limit: 500 });
     return page.items || [];
@@ -56,7 +66,7 @@ export async function render(main, ctx) {
   const ownSchools = ctx.user.schools || [];
   main.appendChild(pageTitle(t('devices.title')));
 
-  const schools = await loadSchools();
+  const schools = await loadOwnSchools(isCity);
   if (!ctx.isCurrent()) return undefined;
   const schoolName = new Map(schools.map((s) => [s.school_number, s.name]));
   const effectiveSchool = f.school_number || (!isCity && ownSchools.length === 1 ? ownSchools[0] : '');
@@ -73,12 +83,20 @@ export async function render(main, ctx) {
   const form = h('form', { class: 'app-filters', method: 'get', action: '/devices', role: 'search', 'aria-label': t('devices.filters') },
     h('div', { class: 'app-filters__wide' },
       inputField({ id: 'q', label: t('devices.search'), hint: t('devices.search_hint'), type: 'search', value: f.q, attrs: { autocapitalize: 'characters', spellcheck: 'false', autocomplete: 'off' } })),
-    showSchoolColumn ? selectField({ id: 'school_number', label: t('devices.school'), value: f.school_number, options: schoolOptions }) : null,
+    isCity
+      ? schoolPicker({ prefix: 'filter', value: f.school_number, names: schoolNameCache(), legend: t('devices.school'), required: false }).element
+      : (showSchoolColumn ? selectField({ id: 'school_number', label: t('devices.school'), value: f.school_number, options: schoolOptions }) : null),
     selectField({ id: 'status', label: t('devices.status'), value: f.status, options: [['', t('devices.any_status')], ...STATUSES.map((s) => [s, t(`status.${s}`)])] }),
     selectField({ id: 'tranche_id', label: t('devices.delivery'), value: f.tranche_id, options: trancheOptions }),
     h('div', { class: 'app-filters__checks' },
       checkboxField({ id: 'on_loan', label: t('devices.on_loan'), checked: f.on_loan }),
       checkboxField({ id: 'stale', label: t('devices.stale'), checked: f.stale })),
+    f.grant_id ? h('input', { type: 'hidden', name: 'grant_id', value: f.grant_id }) : null,
+    f.unseen_days ? h('input', { type: 'hidden', name: 'unseen_days', value: f.unseen_days }) : null,
+    (f.grant_id || f.unseen_days) ? h('p', { class: 'kern-body app-filters__wide' }, [
+      f.grant_id ? t('city_overview.filter_grant', { id: f.grant_id }) : null,
+      f.unseen_days ? t('city_overview.filter_unseen', { days: f.unseen_days }) : null,
+    ].filter(Boolean).join(' · ')) : null,
     h('div', { class: 'app-filters__actions' },
       button(t('devices.apply'), { type: 'submit', variant: 'primary' }),
       link('/devices', t('devices.reset'))));
@@ -118,7 +136,9 @@ export async function render(main, ctx) {
       { label: t('devices.location'), render: (d) => d.location || t('app.none') },
       { label: t('devices.delivery'), render: (d) => link(`/tranches/${d.tranche_id}`, t('tranches.name', { id: d.tranche_id }), { class: 'kern-link app-nowrap' }) },
     ];
-    if (showSchoolColumn) cols.push({ label: t('devices.school'), render: (d) => schoolName.get(d.school_number) || d.school_number });
+    if (showSchoolColumn) {
+      cols.push({ label: t('devices.school'), render: (d) => link(`/schools/${encodeURIComponent(d.school_number)}`, schoolName.get(d.school_number) || d.school_number) });
+    }
     cols.push({ label: t('devices.updated'), render: (d) => formatDateTime(d.updated_at) });
     return cols;
   }
@@ -132,6 +152,8 @@ export async function render(main, ctx) {
       on_loan: cur.on_loan ? 'true' : '',
       stale: cur.stale ? 'true' : '',
       q: cur.q,
+      grant_id: cur.grant_id,
+      unseen_days: cur.unseen_days,
     };
     const list = pagedList({
       path: '/devices',
@@ -161,6 +183,8 @@ export async function render(main, ctx) {
       on_loan: fd.get('on_loan') === 'true',
       stale: fd.get('stale') === 'true',
       q: String(fd.get('q') || '').trim(),
+      grant_id: fd.get('grant_id') || '',
+      unseen_days: fd.get('unseen_days') || '',
     };
     const qs = toQuery(cur).toString();
     window.history.pushState({}, '', '/devices' + (qs ? '?' + qs : ''));

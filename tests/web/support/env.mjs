@@ -23,11 +23,15 @@ function executable(variable, fallback) {
     return file;
 }
 
-/** The paths of the real paktd and paktctl binaries (checked to be executable). */
+/**
+ * The paths of the real paktd and paktctl binaries (checked to be executable), and of the real
+ * pakt-agent (`agent`, checked only when a test asks for it).
+ */
 export function binaries() {
     return {
         paktd: executable('PAKT_PAKTD', path.join(buildDir, 'server/paktd')),
         paktctl: executable('PAKT_PAKTCTL', path.join(buildDir, 'tools/paktctl')),
+        get agent() { return executable('PAKT_AGENT', path.join(buildDir, 'agent/pakt-agent')); },
     };
 }
 
