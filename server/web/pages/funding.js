@@ -42,6 +42,13 @@ function programmeText(g, programmes) {
   return p && p.name ? `${p.name} (${g.programme})` : g.programme;
 }
 
+/** The programme for a page or print: the code ("DP-SOFORT") never breaks at its hyphen. */
+function programmeLabel(g, programmes) {
+  const p = programmes.get(g.programme);
+  const code = h('span', { class: 'app-nowrap' }, p && p.name ? `(${g.programme})` : g.programme);
+  return p && p.name ? h('span', {}, `${p.name} `, code) : code;
+}
+
 function schoolCapCell(s) {
   if (s.school_cap_cents === null || s.school_cap_cents === undefined) return t('funding.no_cap');
   return s.above_school_cap ? badge(t('funding.cap_exceeded'), 'danger') : t('funding.cap_kept');
@@ -202,7 +209,7 @@ function factsList(g, programmes) {
   return descList([
     [t('funding.reference'), g.reference],
     [t('funding.grant_title'), g.title],
-    [t('funding.programme'), programmeText(g, programmes)],
+    [t('funding.programme'), programmeLabel(g, programmes)],
     [t('funding.period'), period(g)],
     [t('funding.spend_by'), `${formatDate(g.spend_by)} (${daysText(g.days_to_spend_by)})`],
     [t('funding.earmark_end'), formatDate(g.earmark_end)],
@@ -341,7 +348,7 @@ function kv(label, value) {
 function printDoc(g, programmes, report, printedOn) {
   const schoolRows = g.schools.map((s) => h('tr', { class: 'fnd-row' },
     h('th', { scope: 'row', class: 'fnd-school' }, s.name || s.school_number, h('span', { class: 'fnd-school__number' }, ` (${s.school_number})`)),
-    h('td', {}, s.tranches.join(', ')),
+    h('td', {}, s.tranches.map((id) => t('tranches.name', { id })).join(', ')),
     h('td', { class: 'fnd-num' }, formatNumber(s.expected)),
     h('td', { class: 'fnd-num' }, formatNumber(s.delivered)),
     h('td', { class: 'fnd-num' }, formatNumber(s.enrolled)),
@@ -374,7 +381,7 @@ function printDoc(g, programmes, report, printedOn) {
       h('caption', { class: 'visually-hidden' }, t('funding.facts')),
       h('tbody', {},
         kv(t('funding.reference'), g.reference),
-        kv(t('funding.programme'), programmeText(g, programmes)),
+        kv(t('funding.programme'), programmeLabel(g, programmes)),
         kv(t('funding.period'), period(g)),
         kv(t('funding.earmark_end'), formatDate(g.earmark_end)),
         kv(t('funding.caps'), t('funding.caps_text', { unit: capText(g.max_unit_price_cents), school: capText(g.max_per_school_cents) })),

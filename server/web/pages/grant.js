@@ -6,7 +6,7 @@ import { api, ApiProblem } from '../js/api.js';
 import { formatDate, formatDateTime, formatMoney, formatNumber } from '../js/format.js';
 import { showErrors, clearErrors } from '../js/forms.js';
 import { pagedList } from '../js/table.js';
-import { trancheProgress } from '../js/summary.js';
+import { formatShare, trancheProgress } from '../js/summary.js';
 import { progressBar } from '../js/charts.js';
 import {
   pageTitle, descList, dataTable, section, link, buttonLink, alertBox, errorAlert, badge, button, disclosure, loading,
@@ -22,7 +22,7 @@ function figuresBlock(grant, figures) {
   const parts = [
     h('div', { class: 'app-spend' },
       progressBar(figures.spend_cents, grant.amount_cents, t('grant_page.share_text', {
-        share: pct === null || pct === undefined ? t('app.none') : `${formatNumber(pct)} %`,
+        share: formatShare(pct),
         amount: formatMoney(grant.amount_cents),
       })),
       figures.at_risk ? h('p', { class: 'kern-body' }, badge(t(`grants.at_risk_${figures.at_risk_reason || 'spend_by_near'}`), 'danger')) : null),

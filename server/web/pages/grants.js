@@ -9,6 +9,7 @@ import { showErrors, clearErrors } from '../js/forms.js';
 import { pagedList } from '../js/table.js';
 import { navigate, updateQuery } from '../js/router.js';
 import { progressBar } from '../js/charts.js';
+import { formatShare } from '../js/summary.js';
 import {
   pageTitle, dataTable, link, alertBox, badge, button, inputField, selectField, disclosure, loading,
 } from '../js/ui.js';
@@ -57,7 +58,7 @@ export function spendCell(report, grant) {
   const pct = report.share_used_pct;
   const text = t('grants.spend_text', {
     spend: formatMoney(report.spend_cents),
-    share: pct === null || pct === undefined ? t('app.none') : `${formatNumber(pct)} %`,
+    share: formatShare(pct),
   });
   return h('div', { class: 'app-stack' },
     progressBar(report.spend_cents, grant.amount_cents, text),

@@ -271,7 +271,8 @@ export async function render(main, ctx) {
       const countLine = t('scan.missing_count', { count: formatNumber(missing.length) });
       missingBox.appendChild(h('p', { class: 'kern-body kern-body--large scan-missing__count' }, countLine));
       missingBox.appendChild(h('ul', { class: 'scan-missing__list', 'aria-label': t('scan.missing_list_label') },
-        missing.map((s) => h('li', { class: 'scan-missing__item' }, h('a', { class: 'kern-link', href: `/devices/${encodeURIComponent(s)}` }, s)))));
+        // Not enrolled, so without a device page: plain serials.
+        missing.map((s) => h('li', { class: 'scan-missing__item app-mono' }, s))));
       announce(countLine);
     }
     const unexpected = rec && Array.isArray(rec.unexpected) ? rec.unexpected : [];
