@@ -27,14 +27,17 @@ std::string shell_quote(std::string_view text) {
 std::string agent_enroll_command(std::string_view server_url,
                                  const std::optional<std::string>& fingerprint,
                                  std::string_view secret) {
-    std::string command = "sudo -u " + std::string(kAgentAccount) + " pakt-agent enroll";
+    // printf is a shell builtin: the secret reaches pakt-agent through a pipe and never stands in
+    // a process's argument list, where every user of the box could read it (ps).
+    std::string command = "printf '%s\\n' " + shell_quote(secret) + " | sudo -u " +
+                          std::string(kAgentAccount) + " pakt-agent enroll";
     command += " --state-dir " + shell_quote(kAgentStateDir);
     command += " " + shell_quote("--server=" + std::string(server_url));
     if (fingerprint)
         command += " " + shell_quote("--pin=" + *fingerprint);
     else
         command += " " + shell_quote("--ca-file=" + std::string(kSystemCaBundle));
-    command += " " + shell_quote("--secret=" + std::string(secret));
+    command += " --secret-file=/dev/stdin";
     return command;
 }
 

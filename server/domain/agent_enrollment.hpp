@@ -20,11 +20,12 @@ inline constexpr std::string_view kSystemCaBundle = "/etc/ssl/certs/ca-certifica
 /// quote written as '\''. Empty text is ''.
 std::string shell_quote(std::string_view text);
 
-/// `sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent --server=<server_url>
-/// --pin=<fingerprint> --secret=<secret>`, each word quoted with shell_quote. The values follow
-/// '=' so that one starting with '-' is not taken for an option. Without a fingerprint (TLS ends
-/// at a proxy, not at paktd) the agent is told to trust the system's CAs (`--ca-file=` the
-/// system bundle) instead of a pin.
+/// `printf '%s\n' <secret> | sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent
+/// --server=<server_url> --pin=<fingerprint> --secret-file=/dev/stdin`, each value quoted with
+/// shell_quote. The secret comes through a pipe from the shell's builtin printf, so it never
+/// appears in a process list. The values follow '=' so that one starting with '-' is not taken
+/// for an option. Without a fingerprint (TLS ends at a proxy, not at paktd) the agent is told to
+/// trust the system's CAs (`--ca-file=` the system bundle) instead of a pin.
 std::string agent_enroll_command(std::string_view server_url,
                                  const std::optional<std::string>& fingerprint,
                                  std::string_view secret);

@@ -575,9 +575,9 @@ TEST_F(AgentCorrectionApi, AgentSecret_AnswersServerUrlFingerprintAndTheCommandL
     EXPECT_EQ(created["server_url"], url);
     EXPECT_EQ(created["certificate_sha256"], s.server.fingerprint());
     EXPECT_EQ(created["enroll_command"],
-              "sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent --server=" +
-                  url + " --pin=" + s.server.fingerprint() +
-                  " --secret=" + created["secret"].get<std::string>());
+              "printf '%s\\n' " + created["secret"].get<std::string>() +
+                  " | sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent --server=" + url +
+                  " --pin=" + s.server.fingerprint() + " --secret-file=/dev/stdin");
     // Behind a name, the address the client used.
     const json named = create_secret(s.admin, {{"Host", "pakt.schule.example:8443"}});
     EXPECT_EQ(named["server_url"], "https://pakt.schule.example:8443");
@@ -634,27 +634,27 @@ TEST(AgentSecretPlainHttp, WithoutTlsTheCommandTrustsTheSystemCas) {
     EXPECT_EQ(created["server_url"], "https://pakt.essen.de");
     EXPECT_TRUE(created["certificate_sha256"].is_null());
     EXPECT_EQ(created["enroll_command"],
-              "sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent "
-              "--server=https://pakt.essen.de "
-              "--ca-file=/etc/ssl/certs/ca-certificates.crt --secret=" +
-                  created["secret"].get<std::string>());
+              "printf '%s\\n' " + created["secret"].get<std::string>() +
+                  " | sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent "
+                  "--server=https://pakt.essen.de "
+                  "--ca-file=/etc/ssl/certs/ca-certificates.crt --secret-file=/dev/stdin");
 }
 
 // The line shown to the IT helper, run by a real shell, enrolls the real pakt-agent. Only what
 // differs on a test machine is replaced: the agent's account (no sudo) and path, and its state
-// directory.
+// directory; the secret still comes through the pipe.
 TEST_F(AgentCorrectionApi, AgentSecret_TheShownCommandEnrollsTheRealAgent) {
     const json created = create_secret(s.it_a);
     std::string command = created["enroll_command"];
-    const std::string account_prefix = "sudo -u pakt-agent pakt-agent enroll ";
-    const std::string state_dir = "--state-dir /var/lib/pakt-agent ";
-    ASSERT_EQ(command.rfind(account_prefix, 0), 0u) << command;
-    ASSERT_EQ(command.find(state_dir), account_prefix.size()) << command;
+    const std::string account = "sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent ";
+    const std::string pipe = "printf '%s\\n' " + created["secret"].get<std::string>() + " | ";
+    ASSERT_EQ(command.rfind(pipe + account, 0), 0u) << command;
+    EXPECT_EQ(command.find("--secret="), std::string::npos) << "the secret is not an argument";
     TempDir dir;
     const fs::path agent_state = dir.path() / "agent-state";
-    command = server::shell_quote(kAgent.string()) + " enroll --state-dir " +
+    command = pipe + server::shell_quote(kAgent.string()) + " enroll --state-dir " +
               server::shell_quote(agent_state.string()) + " --hostname pakt-box-werden " +
-              command.substr(account_prefix.size() + state_dir.size());
+              command.substr(pipe.size() + account.size());
 
     ChildProcess shell("/bin/sh", {"-c", command}, dir.path() / "enroll.log");
     const auto status = shell.wait_for_exit(60s);

@@ -436,15 +436,15 @@ TEST(AgentEnrollment, ShellReadsEveryQuotedWordBackUnchanged) {
 
 TEST(AgentEnrollment, CommandPinsTheCertificateAndRunsAsTheAgentsAccount) {
     EXPECT_EQ(agent_enroll_command("https://pakt.example.org:8443", std::string("AB:CD"), "s3cr-t"),
-              "sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent "
-              "--server=https://pakt.example.org:8443 --pin=AB:CD --secret=s3cr-t");
+              "printf '%s\\n' s3cr-t | sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent "
+              "--server=https://pakt.example.org:8443 --pin=AB:CD --secret-file=/dev/stdin");
 }
 
 TEST(AgentEnrollment, WithoutAFingerprintTheSystemCasAreTrusted) {
     EXPECT_EQ(agent_enroll_command("https://pakt.example.org", std::nullopt, "s"),
-              "sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent "
+              "printf '%s\\n' s | sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent "
               "--server=https://pakt.example.org --ca-file=/etc/ssl/certs/ca-certificates.crt "
-              "--secret=s");
+              "--secret-file=/dev/stdin");
 }
 
 TEST(AgentEnrollment, OddValuesBecomeSingleShellWords) {
@@ -452,7 +452,11 @@ TEST(AgentEnrollment, OddValuesBecomeSingleShellWords) {
         agent_enroll_command("https://[::1]:8443", std::string("AB"), "-it's");
     const std::string state_dir = "--state-dir /var/lib/pakt-agent ";
     EXPECT_EQ(shell_arguments(command.substr(command.find(state_dir) + state_dir.size())),
-              "--server=https://[::1]:8443\n--pin=AB\n--secret=-it's\n");
+              "--server=https://[::1]:8443\n--pin=AB\n--secret-file=/dev/stdin\n");
+    // The secret is one word of printf, read back as it is.
+    const std::string pipe = " | sudo ";
+    EXPECT_EQ(shell_arguments(command.substr(0, command.find(pipe)).substr(std::string("printf '%s\\n' ").size())),
+              "-it's\n");
 }
 
 }  // namespace

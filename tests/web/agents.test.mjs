@@ -28,7 +28,8 @@ const s = suite('agents', async () => {
 const kClipboard = { permissions: ['clipboard-read', 'clipboard-write'] };
 
 // The command runs on the agent's computer as the agent's own account with its state directory:
-// `sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent ...`. Here the line runs
+// `printf '%s\n' SECRET | sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent ...`
+// (the secret through a pipe, never in a process list). Here the line runs
 // unchanged with a temporary bin directory first on PATH: `pakt-agent` is a link to the real
 // binary, and `sudo` is a stand-in that records the account, runs the rest as the test's user and
 // points --state-dir at the temporary directory instead of /var/lib/pakt-agent.
@@ -109,7 +110,8 @@ test('Agents_SecretCreatedInBrowser_ShownCommandEnrollsTheRealAgent_ListedAndRev
             await screenshot(page, s.server, 'secret-shown');
 
             // The command: the real flags, this server, its certificate fingerprint, the secret.
-            assert.match(shown.command, /^(sudo -u pakt-agent )?pakt-agent enroll /, shown.command);
+            assert.match(shown.command, /^printf '%s\\n' \S+ \| sudo -u pakt-agent pakt-agent enroll /, shown.command);
+            assert.doesNotMatch(shown.command, /--secret=/, 'the secret comes through a pipe, not as an argument');
             assert.match(shown.command, new RegExp(`--server[= ]${s.server.url.replace(/[.]/g, '\\.')}(\\s|$)`), shown.command);
             const pin = /--pin[= ]([0-9A-Fa-f:]+)/.exec(shown.command);
             assert.ok(pin, `--pin in ${shown.command}`);
@@ -133,7 +135,7 @@ test('Agents_SecretCreatedInBrowser_ShownCommandEnrollsTheRealAgent_ListedAndRev
             assert.match(enrolled.stdout, /enrolled with/);
             const stateDir = /--state-dir/.test(shown.command) ? path.join(dir, 'state') : path.join(dir, 'pakt-agent-data');
             assert.ok(fs.existsSync(path.join(stateDir, 'state.json')), 'the agent saved its state');
-            if (/^sudo /.test(shown.command)) {
+            if (/\| sudo /.test(shown.command)) {
                 assert.equal(fs.readFileSync(path.join(dir, 'sudo-account'), 'utf8').trim(), 'pakt-agent');
             }
             const once = await run(dir, d.agentBinary, ['--state-dir', stateDir, 'once']);
