@@ -160,13 +160,12 @@ test('CityOverview_LinksLeadToThePagesThatExplainThem', async () => {
         await page.waitForURL((url) => url.pathname === '/funding' && url.searchParams.get('grant_id') === String(grant.id));
 
         // A delivery above the cap per device → that delivery.
-        if (unitCap) {
-            const id = unitCap.tranches_above_unit_cap[0];
-            await overview(page, 'city-overview-links');
-            await page.locator('#risks li', { hasText: 'Höchstbetrag je Gerät' }).getByRole('link', { name: `Lieferung ${id}`, exact: true }).click();
-            await page.waitForURL((url) => url.pathname === `/tranches/${id}`);
-            await settled(page);
-        }
+        assert.ok(unitCap, 'the demo data has a delivery above the cap per device');
+        const id = unitCap.tranches_above_unit_cap[0];
+        await overview(page, 'city-overview-links');
+        await page.locator('#risks li', { hasText: 'Höchstbetrag je Gerät' }).getByRole('link', { name: `Lieferung ${id}`, exact: true }).click();
+        await page.waitForURL((url) => url.pathname === `/tranches/${id}`);
+        await settled(page);
 
         // A status → the device list with that status.
         await overview(page, 'city-overview-links');
