@@ -125,4 +125,15 @@ std::string german_date(Clock::time_point t) {
     return format_rfc3339(t + offset).substr(0, 10);
 }
 
+std::optional<Clock::time_point> german_day_start(std::string_view date) {
+    if (!is_valid_date(date)) return std::nullopt;
+    const year_month_day ymd = *read_date(date);
+    // Well inside system_clock's range (about 1678..2262 with nanosecond ticks).
+    if (ymd.year() < year{1900} || ymd.year() > year{2200}) return std::nullopt;
+    // Midnight in Germany is 22:00 UTC the day before in summer time, else 23:00.
+    const auto summer_midnight = Clock::time_point{sys_days{ymd}} - hours(2);
+    if (german_date(summer_midnight) == date) return summer_midnight;
+    return summer_midnight + hours(1);
+}
+
 }  // namespace pakt

@@ -27,4 +27,8 @@ std::string now_rfc3339();
 /// compared with, as the people at the school count days.
 std::string german_date(Clock::time_point t);
 
+/// The first instant of the German calendar day `date` ("YYYY-MM-DD"): 22:00 or 23:00 UTC of the
+/// day before. nullopt if `date` is not a valid date of the years 1900 to 2200.
+std::optional<Clock::time_point> german_day_start(std::string_view date);
+
 }  // namespace pakt

@@ -138,11 +138,16 @@ void App::start() {
                 user = find_user_by_id(lease.db(), owner->user_id);
             }
             if (!user || user->disabled) return std::nullopt;
-            // The idle clock restarts with use; recorded at most once a minute per session so a
-            // busy page does not turn every read into a write.
-            if (!owner->is_api_token &&
-                owner->last_seen_at < format_rfc3339(now_point - std::chrono::minutes(1))) {
-                p.writer->execute([&](SQLite::Database& db) { touch_session(db, hash, now); });
+            // The idle clock restarts with use, and an API token shows when it was last used;
+            // recorded at most once a minute per session or token so a busy page or script does
+            // not turn every read into a write.
+            if (owner->last_seen_at < format_rfc3339(now_point - std::chrono::minutes(1))) {
+                p.writer->execute([&](SQLite::Database& db) {
+                    if (owner->api_token_id)
+                        touch_api_token(db, *owner->api_token_id, now);
+                    else
+                        touch_session(db, hash, now);
+                });
             }
             return user->principal();
         });

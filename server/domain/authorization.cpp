@@ -40,6 +40,7 @@ Decision decide(const Principal& principal, Action action,
         case Action::manage_users:
         case Action::manage_schools:
         case Action::manage_funding:
+        case Action::verify_audit:
             return Decision::forbidden;
     }
     return Decision::forbidden;

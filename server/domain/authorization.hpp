@@ -15,6 +15,7 @@ enum class Action {
     manage_funding,        ///< programmes, grants, tranches
     manage_devices,        ///< enroll, change status, lend devices of a school
     manage_agent_secrets,  ///< create and revoke agent enroll secrets of a school
+    verify_audit,          ///< walk the whole audit chain (it spans every school)
 };
 
 /// True if `principal` may see objects of `school_number`. city_admin sees every school; the

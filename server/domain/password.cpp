@@ -47,6 +47,22 @@ bool verify_password(std::string_view password, const std::string& phc) {
     return argon2id_verify(phc.c_str(), password.data(), password.size()) == ARGON2_OK;
 }
 
+std::string generate_one_time_password() {
+    static constexpr std::string_view kAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    static_assert(kAlphabet.size() == 32, "each character must carry exactly 5 bits");
+    constexpr std::size_t kGroups = 4;
+    constexpr std::size_t kGroupSize = 4;
+    const std::string hex = random_hex(kGroups * kGroupSize);
+    std::string out;
+    for (std::size_t i = 0; i < kGroups * kGroupSize; ++i) {
+        if (i > 0 && i % kGroupSize == 0) out += '-';
+        // 256 is a multiple of 32: the low five bits of a random byte are uniform.
+        const auto byte = static_cast<unsigned>(std::stoi(hex.substr(2 * i, 2), nullptr, 16));
+        out += kAlphabet[byte % kAlphabet.size()];
+    }
+    return out;
+}
+
 void spend_verification_time(std::string_view password) {
     // A valid hash of a random password, computed once: verifying against it costs the same as
     // a real verification and never succeeds in practice.

@@ -12,6 +12,12 @@ std::string hash_password(std::string_view password);
 /// True if `password` matches `phc`. False (never throws) for a malformed hash.
 bool verify_password(std::string_view password, const std::string& phc);
 
+/// A password the server chooses for a person to type once, at the next login, before setting
+/// its own: four groups of four characters from an alphabet without look-alikes (upper-case
+/// letters but I and O, digits 2 to 9), e.g. "K7WF-3QZD-MX9B-R2TH". 32 symbols, so 80 bits from the
+/// operating system's CSPRNG. Throws std::runtime_error if the generator fails.
+std::string generate_one_time_password();
+
 /// Does the work of one verification against a fixed hash, so a login for an unknown user takes
 /// as long as one for a known user.
 void spend_verification_time(std::string_view password);

@@ -20,6 +20,9 @@ struct Principal {
     std::string username;
     Role role = Role::headteacher;
     std::vector<std::string> schools;  ///< sorted school numbers; empty for city_admin
+    /// Logged in with a password the server generated: until the user sets its own, the router
+    /// lets it only read itself, change its password and log out.
+    bool must_change_password = false;
 
     bool is_city_admin() const { return role == Role::city_admin; }
     bool has_school(std::string_view school_number) const {

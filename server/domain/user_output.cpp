@@ -11,6 +11,7 @@ nlohmann::json user_json(const UserRecord& u) {
             {"role", std::string(to_string(u.role))},
             {"schools", u.schools},
             {"disabled", u.disabled},
+            {"must_change_password", u.must_change_password},
             {"created_at", u.created_at},
             {"updated_at", u.updated_at}};
 }

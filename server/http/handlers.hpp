@@ -20,6 +20,7 @@
 #include "server/storage/writer.hpp"
 
 namespace pakt::server {
+struct ApiTokenRecord;
 struct Loan;
 }
 
@@ -27,6 +28,10 @@ namespace pakt::server::http {
 
 /// A loan as the API shows it (loans and devices alike).
 nlohmann::json loan_json(const Loan& loan);
+
+/// An API token as the API lists it (the caller's own and, for city_admin, a user's); never
+/// the token itself.
+nlohmann::json api_token_json(const ApiTokenRecord& token);
 
 struct HandlerDeps {
     const ServerConfig& config;

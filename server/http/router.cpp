@@ -239,7 +239,7 @@ Response Router::dispatch_unchecked(const Request& request, std::string& route_o
         auto query = parse_query(request.query_string());
         if (!query) throw ApiError::bad_request("the query string has a malformed %-escape");
         RequestContext ctx{request, std::move(params), std::move(*query), std::nullopt, {}};
-        if (route.info.auth == Auth::user) {
+        if (route.info.auth != Auth::none) {
             auto token = bearer_token(request);
             if (!token) {
                 token = request_cookie(request, kSessionCookie);
@@ -256,6 +256,13 @@ Response Router::dispatch_unchecked(const Request& request, std::string& route_o
                 throw ApiError(403, "forbidden-origin", "Forbidden",
                                "a change made with the browser session must come from this server's own "
                                "pages (the Origin header does not match)");
+            }
+            // A password the server generated was seen by someone else (city_admin): until the
+            // user has replaced it, its credentials open nothing but the way to replace it.
+            if (ctx.principal->must_change_password && route.info.auth != Auth::own_account) {
+                throw ApiError(403, "password-change-required", "Password change required",
+                               "set your own password first (POST /api/v1/me/password): the one "
+                               "you logged in with was generated for one use");
             }
         }
         return route.handler(ctx);

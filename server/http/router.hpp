@@ -17,18 +17,21 @@ namespace pakt::server::http {
 
 enum class Auth {
     none,  ///< public (operations endpoints, login)
-    user,  ///< a user's session or API token
+    user,  ///< a user's session or API token; 403 while the user must change its password
+    /// Like `user`, and also open to a user who must change its password first: only what it
+    /// needs for that (read itself, change the password, log out).
+    own_account,
 };
 
 struct RequestContext {
     const Request& request;
     std::map<std::string, std::string> path_params;  ///< decoded {name} segments
     std::map<std::string, std::string> query;        ///< decoded query parameters
-    std::optional<Principal> principal;              ///< set for Auth::user routes
+    std::optional<Principal> principal;              ///< set for authenticated routes
     std::string bearer_token;                        ///< the raw token of an authenticated call
     bool cookie_session = false;  ///< authenticated by the browser's session cookie, not a header
 
-    /// The authenticated user; only valid on Auth::user routes.
+    /// The authenticated user; only valid on authenticated routes (Auth::user, own_account).
     const Principal& user() const { return *principal; }
     const std::string& param(const std::string& name) const { return path_params.at(name); }
     std::optional<std::string> query_param(const std::string& name) const;
@@ -76,7 +79,8 @@ public:
     /// Routes `request` and always returns a response: 404 for unknown paths, 405 (with Allow) for
     /// a known path with another method, 401 for missing or invalid credentials (a bearer token,
     /// else the session cookie), 403 for a state-changing request authenticated by the cookie
-    /// without this server's Origin, problem+json for
+    /// without this server's Origin, 403 `password-change-required` on an Auth::user route for a
+    /// user who must change its password, problem+json for
     /// every ApiError, and a logged 500 without internal detail for anything unexpected. Sets
     /// Response::route to the matched pattern. Thread-safe once registration is over.
     Response dispatch(const Request& request) const;

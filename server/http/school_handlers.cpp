@@ -63,10 +63,26 @@ void read_school_fields(ObjectReader& in, School& school) {
 Response list(HandlerDeps& deps, RequestContext& ctx) {
     const int limit = page_limit(ctx);
     const std::string after = page_after(ctx);
+    std::optional<std::string> search = ctx.query_param("q");
+    if (search) {
+        // What a search box sends: surrounding blanks are not part of the search, and an emptied
+        // box lists everything.
+        const auto first = search->find_first_not_of(' ');
+        if (first == std::string::npos)
+            search.reset();
+        else
+            *search = search->substr(first, search->find_last_not_of(' ') - first + 1);
+    }
+    if (search) {
+        if (auto p = check_text(*search, 100)) {
+            throw ApiError::unprocessable("the search text is not usable",
+                                          {{"q", *p, std::nullopt}});
+        }
+    }
     std::optional<std::vector<std::string>> only;
     if (!ctx.user().is_city_admin()) only = ctx.user().schools;
     auto lease = deps.reads.acquire();
-    auto schools = list_schools(lease.db(), after, limit + 1, only);
+    auto schools = list_schools(lease.db(), after, limit + 1, only, search);
     nlohmann::json items = nlohmann::json::array();
     nlohmann::json next = nullptr;
     for (std::size_t i = 0; i < schools.size() && static_cast<int>(i) < limit; ++i) items.push_back(school_json(schools[i], device_counts_by_status(lease.db(), schools[i].school_number)));

@@ -21,17 +21,19 @@ nlohmann::json me_json(const UserRecord& user) {
             {"username", user.username},
             {"role", std::string(to_string(user.role))},
             {"schools", user.schools},
-            {"display_name", user.display_name}};
+            {"display_name", user.display_name},
+            {"must_change_password", user.must_change_password}};
 }
 
-namespace {
-
-nlohmann::json token_json(const ApiTokenRecord& t) {
+nlohmann::json api_token_json(const ApiTokenRecord& t) {
     return {{"id", t.id},
             {"name", t.name},
             {"created_at", t.created_at},
-            {"expires_on", t.expires_on ? nlohmann::json(*t.expires_on) : nlohmann::json(nullptr)}};
+            {"expires_on", nullable(t.expires_on)},
+            {"last_used_at", nullable(t.last_used_at)}};
 }
+
+namespace {
 
 std::int64_t parse_id(const std::string& text) {
     std::int64_t id = 0;
@@ -125,7 +127,8 @@ Response logout(HandlerDeps& deps, RequestContext& ctx) {
 
 // Own password change: the current password proves it is the person, not a borrowed browser.
 // Every other session and every API token of the user ends; the session that made the change
-// stays, so the person is not logged out of the page they are on.
+// stays, so the person is not logged out of the page they are on. It also ends the duty to
+// replace a generated password (must_change_password).
 Response change_password(HandlerDeps& deps, RequestContext& ctx) {
     const auto body = parse_json_body(ctx.request);
     ObjectReader in(body, {"current_password", "new_password"});
@@ -159,11 +162,14 @@ Response change_password(HandlerDeps& deps, RequestContext& ctx) {
     deps.writer.execute([&](SQLite::Database& db) {
         auto fresh = find_user_by_id(db, user->id);
         if (!fresh) throw ApiError::unauthorized();
+        const bool was_generated = fresh->must_change_password;
         fresh->password_hash = new_hash;
+        fresh->must_change_password = false;  // the password is the person's own now
         update_user(db, *fresh);
         const RevokedAccess revoked = revoke_other_access(db, fresh->id, keep);
         AuditEntry entry = audit_entry(ctx, "user.password", "user", std::to_string(fresh->id), std::nullopt);
         entry.detail = {{"sessions_ended", revoked.sessions}, {"api_tokens_deleted", revoked.api_tokens}};
+        if (was_generated) entry.detail["replaced_generated_password"] = true;
         append_audit(db, entry);
     });
     return no_content();
@@ -208,7 +214,8 @@ Response create_token(HandlerDeps& deps, RequestContext& ctx) {
 Response list_tokens(HandlerDeps& deps, RequestContext& ctx) {
     auto lease = deps.reads.acquire();
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& t : list_api_tokens(lease.db(), ctx.user().user_id)) items.push_back(token_json(t));
+    for (const auto& t : list_api_tokens(lease.db(), ctx.user().user_id))
+        items.push_back(api_token_json(t));
     return json_response(200, dump({{"items", items}, {"next_cursor", nullptr}}));
 }
 
@@ -230,9 +237,12 @@ Response revoke_token(HandlerDeps& deps, RequestContext& ctx) {
 
 void register_session_routes(Router& router, HandlerDeps& deps) {
     router.add("POST", "/api/v1/session", Auth::none, [&deps, &router](RequestContext& ctx) { return login(deps, ctx, router); });
-    router.add("POST", "/api/v1/me/password", Auth::user, [&deps](RequestContext& ctx) { return change_password(deps, ctx); });
-    router.add("DELETE", "/api/v1/session", Auth::user, [&deps](RequestContext& ctx) { return logout(deps, ctx); });
-    router.add("GET", "/api/v1/me", Auth::user, [&deps](RequestContext& ctx) { return me(deps, ctx); });
+    router.add("POST", "/api/v1/me/password", Auth::own_account,
+               [&deps](RequestContext& ctx) { return change_password(deps, ctx); });
+    router.add("DELETE", "/api/v1/session", Auth::own_account,
+               [&deps](RequestContext& ctx) { return logout(deps, ctx); });
+    router.add("GET", "/api/v1/me", Auth::own_account,
+               [&deps](RequestContext& ctx) { return me(deps, ctx); });
     router.add("POST", "/api/v1/tokens", Auth::user, [&deps](RequestContext& ctx) { return create_token(deps, ctx); });
     router.add("GET", "/api/v1/tokens", Auth::user, [&deps](RequestContext& ctx) { return list_tokens(deps, ctx); });
     router.add("DELETE", "/api/v1/tokens/{id}", Auth::user, [&deps](RequestContext& ctx) { return revoke_token(deps, ctx); });

@@ -1,14 +1,15 @@
 #include "server/storage/audit_repository.hpp"
-#include "server/storage/sql.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <algorithm>
+#include <cstdint>
+
 #include "common/crypto.hpp"
 #include "common/time.hpp"
+#include "server/storage/sql.hpp"
 #include "server/storage/statement_cache.hpp"
-
-#include <cstdint>
 
 namespace pakt::server {
 namespace {
@@ -19,6 +20,16 @@ constexpr const char* kInsert =
     "INSERT INTO audit_log (id, at, actor_user_id, actor, action, object_type, object_id, "
     "school_number, detail, request_id, prev_hash, hash) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+// Two subqueries: min() and max() in one select would read the whole table.
+constexpr const char* kIdRange =
+    "SELECT (SELECT min(id) FROM audit_log), (SELECT max(id) FROM audit_log)";
+constexpr const char* kEntryFromId =
+    "SELECT id, at FROM audit_log WHERE id >= ? ORDER BY id LIMIT 1";
+constexpr const char* kFirstActionFrom =
+    "SELECT action FROM audit_log WHERE action >= ? AND action < ? ORDER BY action LIMIT 1";
+constexpr const char* kNextActionAfter =
+    "SELECT action FROM audit_log WHERE action > ? AND action < ? ORDER BY action LIMIT 1";
 
 constexpr const char* kGenesisHash =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -44,6 +55,53 @@ AuditRecord read_record(SQLite::Statement& q) {
     return r;
 }
 
+// The id from which on entries are at or after `at`, or nullopt if none is. Entries are
+// appended in time order (one writer stamps each with the current time), so their times grow
+// with their ids: bisecting the ids takes a few dozen primary-key seeks and no index on the time.
+std::optional<std::int64_t> first_id_at_or_after(SQLite::Database& db, const std::string& at) {
+    SQLite::Statement range(db, kIdRange);
+    if (!range.executeStep() || range.getColumn(0).isNull()) return std::nullopt;
+    const std::int64_t last = range.getColumn(1).getInt64();
+    // Entries below `low` are earlier than `at`; the entry at `high`, if any, is not.
+    std::int64_t low = range.getColumn(0).getInt64();
+    std::int64_t high = last + 1;
+    SQLite::Statement probe(db, kEntryFromId);
+    while (low < high) {
+        probe.reset();
+        probe.bind(1, low + (high - low) / 2);
+        probe.executeStep();  // an entry exists: the middle is at most `last`
+        const std::int64_t id = probe.getColumn(0).getInt64();
+        if (probe.getColumn(1).getString() >= at)
+            high = id;
+        else
+            low = id + 1;
+    }
+    if (low > last) return std::nullopt;
+    return low;
+}
+
+// The distinct actions that start with `prefix`, read from audit_log_by_action one seek per
+// action (a handful), so "device." becomes an IN list the index serves newest first.
+std::vector<std::string> actions_under(SQLite::Database& db, const std::string& prefix) {
+    std::string end = prefix;
+    end.back() = static_cast<char>(end.back() + 1);  // "device." .. "device/" (exclusive)
+    std::vector<std::string> actions;
+    SQLite::Statement first(db, kFirstActionFrom);
+    first.bind(1, prefix);
+    first.bind(2, end);
+    if (!first.executeStep()) return actions;
+    actions.push_back(first.getColumn(0).getString());
+    SQLite::Statement next(db, kNextActionAfter);
+    for (;;) {
+        next.bind(1, actions.back());
+        next.bind(2, end);
+        if (!next.executeStep()) break;
+        actions.push_back(next.getColumn(0).getString());
+        next.reset();
+    }
+    return actions;
+}
+
 }  // namespace
 
 std::string audit_hash(const AuditRecord& r) {
@@ -57,16 +115,78 @@ std::string audit_hash(const AuditRecord& r) {
     return sha256_hex(content);
 }
 
-std::vector<AuditRecord> list_audit(SQLite::Database& db, const AuditFilter& f) {
-    std::string sql = std::string(kColumns) + "WHERE id < ? ";
-    if (f.school_number) sql += "AND school_number = ? ";
-    if (f.schools) {
-        sql += sqlutil::school_in_clause(f.schools->size());
+std::string audit_list_sql(const AuditFilter& f, std::size_t action_count) {
+    // One filter drives the search through its index, newest first within the id range; the
+    // others are checked on the rows it yields (a unary + keeps a column's index out of the
+    // plan). Without statistics the planner cannot know that an action such as "device.enroll"
+    // or an object type such as "device" may cover most of the log while one object, one actor
+    // or a school's entries are few, so the order of preference is set here.
+    enum class Driver { object, actor, school, action, object_type, ids };
+    const Driver driver = f.object_type && f.object_id   ? Driver::object
+                          : f.actor                      ? Driver::actor
+                          : f.school_number || f.schools ? Driver::school
+                          : action_count > 0             ? Driver::action
+                          : f.object_type                ? Driver::object_type
+                                                         : Driver::ids;
+    auto column = [](const char* name, bool drives) {
+        return std::string(drives ? "" : "+") + name;
+    };
+    auto placeholders = [](std::size_t count) {
+        std::string list;
+        for (std::size_t i = 0; i < count; ++i) list += i ? ",?" : "?";
+        return list;
+    };
+    const bool by_object = driver == Driver::object;
+    // The times are compared too, so an entry stamped while the clock was stepped back cannot
+    // slip into the range of ids.
+    std::string sql = std::string(kColumns) + "WHERE id < ? AND id >= ? ";
+    if (f.from_at) sql += "AND +at >= ? ";
+    if (f.to_at) sql += "AND +at < ? ";
+    if (f.actor) sql += "AND " + column("actor", driver == Driver::actor) + " = ? COLLATE NOCASE ";
+    if (action_count > 0) {
+        sql += "AND " + column("action", driver == Driver::action) + " IN (" +
+               placeholders(action_count) + ") ";
     }
-    sql += "ORDER BY id DESC LIMIT ?";
-    SQLite::Statement q(db, sql);
+    if (f.object_type)
+        sql += "AND " + column("object_type", by_object || driver == Driver::object_type) + " = ? ";
+    if (f.object_id) sql += "AND " + column("object_id", by_object) + " = ? ";
+    if (f.school_number)
+        sql += "AND " + column("school_number", driver == Driver::school) + " = ? ";
+    if (f.schools) {
+        sql += "AND " + column("school_number", driver == Driver::school) + " IN (" +
+               placeholders(f.schools->size()) + ") ";
+    }
+    return sql + "ORDER BY id DESC LIMIT ?";
+}
+
+std::vector<AuditRecord> list_audit(SQLite::Database& db, const AuditFilter& f) {
+    std::int64_t below_id = f.before_id > 0 ? f.before_id : INT64_MAX;
+    std::int64_t from_id = 0;
+    if (f.from_at) {
+        const auto first = first_id_at_or_after(db, *f.from_at);
+        if (!first) return {};
+        from_id = *first;
+    }
+    if (f.to_at) {
+        if (const auto first_after = first_id_at_or_after(db, *f.to_at))
+            below_id = std::min(below_id, *first_after);
+    }
+    std::vector<std::string> actions;
+    if (f.action) {
+        actions = f.action->ends_with('.') ? actions_under(db, *f.action) : std::vector{*f.action};
+        if (actions.empty()) return {};
+    }
+
+    SQLite::Statement q(db, audit_list_sql(f, actions.size()));
     int i = 1;
-    q.bind(i++, f.before_id > 0 ? f.before_id : INT64_MAX);
+    q.bind(i++, below_id);
+    q.bind(i++, from_id);
+    if (f.from_at) q.bind(i++, *f.from_at);
+    if (f.to_at) q.bind(i++, *f.to_at);
+    if (f.actor) q.bind(i++, *f.actor);
+    i = sqlutil::bind_all(q, i, actions);
+    if (f.object_type) q.bind(i++, *f.object_type);
+    if (f.object_id) q.bind(i++, *f.object_id);
     if (f.school_number) q.bind(i++, *f.school_number);
     if (f.schools) i = sqlutil::bind_all(q, i, *f.schools);
     q.bind(i, f.limit);
@@ -75,23 +195,34 @@ std::vector<AuditRecord> list_audit(SQLite::Database& db, const AuditFilter& f) 
     return out;
 }
 
-std::optional<AuditBreak> verify_audit_chain(SQLite::Database& db) {
+AuditVerification verify_audit_chain(SQLite::Database& db) {
     SQLite::Statement q(db, std::string(kColumns) + "ORDER BY id");
+    AuditVerification result;
     std::string prev_hash = kGenesisHash;
     std::int64_t expected_id = 1;
     while (q.executeStep()) {
         const AuditRecord r = read_record(q);
         if (r.id != expected_id) {
-            return AuditBreak{expected_id, "entry " + std::to_string(expected_id) + " is missing"};
+            result.first_broken =
+                AuditBreak{expected_id, "entry " + std::to_string(expected_id) + " is missing"};
+            break;
         }
         if (r.prev_hash != prev_hash) {
-            return AuditBreak{r.id, "prev_hash does not match the hash of entry " + std::to_string(r.id - 1)};
+            result.first_broken = AuditBreak{
+                r.id, "prev_hash does not match the hash of entry " + std::to_string(r.id - 1)};
+            break;
         }
-        if (audit_hash(r) != r.hash) return AuditBreak{r.id, "hash does not match the entry's content"};
+        if (audit_hash(r) != r.hash) {
+            result.first_broken = AuditBreak{r.id, "hash does not match the entry's content"};
+            break;
+        }
         prev_hash = r.hash;
         ++expected_id;
+        ++result.entries;
+        result.last_id = r.id;
+        result.last_hash = r.hash;
     }
-    return std::nullopt;
+    return result;
 }
 
 std::int64_t append_audit(SQLite::Database& db, const AuditEntry& entry) {

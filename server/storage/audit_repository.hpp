@@ -48,24 +48,47 @@ struct AuditRecord {
 struct AuditFilter {
     std::optional<std::vector<std::string>> schools;  ///< the caller's scope (nullopt: all)
     std::optional<std::string> school_number;
+    std::optional<std::string> actor;   ///< username, compared ignoring case
+    std::optional<std::string> action;  ///< exact, or every action under it if it ends in '.'
+    std::optional<std::string> object_type;
+    std::optional<std::string> object_id;
+    std::optional<std::string> from_at;  ///< RFC 3339 as stored ("...Z", seconds): at >= from_at
+    std::optional<std::string> to_at;    ///< likewise: at < to_at
     std::int64_t before_id = 0;  ///< newest first; 0 = from the newest
     int limit = 50;
 };
 
-/// Entries newest first. A school scope sees only entries of its schools (city-wide entries,
-/// without a school, are for city_admin).
+/// Entries newest first, every given filter applied. A school scope sees only entries of its
+/// schools (city-wide entries, without a school, are for city_admin). Each filter is served by
+/// an index (schema/0006_admin_api.sql); a time range becomes a range of ids through the
+/// entries' times, which grow with their ids (one writer appends them with the current time).
 std::vector<AuditRecord> list_audit(SQLite::Database& db, const AuditFilter& filter);
+
+/// The statement list_audit runs for `filter` once an action prefix has been resolved to
+/// `action_count` actions; for checking its query plan.
+std::string audit_list_sql(const AuditFilter& filter, std::size_t action_count);
 
 /// The hash an entry must have, computed from its content and its prev_hash.
 std::string audit_hash(const AuditRecord& record);
 
-/// Walks the chain from the first entry. Returns nullopt if every entry's hash matches its
-/// content and links to its predecessor; otherwise the id of the first entry that does not and
-/// why ("hash does not match content", "prev_hash does not match entry N", "entry N is missing").
 struct AuditBreak {
     std::int64_t id = 0;
     std::string reason;
 };
-std::optional<AuditBreak> verify_audit_chain(SQLite::Database& db);
+
+/// What a walk along the chain found.
+struct AuditVerification {
+    std::int64_t entries = 0;  ///< entries intact from the first on (all of them if unbroken)
+    std::int64_t last_id = 0;  ///< the last of those; 0 if there are none
+    std::string last_hash;     ///< its hash; empty if there are none
+    std::optional<AuditBreak> first_broken;  ///< nullopt: the chain is intact
+};
+
+/// Walks the chain from the first entry, checking that every entry's hash matches its content
+/// and links to its predecessor. Stops at the first entry that does not, reporting its id and
+/// why ("hash does not match the entry's content", "prev_hash does not match the hash of entry
+/// N", "entry N is missing"). Reads the whole log: run it inside one read transaction so entries
+/// appended meanwhile do not mix in.
+AuditVerification verify_audit_chain(SQLite::Database& db);
 
 }  // namespace pakt::server

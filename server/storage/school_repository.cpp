@@ -1,10 +1,12 @@
 #include "server/storage/school_repository.hpp"
-#include "server/storage/sql.hpp"
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 
+#include <string_view>
+
 #include "common/time.hpp"
+#include "server/storage/sql.hpp"
 
 namespace pakt::server {
 namespace {
@@ -36,6 +38,32 @@ School read_school(SQLite::Statement& q) {
     return s;
 }
 
+// Lower case for comparing without case: ASCII, and the Latin-1 capitals (U+00C0 to U+00DE
+// but the multiplication sign) that German and its neighbours write: "Ü" matches "ü".
+std::string fold_case(std::string_view text) {
+    std::string out(text);
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        const auto c = static_cast<unsigned char>(out[i]);
+        if (c >= 'A' && c <= 'Z') {
+            out[i] = static_cast<char>(c + 32);
+        } else if (c == 0xC3 && i + 1 < out.size()) {
+            const auto next = static_cast<unsigned char>(out[i + 1]);
+            if (next >= 0x80 && next <= 0x9E && next != 0x97)
+                out[i + 1] = static_cast<char>(next + 32);
+            ++i;
+        }
+    }
+    return out;
+}
+
+bool matches(const School& s, const std::string& folded_search) {
+    if (s.school_number.starts_with(folded_search)) return true;
+    for (const std::string* field : {&s.name, &s.district, &s.address}) {
+        if (fold_case(*field).find(folded_search) != std::string::npos) return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 std::optional<School> find_school(SQLite::Database& db, const std::string& school_number) {
@@ -52,21 +80,37 @@ bool school_exists(SQLite::Database& db, const std::string& school_number) {
 }
 
 std::vector<School> list_schools(SQLite::Database& db, const std::string& after, int limit,
-                                 const std::optional<std::vector<std::string>>& only) {
+                                 const std::optional<std::vector<std::string>>& only,
+                                 const std::optional<std::string>& search) {
     std::vector<School> schools;
+    const std::string folded = search ? fold_case(*search) : std::string();
     if (only) {
         // A school role has a handful of schools: look each up by primary key.
         for (const auto& number : *only) {
             if (number <= after) continue;
-            if (auto s = find_school(db, number)) schools.push_back(std::move(*s));
+            auto s = find_school(db, number);
+            if (s && (!search || matches(*s, folded))) schools.push_back(std::move(*s));
             if (static_cast<int>(schools.size()) >= limit) break;
         }
         return schools;
     }
-    SQLite::Statement q(db, std::string(kColumns) + "WHERE school_number > ? ORDER BY school_number LIMIT ?");
+    if (!search) {
+        SQLite::Statement q(
+            db, std::string(kColumns) + "WHERE school_number > ? ORDER BY school_number LIMIT ?");
+        q.bind(1, after);
+        q.bind(2, limit);
+        while (q.executeStep()) schools.push_back(read_school(q));
+        return schools;
+    }
+    // Substrings of folded text have no index to serve them; the table is small (one row per
+    // school of a state) and walked in key order only as far as the page needs.
+    SQLite::Statement q(db,
+                        std::string(kColumns) + "WHERE school_number > ? ORDER BY school_number");
     q.bind(1, after);
-    q.bind(2, limit);
-    while (q.executeStep()) schools.push_back(read_school(q));
+    while (static_cast<int>(schools.size()) < limit && q.executeStep()) {
+        School s = read_school(q);
+        if (matches(s, folded)) schools.push_back(std::move(s));
+    }
     return schools;
 }
 

@@ -14,7 +14,7 @@ constexpr const char* kFindSession =
 constexpr const char* kTouchSession = "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?";
 constexpr const char* kDeleteOtherSessions = "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?";
 constexpr const char* kFindApiToken =
-    "SELECT id, user_id FROM api_tokens WHERE token_hash = ? "
+    "SELECT id, user_id, coalesce(last_used_at, '') FROM api_tokens WHERE token_hash = ? "
     "AND (expires_on IS NULL OR expires_on >= ?)";
 constexpr const char* kInsertSession =
     "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, client_address, last_seen_at) "
@@ -26,7 +26,8 @@ constexpr const char* kInsertToken =
     "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_on) "
     "VALUES (?, ?, ?, ?, ?)";
 constexpr const char* kTokenColumns =
-    "SELECT id, user_id, name, created_at, expires_on FROM api_tokens ";
+    "SELECT id, user_id, name, created_at, expires_on, last_used_at FROM api_tokens ";
+constexpr const char* kTouchToken = "UPDATE api_tokens SET last_used_at = ? WHERE id = ?";
 constexpr const char* kDeleteToken = "DELETE FROM api_tokens WHERE id = ?";
 constexpr const char* kDeleteUserTokens = "DELETE FROM api_tokens WHERE user_id = ?";
 
@@ -37,6 +38,7 @@ ApiTokenRecord read_token(SQLite::Statement& q) {
     t.name = q.getColumn(2).getString();
     t.created_at = q.getColumn(3).getString();
     if (!q.getColumn(4).isNull()) t.expires_on = q.getColumn(4).getString();
+    if (!q.getColumn(5).isNull()) t.last_used_at = q.getColumn(5).getString();
     return t;
 }
 
@@ -58,7 +60,8 @@ std::optional<BearerOwner> find_bearer(SQLite::Database& db, const std::string& 
     q.bind(1, token_hash);
     q.bind(2, today);
     if (q.executeStep()) {
-        return BearerOwner{q.getColumn(1).getInt64(), true, q.getColumn(0).getInt64(), {}};
+        return BearerOwner{q.getColumn(1).getInt64(), true, q.getColumn(0).getInt64(),
+                           q.getColumn(2).getString()};
     }
     return std::nullopt;
 }
@@ -80,6 +83,13 @@ void touch_session(SQLite::Database& db, const std::string& token_hash, const st
     SQLite::Statement q(db, kTouchSession);
     q.bind(1, now);
     q.bind(2, token_hash);
+    q.exec();
+}
+
+void touch_api_token(SQLite::Database& db, std::int64_t id, const std::string& now) {
+    SQLite::Statement q(db, kTouchToken);
+    q.bind(1, now);
+    q.bind(2, id);
     q.exec();
 }
 
@@ -132,9 +142,13 @@ std::int64_t insert_api_token(SQLite::Database& db, std::int64_t user_id, const 
     return db.getLastInsertRowid();
 }
 
-std::vector<ApiTokenRecord> list_api_tokens(SQLite::Database& db, std::int64_t user_id) {
-    SQLite::Statement q(db, std::string(kTokenColumns) + "WHERE user_id = ? ORDER BY id");
+std::vector<ApiTokenRecord> list_api_tokens(SQLite::Database& db, std::int64_t user_id,
+                                            std::int64_t after_id, int limit) {
+    SQLite::Statement q(
+        db, std::string(kTokenColumns) + "WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?");
     q.bind(1, user_id);
+    q.bind(2, after_id);
+    q.bind(3, limit);
     std::vector<ApiTokenRecord> tokens;
     while (q.executeStep()) tokens.push_back(read_token(q));
     return tokens;

@@ -22,7 +22,7 @@ struct BearerOwner {
     std::int64_t user_id = 0;
     bool is_api_token = false;
     std::optional<std::int64_t> api_token_id;
-    std::string last_seen_at;  ///< sessions only: when it was last used (RFC 3339)
+    std::string last_seen_at;  ///< when it was last used (RFC 3339); "" for an unused API token
 };
 
 /// The user a bearer token (given as its hash) belongs to, if the session or API token exists and
@@ -34,6 +34,9 @@ std::optional<BearerOwner> find_bearer(SQLite::Database& db, const std::string& 
 
 /// Records that the session was used at `now` (the idle timeout counts from here).
 void touch_session(SQLite::Database& db, const std::string& token_hash, const std::string& now);
+
+/// Records that the API token was used at `now` (shown as its last_used_at).
+void touch_api_token(SQLite::Database& db, std::int64_t id, const std::string& now);
 
 /// Ends every session of the user but the one with `keep_token_hash`, and deletes every API
 /// token of the user: what a password change does. Call inside the caller's transaction.
@@ -64,14 +67,17 @@ struct ApiTokenRecord {
     std::string name;
     std::string created_at;
     std::optional<std::string> expires_on;
+    std::optional<std::string>
+        last_used_at;  ///< RFC 3339, recorded at most once a minute; nullopt: never used
 };
 
 std::int64_t insert_api_token(SQLite::Database& db, std::int64_t user_id, const std::string& name,
                               const std::string& token_hash,
                               const std::optional<std::string>& expires_on);
 
-/// The user's tokens, ascending by id.
-std::vector<ApiTokenRecord> list_api_tokens(SQLite::Database& db, std::int64_t user_id);
+/// The user's tokens with id > `after_id`, ascending by id, at most `limit` (negative: all).
+std::vector<ApiTokenRecord> list_api_tokens(SQLite::Database& db, std::int64_t user_id,
+                                            std::int64_t after_id = 0, int limit = -1);
 
 std::optional<ApiTokenRecord> find_api_token(SQLite::Database& db, std::int64_t id);
 

@@ -9,16 +9,16 @@ namespace pakt::server {
 namespace {
 
 constexpr const char* kColumns =
-    "SELECT id, username, display_name, role, password_hash, disabled, created_at, updated_at "
-    "FROM users ";
+    "SELECT id, username, display_name, role, password_hash, disabled, created_at, updated_at, "
+    "must_change_password FROM users ";
 constexpr const char* kSchoolsOfUser =
     "SELECT school_number FROM user_schools WHERE user_id = ? ORDER BY school_number";
 constexpr const char* kInsertUser =
     "INSERT INTO users (username, display_name, role, password_hash, disabled, created_at, "
-    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)";
+    "updated_at, must_change_password) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kUpdateUser =
-    "UPDATE users SET display_name = ?, role = ?, password_hash = ?, disabled = ?, updated_at = ? "
-    "WHERE id = ?";
+    "UPDATE users SET display_name = ?, role = ?, password_hash = ?, disabled = ?, updated_at = ?, "
+    "must_change_password = ? WHERE id = ?";
 constexpr const char* kDeleteSchools = "DELETE FROM user_schools WHERE user_id = ?";
 constexpr const char* kInsertSchool =
     "INSERT INTO user_schools (user_id, school_number) VALUES (?, ?)";
@@ -35,6 +35,7 @@ UserRecord read_user(SQLite::Database& db, SQLite::Statement& q) {
     u.disabled = q.getColumn(5).getInt() != 0;
     u.created_at = q.getColumn(6).getString();
     u.updated_at = q.getColumn(7).getString();
+    u.must_change_password = q.getColumn(8).getInt() != 0;
     SQLite::Statement schools(db, kSchoolsOfUser);
     schools.bind(1, u.id);
     while (schools.executeStep()) u.schools.push_back(schools.getColumn(0).getString());
@@ -89,6 +90,7 @@ std::int64_t insert_user(SQLite::Database& db, const UserRecord& user) {
     q.bind(5, user.disabled ? 1 : 0);
     q.bind(6, now);
     q.bind(7, now);
+    q.bind(8, user.must_change_password ? 1 : 0);
     q.exec();
     UserRecord stored = user;
     stored.id = db.getLastInsertRowid();
@@ -103,7 +105,8 @@ void update_user(SQLite::Database& db, const UserRecord& user) {
     q.bind(3, user.password_hash);
     q.bind(4, user.disabled ? 1 : 0);
     q.bind(5, now_rfc3339());
-    q.bind(6, user.id);
+    q.bind(6, user.must_change_password ? 1 : 0);
+    q.bind(7, user.id);
     q.exec();
     write_schools(db, user);
 }

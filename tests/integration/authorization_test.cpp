@@ -93,6 +93,9 @@ protected:
                                                             {"schools", {SeededServer::kSchoolA}}, {"password", "long enough password"}}}},
             {"GET /api/v1/users/{id}", {Scope::admin_only, {}}},
             {"PATCH /api/v1/users/{id}", {Scope::admin_only, json{{"display_name", "changed"}}}},
+            {"POST /api/v1/users/{id}/one-time-password", {Scope::admin_only, {}}},
+            {"GET /api/v1/users/{id}/tokens", {Scope::admin_only, {}}},
+            {"DELETE /api/v1/users/{id}/tokens/{token_id}", {Scope::admin_only, {}}},
             {"GET /api/v1/schools", {Scope::scoped_list, {}}},
             {"POST /api/v1/schools", {Scope::admin_only, json{{"school_number", "187654"}, {"name", "Neue Schule"}}}},
             {"GET /api/v1/schools/{school_number}", {Scope::school_read, {}}},
@@ -123,6 +126,7 @@ protected:
             {"POST /api/v1/devices/{serial}/loans", {Scope::school_write, loan}},
             {"POST /api/v1/devices/{serial}/loans/current/return", {Scope::school_write, json{{"condition", "ok"}}}},
             {"GET /api/v1/audit", {Scope::scoped_list, {}}},
+            {"GET /api/v1/audit/verify", {Scope::admin_only, {}}},
             {"POST /api/v1/schools/{school_number}/agent-secrets", {Scope::school_write, json::object()}},
             {"GET /api/v1/schools/{school_number}/agent-secrets", {Scope::school_read, {}}},
             {"DELETE /api/v1/schools/{school_number}/agent-secrets/{id}", {Scope::school_write, {}}},
@@ -155,7 +159,7 @@ protected:
 
     std::string target_for(std::string pattern) const {
         const std::vector<std::pair<std::string, std::string>> values = {
-            {"{school_number}", SeededServer::kSchoolA}, {"{serial}", serial},
+            {"{school_number}", SeededServer::kSchoolA}, {"{serial}", serial}, {"{token_id}", token_id},
             {"{id}", pattern.find("/agent-secrets/") != std::string::npos ? secret_id
                      : pattern.find("/agents/") != std::string::npos ? agent_id
                      : pattern.find("/tranches/") != std::string::npos ? std::to_string(tranche_id)

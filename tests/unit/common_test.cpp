@@ -33,6 +33,22 @@ TEST(Time, GermanDateFollowsBerlinsWinterAndSummerTime) {
     EXPECT_EQ(german_date(at("2026-12-31T23:00:00Z")), "2027-01-01");
 }
 
+TEST(Time, GermanDayStartsAtBerlinsMidnight) {
+    auto start = [](const char* date) { return format_rfc3339(german_day_start(date).value()); };
+    EXPECT_EQ(start("2026-01-16"), "2026-01-15T23:00:00Z");  // CET
+    EXPECT_EQ(start("2026-08-01"), "2026-07-31T22:00:00Z");  // CEST
+    // The days the clocks change (2026-03-29, 2026-10-25) start in the time of the day before.
+    EXPECT_EQ(start("2026-03-29"), "2026-03-28T23:00:00Z");
+    EXPECT_EQ(start("2026-03-30"), "2026-03-29T22:00:00Z");
+    EXPECT_EQ(start("2026-10-25"), "2026-10-24T22:00:00Z");
+    EXPECT_EQ(start("2026-10-26"), "2026-10-25T23:00:00Z");
+    EXPECT_EQ(start("2027-01-01"), "2026-12-31T23:00:00Z");
+    EXPECT_FALSE(german_day_start("2026-02-29"));
+    EXPECT_FALSE(german_day_start("2026-09-01T00:00:00Z"));
+    EXPECT_FALSE(german_day_start(""));
+    EXPECT_FALSE(german_day_start("9999-12-31"));  // beyond what a time point holds
+}
+
 TEST(Time, FormatIsUtcWithSecondPrecision) {
     const auto t = utc(2026y / 9 / 1, 7h + 30min + 5s + 999ms);
     EXPECT_EQ(format_rfc3339(t), "2026-09-01T07:30:05Z");

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,8 @@ const char* name_of(Action action) {
         case Action::manage_funding: return "manage_funding";
         case Action::manage_devices: return "manage_devices";
         case Action::manage_agent_secrets: return "manage_agent_secrets";
+        case Action::verify_audit:
+            return "verify_audit";
     }
     return "?";
 }
@@ -75,25 +78,28 @@ constexpr Decision A = Decision::allowed;
 constexpr Decision N = Decision::not_visible;
 constexpr Decision F = Decision::forbidden;
 
-constexpr std::array<PolicyRow, 18> kPolicy = {{
+constexpr std::array<PolicyRow, 21> kPolicy = {{
     {Role::city_admin, Action::view, A, A, A},
     {Role::city_admin, Action::manage_users, A, A, A},
     {Role::city_admin, Action::manage_schools, A, A, A},
     {Role::city_admin, Action::manage_funding, A, A, A},
     {Role::city_admin, Action::manage_devices, A, A, A},
     {Role::city_admin, Action::manage_agent_secrets, A, A, A},
+    {Role::city_admin, Action::verify_audit, A, A, A},
     {Role::school_it, Action::view, A, N, F},
     {Role::school_it, Action::manage_users, F, N, F},
     {Role::school_it, Action::manage_schools, F, N, F},
     {Role::school_it, Action::manage_funding, F, N, F},
     {Role::school_it, Action::manage_devices, A, N, F},
     {Role::school_it, Action::manage_agent_secrets, A, N, F},
+    {Role::school_it, Action::verify_audit, F, N, F},
     {Role::headteacher, Action::view, A, N, F},
     {Role::headteacher, Action::manage_users, F, N, F},
     {Role::headteacher, Action::manage_schools, F, N, F},
     {Role::headteacher, Action::manage_funding, F, N, F},
     {Role::headteacher, Action::manage_devices, F, N, F},
     {Role::headteacher, Action::manage_agent_secrets, F, N, F},
+    {Role::headteacher, Action::verify_audit, F, N, F},
 }};
 
 TEST(Authorization, DecideFollowsThePolicyTable) {
@@ -246,6 +252,28 @@ TEST(Password, TwoHashesOfOnePasswordDiffer) {
     const std::string b = hash_password("correct horse battery");
     EXPECT_NE(a, b);
     EXPECT_TRUE(verify_password("correct horse battery", b));
+}
+
+TEST(Password, OneTimePasswordIsFourGroupsOfFourFromAnAlphabetWithoutLookAlikes) {
+    constexpr std::string_view kAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    std::set<std::string> seen;
+    std::set<char> used;
+    for (int i = 0; i < 2000; ++i) {
+        const std::string otp = generate_one_time_password();
+        ASSERT_EQ(otp.size(), 19u) << otp;
+        for (std::size_t j = 0; j < otp.size(); ++j) {
+            if (j % 5 == 4) {
+                EXPECT_EQ(otp[j], '-') << otp;
+            } else {
+                EXPECT_NE(kAlphabet.find(otp[j]), std::string_view::npos) << otp;
+                used.insert(otp[j]);
+            }
+        }
+        EXPECT_FALSE(check_password(otp)) << "a generated password must pass the password rules";
+        seen.insert(otp);
+    }
+    EXPECT_EQ(seen.size(), 2000u);             // 80 bits: no repeats in practice
+    EXPECT_EQ(used.size(), kAlphabet.size());  // every symbol turns up in 32,000 draws
 }
 
 TEST(Password, MalformedHashIsAMismatchNotAnError) {

@@ -271,21 +271,19 @@ int verify_audit(const server::ServerConfig& config, std::ostream& out, std::ost
     // One read snapshot for the walk and the last entry, so an entry paktd appends meanwhile
     // cannot make the count and the hash disagree. Rolled back (nothing to commit) on return.
     SQLite::Transaction snapshot(*db, SQLite::TransactionBehavior::DEFERRED);
-    if (const auto broken = server::verify_audit_chain(*db)) {
-        err << "audit log broken at entry " << broken->id << ": " << broken->reason << '\n';
+    const server::AuditVerification result = server::verify_audit_chain(*db);
+    if (result.first_broken) {
+        err << "audit log broken at entry " << result.first_broken->id << ": "
+            << result.first_broken->reason << '\n';
         return 1;
     }
-    server::AuditFilter newest;
-    newest.limit = 1;
-    const auto last = server::list_audit(*db, newest);
-    if (last.empty()) {
+    if (result.entries == 0) {
         out << "audit log intact: 0 entries\n";
         return 0;
     }
-    // An intact chain is numbered 1..N without gaps, so the newest id is the count.
     out << "audit log intact: "
-        << plural(static_cast<std::size_t>(last.front().id), "entry", "entries") << ", last hash "
-        << last.front().hash << '\n';
+        << plural(static_cast<std::size_t>(result.entries), "entry", "entries") << ", last hash "
+        << result.last_hash << '\n';
     return 0;
 }
 
