@@ -213,23 +213,29 @@ std::optional<std::int64_t> top_param(const RequestContext& ctx) {
     std::int64_t n = 0;
     auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
     if (text->empty() || ec != std::errc() || ptr != text->data() + text->size()) {
-        throw ApiError::bad_request("top must be an integer", {{"top", "must be an integer", std::nullopt}});
+        throw ApiError::bad_request("top must be an integer",
+                                    {{"top", "must be an integer", std::nullopt}});
     }
-    if (n < 1 || n > 500) throw ApiError::unprocessable("top is out of range", {{"top", "must be between 1 and 500", std::nullopt}});
+    if (n < 1 || n > 500)
+        throw ApiError::unprocessable("top is out of range",
+                                      {{"top", "must be between 1 and 500", std::nullopt}});
     return n;
 }
 
 // Keeps the `n` rows with the most devices still to enroll (expected - enrolled), then the most
 // missing, then the oldest tranche; in that order.
 void keep_most_open(std::vector<RolloutRow>& rows, std::size_t n) {
-    const auto open = [](const RolloutRow& r) { return std::max<std::int64_t>(0, r.expected - r.enrolled); };
+    const auto open = [](const RolloutRow& r) {
+        return std::max<std::int64_t>(0, r.expected - r.enrolled);
+    };
     const auto before = [&](const RolloutRow& a, const RolloutRow& b) {
         if (open(a) != open(b)) return open(a) > open(b);
         if (a.missing != b.missing) return a.missing > b.missing;
         return a.tranche_id < b.tranche_id;
     };
     const std::size_t keep = std::min(n, rows.size());
-    std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(keep), rows.end(), before);
+    std::partial_sort(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(keep), rows.end(),
+                      before);
     rows.resize(keep);
 }
 

@@ -574,10 +574,11 @@ TEST_F(AgentCorrectionApi, AgentSecret_AnswersServerUrlFingerprintAndTheCommandL
     const std::string url = "https://127.0.0.1:" + std::to_string(s.server.port());
     EXPECT_EQ(created["server_url"], url);
     EXPECT_EQ(created["certificate_sha256"], s.server.fingerprint());
-    EXPECT_EQ(created["enroll_command"],
-              "printf '%s\\n' " + created["secret"].get<std::string>() +
-                  " | sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent --server=" + url +
-                  " --pin=" + s.server.fingerprint() + " --secret-file=/dev/stdin");
+    EXPECT_EQ(
+        created["enroll_command"],
+        "printf '%s\\n' " + created["secret"].get<std::string>() +
+            " | sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent --server=" +
+            url + " --pin=" + s.server.fingerprint() + " --secret-file=/dev/stdin");
     // Behind a name, the address the client used.
     const json named = create_secret(s.admin, {{"Host", "pakt.schule.example:8443"}});
     EXPECT_EQ(named["server_url"], "https://pakt.schule.example:8443");
@@ -646,7 +647,8 @@ TEST(AgentSecretPlainHttp, WithoutTlsTheCommandTrustsTheSystemCas) {
 TEST_F(AgentCorrectionApi, AgentSecret_TheShownCommandEnrollsTheRealAgent) {
     const json created = create_secret(s.it_a);
     std::string command = created["enroll_command"];
-    const std::string account = "sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent ";
+    const std::string account =
+        "sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent ";
     const std::string pipe = "printf '%s\\n' " + created["secret"].get<std::string>() + " | ";
     ASSERT_EQ(command.rfind(pipe + account, 0), 0u) << command;
     EXPECT_EQ(command.find("--secret="), std::string::npos) << "the secret is not an argument";

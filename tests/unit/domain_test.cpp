@@ -464,15 +464,17 @@ TEST(AgentEnrollment, ShellReadsEveryQuotedWordBackUnchanged) {
 
 TEST(AgentEnrollment, CommandPinsTheCertificateAndRunsAsTheAgentsAccount) {
     EXPECT_EQ(agent_enroll_command("https://pakt.example.org:8443", std::string("AB:CD"), "s3cr-t"),
-              "printf '%s\\n' s3cr-t | sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent "
+              "printf '%s\\n' s3cr-t | sudo -u pakt-agent pakt-agent enroll --state-dir "
+              "/var/lib/pakt-agent "
               "--server=https://pakt.example.org:8443 --pin=AB:CD --secret-file=/dev/stdin");
 }
 
 TEST(AgentEnrollment, WithoutAFingerprintTheSystemCasAreTrusted) {
-    EXPECT_EQ(agent_enroll_command("https://pakt.example.org", std::nullopt, "s"),
-              "printf '%s\\n' s | sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent "
-              "--server=https://pakt.example.org --ca-file=/etc/ssl/certs/ca-certificates.crt "
-              "--secret-file=/dev/stdin");
+    EXPECT_EQ(
+        agent_enroll_command("https://pakt.example.org", std::nullopt, "s"),
+        "printf '%s\\n' s | sudo -u pakt-agent pakt-agent enroll --state-dir /var/lib/pakt-agent "
+        "--server=https://pakt.example.org --ca-file=/etc/ssl/certs/ca-certificates.crt "
+        "--secret-file=/dev/stdin");
 }
 
 TEST(AgentEnrollment, OddValuesBecomeSingleShellWords) {
@@ -483,8 +485,10 @@ TEST(AgentEnrollment, OddValuesBecomeSingleShellWords) {
               "--server=https://[::1]:8443\n--pin=AB\n--secret-file=/dev/stdin\n");
     // The secret is one word of printf, read back as it is.
     const std::string pipe = " | sudo ";
-    EXPECT_EQ(shell_arguments(command.substr(0, command.find(pipe)).substr(std::string("printf '%s\\n' ").size())),
-              "-it's\n");
+    EXPECT_EQ(
+        shell_arguments(
+            command.substr(0, command.find(pipe)).substr(std::string("printf '%s\\n' ").size())),
+        "-it's\n");
 }
 
 }  // namespace
