@@ -199,7 +199,11 @@ Response funding(HandlerDeps& deps, RequestContext& ctx) {
     if (filter.grant_id && inputs.grants.empty()) throw ApiError::not_found("no such grant");
     const FundingReport report = build_funding_report(inputs.grants, inputs.tranches, today());
     if (output.format == Format::csv) return csv_response(funding_report_csv(report, output.dialect), "funding");
-    return report_json(funding_report_json(report, !filter.schools, now_rfc3339()));
+    nlohmann::json body = funding_report_json(report, !filter.schools, now_rfc3339());
+    // Whose proof of use it is: the print view heads the page with it.
+    body["organisation"] = deps.config.organisation_name.empty() ? nlohmann::json(nullptr)
+                                                                 : nlohmann::json(deps.config.organisation_name);
+    return report_json(std::move(body));
 }
 
 // ---------------------------------------------------------------------------------------------

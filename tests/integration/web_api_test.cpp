@@ -129,6 +129,18 @@ class WebApi : public ::testing::Test {
 
 // --- browser session ---
 
+// The printed proof of use is headed with the municipality whose proof it is.
+TEST_F(WebApi, FundingReportNamesTheOrganisation) {
+    auto r = call(http, "GET", "/api/v1/reports/funding?grant_id=" + std::to_string(grant), s.admin);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(json_of(r)["organisation"], "Stadt Essen");
+
+    SeededServer unnamed;
+    auto plain = call(*unnamed.http, "GET", "/api/v1/reports/funding", unnamed.admin);
+    ASSERT_EQ(plain.status, 200) << plain.body;
+    EXPECT_TRUE(json_of(plain)["organisation"].is_null()) << plain.body;
+}
+
 TEST_F(WebApi, CookieLoginSetsAHostOnlyHttpOnlyStrictCookieAndNoTokenInTheBody) {
     auto r = cookie_login("it-a", origin());
     ASSERT_EQ(r.status, 201) << r.body;

@@ -17,6 +17,7 @@ import {
     eventually, loginForm, mainText, screenshot, settled, withPage,
 } from './support/browser.mjs';
 import { artifactsDir, schools, users } from './support/env.mjs';
+import { kLender } from './support/paktd.mjs';
 import { suite } from './support/suite.mjs';
 
 // ---- what the municipal user types --------------------------------------------------------------
@@ -386,6 +387,7 @@ test('ProofOfUse_FromANewGrantToThePrintedProofOfUseInTheBrowser', async (t) => 
             const lastPage = ws(await poppler('pdftotext', ['-layout', '-f', String(pages), '-l', String(pages), pdf, '-']));
             for (const needle of [
                 'Verwendungsnachweis – zahlenmäßiger Nachweis', `Förderbescheid ${kGrant.reference}`, kGrant.title,
+                `Zuwendungsempfänger ${kLender}`,
                 `Aktenzeichen ${kGrant.reference}`,
                 `Förderprogramm ${d.programme.name} (${kProgrammeCode})`, `${deDate(kGrant.approvedOn)} – ${deDate(kGrant.spendBy)}`,
                 `Zweckbindung bis ${deDate(kGrant.earmarkEnd)}`,

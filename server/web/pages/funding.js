@@ -380,6 +380,7 @@ function printDoc(g, programmes, report, printedOn) {
     h('table', { class: 'fnd-facts' },
       h('caption', { class: 'visually-hidden' }, t('funding.facts')),
       h('tbody', {},
+        report.organisation ? kv(t('funding.recipient'), report.organisation) : null,
         kv(t('funding.reference'), g.reference),
         kv(t('funding.programme'), programmeLabel(g, programmes)),
         kv(t('funding.period'), period(g)),
