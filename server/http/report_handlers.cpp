@@ -201,8 +201,9 @@ Response funding(HandlerDeps& deps, RequestContext& ctx) {
     if (output.format == Format::csv) return csv_response(funding_report_csv(report, output.dialect), "funding");
     nlohmann::json body = funding_report_json(report, !filter.schools, now_rfc3339());
     // Whose proof of use it is: the print view heads the page with it.
-    body["organisation"] = deps.config.organisation_name.empty() ? nlohmann::json(nullptr)
-                                                                 : nlohmann::json(deps.config.organisation_name);
+    body["organisation"] = deps.config.organisation_name.empty()
+                               ? nlohmann::json(nullptr)
+                               : nlohmann::json(deps.config.organisation_name);
     return report_json(std::move(body));
 }
 

@@ -131,7 +131,8 @@ class WebApi : public ::testing::Test {
 
 // The printed proof of use is headed with the municipality whose proof it is.
 TEST_F(WebApi, FundingReportNamesTheOrganisation) {
-    auto r = call(http, "GET", "/api/v1/reports/funding?grant_id=" + std::to_string(grant), s.admin);
+    auto r =
+        call(http, "GET", "/api/v1/reports/funding?grant_id=" + std::to_string(grant), s.admin);
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(json_of(r)["organisation"], "Stadt Essen");
 
