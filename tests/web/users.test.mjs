@@ -152,8 +152,8 @@ test('Users_DisableReenableSchoolsTokensAndNewOneTimePassword', async () => {
         await visit(page, s.server, '/users', 'users-list-2');
         await page.getByRole('table').getByRole('link', { name: username }).click();
         await page.waitForURL((url) => url.pathname === `/users/${created.id}`);
-        const h1 = await settled(page);
-        assert.match(await h1.innerText(), /Lea Leitung/);
+        // The page titles itself with the id first and with the name once the user is read.
+        await page.getByRole('heading', { level: 1, name: /Lea Leitung/ }).waitFor();
         await page.getByRole('table').getByText('Inventur-Skript').waitFor();
         await screenshot(page, s.server, 'users-detail');
         await assertNoViolations(page, `/users/${created.id}`);

@@ -179,6 +179,9 @@ async function renderCurrent({ navigation = false } = {}) {
     isCurrent: () => seq === renderSeq,
   };
   ctx.setTitle('');
+  // Busy while the page renders its first state (assistive technology waits; so do the browser
+  // tests): a page's heading may change once its object is read.
+  main.setAttribute('aria-busy', 'true');
   try {
     const mod = await import(`../pages/${route.page}.js`);
     if (seq !== renderSeq) return undefined;
@@ -193,6 +196,8 @@ async function renderCurrent({ navigation = false } = {}) {
     console.error(err);
     if (!main.querySelector('h1')) main.appendChild(h('h1', { class: 'kern-heading-x-large' }, t('errors.page_title')));
     main.appendChild(errorAlert(err));
+  } finally {
+    if (seq === renderSeq) main.removeAttribute('aria-busy');
   }
   if (navigation) {
     window.scrollTo(0, 0);

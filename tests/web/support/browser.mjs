@@ -106,9 +106,11 @@ export async function heading(page) {
     return h1.first();
 }
 
-/** Waits until the page rendered: its h1 is visible and no request is in flight. */
+/** Waits until the page rendered: its h1 is visible, render() finished, no request is in flight. */
 export async function settled(page) {
     const h1 = await heading(page);
+    // The app marks <main> busy until the page's render() finished (its heading is final then).
+    await page.locator('main:not([aria-busy="true"])').waitFor();
     await page.waitForLoadState('networkidle');
     return h1;
 }
