@@ -37,7 +37,8 @@ struct App::Parts {
     std::unique_ptr<LoginThrottle> throttle;
     std::unique_ptr<RateLimiter> checkin_limiter;
     // At most one report parsed per core but one, so the single writer keeps a core.
-    std::counting_semaphore<> checkin_parsing{std::max<std::ptrdiff_t>(1, static_cast<std::ptrdiff_t>(std::thread::hardware_concurrency()) - 1)};
+    std::counting_semaphore<> checkin_parsing{std::max<std::ptrdiff_t>(
+        1, static_cast<std::ptrdiff_t>(std::thread::hardware_concurrency()) - 1)};
     http::Metrics metrics;
     std::unique_ptr<http::WebAssets> web_assets;
     std::unique_ptr<http::HandlerDeps> deps;
@@ -48,7 +49,8 @@ struct App::Parts {
 
 namespace {
 
-void write_ready_file(const std::filesystem::path& file, std::uint16_t port, const std::string& fingerprint) {
+void write_ready_file(const std::filesystem::path& file, std::uint16_t port,
+                      const std::string& fingerprint) {
     const auto tmp = file.string() + ".tmp";
     {
         std::ofstream out(tmp, std::ios::trunc);
@@ -74,7 +76,8 @@ void App::start() {
     std::error_code ec;
     std::filesystem::create_directories(config_.data_dir, ec);
     if (ec) {
-        throw std::runtime_error("cannot create the data directory '" + config_.data_dir.string() + "': " + ec.message());
+        throw std::runtime_error("cannot create the data directory '" + config_.data_dir.string() +
+                                 "': " + ec.message());
     }
 
     // One paktd per database: two writers' group commits would interleave, and paktctl restore
@@ -94,13 +97,15 @@ void App::start() {
         if (config_.cert_file.empty() && !std::filesystem::exists(files.cert_file)) {
             std::filesystem::create_directories(files.cert_file.parent_path());
             tls::generate_self_signed(files, hostname_or_localhost());
-            spdlog::info("created a self-signed ECDSA P-256 certificate in {}", files.cert_file.string());
+            spdlog::info("created a self-signed ECDSA P-256 certificate in {}",
+                         files.cert_file.string());
         }
         parts_->tls.emplace(tls::make_server_context(files));
         fingerprint_ = tls::certificate_fingerprint_sha256(files.cert_file);
         spdlog::info("TLS certificate SHA-256 fingerprint: {}", fingerprint_);
     } else {
-        spdlog::warn("TLS is disabled: serve plain HTTP only behind a TLS-terminating reverse proxy");
+        spdlog::warn(
+            "TLS is disabled: serve plain HTTP only behind a TLS-terminating reverse proxy");
     }
 
     auto write_db = open_database(db_file, OpenMode::read_write, config_.busy_timeout);
@@ -109,11 +114,13 @@ void App::start() {
                  schema_version(*write_db), applied);
     delete_expired_sessions(*write_db, now_rfc3339());
     parts_->writer = std::make_unique<Writer>(std::move(write_db), config_.writer_max_batch);
-    parts_->reads = std::make_unique<ReadPool>(db_file, config_.read_connections, config_.busy_timeout);
-    parts_->throttle = std::make_unique<LoginThrottle>(config_.login_max_failures, config_.login_window,
-                                                      config_.login_lockout);
+    parts_->reads =
+        std::make_unique<ReadPool>(db_file, config_.read_connections, config_.busy_timeout);
+    parts_->throttle = std::make_unique<LoginThrottle>(config_.login_max_failures,
+                                                       config_.login_window, config_.login_lockout);
 
-    parts_->checkin_limiter = std::make_unique<RateLimiter>(config_.checkin_burst, config_.checkin_per_minute);
+    parts_->checkin_limiter =
+        std::make_unique<RateLimiter>(config_.checkin_burst, config_.checkin_per_minute);
 
     Parts& p = *parts_;
     p.web_assets = std::make_unique<http::WebAssets>(config_.web_dir);
@@ -180,16 +187,18 @@ void App::start() {
              std::chrono::steady_clock::duration elapsed) {
             const double seconds = std::chrono::duration<double>(elapsed).count();
             p.metrics.observe_request(response.route, request.method, response.status, seconds);
-            spdlog::info("request id={} remote={} method={} route={} status={} duration_ms={:.2f} bytes={}",
-                         request.request_id, request.remote_address,
-                         request.method.empty() ? "-" : request.method, response.route, response.status,
-                         seconds * 1000.0, response.body.size());
+            spdlog::info(
+                "request id={} remote={} method={} route={} status={} duration_ms={:.2f} bytes={}",
+                request.request_id, request.remote_address,
+                request.method.empty() ? "-" : request.method, response.route, response.status,
+                seconds * 1000.0, response.body.size());
         });
     p.server->start();
     ready_ = true;
-    spdlog::info("paktd {} listening on {}://{}:{}", PAKT_VERSION, config_.tls_enabled ? "https" : "http",
-                 config_.listen_address, p.server->port());
-    if (!config_.ready_file.empty()) write_ready_file(config_.ready_file, p.server->port(), fingerprint_);
+    spdlog::info("paktd {} listening on {}://{}:{}", PAKT_VERSION,
+                 config_.tls_enabled ? "https" : "http", config_.listen_address, p.server->port());
+    if (!config_.ready_file.empty())
+        write_ready_file(config_.ready_file, p.server->port(), fingerprint_);
 }
 
 void App::stop() {

@@ -169,7 +169,9 @@ const KeySpec kAgentsKeys[] = {
     {"checkin_burst",
      [](const Entry& e, ServerConfig& c) { c.checkin_burst = e.integer<unsigned>(1, 100000); }},
     {"checkin_per_minute",
-     [](const Entry& e, ServerConfig& c) { c.checkin_per_minute = e.integer<unsigned>(1, 100000); }},
+     [](const Entry& e, ServerConfig& c) {
+         c.checkin_per_minute = e.integer<unsigned>(1, 100000);
+     }},
     {"checkin_max_decompressed_bytes",
      [](const Entry& e, ServerConfig& c) {
          c.checkin_max_decompressed_bytes = e.integer<std::size_t>(kMinBodyLimit, kMaxBodyLimit);
@@ -246,7 +248,9 @@ ServerConfig load_config(const std::filesystem::path& file) {
 
     ServerConfig config;
     apply_top_level_tables(name, root, std::span<const TableSpec>(kTables),
-                           [&](const TableSpec& spec, const toml::table& table) { apply_table(name, spec, table, config); });
+                           [&](const TableSpec& spec, const toml::table& table) {
+                               apply_table(name, spec, table, config);
+                           });
     return config;
 }
 

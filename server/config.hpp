@@ -14,12 +14,13 @@ namespace pakt::server {
 
 struct ServerConfig {
     // [server]
-    std::string listen_address = "0.0.0.0";  ///< address to bind
-    std::uint16_t listen_port = 8443;        ///< 0 picks a free port (tests)
+    std::string listen_address = "0.0.0.0";        ///< address to bind
+    std::uint16_t listen_port = 8443;              ///< 0 picks a free port (tests)
     std::filesystem::path data_dir = "pakt-data";  ///< database, generated certificate
-    unsigned io_threads = 0;          ///< threads running the network; 0 = hardware concurrency
-    unsigned handler_threads = 16;    ///< threads running request handlers (they wait on commits)
-    std::filesystem::path ready_file;  ///< if set, "port fingerprint" is written here once listening
+    unsigned io_threads = 0;        ///< threads running the network; 0 = hardware concurrency
+    unsigned handler_threads = 16;  ///< threads running request handlers (they wait on commits)
+    /// If set, "port fingerprint" is written here once listening.
+    std::filesystem::path ready_file;
     std::chrono::milliseconds shutdown_grace{3000};  ///< SIGTERM: time for in-flight requests
     /// The address people reach paktd at, e.g. "https://pakt.example.org" (no path): printed in
     /// QR labels and the only Origin accepted for browser-session changes. Empty: the scheme and
@@ -38,7 +39,7 @@ struct ServerConfig {
     std::size_t body_limit_bytes = 2 * 1024 * 1024;  ///< larger bodies get 413
     std::size_t header_limit_bytes = 16 * 1024;      ///< larger headers get 431
     std::chrono::milliseconds handshake_timeout{10000};
-    std::chrono::milliseconds read_timeout{30000};   ///< per request, also the keep-alive idle time
+    std::chrono::milliseconds read_timeout{30000};  ///< per request, also the keep-alive idle time
     std::chrono::milliseconds write_timeout{30000};
     std::size_t max_connections = 2048;  ///< connections beyond this are closed at once
 
@@ -58,9 +59,10 @@ struct ServerConfig {
     std::chrono::seconds login_lockout{900};
 
     // [agents]
-    std::chrono::seconds checkin_interval{900};  ///< told to agents as next_checkin_s (spread ±10 %)
-    unsigned checkin_burst = 60;        ///< check-ins an agent may send back to back (spool drain)
-    unsigned checkin_per_minute = 60;   ///< sustained check-ins per agent and minute
+    /// Told to agents as next_checkin_s (spread ±10 %).
+    std::chrono::seconds checkin_interval{900};
+    unsigned checkin_burst = 60;       ///< check-ins an agent may send back to back (spool drain)
+    unsigned checkin_per_minute = 60;  ///< sustained check-ins per agent and minute
     std::size_t checkin_max_decompressed_bytes = 16 * 1024 * 1024;  ///< gzip bodies beyond: 413
     std::chrono::hours enroll_secret_ttl{72};  ///< default lifetime of an agent enroll secret
 

@@ -4,9 +4,12 @@ namespace pakt::server {
 
 std::string_view to_string(Role role) {
     switch (role) {
-        case Role::city_admin: return "city_admin";
-        case Role::school_it: return "school_it";
-        case Role::headteacher: return "headteacher";
+        case Role::city_admin:
+            return "city_admin";
+        case Role::school_it:
+            return "school_it";
+        case Role::headteacher:
+            return "headteacher";
     }
     return "headteacher";
 }

@@ -29,15 +29,16 @@ std::string salt_bytes() {
 
 std::string hash_password(std::string_view password) {
     const std::string salt = salt_bytes();
-    const std::size_t encoded_len =
-        argon2_encodedlen(kTimeCost, kMemoryKib, kParallelism, static_cast<std::uint32_t>(kSaltBytes),
-                          static_cast<std::uint32_t>(kHashBytes), Argon2_id);
+    const std::size_t encoded_len = argon2_encodedlen(
+        kTimeCost, kMemoryKib, kParallelism, static_cast<std::uint32_t>(kSaltBytes),
+        static_cast<std::uint32_t>(kHashBytes), Argon2_id);
     std::vector<char> encoded(encoded_len);
-    const int rc = argon2id_hash_encoded(kTimeCost, kMemoryKib, kParallelism, password.data(),
-                                         password.size(), salt.data(), salt.size(), kHashBytes,
-                                         encoded.data(), encoded.size());
+    const int rc =
+        argon2id_hash_encoded(kTimeCost, kMemoryKib, kParallelism, password.data(), password.size(),
+                              salt.data(), salt.size(), kHashBytes, encoded.data(), encoded.size());
     if (rc != ARGON2_OK) {
-        throw std::runtime_error(std::string("argon2id hashing failed: ") + argon2_error_message(rc));
+        throw std::runtime_error(std::string("argon2id hashing failed: ") +
+                                 argon2_error_message(rc));
     }
     return std::string(encoded.data());
 }
