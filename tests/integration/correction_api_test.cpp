@@ -612,17 +612,7 @@ TEST(AgentSecretPlainHttp, WithoutTlsTheCommandTrustsTheSystemCas) {
     server.add_user("admin", server::Role::city_admin, {}, SeededServer::kPassword);
     auto dispatch = [&](const std::string& method, const std::string& target,
                         const std::string& token, const json& body) {
-        server::http::Request r;
-        r.method = method;
-        r.target = target;
-        r.remote_address = "127.0.0.1";
-        r.headers.emplace("Host", "pakt.essen.de");
-        if (!token.empty()) r.headers.emplace("Authorization", "Bearer " + token);
-        if (!body.is_null()) {
-            r.headers.emplace("Content-Type", "application/json");
-            r.body = body.dump();
-        }
-        return server.app().router().dispatch(r);
+        return server.dispatch(method, target, token, body, "pakt.essen.de");
     };
     auto login = dispatch("POST", "/api/v1/session", "",
                           json{{"username", "admin"}, {"password", SeededServer::kPassword}});

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "server/domain/password.hpp"
+#include "server/http/router.hpp"
 #include "server/storage/database.hpp"
 #include "server/storage/school_repository.hpp"
 #include "server/storage/user_repository.hpp"
@@ -72,6 +73,22 @@ std::string TestServer::login(const std::string& username, const std::string& pa
     auto r = call(*c, "POST", "/api/v1/session", {}, nlohmann::json{{"username", username}, {"password", password}});
     if (r.status != 201) throw std::runtime_error("login of " + username + " failed: " + r.body);
     return json_of(r).at("token").get<std::string>();
+}
+
+server::http::Response TestServer::dispatch(const std::string& method, const std::string& target,
+                                            const std::string& token, const nlohmann::json& body,
+                                            const std::string& host) {
+    server::http::Request r;
+    r.method = method;
+    r.target = target;
+    r.remote_address = "127.0.0.1";
+    r.headers.emplace("Host", host);
+    if (!token.empty()) r.headers.emplace("Authorization", "Bearer " + token);
+    if (!body.is_null()) {
+        r.headers.emplace("Content-Type", "application/json");
+        r.body = body.dump();
+    }
+    return app().router().dispatch(r);
 }
 
 HttpResponse call(HttpsClient& client, std::string_view method, std::string_view target,

@@ -46,6 +46,12 @@ public:
                           const std::vector<std::string>& schools, const std::string& password);
     /// Logs in through the API and returns the session token; fails the test otherwise.
     std::string login(const std::string& username, const std::string& password);
+    /// A request handed to the router in-process, as the network layer would after TLS and
+    /// parsing: for configurations the TLS test client cannot reach (e.g. `tls_enabled = false`
+    /// behind a proxy). `host` is the Host header; a null `body` sends none.
+    server::http::Response dispatch(const std::string& method, const std::string& target,
+                                    const std::string& token, const nlohmann::json& body,
+                                    const std::string& host = "127.0.0.1");
 
 private:
     TempDir dir_;

@@ -132,6 +132,24 @@ function languageSection() {
   return section(t('account.language'), form);
 }
 
+/** The columns of an API token table (own tokens here, a user's on /users/{id}). */
+export function tokenColumns(onRevoke) {
+  return [
+    { label: t('account.token_name'), header: true, render: (tk) => tk.name },
+    { label: t('account.token_created'), render: (tk) => formatDateTime(tk.created_at) },
+    { label: t('account.token_expires'), render: (tk) => (tk.expires_on ? formatDate(tk.expires_on) : t('account.token_never_expires')) },
+    { label: t('account.token_last_used'), render: (tk) => (tk.last_used_at ? formatDateTime(tk.last_used_at) : t('users.token_never_used')) },
+    {
+      label: t('account.token_actions'),
+      render: (tk) => button(t('account.token_revoke'), {
+        variant: 'secondary',
+        'aria-label': t('account.token_revoke_named', { name: tk.name }),
+        onclick: () => onRevoke(tk),
+      }),
+    },
+  ];
+}
+
 function tokensSection(ctx) {
   const listBox = h('div', {}, loading());
   const created = h('div', {});
@@ -152,19 +170,7 @@ function tokensSection(ctx) {
     }
     listBox.replaceChildren(dataTable({
       caption: t('account.tokens_caption'),
-      columns: [
-        { label: t('account.token_name'), header: true, render: (tk) => tk.name },
-        { label: t('account.token_created'), render: (tk) => formatDateTime(tk.created_at) },
-        { label: t('account.token_expires'), render: (tk) => (tk.expires_on ? formatDate(tk.expires_on) : t('account.token_never_expires')) },
-        {
-          label: t('account.token_actions'),
-          render: (tk) => button(t('account.token_revoke'), {
-            variant: 'secondary',
-            'aria-label': t('account.token_revoke_named', { name: tk.name }),
-            onclick: () => revoke(tk),
-          }),
-        },
-      ],
+      columns: tokenColumns(revoke),
       rows: items,
     }));
   }

@@ -7,6 +7,7 @@ import { api, ApiProblem } from '../js/api.js';
 import { formatDate, formatDateTime } from '../js/format.js';
 import { showErrors, clearErrors } from '../js/forms.js';
 import { pagedList } from '../js/table.js';
+import { tokenColumns } from './account.js';
 import {
   pageTitle, descList, section, alertBox, errorAlert, dataTable, inputField, selectField, button, link,
   badge, loading, copyButton,
@@ -521,20 +522,7 @@ function tokensSection(user, ctx) {
       renderPage: (items) => dataTable({
         caption: t('users.tokens_caption', { username: user.username }),
         captionHidden: true,
-        columns: [
-          { label: t('account.token_name'), header: true, render: (tk) => tk.name },
-          { label: t('account.token_created'), render: (tk) => formatDateTime(tk.created_at) },
-          { label: t('account.token_expires'), render: (tk) => (tk.expires_on ? formatDate(tk.expires_on) : t('account.token_never_expires')) },
-          { label: t('account.token_last_used'), render: (tk) => (tk.last_used_at ? formatDateTime(tk.last_used_at) : t('users.token_never_used')) },
-          {
-            label: t('account.token_actions'),
-            render: (tk) => button(t('account.token_revoke'), {
-              variant: 'secondary',
-              'aria-label': t('account.token_revoke_named', { name: tk.name }),
-              onclick: () => revoke(tk),
-            }),
-          },
-        ],
+        columns: tokenColumns(revoke),
         rows: items,
       }),
     });
