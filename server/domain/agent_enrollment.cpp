@@ -32,11 +32,19 @@ std::string agent_enroll_command(std::string_view server_url,
     std::string command = "printf '%s\\n' " + shell_quote(secret) + " | sudo -u " +
                           std::string(kAgentAccount) + " pakt-agent enroll";
     command += " --state-dir " + shell_quote(kAgentStateDir);
-    command += " " + shell_quote("--server=" + std::string(server_url));
+    // Options are appended, not "--x=" + value: g++ 12 at -O3 misreads that prepend as an
+    // overlapping copy (-Wrestrict, GCC bug 105329).
+    const auto option = [&command](std::string_view name, std::string_view value) {
+        std::string word(name);
+        word.append(value);
+        command += ' ';
+        command += shell_quote(word);
+    };
+    option("--server=", server_url);
     if (fingerprint)
-        command += " " + shell_quote("--pin=" + *fingerprint);
+        option("--pin=", *fingerprint);
     else
-        command += " " + shell_quote("--ca-file=" + std::string(kSystemCaBundle));
+        option("--ca-file=", kSystemCaBundle);
     command += " --secret-file=/dev/stdin";
     return command;
 }
