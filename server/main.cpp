@@ -1,10 +1,9 @@
 // paktd: the Pakt server. Composition only: flags, configuration, logging, App, signals.
-#include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
-
 #include <pthread.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -35,8 +34,8 @@ void raise_open_file_limit(const pakt::server::ServerConfig& config) {
     }
     // The database, its WAL, the read connections, logs and the listener need some too.
     constexpr rlim_t kReserve = 64;
-    const rlim_t needed = static_cast<rlim_t>(config.max_connections) + config.read_connections +
-                          kReserve;
+    const rlim_t needed =
+        static_cast<rlim_t>(config.max_connections) + config.read_connections + kReserve;
     if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
         spdlog::warn(
             "open file limit is {}, below the {} that limits.max_connections = {} needs: "

@@ -30,7 +30,7 @@ std::optional<std::string> canonical_address(std::string_view text);
 /// The set of `[server] trusted_proxies`. Immutable after construction; safe to share between
 /// threads.
 class TrustedProxies {
-public:
+  public:
     TrustedProxies() = default;
     /// Throws std::invalid_argument naming the first entry that parse_ip_prefix refuses.
     explicit TrustedProxies(const std::vector<std::string>& prefixes);
@@ -39,7 +39,7 @@ public:
     /// Whether `address` (text as canonical_address accepts it) lies in one of the prefixes.
     bool trusts(std::string_view address) const;
 
-private:
+  private:
     std::vector<IpPrefix> prefixes_;
 };
 
@@ -52,7 +52,7 @@ private:
 /// left of it cannot be believed, and the answer is the last trusted hop. Returned in canonical
 /// text.
 std::string client_address(std::string_view peer, const TrustedProxies& trusted,
-                            const std::vector<std::string_view>& forwarded_for);
+                           const std::vector<std::string_view>& forwarded_for);
 
 /// The key under which `[limits] max_connections_per_address` counts connections: an IPv4
 /// address itself, an IPv6 address's /64 network ("2001:db8:1:2::/64"), since one IPv6 host

@@ -1,7 +1,9 @@
 #include "server/net/http_server.hpp"
 
 #include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -17,9 +19,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <spdlog/spdlog.h>
-
-#include <atomic>
 #include <condition_variable>
 #include <list>
 #include <map>
@@ -176,9 +175,8 @@ struct HttpServer::Impl {
           handler(std::move(h)),
           observer(std::move(o)),
           trusted(c.trusted_proxies),
-          ioc(static_cast<int>(c.io_threads == 0
-                                   ? std::max(1u, std::thread::hardware_concurrency())
-                                   : c.io_threads)),
+          ioc(static_cast<int>(c.io_threads == 0 ? std::max(1u, std::thread::hardware_concurrency())
+                                                 : c.io_threads)),
           handler_pool(std::max(1u, c.handler_threads)),
           acceptor(asio::make_strand(ioc)),
           trim_timer(asio::make_strand(ioc)) {}
@@ -312,14 +310,14 @@ public:
     }
 
 private:
-    enum class State { handshaking, idle, reading_header, reading_body, handling, writing, closing };
+  enum class State { handshaking, idle, reading_header, reading_body, handling, writing, closing };
 
-    static Stream make_stream(HttpServer::Impl& server, tcp::socket&& socket) {
-        if constexpr (kTls) {
-            return Stream(std::move(socket), *server.tls);
-        } else {
-            return Stream(std::move(socket));
-        }
+  static Stream make_stream(HttpServer::Impl& server, tcp::socket&& socket) {
+      if constexpr (kTls) {
+          return Stream(std::move(socket), *server.tls);
+      } else {
+          return Stream(std::move(socket));
+      }
     }
 
     void start() {
@@ -415,8 +413,8 @@ private:
 
     void read_body() {
         const auto rate = std::max<std::size_t>(1, server_.config.min_body_bytes_per_second);
-        const auto earned = std::chrono::milliseconds(
-            static_cast<std::int64_t>(body_bytes_ / rate * 1000 + body_bytes_ % rate * 1000 / rate));
+        const auto earned = std::chrono::milliseconds(static_cast<std::int64_t>(
+            body_bytes_ / rate * 1000 + body_bytes_ % rate * 1000 / rate));
         beast::get_lowest_layer(stream_).expires_at(body_started_ +
                                                     server_.config.min_body_rate_grace + earned);
         bhttp::async_read_some(
@@ -826,8 +824,8 @@ void HttpServer::Impl::check_trim() {
 #ifdef __GLIBC__
     malloc_trim(0);
 #endif
-    spdlog::info("open connections fell from {} to {}: freed memory returned to the system",
-                 peak, open);
+    spdlog::info("open connections fell from {} to {}: freed memory returned to the system", peak,
+                 open);
 }
 
 HttpServer::HttpServer(const ServerConfig& config, asio::ssl::context* tls, RequestHandler handler,

@@ -5,12 +5,14 @@
 // lambda, or the in-process App (TestServer).
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -19,9 +21,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <gtest/gtest.h>
-
-#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
@@ -76,7 +75,7 @@ bool is_closed(const beast::error_code& ec) {
 // address, stop in the middle of a request, and see when the server closes. Trusts any
 // certificate (the tests are about the server's behaviour, not its identity).
 class RawTls {
-public:
+  public:
     explicit RawTls(std::uint16_t port, const char* local_address = "127.0.0.1")
         : ctx_(asio::ssl::context::tls_client), stream_(ioc_, ctx_) {
         auto& socket = beast::get_lowest_layer(stream_).socket();
@@ -124,11 +123,12 @@ public:
         for (;;) {
             std::size_t n = 0;
             run([&](auto handler) {
-                stream_.async_read_some(asio::buffer(piece), [&n, handler](beast::error_code e,
-                                                                           std::size_t got) mutable {
-                    n = got;
-                    handler(e);
-                });
+                stream_.async_read_some(
+                    asio::buffer(piece),
+                    [&n, handler](beast::error_code e, std::size_t got) mutable {
+                        n = got;
+                        handler(e);
+                    });
             });
             received.append(piece, n);
             if (is_closed(ec_)) return received;
@@ -136,7 +136,7 @@ public:
         }
     }
 
-private:
+  private:
     template <class Initiate>
     void run(Initiate&& initiate) {
         ec_ = asio::error::operation_aborted;
@@ -157,12 +157,13 @@ private:
 
 // The network layer alone, in-process, over TLS on 127.0.0.1 port 0, with a handler lambda.
 class NetServer {
-public:
+  public:
     NetServer(const std::function<void(server::ServerConfig&)>& tweak,
               server::net::RequestHandler handler,
               const std::function<void(server::net::HttpServer&)>& before_start = {})
         : files_{dir_.path() / "cert.pem", dir_.path() / "key.pem"},
-          context_((tls::generate_self_signed(files_, "localhost"), tls::make_server_context(files_))) {
+          context_(
+              (tls::generate_self_signed(files_, "localhost"), tls::make_server_context(files_))) {
         config_.listen_address = "127.0.0.1";
         config_.listen_port = 0;
         config_.io_threads = 1;
@@ -185,7 +186,7 @@ public:
     }
     server::net::HttpServer& http() { return *http_; }
 
-private:
+  private:
     TempDir dir_;
     tls::CertificateFiles files_;
     asio::ssl::context context_;
@@ -334,7 +335,8 @@ TEST(HardeningNet, FloodFromOneAddressLeavesRoomForOthersAndItsMemoryIsReturned)
     // Everyone else is served while the flood holds its connections.
     const auto health = request_from("127.0.0.3", paktd.port(), bhttp::verb::get, "/healthz");
     EXPECT_EQ(health.result_int(), 200u);
-    const auto me = request_from("127.0.0.3", paktd.port(), bhttp::verb::get, "/api/v1/me", {}, token);
+    const auto me =
+        request_from("127.0.0.3", paktd.port(), bhttp::verb::get, "/api/v1/me", {}, token);
     EXPECT_EQ(me.result_int(), 200u) << me.body();
     const ProcessMemory during = read_process_memory(paktd.pid());
 
@@ -388,9 +390,9 @@ TEST(HardeningNet, ThirtyTwoHostileOneMegabyteBodiesRaisePeakRssByLessThan128MB)
         ASSERT_EQ(clients.back()->request("GET", "/healthz").status, 200);
     }
     // The login's one-off costs are paid before the baseline.
-    ASSERT_EQ(clients[0]->request("POST", "/api/v1/session", R"({"username":"x","password":"y"})")
-                  .status,
-              401);
+    ASSERT_EQ(
+        clients[0]->request("POST", "/api/v1/session", R"({"username":"x","password":"y"})").status,
+        401);
     const ProcessMemory before = read_process_memory(paktd.pid());
     const bool peak_reset = reset_peak_rss(paktd.pid());
 
@@ -649,8 +651,8 @@ TEST(HardeningNet, TransferCodingsOtherThanChunkedAre501AndCloseTheConnection) {
     });
     auto client = server.client();
     const std::string chunked_body = "5\r\nhello\r\n0\r\n\r\n";
-    for (const char* coding : {"gzip, chunked", "chunked, chunked", "identity", "gzip",
-                               "x-custom, chunked"}) {
+    for (const char* coding :
+         {"gzip, chunked", "chunked, chunked", "identity", "gzip", "x-custom, chunked"}) {
         SCOPED_TRACE(coding);
         const auto r = client->send_raw(std::string("POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\n") +
                                         "Transfer-Encoding: " + coding + "\r\n\r\n" + chunked_body);
@@ -729,21 +731,22 @@ TEST(HardeningNet, HeadGetsTheHeaderWithTheBodysContentLengthButNoBody) {
 
 TEST(HardeningNet, BodyLimitComesFromThePerRouteFunction) {
     std::atomic<int> handled{0};
-    NetServer server(
-        [](server::ServerConfig& c) { c.body_limit_bytes = 1024 * 1024; },
-        [&](const server::http::Request& request) {
-            ++handled;
-            return text(std::to_string(request.body.size()));
-        },
-        [](server::net::HttpServer& http) {
-            http.set_body_limit([](std::string_view method, std::string_view target) {
-                return method == "POST" && target.starts_with("/small") ? std::size_t{16}
-                                                                          : std::size_t{1024 * 1024};
-            });
-        });
+    NetServer server([](server::ServerConfig& c) { c.body_limit_bytes = 1024 * 1024; },
+                     [&](const server::http::Request& request) {
+                         ++handled;
+                         return text(std::to_string(request.body.size()));
+                     },
+                     [](server::net::HttpServer& http) {
+                         http.set_body_limit([](std::string_view method, std::string_view target) {
+                             return method == "POST" && target.starts_with("/small")
+                                        ? std::size_t{16}
+                                        : std::size_t{1024 * 1024};
+                         });
+                     });
     auto client = server.client();
     const std::string seventeen(17, 'x');
-    const auto too_large = client->request("POST", "/small", seventeen, {{"Content-Type", "text/plain"}});
+    const auto too_large =
+        client->request("POST", "/small", seventeen, {{"Content-Type", "text/plain"}});
     EXPECT_EQ(too_large.status, 413);
     EXPECT_NE(json::parse(too_large.body).at("detail").get<std::string>().find("16 bytes"),
               std::string::npos)
@@ -757,7 +760,8 @@ TEST(HardeningNet, BodyLimitComesFromThePerRouteFunction) {
     // A chunked body is counted as it arrives.
     const auto chunked = again->send_raw(
         "POST /small HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
-        "11\r\n" + seventeen + "\r\n0\r\n\r\n");
+        "11\r\n" +
+        seventeen + "\r\n0\r\n\r\n");
     ASSERT_TRUE(chunked);
     EXPECT_EQ(chunked->status, 413);
     EXPECT_EQ(handled.load(), 2);

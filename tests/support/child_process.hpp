@@ -45,7 +45,7 @@ public:
     std::optional<std::size_t> wait_for_output(std::string_view text, std::size_t from,
                                                std::chrono::milliseconds timeout);
 
-private:
+  private:
     pid_t pid_ = -1;
     int pidfd_ = -1;
     std::optional<int> exit_status_;
