@@ -119,7 +119,7 @@ bool acceptable_transfer_coding(const Fields& fields) {
 }  // namespace
 
 class SessionBase {
-public:
+  public:
     virtual ~SessionBase() = default;
     virtual void begin_shutdown() = 0;
     /// Closes the connection if it is still idle between requests (to make room for another).
@@ -267,7 +267,7 @@ struct HttpServer::Impl {
 // passed.
 template <class Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
-public:
+  public:
     static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
     Session(HttpServer::Impl& server, tcp::socket&& socket, std::string remote, std::uint64_t id)
@@ -309,15 +309,23 @@ public:
         });
     }
 
-private:
-  enum class State { handshaking, idle, reading_header, reading_body, handling, writing, closing };
+  private:
+    enum class State {
+        handshaking,
+        idle,
+        reading_header,
+        reading_body,
+        handling,
+        writing,
+        closing
+    };
 
-  static Stream make_stream(HttpServer::Impl& server, tcp::socket&& socket) {
-      if constexpr (kTls) {
-          return Stream(std::move(socket), *server.tls);
-      } else {
-          return Stream(std::move(socket));
-      }
+    static Stream make_stream(HttpServer::Impl& server, tcp::socket&& socket) {
+        if constexpr (kTls) {
+            return Stream(std::move(socket), *server.tls);
+        } else {
+            return Stream(std::move(socket));
+        }
     }
 
     void start() {
