@@ -159,6 +159,10 @@ struct HttpsClient::Impl {
         tcp_layer.expires_after(timeout);
         ec = run([&](auto handler) { tcp_layer.async_connect(endpoints, std::move(handler)); });
         if (ec) fail(ec, "cannot connect");
+        // A request is written in more than one piece (TLS records, header and body); with
+        // Nagle's algorithm the last piece waits for the server's delayed ACK, about 40 ms.
+        tcp_layer.socket().set_option(tcp::no_delay(true), ec);
+        if (ec) fail(ec, "cannot set TCP_NODELAY");
 
         tcp_layer.expires_after(timeout);
         ec = run([&](auto handler) {

@@ -32,6 +32,21 @@ const std::string& TomlEntry::text() const {
     fail("a string", toml_type_name(node_.type()));
 }
 
+std::vector<std::string> TomlEntry::text_list() const {
+    const auto* array = node_.as_array();
+    if (array == nullptr) fail("an array of strings", toml_type_name(node_.type()));
+    std::vector<std::string> out;
+    for (const auto& element : *array) {
+        const auto* value = element.as_string();
+        if (value == nullptr) {
+            fail("an array of strings",
+                 "an array containing " + std::string(toml_type_name(element.type())));
+        }
+        out.push_back(value->get());
+    }
+    return out;
+}
+
 std::string TomlEntry::name(bool allow_empty) const {
     const std::string& value = text();
     if (value.empty() && !allow_empty) fail("a non-empty string", "an empty string");

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pakt {
 
@@ -36,6 +37,8 @@ public:
 
     bool boolean() const;
     const std::string& text() const;
+    /// An array of strings (possibly empty).
+    std::vector<std::string> text_list() const;
     /// A string without NUL (which would silently cut a file or column name short); empty only
     /// if `allow_empty` (callers use empty for "the default").
     std::string name(bool allow_empty) const;

@@ -11,6 +11,8 @@
 #include <system_error>
 #include <utility>
 
+#include "server/net/client_address.hpp"
+
 namespace pakt::server {
 
 namespace {
@@ -25,6 +27,7 @@ constexpr std::int64_t kMinHeaderLimit = 1024;
 constexpr std::int64_t kMaxHeaderLimit = std::int64_t{1} << 20;  // 1 MiB
 constexpr std::int64_t kMaxTimeoutMs = 24LL * 60 * 60 * 1000;    // a day
 constexpr std::int64_t kMaxConnections = 1'000'000;
+constexpr std::int64_t kMaxQueuedRequests = 1'000'000;
 constexpr std::int64_t kMaxReadConnections = 256;
 constexpr std::int64_t kMaxWriterBatch = 100'000;
 constexpr std::int64_t kMaxSessionTtlMinutes = 366LL * 24 * 60;  // a year
@@ -87,6 +90,16 @@ const KeySpec kServerKeys[] = {
     {"public_url",
      [](const Entry& e, ServerConfig& c) { c.public_url = public_url(e.text(), e.origin()); }},
     {"web_dir", [](const Entry& e, ServerConfig& c) { c.web_dir = e.path(true); }},
+    {"trusted_proxies",
+     [](const Entry& e, ServerConfig& c) {
+         c.trusted_proxies = e.text_list();
+         for (const auto& prefix : c.trusted_proxies) {
+             if (!net::parse_ip_prefix(prefix)) {
+                 e.fail("a list of IP addresses or CIDR prefixes such as \"10.0.0.0/8\"",
+                        "'" + prefix + "'");
+             }
+         }
+     }},
 };
 
 const KeySpec kTlsKeys[] = {
@@ -119,6 +132,26 @@ const KeySpec kLimitsKeys[] = {
     {"max_connections",
      [](const Entry& e, ServerConfig& c) {
          c.max_connections = e.integer<std::size_t>(1, kMaxConnections);
+     }},
+    {"max_connections_per_address",
+     [](const Entry& e, ServerConfig& c) {
+         c.max_connections_per_address = e.integer<std::size_t>(1, kMaxConnections);
+     }},
+    {"header_timeout_ms",
+     [](const Entry& e, ServerConfig& c) {
+         c.header_timeout = milliseconds(e.integer<std::int64_t>(1, kMaxTimeoutMs));
+     }},
+    {"min_body_bytes_per_second",
+     [](const Entry& e, ServerConfig& c) {
+         c.min_body_bytes_per_second = e.integer<std::size_t>(1, kMaxBodyLimit);
+     }},
+    {"min_body_rate_grace_ms",
+     [](const Entry& e, ServerConfig& c) {
+         c.min_body_rate_grace = milliseconds(e.integer<std::int64_t>(0, kMaxTimeoutMs));
+     }},
+    {"max_queued_requests",
+     [](const Entry& e, ServerConfig& c) {
+         c.max_queued_requests = e.integer<std::size_t>(1, kMaxQueuedRequests);
      }},
 };
 

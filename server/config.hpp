@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "common/toml_entry.hpp"
 
@@ -29,6 +30,12 @@ struct ServerConfig {
     /// Front-end development only: serve the web UI's files from this directory (server/web)
     /// instead of the embedded copy. Empty: embedded.
     std::filesystem::path web_dir;
+    /// Reverse proxies whose X-Forwarded-For is believed: IP addresses or CIDR prefixes, IPv4
+    /// or IPv6 (validated on load). A request whose TCP peer is one of them is attributed to the
+    /// right-most forwarded address that is not itself a trusted proxy (logs, login throttle);
+    /// connections from them are exempt from max_connections_per_address. Empty: the peer is
+    /// always the client.
+    std::vector<std::string> trusted_proxies;
 
     // [tls]
     bool tls_enabled = true;          ///< false only behind a TLS-terminating reverse proxy
@@ -39,9 +46,26 @@ struct ServerConfig {
     std::size_t body_limit_bytes = 2 * 1024 * 1024;  ///< larger bodies get 413
     std::size_t header_limit_bytes = 16 * 1024;      ///< larger headers get 431
     std::chrono::milliseconds handshake_timeout{10000};
-    std::chrono::milliseconds read_timeout{30000};  ///< per request, also the keep-alive idle time
+    /// How long a kept-alive connection may wait, idle, for its next request.
+    std::chrono::milliseconds read_timeout{30000};
     std::chrono::milliseconds write_timeout{30000};
-    std::size_t max_connections = 2048;  ///< connections beyond this are closed at once
+    /// From a connection's start (after the TLS handshake) or the first byte of a later request
+    /// to the end of the request's header; a client that sends its header slowly is cut.
+    std::chrono::milliseconds header_timeout{10000};
+    /// A request body must arrive at least this fast, on average since the header, once the
+    /// grace below has passed; slower bodies are cut (slowloris).
+    std::size_t min_body_bytes_per_second = 1024;
+    std::chrono::milliseconds min_body_rate_grace{5000};
+    /// When max_connections are open, the longest-idle keep-alive connection is closed to make
+    /// room; only if none is idle is a new connection closed at once.
+    std::size_t max_connections = 2048;
+    /// Open connections from one client address (an IPv6 client's /64); more are closed at once.
+    /// Room for a school behind NAT, but one address gets only an eighth of max_connections.
+    /// Trusted proxies are exempt.
+    std::size_t max_connections_per_address = 256;
+    /// Requests queued or running on the handler threads; beyond it the network layer answers
+    /// 503 (type "overloaded") with Retry-After itself, without running the handler.
+    std::size_t max_queued_requests = 512;
 
     // [database]
     std::filesystem::path database_file;  ///< empty: <data_dir>/pakt.db

@@ -1,14 +1,50 @@
 // paktd: the Pakt server. Composition only: flags, configuration, logging, App, signals.
-#include <CLI/CLI.hpp>
-#include <spdlog/spdlog.h>
-
-#include <csignal>
-#include <iostream>
 #include <pthread.h>
+#include <spdlog/spdlog.h>
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <iostream>
 
 #include "common/logging.hpp"
 #include "server/app.hpp"
 #include "server/config.hpp"
+
+namespace {
+
+// Every connection is a file descriptor, and the usual soft limit (1024) is below the default
+// max_connections. The hard limit is what the administrator allows; take all of it.
+void raise_open_file_limit(const pakt::server::ServerConfig& config) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        spdlog::warn("cannot read the open file limit: {}", std::strerror(errno));
+        return;
+    }
+    if (limit.rlim_cur < limit.rlim_max) {
+        const rlim_t before = limit.rlim_cur;
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+            spdlog::warn("cannot raise the open file limit from {} to {}: {}", before,
+                         limit.rlim_max, std::strerror(errno));
+            getrlimit(RLIMIT_NOFILE, &limit);
+        }
+    }
+    // The database, its WAL, the read connections, logs and the listener need some too.
+    constexpr rlim_t kReserve = 64;
+    const rlim_t needed =
+        static_cast<rlim_t>(config.max_connections) + config.read_connections + kReserve;
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+        spdlog::warn(
+            "open file limit is {}, below the {} that limits.max_connections = {} needs: "
+            "connections beyond it will fail to be accepted (raise LimitNOFILE or ulimit -n)",
+            limit.rlim_cur, needed, config.max_connections);
+    }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     CLI::App cli{"paktd - device fleet server for school iPads (DigitalPakt Schule)"};
@@ -44,6 +80,8 @@ int main(int argc, char** argv) {
     sigaddset(&signals, SIGTERM);
     sigaddset(&signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    raise_open_file_limit(config);
 
     pakt::server::App app(config);
     try {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string_view>
 
 #include "server/config.hpp"
 #include "server/http/message.hpp"
@@ -26,6 +27,17 @@ using RequestHandler = std::function<http::Response(const http::Request&)>;
 using CompletionObserver =
     std::function<void(const http::Request&, const http::Response&, std::chrono::steady_clock::duration)>;
 
+/// The largest request body accepted for a method and target (as received, with the query);
+/// called on a network thread once a request's header is read: must be cheap, thread-safe and
+/// must not throw.
+using BodyLimit = std::function<std::size_t(std::string_view method, std::string_view target)>;
+
+/// What the network layer guarantees against slow and greedy clients (see ServerConfig's
+/// [limits] for the numbers): a deadline for the TLS handshake, for each request header and for
+/// each idle keep-alive wait; a minimum body rate; a cap on connections overall (the longest-idle
+/// keep-alive connection is closed to make room) and per client address (trusted proxies
+/// exempt); a cap on requests queued for the handler pool (503 with Retry-After beyond it);
+/// Transfer-Encoding other than "chunked" refused with 501; HEAD answered with the header only.
 class HttpServer {
 public:
     /// `tls` may be null for plain HTTP; it must outlive the server.
@@ -34,6 +46,10 @@ public:
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
+
+    /// Per-route body limits; unset: config.body_limit_bytes for every request. A body beyond
+    /// the limit is answered 413. Call before start().
+    void set_body_limit(BodyLimit limit);
 
     /// Binds, listens and starts the network and handler threads. Throws std::system_error if
     /// the address cannot be bound.

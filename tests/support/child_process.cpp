@@ -119,4 +119,36 @@ bool ChildProcess::wait_for_file(const std::filesystem::path& file, std::chrono:
     return found;
 }
 
+std::optional<std::size_t> ChildProcess::wait_for_output(std::string_view text, std::size_t from,
+                                                         std::chrono::milliseconds timeout) {
+    const int ino = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+    if (ino < 0) throw std::system_error(errno, std::generic_category(), "inotify_init1");
+    ::inotify_add_watch(ino, log_file_.c_str(), IN_MODIFY);
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    std::optional<std::size_t> found;
+    for (bool exited = false;;) {
+        // Read after the watch is in place, so output written in between is not missed.
+        const std::string all = output();
+        if (all.size() > from) {
+            const auto at = all.find(text, from);
+            if (at != std::string::npos) {
+                found = at + text.size();
+                break;
+            }
+        }
+        if (exited) break;
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
+        pollfd fds[2] = {{ino, POLLIN, 0}, {pidfd_, POLLIN, 0}};
+        if (::poll(fds, 2, static_cast<int>(left.count())) <= 0) continue;
+        exited = (fds[1].revents & POLLIN) != 0;  // one last look at what it wrote
+        char buffer[4096];
+        while (::read(ino, buffer, sizeof(buffer)) > 0) {
+        }
+    }
+    ::close(ino);
+    return found;
+}
+
 }  // namespace pakt::test

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace pakt::test {
@@ -38,7 +39,13 @@ public:
     /// passes; uses inotify on the file's directory. Returns true if the file exists.
     bool wait_for_file(const std::filesystem::path& file, std::chrono::milliseconds timeout);
 
-private:
+    /// Waits until the child's output, from byte `from` on, contains `text`, or the child exits
+    /// or `timeout` passes; uses inotify on the output file. Returns the position just after
+    /// the first occurrence, or nullopt.
+    std::optional<std::size_t> wait_for_output(std::string_view text, std::size_t from,
+                                               std::chrono::milliseconds timeout);
+
+  private:
     pid_t pid_ = -1;
     int pidfd_ = -1;
     std::optional<int> exit_status_;

@@ -45,6 +45,12 @@ void expect_same_config(const ServerConfig& actual, const ServerConfig& expected
     EXPECT_EQ(actual.read_timeout, expected.read_timeout);
     EXPECT_EQ(actual.write_timeout, expected.write_timeout);
     EXPECT_EQ(actual.max_connections, expected.max_connections);
+    EXPECT_EQ(actual.max_connections_per_address, expected.max_connections_per_address);
+    EXPECT_EQ(actual.header_timeout, expected.header_timeout);
+    EXPECT_EQ(actual.min_body_bytes_per_second, expected.min_body_bytes_per_second);
+    EXPECT_EQ(actual.min_body_rate_grace, expected.min_body_rate_grace);
+    EXPECT_EQ(actual.max_queued_requests, expected.max_queued_requests);
+    EXPECT_EQ(actual.trusted_proxies, expected.trusted_proxies);
     EXPECT_EQ(actual.database_file, expected.database_file);
     EXPECT_EQ(actual.read_connections, expected.read_connections);
     EXPECT_EQ(actual.writer_max_batch, expected.writer_max_batch);
@@ -134,6 +140,12 @@ TEST(ConfigDefaults, DefaultsLetPaktdRunWithNoFile) {
     EXPECT_EQ(config.read_timeout, milliseconds(30000));
     EXPECT_EQ(config.write_timeout, milliseconds(30000));
     EXPECT_EQ(config.max_connections, 2048u);
+    EXPECT_EQ(config.max_connections_per_address, 256u);
+    EXPECT_EQ(config.header_timeout, milliseconds(10000));
+    EXPECT_EQ(config.min_body_bytes_per_second, 1024u);
+    EXPECT_EQ(config.min_body_rate_grace, milliseconds(5000));
+    EXPECT_EQ(config.max_queued_requests, 512u);
+    EXPECT_TRUE(config.trusted_proxies.empty());
     EXPECT_EQ(config.read_connections, 4u);
     EXPECT_EQ(config.writer_max_batch, 256u);
     EXPECT_EQ(config.busy_timeout, milliseconds(5000));
@@ -177,7 +189,7 @@ TEST_F(ConfigTest, ShippedConfigUncommentedListsEveryKeyWithItsDefault) {
         if (active != line) ++keys;
         uncommented += active + "\n";
     }
-    EXPECT_EQ(keys, 33);  // every key load_config accepts
+    EXPECT_EQ(keys, 39);  // every key load_config accepts
     expect_same_config(load_config(write_config(uncommented)), ServerConfig{});
 }
 
@@ -194,6 +206,7 @@ io_threads = 3
 handler_threads = 7
 ready_file = "/run/pakt/ready"
 shutdown_grace_ms = 1500
+trusted_proxies = ["10.0.0.5", "192.168.0.0/16", "2001:db8::/32"]
 
 [tls]
 enabled = false
@@ -207,6 +220,11 @@ handshake_timeout_ms = 2000
 read_timeout_ms = 3000
 write_timeout_ms = 4000
 max_connections = 99
+max_connections_per_address = 9
+header_timeout_ms = 1200
+min_body_bytes_per_second = 300
+min_body_rate_grace_ms = 0
+max_queued_requests = 77
 
 [database]
 file = "/srv/db/fleet.db"
@@ -239,6 +257,13 @@ level = "debug"
     EXPECT_EQ(config.read_timeout, milliseconds(3000));
     EXPECT_EQ(config.write_timeout, milliseconds(4000));
     EXPECT_EQ(config.max_connections, 99u);
+    EXPECT_EQ(config.max_connections_per_address, 9u);
+    EXPECT_EQ(config.header_timeout, milliseconds(1200));
+    EXPECT_EQ(config.min_body_bytes_per_second, 300u);
+    EXPECT_EQ(config.min_body_rate_grace, milliseconds(0));
+    EXPECT_EQ(config.max_queued_requests, 77u);
+    EXPECT_EQ(config.trusted_proxies,
+              (std::vector<std::string>{"10.0.0.5", "192.168.0.0/16", "2001:db8::/32"}));
     EXPECT_EQ(config.database_file, fs::path("/srv/db/fleet.db"));
     EXPECT_EQ(config.read_connections, 2u);
     EXPECT_EQ(config.writer_max_batch, 64u);
@@ -348,6 +373,18 @@ TEST_F(ConfigTest, OutOfRangeValuesNameKeyAndExpectedRange) {
          "key 'limits.read_timeout_ms': expected an integer from 1 to"},
         {"[limits]\nmax_connections = 0\n",
          "key 'limits.max_connections': expected an integer from 1 to"},
+        {"[limits]\nmax_connections_per_address = 0\n",
+         "key 'limits.max_connections_per_address': expected an integer from 1 to"},
+        {"[limits]\nheader_timeout_ms = 0\n",
+         "key 'limits.header_timeout_ms': expected an integer from 1 to"},
+        {"[limits]\nmin_body_bytes_per_second = 0\n",
+         "key 'limits.min_body_bytes_per_second': expected an integer from 1 to"},
+        {"[limits]\nmin_body_rate_grace_ms = -1\n",
+         "key 'limits.min_body_rate_grace_ms': expected an integer from 0 to"},
+        {"[limits]\nmax_queued_requests = 0\n",
+         "key 'limits.max_queued_requests': expected an integer from 1 to"},
+        {"[limits]\nmax_queued_requests = 1000001\n",
+         "key 'limits.max_queued_requests': expected an integer from 1 to 1000000, got 1000001"},
         {"[database]\nread_connections = 0\n",
          "key 'database.read_connections': expected an integer from 1 to"},
         {"[auth]\nsession_ttl_minutes = 9223372036854775807\n",
@@ -355,6 +392,31 @@ TEST_F(ConfigTest, OutOfRangeValuesNameKeyAndExpectedRange) {
         {"[log]\nlevel = \"verbose\"\n",
          "key 'log.level': expected one of trace, debug, info, warn, error, off, got 'verbose'"},
         {"[server]\nlisten = \"0.0.0.0:65536\"\n", "key 'server.listen': expected host:port"},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.text);
+        EXPECT_THAT(load_error(c.text), HasSubstr(c.message));
+    }
+}
+
+TEST_F(ConfigTest, TrustedProxiesMustBeAListOfAddressesOrPrefixes) {
+    struct Case {
+        std::string text;
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {"[server]\ntrusted_proxies = \"10.0.0.5\"\n",
+         "key 'server.trusted_proxies': expected an array of strings, got string"},
+        {"[server]\ntrusted_proxies = [10]\n",
+         "key 'server.trusted_proxies': expected an array of strings, got an array containing "
+         "integer"},
+        {"[server]\ntrusted_proxies = [\"10.0.0.5\", \"proxy.example.org\"]\n",
+         "key 'server.trusted_proxies': expected a list of IP addresses or CIDR prefixes such as "
+         "\"10.0.0.0/8\", got 'proxy.example.org'"},
+        {"[server]\ntrusted_proxies = [\"10.0.0.1/8\"]\n",
+         "key 'server.trusted_proxies': expected a list of IP addresses or CIDR prefixes"},
+        {"[server]\ntrusted_proxies = [\"2001:db8::/129\"]\n",
+         "key 'server.trusted_proxies': expected a list of IP addresses or CIDR prefixes"},
     };
     for (const Case& c : cases) {
         SCOPED_TRACE(c.text);
