@@ -143,7 +143,8 @@ private:
         return false;
     }
 
-    static void error_to(ProblemList<ReportError>& errors, std::string field, std::string message, bool wrong_type = false) {
+    static void error_to(ProblemList<ReportError>& errors, std::string field, std::string message,
+                         bool wrong_type = false) {
         errors.add({std::move(field), std::move(message), wrong_type});
     }
 
@@ -255,7 +256,8 @@ private:
     // `path()` names the field; only called for an error (formatting it per field was a
     // measurable share of reading a large report).
     template <class Path>
-    static void read_string(ProblemList<ReportError>& errors, StringField& field, const Scalar& v, const Path& path) {
+    static void read_string(ProblemList<ReportError>& errors, StringField& field, const Scalar& v,
+                            const Path& path) {
         field = StringField{};
         if (v.kind == Kind::null) return;
         field.invalid = true;
@@ -284,7 +286,8 @@ private:
         return v.integer;
     }
 
-    static void require(ProblemList<ReportError>& errors, const StringField& field, std::string path) {
+    static void require(ProblemList<ReportError>& errors, const StringField& field,
+                        std::string path) {
         if (!field.value && !field.invalid) error_to(errors, std::move(path), "is required");
     }
 
@@ -299,8 +302,8 @@ private:
                 error_to(device_errors_, device_field("seen_at"), std::move(*problem));
             } else if (seen_not_after_ && *parse_rfc3339(*d.seen_at.value) > *seen_not_after_) {
                 error_to(device_errors_, device_field("seen_at"),
-                         "is later than the server's clock allows (" + format_rfc3339(*seen_not_after_) +
-                             "); check the agent's clock");
+                         "is later than the server's clock allows (" +
+                             format_rfc3339(*seen_not_after_) + "); check the agent's clock");
             }
         }
         if (!device_errors_.empty()) return;  // the report is refused: no need to keep devices
@@ -320,7 +323,8 @@ private:
         if (report_id_.value && !is_uuid(*report_id_.value)) error_to(errors_, "report_id", "must be a UUID");
         require(errors_, generated_at_, "generated_at");
         if (generated_at_.value) {
-            if (auto problem = time_problem(*generated_at_.value)) error_to(errors_, "generated_at", std::move(*problem));
+            if (auto problem = time_problem(*generated_at_.value))
+                error_to(errors_, "generated_at", std::move(*problem));
         }
         require(errors_, agent_version_, "agent_version");
         if (!devices_present_ && !has_error_for("devices")) error_to(errors_, "devices", "is required");
@@ -358,7 +362,8 @@ private:
     DeviceFields device_;
     CheckinReport report_;
     ProblemList<ReportError> errors_;
-    ProblemList<ReportError> device_errors_;  // merged when the array closes (or dropped if too long)
+    ProblemList<ReportError>
+        device_errors_;  // merged when the array closes (or dropped if too long)
 };
 
 }  // namespace
@@ -401,7 +406,8 @@ nlohmann::json to_json(const CheckinReport& report) {
             {"devices", std::move(devices)}};
 }
 
-ParsedReport parse_checkin_report(std::string_view text, std::optional<Clock::time_point> seen_not_after) {
+ParsedReport parse_checkin_report(std::string_view text,
+                                  std::optional<Clock::time_point> seen_not_after) {
     ParsedReport out;
     ReportReader reader(out, seen_not_after);
     const bool parsed = nlohmann::json::sax_parse(text.begin(), text.end(), &reader);

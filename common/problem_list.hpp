@@ -16,7 +16,7 @@ inline constexpr std::size_t kMaxListedProblems = 50;
 
 template <class Problem>
 class ProblemList {
-public:
+  public:
     using value_type = Problem;
     using const_iterator = typename std::vector<Problem>::const_iterator;
     using iterator = const_iterator;
@@ -37,15 +37,19 @@ public:
 
     /// Lists `problem` while fewer than the maximum are listed; afterwards only counts it.
     void add(Problem problem) {
-        if (full()) ++unlisted_;
-        else listed_.push_back(std::move(problem));
+        if (full())
+            ++unlisted_;
+        else
+            listed_.push_back(std::move(problem));
     }
     /// Like add(), but `make()` (which returns the problem) runs only if the problem is listed:
     /// the key copied or the message formatted is skipped for those only counted.
     template <class Make>
     void add_with(Make&& make) {
-        if (full()) ++unlisted_;
-        else listed_.push_back(std::forward<Make>(make)());
+        if (full())
+            ++unlisted_;
+        else
+            listed_.push_back(std::forward<Make>(make)());
     }
     /// Counts `count` problems that are not listed (e.g. those another list only counted).
     void count_unlisted(std::size_t count) { unlisted_ += count; }
@@ -87,7 +91,7 @@ public:
         unlisted_ = 0;
     }
 
-private:
+  private:
     std::size_t max_listed_ = kMaxListedProblems;
     std::vector<Problem> listed_;
     std::size_t unlisted_ = 0;

@@ -14,7 +14,8 @@ std::optional<std::string> text_problem(std::string_view text, TextKind kind) {
             continue;
         }
         // In valid UTF-8 the C1 controls U+0080..U+009F are exactly the pairs C2 80..C2 9F.
-        const bool c1 = c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9f;
+        const bool c1 =
+            c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9f;
         if (c < 0x20 || c == 0x7f || c1) {
             return kind == TextKind::multi_line
                        ? "must not contain control characters other than tabs and line breaks"

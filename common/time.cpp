@@ -124,7 +124,8 @@ std::optional<std::string> date_problem(std::string_view text) {
 }
 
 std::optional<std::string> time_problem(std::string_view text) {
-    constexpr const char* kOutOfRange = "must be a time from 2000-01-01T00:00:00Z to 2100-12-31T23:59:59Z";
+    constexpr const char* kOutOfRange =
+        "must be a time from 2000-01-01T00:00:00Z to 2100-12-31T23:59:59Z";
     const auto t = parse_rfc3339(text);
     if (!t) {
         // A year beyond what the clock type holds (e.g. 9999) fails to parse: name the range.

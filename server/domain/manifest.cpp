@@ -53,7 +53,8 @@ ParsedManifest parse_manifest(std::string_view text) {
         return std::move(out);
     };
     if (doc.rows.empty()) {
-        if (doc.errors.empty()) out.errors.add({1, "serial_number", "the manifest is empty; a header row is required"});
+        if (doc.errors.empty())
+            out.errors.add({1, "serial_number", "the manifest is empty; a header row is required"});
         return finish();
     }
 
@@ -63,14 +64,16 @@ ParsedManifest parse_manifest(std::string_view text) {
     for (std::size_t i = 0; i < header.fields.size(); ++i) {
         if (auto column = column_for(header.fields[i])) {
             if (index.count(*column)) {
-                out.errors.add({header.line, header.fields[i], "the column appears twice in the header"});
+                out.errors.add(
+                    {header.line, header.fields[i], "the column appears twice in the header"});
             }
             index.emplace(*column, i);
         }
     }
     if (!index.count(Column::serial_number)) {
         out.errors.add({header.line, "serial_number",
-                        "the header has no serial number column (serial_number, serialNumber or Seriennummer)"});
+                        "the header has no serial number column (serial_number, serialNumber or "
+                        "Seriennummer)"});
         return finish();
     }
 
@@ -79,8 +82,9 @@ ParsedManifest parse_manifest(std::string_view text) {
         const csv::Row& row = doc.rows[r];
         syntax_errors_before(row.line + 1);
         if (row.fields.size() != header.fields.size()) {
-            out.errors.add({row.line, "", fmt::format("has {} fields, the header has {}", row.fields.size(),
-                                                       header.fields.size())});
+            out.errors.add({row.line, "",
+                            fmt::format("has {} fields, the header has {}", row.fields.size(),
+                                        header.fields.size())});
             continue;
         }
         auto field = [&](Column c) -> std::string {
@@ -98,14 +102,17 @@ ParsedManifest parse_manifest(std::string_view text) {
             out.errors.add({row.line, "serial_number", "is empty"});
         } else if (!is_valid_serial(m.serial_number)) {
             out.errors.add({row.line, "serial_number",
-                            fmt::format("'{}' is not a serial number (8 to 14 letters and digits)", m.serial_number)});
+                            fmt::format("'{}' is not a serial number (8 to 14 letters and digits)",
+                                        m.serial_number)});
         } else if (auto [it, inserted] = first_line.emplace(m.serial_number, row.line); !inserted) {
             out.errors.add({row.line, "serial_number",
-                            fmt::format("'{}' is listed twice (first on line {})", m.serial_number, it->second)});
+                            fmt::format("'{}' is listed twice (first on line {})", m.serial_number,
+                                        it->second)});
         }
         if (auto p = check_text(m.model, 100)) out.errors.add({row.line, "model", *p});
         if (auto p = check_text(m.asset_tag, 64)) out.errors.add({row.line, "asset_tag", *p});
-        if (!m.imei.empty() && !is_imei(m.imei)) out.errors.add({row.line, "imei", "must be 15 digits"});
+        if (!m.imei.empty() && !is_imei(m.imei))
+            out.errors.add({row.line, "imei", "must be 15 digits"});
         if (out.errors.total() == errors_before) out.rows.push_back(std::move(m));
     }
     return finish();

@@ -363,11 +363,13 @@ void register_agent_routes(Router& router, HandlerDeps& deps) {
     router.add("POST", "/api/v1/schools/{school_number}/agent-secrets", Auth::user, [&deps](RequestContext& ctx) { return create_secret(deps, ctx); });
     router.add("GET", "/api/v1/schools/{school_number}/agent-secrets", Auth::user, [&deps](RequestContext& ctx) { return list_secrets(deps, ctx); });
     router.add("DELETE", "/api/v1/schools/{school_number}/agent-secrets/{id}", Auth::user, [&deps](RequestContext& ctx) { return revoke_secret(deps, ctx); });
-    router.add("POST", "/api/v1/agent/enroll", Auth::none, [&deps](RequestContext& ctx) { return enroll(deps, ctx); },
-               kAnonymousBodyLimit);
+    router.add(
+        "POST", "/api/v1/agent/enroll", Auth::none,
+        [&deps](RequestContext& ctx) { return enroll(deps, ctx); }, kAnonymousBodyLimit);
     // A report of up to 5,000 devices (gzip or plain): the configured limit.
-    router.add("POST", "/api/v1/agent/checkin", Auth::none, [&deps](RequestContext& ctx) { return checkin(deps, ctx); },
-               deps.config.body_limit_bytes);
+    router.add(
+        "POST", "/api/v1/agent/checkin", Auth::none,
+        [&deps](RequestContext& ctx) { return checkin(deps, ctx); }, deps.config.body_limit_bytes);
     router.add("GET", "/api/v1/agents", Auth::user, [&deps](RequestContext& ctx) { return list(deps, ctx); });
     router.add("DELETE", "/api/v1/agents/{id}", Auth::user, [&deps](RequestContext& ctx) { return revoke(deps, ctx); });
     router.add("GET", "/api/v1/schools/{school_number}/unknown-devices", Auth::user, [&deps](RequestContext& ctx) { return unknown_devices(deps, ctx); });

@@ -25,24 +25,24 @@ struct FieldError {
 
 class ApiError : public std::runtime_error {
 public:
-    ApiError(int status, std::string type, std::string title, std::string detail,
-             FieldErrors errors = {})
-        : std::runtime_error(detail),
-          status_(status),
-          type_(std::move(type)),
-          title_(std::move(title)),
-          detail_(std::move(detail)),
-          errors_(std::move(errors)) {}
+  ApiError(int status, std::string type, std::string title, std::string detail,
+           FieldErrors errors = {})
+      : std::runtime_error(detail),
+        status_(status),
+        type_(std::move(type)),
+        title_(std::move(title)),
+        detail_(std::move(detail)),
+        errors_(std::move(errors)) {}
 
-    int status() const { return status_; }
-    const std::string& type() const { return type_; }  ///< short slug, e.g. "validation-failed"
-    const std::string& title() const { return title_; }
-    const std::string& detail() const { return detail_; }
-    const FieldErrors& errors() const { return errors_; }
-    std::optional<int> retry_after_s() const { return retry_after_s_; }
-    ApiError& with_retry_after(int seconds) {
-        retry_after_s_ = seconds;
-        return *this;
+  int status() const { return status_; }
+  const std::string& type() const { return type_; }  ///< short slug, e.g. "validation-failed"
+  const std::string& title() const { return title_; }
+  const std::string& detail() const { return detail_; }
+  const FieldErrors& errors() const { return errors_; }
+  std::optional<int> retry_after_s() const { return retry_after_s_; }
+  ApiError& with_retry_after(int seconds) {
+      retry_after_s_ = seconds;
+      return *this;
     }
 
     static ApiError bad_request(std::string detail, FieldErrors errors = {}) {

@@ -93,7 +93,8 @@ Response create_programme(HandlerDeps& deps, RequestContext& ctx) {
     if (in.has("code") && !is_programme_code(p.code)) in.invalid("code", "must be 2 to 20 characters A-Z, 0-9, '-'");
     if (in.has("name") && p.name.empty()) in.invalid("name", "must not be empty");
     if (auto e = check_text(p.name, 200)) in.invalid("name", *e);
-    if (auto e = check_text(p.description, 2000, TextKind::multi_line)) in.invalid("description", *e);
+    if (auto e = check_text(p.description, 2000, TextKind::multi_line))
+        in.invalid("description", *e);
     if (share && (*share < 0 || *share > 100)) in.invalid("federal_share_pct", "must be between 0 and 100");
     if (share) p.federal_share_pct = static_cast<int>(*share);
     if (p.max_unit_price_cents && *p.max_unit_price_cents <= 0) in.invalid("max_unit_price_cents", "must be positive");

@@ -5,12 +5,11 @@
 // the rest). Every string read passes the one text rule (common/text.hpp).
 #include <cstdint>
 #include <initializer_list>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/text.hpp"
 #include "server/http/api_error.hpp"

@@ -1,13 +1,12 @@
 #include "server/http/router.hpp"
 
 #include <SQLiteCpp/Exception.h>
-#include <sqlite3.h>
 #include <spdlog/spdlog.h>
-
-#include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <cstddef>
+#include <nlohmann/json.hpp>
 
 #include "server/http/json_input.hpp"
 #include "server/storage/writer.hpp"
@@ -259,7 +258,8 @@ const Router::Route* Router::find(std::string_view method, const std::vector<std
 
 Response Router::dispatch_unchecked(const Request& request, std::string& route_out) const {
     const std::string_view path = request.path();
-    if (path.empty() || path.front() != '/') throw ApiError::bad_request("the request target must be an absolute path");
+    if (path.empty() || path.front() != '/')
+        throw ApiError::bad_request("the request target must be an absolute path");
     std::vector<std::string> segments;
     for (const auto& raw : split_pattern(path)) {
         auto decoded = percent_decode(raw, false);
@@ -316,8 +316,9 @@ Response Router::dispatch_unchecked(const Request& request, std::string& route_o
         std::string allow;
         for (std::size_t i = 0; i < allowed_methods.size(); ++i) {
             const auto& m = allowed_methods[i];
-            if (std::find(allowed_methods.begin(), allowed_methods.begin() + static_cast<std::ptrdiff_t>(i), m) !=
-                allowed_methods.begin() + static_cast<std::ptrdiff_t>(i)) {
+            if (std::find(allowed_methods.begin(),
+                          allowed_methods.begin() + static_cast<std::ptrdiff_t>(i),
+                          m) != allowed_methods.begin() + static_cast<std::ptrdiff_t>(i)) {
                 continue;  // two routes of the path take the same method
             }
             allow += (allow.empty() ? "" : ", ") + m;

@@ -97,14 +97,14 @@ public:
 
     /// Routes `request` and always returns a response: 404 for unknown paths, 405 (with Allow,
     /// which names HEAD wherever GET is allowed) for a known path with another method, 413 for a
-    /// body larger than the route's body_limit (before authentication), 401 for missing or invalid credentials (a bearer token,
-    /// else the session cookie), 403 for a state-changing request authenticated by the cookie
-    /// without this server's Origin, 403 `password-change-required` on an Auth::user route for a
-    /// user who must change its password, problem+json for
-    /// every ApiError, and a logged 500 without internal detail for anything unexpected. A HEAD
-    /// request is answered by the GET route of its path (same authentication and authorization),
-    /// with Response::omit_body set, as is every answer to HEAD. Sets Response::route to the
-    /// matched pattern. Thread-safe once registration is over.
+    /// body larger than the route's body_limit (before authentication), 401 for missing or invalid
+    /// credentials (a bearer token, else the session cookie), 403 for a state-changing request
+    /// authenticated by the cookie without this server's Origin, 403 `password-change-required` on
+    /// an Auth::user route for a user who must change its password, problem+json for every
+    /// ApiError, and a logged 500 without internal detail for anything unexpected. A HEAD request
+    /// is answered by the GET route of its path (same authentication and authorization), with
+    /// Response::omit_body set, as is every answer to HEAD. Sets Response::route to the matched
+    /// pattern. Thread-safe once registration is over.
     Response dispatch(const Request& request) const;
 
     /// Called for a GET that no route matches, instead of the 404 problem; it may throw ApiError

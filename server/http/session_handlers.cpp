@@ -192,7 +192,8 @@ Response create_token(HandlerDeps& deps, RequestContext& ctx) {
         else if (auto problem = check_text(name, 100)) in.invalid("name", *problem);
     }
     if (expires_on) {
-        if (auto e = check_date(*expires_on)) in.invalid("expires_on", *e);
+        if (auto e = check_date(*expires_on))
+            in.invalid("expires_on", *e);
         else if (*expires_on < now_rfc3339().substr(0, 10)) in.invalid("expires_on", "must not be in the past");
     }
     in.finish();
@@ -236,8 +237,10 @@ Response revoke_token(HandlerDeps& deps, RequestContext& ctx) {
 }  // namespace
 
 void register_session_routes(Router& router, HandlerDeps& deps) {
-    router.add("POST", "/api/v1/session", Auth::none, [&deps, &router](RequestContext& ctx) { return login(deps, ctx, router); },
-               kAnonymousBodyLimit);
+    router.add(
+        "POST", "/api/v1/session", Auth::none,
+        [&deps, &router](RequestContext& ctx) { return login(deps, ctx, router); },
+        kAnonymousBodyLimit);
     router.add("POST", "/api/v1/me/password", Auth::own_account,
                [&deps](RequestContext& ctx) { return change_password(deps, ctx); });
     router.add("DELETE", "/api/v1/session", Auth::own_account,

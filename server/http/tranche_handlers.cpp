@@ -282,7 +282,9 @@ Response put_manifest(HandlerDeps& deps, RequestContext& ctx) {
     const Outcome outcome = deps.writer.execute([&](SQLite::Database& db) {
         const Tranche t = *find_tranche(db, id);
         FieldErrors errors;
-        errors.append(manifest.errors, [](const ManifestError& e) { return FieldError{e.field, e.message, e.line}; });
+        errors.append(manifest.errors, [](const ManifestError& e) {
+            return FieldError{e.field, e.message, e.line};
+        });
         std::vector<ManifestRow> fresh;
         Outcome o;
         o.rows = manifest.rows.size();
@@ -291,11 +293,17 @@ Response put_manifest(HandlerDeps& deps, RequestContext& ctx) {
             if (owner && *owner == id) {
                 ++o.already_present;
             } else if (owner) {
-                errors.add({"serial_number", "'" + row.serial_number + "' is in the manifest of tranche " + std::to_string(*owner), row.line});
+                errors.add({"serial_number",
+                            "'" + row.serial_number + "' is in the manifest of tranche " +
+                                std::to_string(*owner),
+                            row.line});
             } else if (auto device = find_device(db, row.serial_number); device && device->tranche_id != id) {
                 // Enrolled into another tranche (off its manifest, or one without a manifest): the
                 // device belongs to that tranche as much as a manifest entry would.
-                errors.add({"serial_number", "'" + row.serial_number + "' is enrolled in tranche " + std::to_string(device->tranche_id), row.line});
+                errors.add({"serial_number",
+                            "'" + row.serial_number + "' is enrolled in tranche " +
+                                std::to_string(device->tranche_id),
+                            row.line});
             } else {
                 fresh.push_back(row);
             }
@@ -304,13 +312,16 @@ Response put_manifest(HandlerDeps& deps, RequestContext& ctx) {
         if (errors.empty() && total > t.expected_count) {
             const std::size_t first_excess = static_cast<std::size_t>(t.expected_count - manifest_size(db, id));
             errors.add({"serial_number",
-                              "the manifest would list " + std::to_string(total) + " devices; the tranche expects " +
-                                  std::to_string(t.expected_count),
-                              fresh[first_excess].line});
+                        "the manifest would list " + std::to_string(total) +
+                            " devices; the tranche expects " + std::to_string(t.expected_count),
+                        fresh[first_excess].line});
         }
         if (!errors.empty()) {
             errors.sort([](const FieldError& a, const FieldError& b) { return a.line < b.line; });
-            throw ApiError::unprocessable(std::to_string(errors.total()) + " lines of the manifest are invalid; nothing was stored", errors);
+            throw ApiError::unprocessable(
+                std::to_string(errors.total()) +
+                    " lines of the manifest are invalid; nothing was stored",
+                errors);
         }
         insert_manifest_entries(db, id, fresh);
         o.added = fresh.size();
@@ -339,8 +350,10 @@ void register_tranche_routes(Router& router, HandlerDeps& deps) {
     router.add("PATCH", "/api/v1/tranches/{id}", Auth::user,
                [&deps](RequestContext& ctx) { return update(deps, ctx); });
     // A delivery list of thousands of lines: the configured limit.
-    router.add("PUT", "/api/v1/tranches/{id}/manifest", Auth::user, [&deps](RequestContext& ctx) { return put_manifest(deps, ctx); },
-               deps.config.body_limit_bytes);
+    router.add(
+        "PUT", "/api/v1/tranches/{id}/manifest", Auth::user,
+        [&deps](RequestContext& ctx) { return put_manifest(deps, ctx); },
+        deps.config.body_limit_bytes);
     router.add("GET", "/api/v1/tranches/{id}/reconciliation", Auth::user, [&deps](RequestContext& ctx) { return reconciliation(deps, ctx); });
 }
 

@@ -30,7 +30,7 @@ std::string with_unknown_keys(const json& base, int count) {
 }
 
 class HardeningInput : public ::testing::Test {
-protected:
+  protected:
     SeededServer s{[](server::ServerConfig& c) { c.checkin_burst = 1000; }};
     HttpsClient& http = *s.http;
     std::int64_t grant_id = 0;
@@ -39,7 +39,8 @@ protected:
     const std::string ours = "DMPH00000001";
 
     void SetUp() override {
-        auto grant = call(http, "POST", "/api/v1/grants", s.admin, grant_body("G-HARD", "2030-12-31"));
+        auto grant =
+            call(http, "POST", "/api/v1/grants", s.admin, grant_body("G-HARD", "2030-12-31"));
         ASSERT_EQ(grant.status, 201) << grant.body;
         grant_id = json_of(grant)["id"].get<std::int64_t>();
         auto t = call(http, "POST", "/api/v1/tranches", s.admin,
@@ -53,9 +54,9 @@ protected:
         auto r = call(http, "POST", tranche_path() + "/enrollments", s.admin,
                       json{{"serial_numbers", {ours}}});
         ASSERT_EQ(r.status, 200) << r.body;
-        auto secret = call(http, "POST",
-                           std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/agent-secrets",
-                           s.it_a);
+        auto secret = call(
+            http, "POST",
+            std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/agent-secrets", s.it_a);
         ASSERT_EQ(secret.status, 201) << secret.body;
         auto enrolled = call(http, "POST", "/api/v1/agent/enroll", {},
                              json{{"enroll_secret", json_of(secret)["secret"]},
@@ -66,8 +67,10 @@ protected:
     }
 
     static json grant_body(const std::string& reference, const std::string& spend_by) {
-        return {{"programme", "DP-BASIS"},   {"reference", reference},
-                {"amount_cents", 1'000'000}, {"approved_on", "2021-01-01"},
+        return {{"programme", "DP-BASIS"},
+                {"reference", reference},
+                {"amount_cents", 1'000'000},
+                {"approved_on", "2021-01-01"},
                 {"spend_by", spend_by}};
     }
 
@@ -139,7 +142,8 @@ TEST_F(HardeningInput, Grant_ThousandsOfUnknownKeysListFiftyAndCountTheRest) {
     EXPECT_EQ(problem["errors"][0]["message"], "unknown field");
     EXPECT_EQ(count("SELECT count(*) FROM grants WHERE reference = 'G-KEYS'"), 0);
     // A list that was not cut has no count.
-    auto short_list = call(http, "POST", "/api/v1/grants", s.admin, json{{"programme", "DP-BASIS"}});
+    auto short_list =
+        call(http, "POST", "/api/v1/grants", s.admin, json{{"programme", "DP-BASIS"}});
     ASSERT_EQ(short_list.status, 422) << short_list.body;
     EXPECT_FALSE(json_of(short_list).contains("more_errors")) << short_list.body;
 }
@@ -207,7 +211,7 @@ TEST_F(HardeningInput, BodyLimit_JsonEndpointRefusesMoreThanSixtyFourKib) {
 
 TEST_F(HardeningInput, Checkin_ControlCharactersInStringsAreRefusedAndNothingStored) {
     for (const std::string& bad : {std::string("17.5\x1b[31m", 9), std::string("a\0b", 3),
-                                  std::string("ring\x07"), std::string("next\xc2\x85line")}) {
+                                   std::string("ring\x07"), std::string("next\xc2\x85line")}) {
         {
             CheckinReport r = report();
             r.agent_version = bad;
@@ -220,14 +224,16 @@ TEST_F(HardeningInput, Checkin_ControlCharactersInStringsAreRefusedAndNothingSto
             r.devices[0].os_version = bad;
             auto answer = send_checkin(to_json(r).dump(), false);
             EXPECT_EQ(answer.status, 422) << answer.body;
-            EXPECT_EQ(fields_of(json_of(answer)), std::vector<std::string>{"devices[0].os_version"});
+            EXPECT_EQ(fields_of(json_of(answer)),
+                      std::vector<std::string>{"devices[0].os_version"});
         }
         {
             CheckinReport r = report();
             r.devices[0].ip_address = bad;
             auto answer = send_checkin(to_json(r).dump(), false);
             EXPECT_EQ(answer.status, 422) << answer.body;
-            EXPECT_EQ(fields_of(json_of(answer)), std::vector<std::string>{"devices[0].ip_address"});
+            EXPECT_EQ(fields_of(json_of(answer)),
+                      std::vector<std::string>{"devices[0].ip_address"});
         }
     }
     expect_nothing_stored();
@@ -255,22 +261,30 @@ TEST_F(HardeningInput, Grant_SpendByInTheYear9999Is422NamingTheField) {
                       json{{"spend_by", "9999-12-31"}});
     ASSERT_EQ(patch.status, 422) << patch.body;
     EXPECT_EQ(fields_of(json_of(patch)), std::vector<std::string>{"spend_by"});
-    const json grant = json_of(call(http, "GET", "/api/v1/grants/" + std::to_string(grant_id), s.admin));
+    const json grant =
+        json_of(call(http, "GET", "/api/v1/grants/" + std::to_string(grant_id), s.admin));
     EXPECT_EQ(grant["spend_by"], "2030-12-31");
     EXPECT_EQ(grant["earmark_end"], "2035-12-31");
 }
 
 TEST_F(HardeningInput, Dates_OutsideTheYears2000To2100AreRefusedEverywhere) {
     auto approved = call(http, "POST", "/api/v1/grants", s.admin,
-                         json{{"programme", "DP-BASIS"}, {"reference", "G-OLD"}, {"amount_cents", 1},
-                              {"approved_on", "1999-12-31"}, {"spend_by", "2100-12-31"}});
-    EXPECT_EQ(fields_of(json_of(approved)), std::vector<std::string>{"approved_on"}) << approved.body;
-    auto delivered = call(http, "PATCH", tranche_path(), s.admin, json{{"delivered_on", "2101-01-01"}});
+                         json{{"programme", "DP-BASIS"},
+                              {"reference", "G-OLD"},
+                              {"amount_cents", 1},
+                              {"approved_on", "1999-12-31"},
+                              {"spend_by", "2100-12-31"}});
+    EXPECT_EQ(fields_of(json_of(approved)), std::vector<std::string>{"approved_on"})
+        << approved.body;
+    auto delivered =
+        call(http, "PATCH", tranche_path(), s.admin, json{{"delivered_on", "2101-01-01"}});
     EXPECT_EQ(delivered.status, 422);
     EXPECT_EQ(fields_of(json_of(delivered)), std::vector<std::string>{"delivered_on"});
     auto loan = call(http, "POST", "/api/v1/devices/" + ours + "/loans", s.it_a,
-                     json{{"borrower_ref", "7b-12"}, {"borrower_kind", "student"},
-                          {"agreement_ref", "LV-1"}, {"due_on", "3000-01-01"}});
+                     json{{"borrower_ref", "7b-12"},
+                          {"borrower_kind", "student"},
+                          {"agreement_ref", "LV-1"},
+                          {"due_on", "3000-01-01"}});
     EXPECT_EQ(loan.status, 422);
     EXPECT_EQ(fields_of(json_of(loan)), std::vector<std::string>{"due_on"});
     auto token = call(http, "POST", "/api/v1/tokens", s.admin,
@@ -289,7 +303,7 @@ TEST_F(HardeningInput, Dates_OutsideTheYears2000To2100AreRefusedEverywhere) {
 
 TEST_F(HardeningInput, Checkin_SeenAtFarInTheFutureIs422AndNothingStored) {
     for (const std::string& seen : {std::string("2099-01-01T00:00:00Z"),
-                                   format_rfc3339(Clock::now() + std::chrono::hours(1))}) {
+                                    format_rfc3339(Clock::now() + std::chrono::hours(1))}) {
         CheckinReport r = report();
         r.devices[0].seen_at = seen;
         auto answer = send_checkin(gzip_compress(to_json(r).dump()), true);
@@ -310,8 +324,9 @@ TEST_F(HardeningInput, Checkin_GzipWithTrailingGarbageIs400AndNothingStored) {
     for (const std::string& tail : {std::string("garbage"), std::string(1, '\0'), packed}) {
         auto answer = send_checkin(packed + tail, true);
         ASSERT_EQ(answer.status, 400) << answer.body;
-        EXPECT_NE(json_of(answer)["detail"].get<std::string>().find("after the end of the gzip stream"),
-                  std::string::npos)
+        EXPECT_NE(
+            json_of(answer)["detail"].get<std::string>().find("after the end of the gzip stream"),
+            std::string::npos)
             << answer.body;
     }
     expect_nothing_stored();

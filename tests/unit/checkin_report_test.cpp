@@ -209,9 +209,9 @@ namespace pakt {
 namespace {
 
 TEST(CheckinReportReader, ControlCharactersInStringsAreRefusedNamingTheField) {
-    for (const std::string& bad : {std::string("17.5\x1b[31m"), std::string("a\0b", 3),
-                                  std::string("ring\x07"), std::string("del\x7f"),
-                                  std::string("c1\xc2\x9b"), std::string("two\nlines")}) {
+    for (const std::string& bad :
+         {std::string("17.5\x1b[31m"), std::string("a\0b", 3), std::string("ring\x07"),
+          std::string("del\x7f"), std::string("c1\xc2\x9b"), std::string("two\nlines")}) {
         json d = device("F9FXK0AAHG7J");
         d["os_version"] = bad;
         d["ip_address"] = bad;
@@ -220,9 +220,10 @@ TEST(CheckinReportReader, ControlCharactersInStringsAreRefusedNamingTheField) {
         const ParsedReport parsed = parse(r);
         EXPECT_FALSE(parsed.report);
         EXPECT_THAT(problems(parsed),
-                    ::testing::UnorderedElementsAre("agent_version: must not contain control characters",
-                                "devices[0].os_version: must not contain control characters",
-                                "devices[0].ip_address: must not contain control characters"));
+                    ::testing::UnorderedElementsAre(
+                        "agent_version: must not contain control characters",
+                        "devices[0].os_version: must not contain control characters",
+                        "devices[0].ip_address: must not contain control characters"));
     }
 }
 
@@ -232,11 +233,13 @@ TEST(CheckinReportReader, SeenAtLaterThanTheGivenLimitIsRefused) {
     late["seen_at"] = "2026-03-02T09:10:01Z";
     json in_time = device("DMPXK1BBHG7K");
     in_time["seen_at"] = "2026-03-02T10:10:00+01:00";  // exactly the limit
-    const ParsedReport parsed = parse_checkin_report(report(json::array({in_time, late})).dump(), limit);
+    const ParsedReport parsed =
+        parse_checkin_report(report(json::array({in_time, late})).dump(), limit);
     EXPECT_FALSE(parsed.report);
     ASSERT_EQ(parsed.errors.size(), 1u);
     EXPECT_EQ(parsed.errors.front().field, "devices[1].seen_at");
-    EXPECT_THAT(parsed.errors.front().message, ::testing::HasSubstr("later than the server's clock"));
+    EXPECT_THAT(parsed.errors.front().message,
+                ::testing::HasSubstr("later than the server's clock"));
     // Without a limit (the agent reading its own spool) the same report is read.
     EXPECT_TRUE(parse(report(json::array({in_time, late}))).report);
 }
@@ -246,10 +249,12 @@ TEST(CheckinReportReader, TimesOutsideTheYears2000To2100AreRefused) {
     d["seen_at"] = "9999-12-31T23:59:59Z";
     json r = report(json::array({d}));
     r["generated_at"] = "1999-12-31T23:59:59Z";
-    EXPECT_THAT(problems(parse(r)),
-                ::testing::UnorderedElementsAre("generated_at: must be a time from 2000-01-01T00:00:00Z to 2100-12-31T23:59:59Z",
-                            "devices[0].seen_at: must be a time from 2000-01-01T00:00:00Z to "
-                            "2100-12-31T23:59:59Z"));
+    EXPECT_THAT(
+        problems(parse(r)),
+        ::testing::UnorderedElementsAre(
+            "generated_at: must be a time from 2000-01-01T00:00:00Z to 2100-12-31T23:59:59Z",
+            "devices[0].seen_at: must be a time from 2000-01-01T00:00:00Z to "
+            "2100-12-31T23:59:59Z"));
 }
 
 TEST(CheckinReportReader, ErrorsBeyondFiftyAreCounted) {

@@ -1,13 +1,14 @@
 #include "common/csv.hpp"
-#include "common/gzip.hpp"
-#include "common/problem_list.hpp"
-#include "common/text.hpp"
-#include "common/time.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
+
+#include "common/gzip.hpp"
+#include "common/problem_list.hpp"
+#include "common/text.hpp"
+#include "common/time.hpp"
 
 namespace pakt::csv {
 namespace {
@@ -230,9 +231,10 @@ TEST(ProblemList, AppendingKeepsTheCap) {
 }
 
 TEST(Text, ControlCharactersAreRefusedExceptLineBreaksAndTabsInMultiLineText) {
-    for (const std::string& bad : {std::string("a\0b", 3), std::string("\x1b[2J"), std::string("\x07"),
-                                  std::string("\x7f"), std::string("\xc2\x80"), std::string("\xc2\x9f"),
-                                  std::string("a\tb"), std::string("a\nb"), std::string("a\rb")}) {
+    for (const std::string& bad :
+         {std::string("a\0b", 3), std::string("\x1b[2J"), std::string("\x07"), std::string("\x7f"),
+          std::string("\xc2\x80"), std::string("\xc2\x9f"), std::string("a\tb"),
+          std::string("a\nb"), std::string("a\rb")}) {
         EXPECT_EQ(text_problem(bad), "must not contain control characters") << bad;
     }
     EXPECT_EQ(text_problem("a\r\nb\n\tc", TextKind::multi_line), std::nullopt);
@@ -252,7 +254,8 @@ TEST(Gzip, TrailingDataAfterTheStreamIsRefused) {
         EXPECT_FALSE(result.data);
         EXPECT_EQ(result.error, GunzipError::trailing_data);
     }
-    EXPECT_EQ(gzip_decompress(packed.substr(0, packed.size() - 3), 1024).error, GunzipError::malformed);
+    EXPECT_EQ(gzip_decompress(packed.substr(0, packed.size() - 3), 1024).error,
+              GunzipError::malformed);
 }
 
 TEST(Dates, OnlyTheYears2000To2100AreAccepted) {

@@ -177,10 +177,12 @@ TEST_F(RouterTest, HeadOnUnknownPathIs404AndOnAPathWithoutGetIs405) {
 // --- Body limits ---------------------------------------------------------------------------------
 
 TEST_F(RouterTest, BodyLimitIsTheOneTheRouteWasRegisteredWith) {
-    router_.add("PUT", "/api/v1/uploads/{id}", Auth::user, [](RequestContext&) { return no_content(); },
-                3 * 1024 * 1024);
-    router_.add("POST", "/api/v1/login", Auth::none, [](RequestContext&) { return no_content(); },
-                kAnonymousBodyLimit);
+    router_.add(
+        "PUT", "/api/v1/uploads/{id}", Auth::user, [](RequestContext&) { return no_content(); },
+        3 * 1024 * 1024);
+    router_.add(
+        "POST", "/api/v1/login", Auth::none, [](RequestContext&) { return no_content(); },
+        kAnonymousBodyLimit);
     EXPECT_EQ(router_.body_limit("PUT", "/api/v1/uploads/7"), 3u * 1024 * 1024);
     EXPECT_EQ(router_.body_limit("PUT", "/api/v1/uploads/7?dry_run=true"), 3u * 1024 * 1024);
     EXPECT_EQ(router_.body_limit("POST", "/api/v1/login"), kAnonymousBodyLimit);
@@ -198,7 +200,8 @@ TEST_F(RouterTest, BodyLimitOfAnUnmatchedOrMalformedTargetIsTheSmallOne) {
 }
 
 TEST_F(RouterTest, BodyLargerThanTheRouteLimitIs413BeforeAuthentication) {
-    router_.add("POST", "/api/v1/small", Auth::user, [](RequestContext&) { return no_content(); }, 16);
+    router_.add(
+        "POST", "/api/v1/small", Auth::user, [](RequestContext&) { return no_content(); }, 16);
     auto r = request("POST", "/api/v1/small");  // no token: the size is refused first
     r.headers.emplace("Content-Type", "application/json");
     r.body = R"({"name":"seventeen"})";
@@ -216,13 +219,16 @@ TEST_F(RouterTest, BodyLargerThanTheRouteLimitIs413BeforeAuthentication) {
 // --- Capped error lists --------------------------------------------------------------------------
 
 TEST_F(RouterTest, HundredThousandUnknownKeysListFiftyAndCountTheRest) {
-    router_.add("POST", "/api/v1/big", Auth::none, [](RequestContext& ctx) {
-        const auto body = parse_json_body(ctx.request);
-        ObjectReader in(body, {"name"});
-        in.required_string("name");
-        in.finish();
-        return no_content();
-    }, 4 * 1024 * 1024);
+    router_.add(
+        "POST", "/api/v1/big", Auth::none,
+        [](RequestContext& ctx) {
+            const auto body = parse_json_body(ctx.request);
+            ObjectReader in(body, {"name"});
+            in.required_string("name");
+            in.finish();
+            return no_content();
+        },
+        4 * 1024 * 1024);
     auto r = request("POST", "/api/v1/big");
     r.headers.emplace("Content-Type", "application/json");
     r.body = "{";
@@ -248,7 +254,8 @@ TEST(ProblemResponse, ErrorsBeyondFiftyAreCountedNotListed) {
     EXPECT_EQ(j["errors"].size(), 50u);
     EXPECT_EQ(j["errors"][49]["field"], "f49");
     EXPECT_EQ(j["more_errors"], 70);
-    const Json few = Json::parse(problem_response(ApiError::unprocessable("few", {{"a", "bad", std::nullopt}})).body);
+    const Json few = Json::parse(
+        problem_response(ApiError::unprocessable("few", {{"a", "bad", std::nullopt}})).body);
     EXPECT_FALSE(few.contains("more_errors"));
 }
 
@@ -514,9 +521,11 @@ TEST(ObjectReader, MissingRequiredFieldIs422) {
 }
 
 TEST(ObjectReader, ControlCharactersInAStringAre422NamingTheField) {
-    for (const std::string& bad : {std::string("a\0b", 3), std::string("\x1b[2J"), std::string("bell\x07"),
-                                  std::string("del\x7f"), std::string("c1\xc2\x9b" "31m"),
-                                  std::string("two\nlines")}) {
+    for (const std::string& bad : {std::string("a\0b", 3), std::string("\x1b[2J"),
+                                   std::string("bell\x07"), std::string("del\x7f"),
+                                   std::string("c1\xc2\x9b"
+                                               "31m"),
+                                   std::string("two\nlines")}) {
         const Json j = {{"name", bad}, {"tags", {"ok", bad}}};
         ObjectReader reader(j, {"name", "tags"});
         EXPECT_EQ(reader.required_string("name"), bad);

@@ -86,15 +86,15 @@ ColumnIndex read_header(const csv::Row& header, ProblemList<ImportProblem>& prob
         }
         if (!index.positions.emplace(*column, i).second) {
             problems.add({header.line, fmt::format("column '{}' appears more than once "
-                                                         "(lat/latitude and lon/longitude are the "
-                                                         "same column)",
-                                                         name)});
+                                                   "(lat/latitude and lon/longitude are the "
+                                                   "same column)",
+                                                   name)});
         }
     }
     if (!unknown.empty()) {
         problems.add({header.line, fmt::format("unknown column{} {} (known columns: {})",
-                                                     unknown.size() == 1 ? "" : "s",
-                                                     fmt::join(unknown, ", "), kKnownColumns)});
+                                               unknown.size() == 1 ? "" : "s",
+                                               fmt::join(unknown, ", "), kKnownColumns)});
     }
     for (const Column required : {Column::school_number, Column::name}) {
         if (!index.has(required)) {
@@ -106,8 +106,8 @@ ColumnIndex read_header(const csv::Row& header, ProblemList<ImportProblem>& prob
     }
     if (index.has(Column::lat) != index.has(Column::lon)) {
         problems.add({header.line,
-                            "the columns lat and lon come together: the file has "
-                            "only one of them"});
+                      "the columns lat and lon come together: the file has "
+                      "only one of them"});
     }
     return index;
 }
