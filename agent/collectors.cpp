@@ -581,6 +581,10 @@ std::vector<MdmDevice> parse_mdm_csv(std::string_view text, const std::string& s
         diagnostics.warn(source,
                          fmt::format("{}:{}: {}; line skipped", source, error.line, error.message));
     }
+    if (document.errors.unlisted() > 0) {
+        diagnostics.warn(source, fmt::format("{}: {} more malformed lines skipped", source,
+                                             document.errors.unlisted()));
+    }
     if (document.rows.empty()) {
         diagnostics.warn(source, fmt::format("{}: the export is empty", source));
         return {};

@@ -8,13 +8,11 @@
 #include <span>
 
 #include "common/crypto.hpp"
-#include "common/csv.hpp"
+#include "common/text.hpp"
 #include "common/time.hpp"
 
 namespace pakt {
 namespace {
-
-constexpr std::size_t kMaxErrors = 50;
 
 // Reads a report straight from its text with nlohmann's SAX interface: no document tree is built
 // (for a check-in of 250 devices the tree would be about two thousand map nodes made and thrown
@@ -24,7 +22,8 @@ class ReportReader {
 public:
     using json = nlohmann::json;
 
-    explicit ReportReader(ParsedReport& out) : out_(out) {}
+    ReportReader(ParsedReport& out, std::optional<Clock::time_point> seen_not_after)
+        : out_(out), seen_not_after_(seen_not_after) {}
 
     // A text that parsed to the end with the root object closed.
     bool complete() const { return state_ == State::done; }
@@ -81,7 +80,8 @@ public:
             report_.devices.clear();
             error_to(errors_, "devices", fmt::format("at most {} devices per report, got {}", kMaxDevicesPerReport, device_count_));
         }
-        for (auto& e : device_errors_) error_to(errors_, std::move(e.field), std::move(e.message), e.wrong_type);
+        errors_.append(std::move(device_errors_));
+        device_errors_.clear();
         state_ = State::root;
         return true;
     }
@@ -143,8 +143,9 @@ private:
         return false;
     }
 
-    static void error_to(std::vector<ReportError>& errors, std::string field, std::string message, bool wrong_type = false) {
-        if (errors.size() < kMaxErrors) errors.push_back({std::move(field), std::move(message), wrong_type});
+    static void error_to(ProblemList<ReportError>& errors, std::string field, std::string message,
+                         bool wrong_type = false) {
+        errors.add({std::move(field), std::move(message), wrong_type});
     }
 
     std::string device_path() const { return fmt::format("devices[{}].{}", device_count_ - 1, key_); }
@@ -255,7 +256,8 @@ private:
     // `path()` names the field; only called for an error (formatting it per field was a
     // measurable share of reading a large report).
     template <class Path>
-    static void read_string(std::vector<ReportError>& errors, StringField& field, const Scalar& v, const Path& path) {
+    static void read_string(ProblemList<ReportError>& errors, StringField& field, const Scalar& v,
+                            const Path& path) {
         field = StringField{};
         if (v.kind == Kind::null) return;
         field.invalid = true;
@@ -263,8 +265,8 @@ private:
             error_to(errors, path(), "must be a string", true);
         } else if (v.text->size() > kMaxReportStringBytes) {
             error_to(errors, path(), fmt::format("must be at most {} bytes", kMaxReportStringBytes));
-        } else if (!csv::is_valid_utf8(*v.text)) {
-            error_to(errors, path(), "must be valid UTF-8");
+        } else if (auto problem = text_problem(*v.text, TextKind::single_line)) {
+            error_to(errors, path(), std::move(*problem));
         } else {
             field.value = *v.text;
             field.invalid = false;
@@ -284,7 +286,8 @@ private:
         return v.integer;
     }
 
-    static void require(std::vector<ReportError>& errors, const StringField& field, std::string path) {
+    static void require(ProblemList<ReportError>& errors, const StringField& field,
+                        std::string path) {
         if (!field.value && !field.invalid) error_to(errors, std::move(path), "is required");
     }
 
@@ -294,7 +297,15 @@ private:
         DeviceFields& d = device_;
         if (!d.serial_number.value && !d.serial_number.invalid) error_to(device_errors_, device_field("serial_number"), "is required");
         if (!d.seen_at.value && !d.seen_at.invalid) error_to(device_errors_, device_field("seen_at"), "is required");
-        if (d.seen_at.value && !parse_rfc3339(*d.seen_at.value)) error_to(device_errors_, device_field("seen_at"), "must be an RFC 3339 time");
+        if (d.seen_at.value) {
+            if (auto problem = time_problem(*d.seen_at.value)) {
+                error_to(device_errors_, device_field("seen_at"), std::move(*problem));
+            } else if (seen_not_after_ && *parse_rfc3339(*d.seen_at.value) > *seen_not_after_) {
+                error_to(device_errors_, device_field("seen_at"),
+                         "is later than the server's clock allows (" +
+                             format_rfc3339(*seen_not_after_) + "); check the agent's clock");
+            }
+        }
         if (!device_errors_.empty()) return;  // the report is refused: no need to keep devices
         DeviceObservation o;
         o.serial_number = std::move(*d.serial_number.value);
@@ -311,7 +322,10 @@ private:
         require(errors_, report_id_, "report_id");
         if (report_id_.value && !is_uuid(*report_id_.value)) error_to(errors_, "report_id", "must be a UUID");
         require(errors_, generated_at_, "generated_at");
-        if (generated_at_.value && !parse_rfc3339(*generated_at_.value)) error_to(errors_, "generated_at", "must be an RFC 3339 time");
+        if (generated_at_.value) {
+            if (auto problem = time_problem(*generated_at_.value))
+                error_to(errors_, "generated_at", std::move(*problem));
+        }
         require(errors_, agent_version_, "agent_version");
         if (!devices_present_ && !has_error_for("devices")) error_to(errors_, "devices", "is required");
         report_.report_id = report_id_.value.value_or("");
@@ -336,6 +350,7 @@ public:
 
 private:
     ParsedReport& out_;
+    std::optional<Clock::time_point> seen_not_after_;
     State state_ = State::top;
     int skip_ = 0;  // depth inside a value being skipped
     std::string key_;
@@ -346,8 +361,9 @@ private:
     std::size_t device_count_ = 0;
     DeviceFields device_;
     CheckinReport report_;
-    std::vector<ReportError> errors_;
-    std::vector<ReportError> device_errors_;  // merged when the array closes (or dropped if too long)
+    ProblemList<ReportError> errors_;
+    ProblemList<ReportError>
+        device_errors_;  // merged when the array closes (or dropped if too long)
 };
 
 }  // namespace
@@ -390,9 +406,10 @@ nlohmann::json to_json(const CheckinReport& report) {
             {"devices", std::move(devices)}};
 }
 
-ParsedReport parse_checkin_report(std::string_view text) {
+ParsedReport parse_checkin_report(std::string_view text,
+                                  std::optional<Clock::time_point> seen_not_after) {
     ParsedReport out;
-    ReportReader reader(out);
+    ReportReader reader(out, seen_not_after);
     const bool parsed = nlohmann::json::sax_parse(text.begin(), text.end(), &reader);
     if (!parsed || !reader.complete()) {
         out.malformed = true;

@@ -46,7 +46,7 @@ class Parser {
     }
 
     void report(std::size_t line, std::string message) {
-        document_.errors.push_back(ParseError{line, std::move(message)});
+        document_.errors.add(ParseError{line, std::move(message)});
     }
 
     // Reads a quoted field starting at the opening quote. Returns false (after reporting and

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/problem_list.hpp"
+
 namespace pakt::csv {
 
 /// One record. `line` is the 1-based physical line on which the record starts (a quoted field may
@@ -25,7 +27,9 @@ struct ParseError {
 struct Document {
     char separator = ',';
     std::vector<Row> rows;  ///< Header first (if any); blank lines are skipped.
-    std::vector<ParseError> errors;
+    /// In line order; the first kMaxListedProblems are listed, the rest counted, so a file of
+    /// a million broken lines costs no more than one of fifty.
+    ProblemList<ParseError> errors;
 };
 
 /// Parses `text`: optional UTF-8 byte-order mark, CRLF or LF line ends, quoted fields with ""

@@ -53,7 +53,11 @@ GunzipResult gzip_decompress(std::string_view compressed, std::size_t max_output
             return {std::nullopt, GunzipError::malformed};  // truncated stream
         }
     }
+    // What follows the member was not read: accepting it would let a body carry data nobody
+    // checked (and a concatenated second member would be silently dropped).
+    const bool trailing = z.avail_in != 0;
     inflateEnd(&z);
+    if (trailing) return {std::nullopt, GunzipError::trailing_data};
     return {std::move(out), GunzipError::malformed};
 }
 

@@ -12,7 +12,11 @@ namespace pakt {
 std::string gzip_compress(std::string_view data);
 
 /// Why decompression failed.
-enum class GunzipError { malformed, too_large };
+enum class GunzipError {
+    malformed,      ///< not a gzip stream, or a truncated one
+    too_large,      ///< the output would exceed the cap
+    trailing_data,  ///< bytes after the end of the (first) gzip member
+};
 
 struct GunzipResult {
     std::optional<std::string> data;
@@ -20,7 +24,8 @@ struct GunzipResult {
 };
 
 /// Decompresses a gzip stream, stopping with too_large as soon as the output would exceed
-/// `max_output` bytes. Never throws on bad input.
+/// `max_output` bytes. Anything after the end of the gzip member (garbage, or a second member)
+/// is refused as trailing_data: the body must be exactly one stream. Never throws on bad input.
 GunzipResult gzip_decompress(std::string_view compressed, std::size_t max_output);
 
 }  // namespace pakt

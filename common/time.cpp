@@ -114,6 +114,33 @@ bool is_valid_date(std::string_view text) {
     return text.size() == 10 && read_date(text).has_value();
 }
 
+std::optional<std::string> date_problem(std::string_view text) {
+    const auto date = text.size() == 10 ? read_date(text) : std::nullopt;
+    if (!date) return "must be a date YYYY-MM-DD";
+    if (date->year() < year{kEarliestYear} || date->year() > year{kLatestYear}) {
+        return "must be a date from 2000-01-01 to 2100-12-31";
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> time_problem(std::string_view text) {
+    constexpr const char* kOutOfRange =
+        "must be a time from 2000-01-01T00:00:00Z to 2100-12-31T23:59:59Z";
+    const auto t = parse_rfc3339(text);
+    if (!t) {
+        // A year beyond what the clock type holds (e.g. 9999) fails to parse: name the range.
+        const auto date = read_date(text);
+        if (date && (date->year() < year{kEarliestYear} || date->year() > year{kLatestYear})) {
+            return kOutOfRange;
+        }
+        return "must be an RFC 3339 time";
+    }
+    const auto first = sys_days{year{kEarliestYear} / January / 1};
+    const auto after_last = sys_days{year{kLatestYear + 1} / January / 1};
+    if (*t < first || *t >= after_last) return kOutOfRange;
+    return std::nullopt;
+}
+
 std::string now_rfc3339() { return format_rfc3339(Clock::now()); }
 
 std::string german_date(Clock::time_point t) {

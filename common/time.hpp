@@ -19,6 +19,20 @@ std::optional<Clock::time_point> parse_rfc3339(std::string_view text);
 /// True for a valid calendar date "YYYY-MM-DD".
 bool is_valid_date(std::string_view text);
 
+/// The years of every date and time the API accepts (grant and delivery dates, due dates,
+/// filters, check-in times): enough for any real record, and small enough that a date plus the
+/// five-year earmarking period or a computed deadline still has four digits.
+inline constexpr int kEarliestYear = 2000;
+inline constexpr int kLatestYear = 2100;
+
+/// What is wrong with `text` as a date the API accepts ("YYYY-MM-DD" of the years kEarliestYear
+/// to kLatestYear), or nullopt.
+std::optional<std::string> date_problem(std::string_view text);
+
+/// What is wrong with `text` as a time the API accepts (RFC 3339, in UTC within the years
+/// kEarliestYear to kLatestYear), or nullopt.
+std::optional<std::string> time_problem(std::string_view text);
+
 /// Current UTC time formatted with format_rfc3339.
 std::string now_rfc3339();
 

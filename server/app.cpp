@@ -193,6 +193,11 @@ void App::start() {
                 request.method.empty() ? "-" : request.method, response.route, response.status,
                 seconds * 1000.0, response.body.size());
         });
+    // Each route's own body limit, known once the header is read: a login body is tiny, so an
+    // anonymous request cannot make paktd buffer megabytes.
+    p.server->set_body_limit([&p](std::string_view method, std::string_view target) {
+        return p.router->body_limit(method, target);
+    });
     p.server->start();
     ready_ = true;
     spdlog::info("paktd {} listening on {}://{}:{}", PAKT_VERSION,

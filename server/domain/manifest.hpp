@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/problem_list.hpp"
+
 namespace pakt::server {
 
 struct ManifestRow {
@@ -26,7 +28,8 @@ struct ManifestError {
 
 struct ParsedManifest {
     std::vector<ManifestRow> rows;
-    std::vector<ManifestError> errors;  ///< every bad line, in line order
+    /// The bad lines in line order: the first kMaxListedProblems listed, the rest counted.
+    ProblemList<ManifestError> errors;
 };
 
 /// Parses and validates every line: serial numbers normalised and valid, no serial twice in the

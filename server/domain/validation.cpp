@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "common/csv.hpp"
+#include "common/time.hpp"
 
 namespace pakt::server {
 
@@ -35,19 +36,14 @@ std::optional<std::string> check_password(std::string_view password) {
     return std::nullopt;
 }
 
-std::optional<std::string> check_text(std::string_view text, std::size_t max_bytes) {
+std::optional<std::string> check_text(std::string_view text, std::size_t max_bytes, TextKind kind) {
     if (text.size() > max_bytes) return fmt::format("must be at most {} bytes long", max_bytes);
-    if (!csv::is_valid_utf8(text)) return "must be valid UTF-8";
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const auto c = static_cast<unsigned char>(text[i]);
-        if (c < 0x20 || c == 0x7f) return "must not contain control characters";
-        // C1 controls U+0080..U+009F are encoded as C2 80..C2 9F.
-        if (c == 0xc2 && i + 1 < text.size() && static_cast<unsigned char>(text[i + 1]) <= 0x9f) {
-            return "must not contain control characters";
-        }
-    }
-    return std::nullopt;
+    return text_problem(text, kind);
 }
+
+std::optional<std::string> check_date(std::string_view text) { return date_problem(text); }
+
+std::optional<std::string> check_time(std::string_view text) { return time_problem(text); }
 
 std::optional<std::string> check_role_schools(Role role, const std::vector<std::string>& schools) {
     if (role == Role::city_admin) {

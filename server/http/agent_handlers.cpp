@@ -145,7 +145,7 @@ Response revoke_secret(HandlerDeps& deps, RequestContext& ctx) {
 Response enroll(HandlerDeps& deps, RequestContext& ctx) {
     const auto body = parse_json_body(ctx.request);
     ObjectReader in(body, {"enroll_secret", "hostname", "agent_version"});
-    const std::string secret = in.required_string("enroll_secret");
+    const std::string secret = in.required_string("enroll_secret", TextKind::opaque);
     const std::string hostname = in.required_string("hostname");
     const std::string version = in.required_string("agent_version");
     if (auto e = check_text(hostname, 253)) in.invalid("hostname", *e);
@@ -220,6 +220,11 @@ Response checkin(HandlerDeps& deps, RequestContext& ctx) {
                     throw ApiError(413, "payload-too-large", "Payload too large",
                                    "the decompressed report exceeds " + std::to_string(deps.config.checkin_max_decompressed_bytes) + " bytes");
                 }
+                if (result.error == GunzipError::trailing_data) {
+                    throw ApiError::bad_request(
+                        "the body has data after the end of the gzip stream; send exactly one "
+                        "gzip stream");
+                }
                 throw ApiError::bad_request("the body is not a valid gzip stream");
             }
             inflated.emplace();
@@ -240,17 +245,17 @@ Response checkin(HandlerDeps& deps, RequestContext& ctx) {
         } release{deps.checkin_parsing};
         const Request& body = inflated ? *inflated : ctx.request;
         check_json_body(body);
-        parsed = parse_checkin_report(body.body);
+        parsed = parse_checkin_report(body.body, Clock::now() + kSeenAtClockTolerance);
         if (parsed.report) normalize_checkin_report(*parsed.report);
     }
     if (parsed.malformed) throw ApiError::bad_request("the request body is not valid JSON");
     if (!parsed.report) {
-        std::vector<FieldError> errors;
+        FieldErrors errors;
         bool type_error = false;
-        for (const auto& e : parsed.errors) {
-            errors.push_back({e.field, e.message, std::nullopt});
+        errors.append(parsed.errors, [&type_error](const ReportError& e) {
             type_error = type_error || e.wrong_type;
-        }
+            return FieldError{e.field, e.message, std::nullopt};
+        });
         if (type_error) throw ApiError::bad_request("the report has fields of the wrong type", errors);
         throw ApiError::unprocessable("the report is invalid", errors);
     }
@@ -358,8 +363,13 @@ void register_agent_routes(Router& router, HandlerDeps& deps) {
     router.add("POST", "/api/v1/schools/{school_number}/agent-secrets", Auth::user, [&deps](RequestContext& ctx) { return create_secret(deps, ctx); });
     router.add("GET", "/api/v1/schools/{school_number}/agent-secrets", Auth::user, [&deps](RequestContext& ctx) { return list_secrets(deps, ctx); });
     router.add("DELETE", "/api/v1/schools/{school_number}/agent-secrets/{id}", Auth::user, [&deps](RequestContext& ctx) { return revoke_secret(deps, ctx); });
-    router.add("POST", "/api/v1/agent/enroll", Auth::none, [&deps](RequestContext& ctx) { return enroll(deps, ctx); });
-    router.add("POST", "/api/v1/agent/checkin", Auth::none, [&deps](RequestContext& ctx) { return checkin(deps, ctx); });
+    router.add(
+        "POST", "/api/v1/agent/enroll", Auth::none,
+        [&deps](RequestContext& ctx) { return enroll(deps, ctx); }, kAnonymousBodyLimit);
+    // A report of up to 5,000 devices (gzip or plain): the configured limit.
+    router.add(
+        "POST", "/api/v1/agent/checkin", Auth::none,
+        [&deps](RequestContext& ctx) { return checkin(deps, ctx); }, deps.config.body_limit_bytes);
     router.add("GET", "/api/v1/agents", Auth::user, [&deps](RequestContext& ctx) { return list(deps, ctx); });
     router.add("DELETE", "/api/v1/agents/{id}", Auth::user, [&deps](RequestContext& ctx) { return revoke(deps, ctx); });
     router.add("GET", "/api/v1/schools/{school_number}/unknown-devices", Auth::user, [&deps](RequestContext& ctx) { return unknown_devices(deps, ctx); });

@@ -8,7 +8,14 @@
 #include <utility>
 #include <vector>
 
+#include "common/problem_list.hpp"
+
 namespace pakt::server::http {
+
+struct FieldError;
+/// The field errors of an answer: at most kMaxListedProblems listed, the rest counted (the
+/// problem+json member `more_errors`).
+using FieldErrors = ProblemList<FieldError>;
 
 struct FieldError {
     std::string field;    ///< JSON field name (dotted path) or CSV column
@@ -18,27 +25,27 @@ struct FieldError {
 
 class ApiError : public std::runtime_error {
 public:
-    ApiError(int status, std::string type, std::string title, std::string detail,
-             std::vector<FieldError> errors = {})
-        : std::runtime_error(detail),
-          status_(status),
-          type_(std::move(type)),
-          title_(std::move(title)),
-          detail_(std::move(detail)),
-          errors_(std::move(errors)) {}
+  ApiError(int status, std::string type, std::string title, std::string detail,
+           FieldErrors errors = {})
+      : std::runtime_error(detail),
+        status_(status),
+        type_(std::move(type)),
+        title_(std::move(title)),
+        detail_(std::move(detail)),
+        errors_(std::move(errors)) {}
 
-    int status() const { return status_; }
-    const std::string& type() const { return type_; }  ///< short slug, e.g. "validation-failed"
-    const std::string& title() const { return title_; }
-    const std::string& detail() const { return detail_; }
-    const std::vector<FieldError>& errors() const { return errors_; }
-    std::optional<int> retry_after_s() const { return retry_after_s_; }
-    ApiError& with_retry_after(int seconds) {
-        retry_after_s_ = seconds;
-        return *this;
+  int status() const { return status_; }
+  const std::string& type() const { return type_; }  ///< short slug, e.g. "validation-failed"
+  const std::string& title() const { return title_; }
+  const std::string& detail() const { return detail_; }
+  const FieldErrors& errors() const { return errors_; }
+  std::optional<int> retry_after_s() const { return retry_after_s_; }
+  ApiError& with_retry_after(int seconds) {
+      retry_after_s_ = seconds;
+      return *this;
     }
 
-    static ApiError bad_request(std::string detail, std::vector<FieldError> errors = {}) {
+    static ApiError bad_request(std::string detail, FieldErrors errors = {}) {
         return {400, "malformed-request", "Malformed request", std::move(detail), std::move(errors)};
     }
     static ApiError unauthorized(std::string detail = "a valid bearer token is required") {
@@ -50,10 +57,10 @@ public:
     static ApiError not_found(std::string detail = "no such resource") {
         return {404, "not-found", "Not found", std::move(detail)};
     }
-    static ApiError conflict(std::string detail, std::vector<FieldError> errors = {}) {
+    static ApiError conflict(std::string detail, FieldErrors errors = {}) {
         return {409, "conflict", "Conflict", std::move(detail), std::move(errors)};
     }
-    static ApiError unprocessable(std::string detail, std::vector<FieldError> errors = {}) {
+    static ApiError unprocessable(std::string detail, FieldErrors errors = {}) {
         return {422, "validation-failed", "Validation failed", std::move(detail), std::move(errors)};
     }
     static ApiError unsupported_media_type(std::string detail) {
@@ -69,7 +76,7 @@ private:
     std::string type_;
     std::string title_;
     std::string detail_;
-    std::vector<FieldError> errors_;
+    FieldErrors errors_;
     std::optional<int> retry_after_s_;
 };
 

@@ -45,6 +45,9 @@ bool is_action_text(std::string_view text) {
 // ("YYYY-MM-DDTHH:MM:SSZ", whole seconds): `to` rounded up, so an entry of that second within the
 // range is not lost.
 std::optional<std::string> time_bound(std::string_view text, bool is_to) {
+    if (text.size() == 10 ? check_date(text).has_value() : check_time(text).has_value()) {
+        return std::nullopt;  // malformed, or outside the years the API accepts
+    }
     if (text.size() == 10) {
         auto start = german_day_start(text);
         if (!start) return std::nullopt;
@@ -101,7 +104,8 @@ AuditFilter read_filter(const RequestContext& ctx) {
             if (!*target)
                 invalid(
                     field,
-                    "must be a date YYYY-MM-DD or an RFC 3339 time such as 2026-09-01T07:30:00Z");
+                    "must be a date YYYY-MM-DD or an RFC 3339 time such as 2026-09-01T07:30:00Z, "
+                    "from the year 2000 to 2100");
         }
     }
     if (f.from_at && f.to_at && *f.from_at >= *f.to_at) invalid("to", "must be later than from");

@@ -175,7 +175,8 @@ Response scan_code(HandlerDeps& deps, RequestContext& ctx) {
     const auto tranche_id = parse_tranche_id(ctx.param("id"));
     const auto body = parse_json_body(ctx.request);
     ObjectReader in(body, {"code", "exact"});
-    const std::string code = in.required_string("code");
+    // Not stored, only read: a scanner may send separators (GS1 codes) the text rule refuses.
+    const std::string code = in.required_string("code", TextKind::opaque);
     const bool exact = in.optional_bool("exact").value_or(false);
     if (in.has("code") && code.size() > 512) in.invalid("code", "at most 512 characters");
     in.finish();
@@ -442,7 +443,7 @@ Response patch(HandlerDeps& deps, RequestContext& ctx) {
     const auto status_text = in.optional_string("status");
     const auto asset_tag = in.optional_string("asset_tag");
     const auto location = in.optional_string("location");
-    const auto note = in.optional_string("note");
+    const auto note = in.optional_string("note", TextKind::multi_line);
     const auto reason_text = in.optional_string("retired_reason");
     std::optional<DeviceStatus> status;
     if (status_text) {
@@ -462,7 +463,7 @@ Response patch(HandlerDeps& deps, RequestContext& ctx) {
         if (auto e = check_text(*location, 200)) in.invalid("location", *e);
     }
     if (note) {
-        if (auto e = check_text(*note, 2000)) in.invalid("note", *e);
+        if (auto e = check_text(*note, 2000, TextKind::multi_line)) in.invalid("note", *e);
     }
     in.finish();
 
@@ -564,9 +565,12 @@ Response lend(HandlerDeps& deps, RequestContext& ctx) {
     loan.agreement_ref = in.required_string("agreement_ref");
     loan.due_on = in.optional_string("due_on");
     loan.accessories = csv::trim(in.optional_string("accessories").value_or(""));
-    loan.pre_existing_damage = csv::trim(in.optional_string("pre_existing_damage").value_or(""));
+    loan.pre_existing_damage =
+        csv::trim(in.optional_string("pre_existing_damage", TextKind::multi_line).value_or(""));
     if (auto e = check_text(loan.accessories, 500)) in.invalid("accessories", *e);
-    if (auto e = check_text(loan.pre_existing_damage, 500)) in.invalid("pre_existing_damage", *e);
+    if (auto e = check_text(loan.pre_existing_damage, 500, TextKind::multi_line)) {
+        in.invalid("pre_existing_damage", *e);
+    }
     if (in.has("borrower_ref")) {
         if (auto e = check_borrower_ref(loan.borrower_ref)) in.invalid("borrower_ref", *e);
     }
@@ -576,7 +580,9 @@ Response lend(HandlerDeps& deps, RequestContext& ctx) {
     if (in.has("agreement_ref")) {
         if (auto e = check_document_ref(loan.agreement_ref)) in.invalid("agreement_ref", *e);
     }
-    if (loan.due_on && !is_valid_date(*loan.due_on)) in.invalid("due_on", "must be a date YYYY-MM-DD");
+    if (loan.due_on) {
+        if (auto e = check_date(*loan.due_on)) in.invalid("due_on", *e);
+    }
     in.finish();
 
     const Loan created = deps.writer.execute([&](SQLite::Database& db) {
@@ -616,9 +622,9 @@ Response return_loan(HandlerDeps& deps, RequestContext& ctx) {
     if (!ctx.request.body.empty()) body = parse_json_body(ctx.request);
     ObjectReader in(body, {"condition", "note"});
     const std::string condition = in.optional_string("condition").value_or("ok");
-    const std::string note = in.optional_string("note").value_or("");
+    const std::string note = in.optional_string("note", TextKind::multi_line).value_or("");
     if (condition != "ok" && condition != "damaged") in.invalid("condition", "must be ok or damaged");
-    if (auto e = check_text(note, 2000)) in.invalid("note", *e);
+    if (auto e = check_text(note, 2000, TextKind::multi_line)) in.invalid("note", *e);
     in.finish();
 
     const Loan closed = deps.writer.execute([&](SQLite::Database& db) {
@@ -653,11 +659,11 @@ Response return_loan(HandlerDeps& deps, RequestContext& ctx) {
 Response unenroll(HandlerDeps& deps, RequestContext& ctx) {
     const auto body = parse_json_body(ctx.request);
     ObjectReader in(body, {"reason"});
-    const std::string reason = csv::trim(in.required_string("reason"));
+    const std::string reason = csv::trim(in.required_string("reason", TextKind::multi_line));
     if (in.has("reason")) {
         if (reason.empty()) {
             in.invalid("reason", "must not be empty");
-        } else if (auto e = check_text(reason, 500)) {
+        } else if (auto e = check_text(reason, 500, TextKind::multi_line)) {
             in.invalid("reason", *e);
         }
     }

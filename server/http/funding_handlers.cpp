@@ -65,7 +65,8 @@ void check_cents(ObjectReader& in, const char* field, const std::optional<std::i
 }
 
 void check_date(ObjectReader& in, const char* field, const std::optional<std::string>& v) {
-    if (v && !is_valid_date(*v)) in.invalid(field, "must be a date YYYY-MM-DD");
+    if (!v) return;
+    if (auto e = server::check_date(*v)) in.invalid(field, *e);
 }
 
 Response list_programmes_handler(HandlerDeps& deps, RequestContext&) {
@@ -85,14 +86,15 @@ Response create_programme(HandlerDeps& deps, RequestContext& ctx) {
     p.name = in.required_string("name");
     const auto share = in.optional_integer("federal_share_pct");
     if (!in.has("federal_share_pct")) in.invalid("federal_share_pct", "is required");
-    p.description = in.optional_string("description").value_or("");
+    p.description = in.optional_string("description", TextKind::multi_line).value_or("");
     p.max_unit_price_cents = in.optional_integer("max_unit_price_cents");
     p.max_per_school_cents = in.optional_integer("max_per_school_cents");
     p.funds_devices = in.optional_bool("funds_devices").value_or(true);
     if (in.has("code") && !is_programme_code(p.code)) in.invalid("code", "must be 2 to 20 characters A-Z, 0-9, '-'");
     if (in.has("name") && p.name.empty()) in.invalid("name", "must not be empty");
     if (auto e = check_text(p.name, 200)) in.invalid("name", *e);
-    if (auto e = check_text(p.description, 2000)) in.invalid("description", *e);
+    if (auto e = check_text(p.description, 2000, TextKind::multi_line))
+        in.invalid("description", *e);
     if (share && (*share < 0 || *share > 100)) in.invalid("federal_share_pct", "must be between 0 and 100");
     if (share) p.federal_share_pct = static_cast<int>(*share);
     if (p.max_unit_price_cents && *p.max_unit_price_cents <= 0) in.invalid("max_unit_price_cents", "must be positive");
@@ -160,7 +162,9 @@ void read_grant_fields(ObjectReader& in, Grant& g) {
         check_date(in, "spend_by", v);
         g.spend_by = *v;
     }
-    if (is_valid_date(g.approved_on) && is_valid_date(g.spend_by)) {
+    // earmark_end() is computed only from a date in range: spend_by 9999-12-31 would give
+    // "10004-12-31", which no client can read as a date.
+    if (!server::check_date(g.approved_on) && !server::check_date(g.spend_by)) {
         if (g.spend_by < g.approved_on) in.invalid("spend_by", "must not be before approved_on");
         g.earmark_end = earmark_end(g.spend_by);
     }
@@ -204,15 +208,30 @@ Response update_grant_handler(HandlerDeps& deps, RequestContext& ctx) {
     const Grant updated = deps.writer.execute([&](SQLite::Database& db) {
         auto g = find_grant(db, id);
         if (!g) throw ApiError::not_found("no such grant");
+        const Grant before = *g;
         ObjectReader in(body, {"reference", "title", "amount_cents", "own_contribution_cents", "approved_on", "spend_by"});
         read_grant_fields(in, *g);
         in.finish();
+        // Like a tranche's correction: every changed field with its former and its new value
+        // (earmark_end follows spend_by); a change that changes nothing writes nothing.
+        nlohmann::json detail = nlohmann::json::object();
+        const auto changed = [&detail](const char* field, const auto& from, const auto& to) {
+            if (from != to) detail[field] = {{"from", from}, {"to", to}};
+        };
+        changed("reference", before.reference, g->reference);
+        changed("title", before.title, g->title);
+        changed("amount_cents", before.amount_cents, g->amount_cents);
+        changed("own_contribution_cents", before.own_contribution_cents, g->own_contribution_cents);
+        changed("approved_on", before.approved_on, g->approved_on);
+        changed("spend_by", before.spend_by, g->spend_by);
+        changed("earmark_end", before.earmark_end, g->earmark_end);
+        if (detail.empty()) return before;
         if (auto other = find_grant_by_reference(db, g->reference); other && *other != id) {
             throw ApiError::conflict("a grant with this reference exists", {{"reference", "is taken", std::nullopt}});
         }
         update_grant(db, *g);
         AuditEntry entry = audit_entry(ctx, "grant.update", "grant", std::to_string(id), std::nullopt);
-        entry.detail = body;
+        entry.detail = std::move(detail);
         append_audit(db, entry);
         return *find_grant(db, id);
     });

@@ -72,9 +72,11 @@ nlohmann::json parse_json_body(const Request& request) {
 ObjectReader::ObjectReader(const nlohmann::json& object,
                            std::initializer_list<std::string_view> allowed)
     : object_(object) {
-    for (const auto& [key, value] : object_.items()) {
+    // A hostile body may hold a hundred thousand unknown keys: only the listed ones are copied.
+    for (auto it = object_.begin(); it != object_.end(); ++it) {
+        const std::string& key = it.key();
         if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-            invalid_.push_back({key, "unknown field", std::nullopt});
+            invalid_.add_with([&key] { return FieldError{key, "unknown field", std::nullopt}; });
         }
     }
 }
@@ -88,27 +90,31 @@ const nlohmann::json* ObjectReader::lookup(std::string_view field) const {
 }
 
 void ObjectReader::wrong_type(std::string_view field, std::string_view expected) {
-    type_errors_.push_back({std::string(field),
-                            "must be " + std::string(expected) + ", got " + type_name(*lookup(field)),
-                            std::nullopt});
+    type_errors_.add_with([&] {
+        return FieldError{std::string(field),
+                          "must be " + std::string(expected) + ", got " + type_name(*lookup(field)),
+                          std::nullopt};
+    });
 }
 
-std::optional<std::string> ObjectReader::optional_string(std::string_view field) {
+std::optional<std::string> ObjectReader::optional_string(std::string_view field, TextKind kind) {
     const auto* v = lookup(field);
     if (!v) return std::nullopt;
     if (!v->is_string()) {
         wrong_type(field, "a string");
         return std::nullopt;
     }
-    return v->get<std::string>();
+    const auto& text = v->get_ref<const std::string&>();
+    if (auto problem = text_problem(text, kind)) invalid(field, std::move(*problem));
+    return text;
 }
 
-std::string ObjectReader::required_string(std::string_view field) {
+std::string ObjectReader::required_string(std::string_view field, TextKind kind) {
     if (!has(field)) {
         invalid(field, "is required");
         return {};
     }
-    return optional_string(field).value_or("");
+    return optional_string(field, kind).value_or("");
 }
 
 std::optional<std::int64_t> ObjectReader::optional_integer(std::string_view field) {
@@ -157,11 +163,20 @@ std::optional<std::vector<std::string>> ObjectReader::optional_string_array(std:
         wrong_type(field, "an array of strings");
         return std::nullopt;
     }
-    return v->get<std::vector<std::string>>();
+    auto values = v->get<std::vector<std::string>>();
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (auto problem = text_problem(values[i])) {
+            invalid(std::string(field) + "[" + std::to_string(i) + "]", std::move(*problem));
+        }
+    }
+    return values;
 }
 
 void ObjectReader::invalid(std::string_view field, std::string message) {
-    invalid_.push_back({std::string(field), std::move(message), std::nullopt});
+    for (const auto& e : invalid_) {
+        if (e.field == field && e.message == message) return;
+    }
+    invalid_.add({std::string(field), std::move(message), std::nullopt});
 }
 
 void ObjectReader::finish() const {

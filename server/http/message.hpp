@@ -37,6 +37,9 @@ struct Response {
     HeaderMap headers;
     std::string body;
     std::string route = "unmatched";  ///< the matched route pattern, for logs and metrics
+    /// The answer to a HEAD request (set by the router): the network layer sends the status and
+    /// headers of the GET answer (Content-Length that of `body`) but no body and no stream.
+    bool omit_body = false;
 
     /// A streamed body (exports): when set, `body` is ignored and the answer is sent with chunked
     /// transfer encoding. The network layer calls it repeatedly on a handler-pool thread (never

@@ -1,9 +1,11 @@
 #include "server/http/router.hpp"
 
 #include <SQLiteCpp/Exception.h>
-#include <sqlite3.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <nlohmann/json.hpp>
 
 #include "server/http/json_input.hpp"
@@ -89,6 +91,7 @@ Response problem_response(const ApiError& error) {
             list.push_back(std::move(item));
         }
         body["errors"] = std::move(list);
+        if (error.errors().unlisted() > 0) body["more_errors"] = error.errors().unlisted();
     }
     Response r;
     r.status = error.status();
@@ -143,13 +146,32 @@ void Router::set_origin_policy(std::string scheme, std::string public_origin) {
     while (!public_origin_.empty() && public_origin_.back() == '/') public_origin_.pop_back();
 }
 
-void Router::add(std::string method, std::string pattern, Auth auth, Handler handler) {
+void Router::add(std::string method, std::string pattern, Auth auth, Handler handler,
+                 std::size_t body_limit) {
     auto segments = split_pattern(pattern);
     // The rest placeholder {name*} is listed (OpenAPI, metrics, logs) as a plain {name}.
     std::string shown = pattern;
     if (!segments.empty() && is_rest_placeholder(segments.back())) shown.erase(shown.size() - 2, 1);
-    Route route{RouteInfo{std::move(method), std::move(shown), auth}, std::move(segments), std::move(handler)};
+    Route route{RouteInfo{std::move(method), std::move(shown), auth, body_limit},
+                std::move(segments), std::move(handler)};
     routes_.push_back(std::move(route));
+}
+
+std::size_t Router::body_limit(std::string_view method, std::string_view target) const {
+    try {
+        const std::string_view path = target.substr(0, target.find('?'));
+        if (path.empty() || path.front() != '/') return kUnmatchedBodyLimit;
+        std::vector<std::string> segments;
+        for (const auto& raw : split_pattern(path)) {
+            auto decoded = percent_decode(raw, false);
+            if (!decoded) return kUnmatchedBodyLimit;
+            segments.push_back(std::move(*decoded));
+        }
+        const Route* route = find(method, segments, nullptr, nullptr);
+        return route ? route->info.body_limit : kUnmatchedBodyLimit;
+    } catch (const std::exception&) {  // out of memory: the smallest limit is the safe answer
+        return kUnmatchedBodyLimit;
+    }
 }
 
 std::vector<RouteInfo> Router::routes() const {
@@ -183,20 +205,14 @@ Response Router::dispatch(const Request& request) const {
                                              "the request failed; the error was logged"));
     }
     response.route = route;
+    // Whatever the answer to a HEAD (also an error's), it carries no body.
+    if (request.method == "HEAD") response.omit_body = true;
     return response;
 }
 
-Response Router::dispatch_unchecked(const Request& request, std::string& route_out) const {
-    const std::string_view path = request.path();
-    if (path.empty() || path.front() != '/') throw ApiError::bad_request("the request target must be an absolute path");
-    std::vector<std::string> segments;
-    for (const auto& raw : split_pattern(path)) {
-        auto decoded = percent_decode(raw, false);
-        if (!decoded) throw ApiError::bad_request("the request path has a malformed %-escape");
-        segments.push_back(std::move(*decoded));
-    }
-
-    std::vector<std::string> allowed_methods;
+const Router::Route* Router::find(std::string_view method, const std::vector<std::string>& segments,
+                                  std::map<std::string, std::string>* params_out,
+                                  std::vector<std::string>* allowed) const {
     for (const Route& route : routes_) {
         const bool rest = !route.segments.empty() && is_rest_placeholder(route.segments.back());
         if (rest ? segments.size() < route.segments.size() : route.segments.size() != segments.size()) continue;
@@ -226,12 +242,41 @@ Response Router::dispatch_unchecked(const Request& request, std::string& route_o
             params[want.substr(1, want.size() - 3)] = std::move(joined);
         }
         if (!match) continue;
-        if (route.info.method != request.method) {
-            allowed_methods.push_back(route.info.method);
+        // HEAD is answered by the GET route: the same headers, without the body (RFC 9110 9.3.2).
+        if (route.info.method != method && !(method == "HEAD" && route.info.method == "GET")) {
+            if (allowed) {
+                allowed->push_back(route.info.method);
+                if (route.info.method == "GET") allowed->push_back("HEAD");
+            }
             continue;
         }
+        if (params_out) *params_out = std::move(params);
+        return &route;
+    }
+    return nullptr;
+}
 
+Response Router::dispatch_unchecked(const Request& request, std::string& route_out) const {
+    const std::string_view path = request.path();
+    if (path.empty() || path.front() != '/')
+        throw ApiError::bad_request("the request target must be an absolute path");
+    std::vector<std::string> segments;
+    for (const auto& raw : split_pattern(path)) {
+        auto decoded = percent_decode(raw, false);
+        if (!decoded) throw ApiError::bad_request("the request path has a malformed %-escape");
+        segments.push_back(std::move(*decoded));
+    }
+
+    std::vector<std::string> allowed_methods;
+    std::map<std::string, std::string> params;
+    if (const Route* found = find(request.method, segments, &params, &allowed_methods)) {
+        const Route& route = *found;
         route_out = route.info.pattern;
+        if (request.body.size() > route.info.body_limit) {
+            throw ApiError(413, "payload-too-large", "Payload too large",
+                           "the request body exceeds " + std::to_string(route.info.body_limit) +
+                               " bytes, the limit of this endpoint");
+        }
         if (!request.body.empty() &&
             (request.method == "GET" || request.method == "HEAD" || request.method == "DELETE")) {
             throw ApiError::bad_request(request.method + " takes no request body");
@@ -269,13 +314,21 @@ Response Router::dispatch_unchecked(const Request& request, std::string& route_o
     }
     if (!allowed_methods.empty()) {
         std::string allow;
-        for (const auto& m : allowed_methods) allow += (allow.empty() ? "" : ", ") + m;
+        for (std::size_t i = 0; i < allowed_methods.size(); ++i) {
+            const auto& m = allowed_methods[i];
+            if (std::find(allowed_methods.begin(),
+                          allowed_methods.begin() + static_cast<std::ptrdiff_t>(i),
+                          m) != allowed_methods.begin() + static_cast<std::ptrdiff_t>(i)) {
+                continue;  // two routes of the path take the same method
+            }
+            allow += (allow.empty() ? "" : ", ") + m;
+        }
         Response r = problem_response(ApiError(405, "method-not-allowed", "Method not allowed",
                                                "this resource supports: " + allow));
         r.set_header("Allow", allow);
         return r;
     }
-    if (unmatched_get_ && request.method == "GET") {
+    if (unmatched_get_ && (request.method == "GET" || request.method == "HEAD")) {
         RequestContext ctx{request, {}, {}, std::nullopt, {}};
         return unmatched_get_(ctx);
     }

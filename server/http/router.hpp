@@ -2,6 +2,7 @@
 // The router: matches method and path to a handler, authenticates the caller for routes that
 // need it, and is the one catch site that maps errors to RFC 9457 problem+json. Usable without a
 // socket: Response dispatch(Request).
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <optional>
@@ -46,7 +47,16 @@ struct RouteInfo {
     std::string method;
     std::string pattern;  ///< e.g. "/api/v1/schools/{school_number}"
     Auth auth;
+    std::size_t body_limit = 0;  ///< the largest request body the route takes, in bytes
 };
+
+/// The largest request body of a route that declares nothing else: a JSON object of a signed-in
+/// user (the largest real one, a scanning session of 1,000 serial numbers, is about 20 KiB).
+inline constexpr std::size_t kDefaultBodyLimit = 64 * 1024;
+/// For routes anyone may call (login, agent enrollment): a few small fields.
+inline constexpr std::size_t kAnonymousBodyLimit = 4 * 1024;
+/// For a method and path no route takes: the answer is 404 or 405 whatever the body holds.
+inline constexpr std::size_t kUnmatchedBodyLimit = 4 * 1024;
 
 /// The browser session cookie (host-only: Secure, Path=/, no Domain).
 inline constexpr std::string_view kSessionCookie = "__Host-pakt_session";
@@ -73,16 +83,28 @@ public:
     /// Registers a route. Patterns are literal segments and {name} placeholders; a last segment
     /// {name*} takes the rest of the path (one or more segments, joined by '/', none of them
     /// empty, "." or "..", or starting with '.'). Not thread-safe: register everything before
-    /// dispatching.
-    void add(std::string method, std::string pattern, Auth auth, Handler handler);
+    /// dispatching. `body_limit` is the largest request body the route takes (see
+    /// body_limit()); uploads pass the configured limits.body_limit_bytes.
+    void add(std::string method, std::string pattern, Auth auth, Handler handler,
+             std::size_t body_limit = kDefaultBodyLimit);
 
-    /// Routes `request` and always returns a response: 404 for unknown paths, 405 (with Allow) for
-    /// a known path with another method, 401 for missing or invalid credentials (a bearer token,
-    /// else the session cookie), 403 for a state-changing request authenticated by the cookie
-    /// without this server's Origin, 403 `password-change-required` on an Auth::user route for a
-    /// user who must change its password, problem+json for
-    /// every ApiError, and a logged 500 without internal detail for anything unexpected. Sets
-    /// Response::route to the matched pattern. Thread-safe once registration is over.
+    /// The largest request body the route that `method` and `target` (the request target, with
+    /// or without a query string) reach takes: what it was registered with; for HEAD that of
+    /// the GET route; kUnmatchedBodyLimit if no route takes the method and path (or the path is
+    /// malformed). The network layer asks this once the header is read, before it reads the
+    /// body. Never throws; thread-safe once registration is over.
+    std::size_t body_limit(std::string_view method, std::string_view target) const;
+
+    /// Routes `request` and always returns a response: 404 for unknown paths, 405 (with Allow,
+    /// which names HEAD wherever GET is allowed) for a known path with another method, 413 for a
+    /// body larger than the route's body_limit (before authentication), 401 for missing or invalid
+    /// credentials (a bearer token, else the session cookie), 403 for a state-changing request
+    /// authenticated by the cookie without this server's Origin, 403 `password-change-required` on
+    /// an Auth::user route for a user who must change its password, problem+json for every
+    /// ApiError, and a logged 500 without internal detail for anything unexpected. A HEAD request
+    /// is answered by the GET route of its path (same authentication and authorization), with
+    /// Response::omit_body set, as is every answer to HEAD. Sets Response::route to the matched
+    /// pattern. Thread-safe once registration is over.
     Response dispatch(const Request& request) const;
 
     /// Called for a GET that no route matches, instead of the 404 problem; it may throw ApiError
@@ -101,6 +123,11 @@ private:
     };
 
     Response dispatch_unchecked(const Request& request, std::string& route_out) const;
+    /// The route that takes `method` on the decoded path `segments`, with its path parameters;
+    /// else nullptr, and the methods the path takes (if any) in `allowed`.
+    const Route* find(std::string_view method, const std::vector<std::string>& segments,
+                      std::map<std::string, std::string>* params,
+                      std::vector<std::string>* allowed) const;
 
     Authenticator authenticator_;
     std::vector<Route> routes_;

@@ -57,7 +57,7 @@ Response login(HandlerDeps& deps, RequestContext& ctx, const Router& router) {
     const auto body = parse_json_body(ctx.request);
     ObjectReader in(body, {"username", "password", "cookie"});
     const std::string username = in.required_string("username");
-    const std::string password = in.required_string("password");
+    const std::string password = in.required_string("password", TextKind::opaque);
     const bool cookie = in.optional_bool("cookie").value_or(false);
     in.finish();
     // A login into a cookie is a change made by the browser: a foreign page must not be able to
@@ -132,8 +132,8 @@ Response logout(HandlerDeps& deps, RequestContext& ctx) {
 Response change_password(HandlerDeps& deps, RequestContext& ctx) {
     const auto body = parse_json_body(ctx.request);
     ObjectReader in(body, {"current_password", "new_password"});
-    const std::string current = in.required_string("current_password");
-    const std::string next = in.required_string("new_password");
+    const std::string current = in.required_string("current_password", TextKind::opaque);
+    const std::string next = in.required_string("new_password", TextKind::opaque);
     if (in.has("new_password")) {
         if (auto p = check_password(next)) in.invalid("new_password", *p);
         else if (in.has("current_password") && next == current) in.invalid("new_password", "must differ from the current password");
@@ -192,7 +192,8 @@ Response create_token(HandlerDeps& deps, RequestContext& ctx) {
         else if (auto problem = check_text(name, 100)) in.invalid("name", *problem);
     }
     if (expires_on) {
-        if (!is_valid_date(*expires_on)) in.invalid("expires_on", "must be a date YYYY-MM-DD");
+        if (auto e = check_date(*expires_on))
+            in.invalid("expires_on", *e);
         else if (*expires_on < now_rfc3339().substr(0, 10)) in.invalid("expires_on", "must not be in the past");
     }
     in.finish();
@@ -236,7 +237,10 @@ Response revoke_token(HandlerDeps& deps, RequestContext& ctx) {
 }  // namespace
 
 void register_session_routes(Router& router, HandlerDeps& deps) {
-    router.add("POST", "/api/v1/session", Auth::none, [&deps, &router](RequestContext& ctx) { return login(deps, ctx, router); });
+    router.add(
+        "POST", "/api/v1/session", Auth::none,
+        [&deps, &router](RequestContext& ctx) { return login(deps, ctx, router); },
+        kAnonymousBodyLimit);
     router.add("POST", "/api/v1/me/password", Auth::own_account,
                [&deps](RequestContext& ctx) { return change_password(deps, ctx); });
     router.add("DELETE", "/api/v1/session", Auth::own_account,

@@ -82,8 +82,8 @@ TrancheDetails read_tranche_details(ObjectReader& in) {
     d.model = in.optional_string("model");
     d.unit_price_cents = in.optional_integer("unit_price_cents");
     d.expected_count = in.optional_integer("expected_count");
-    if (d.delivered_on && !is_valid_date(*d.delivered_on)) {
-        in.invalid("delivered_on", "must be a date YYYY-MM-DD");
+    if (d.delivered_on) {
+        if (auto e = check_date(*d.delivered_on)) in.invalid("delivered_on", *e);
     }
     if (d.unit_price_cents && (*d.unit_price_cents < 0 || *d.unit_price_cents > 10'000'000)) {
         in.invalid("unit_price_cents", "must be between 0 and 10,000,000");
@@ -281,8 +281,10 @@ Response put_manifest(HandlerDeps& deps, RequestContext& ctx) {
     };
     const Outcome outcome = deps.writer.execute([&](SQLite::Database& db) {
         const Tranche t = *find_tranche(db, id);
-        std::vector<FieldError> errors;
-        for (const auto& e : manifest.errors) errors.push_back({e.field, e.message, e.line});
+        FieldErrors errors;
+        errors.append(manifest.errors, [](const ManifestError& e) {
+            return FieldError{e.field, e.message, e.line};
+        });
         std::vector<ManifestRow> fresh;
         Outcome o;
         o.rows = manifest.rows.size();
@@ -291,11 +293,17 @@ Response put_manifest(HandlerDeps& deps, RequestContext& ctx) {
             if (owner && *owner == id) {
                 ++o.already_present;
             } else if (owner) {
-                errors.push_back({"serial_number", "'" + row.serial_number + "' is in the manifest of tranche " + std::to_string(*owner), row.line});
+                errors.add({"serial_number",
+                            "'" + row.serial_number + "' is in the manifest of tranche " +
+                                std::to_string(*owner),
+                            row.line});
             } else if (auto device = find_device(db, row.serial_number); device && device->tranche_id != id) {
                 // Enrolled into another tranche (off its manifest, or one without a manifest): the
                 // device belongs to that tranche as much as a manifest entry would.
-                errors.push_back({"serial_number", "'" + row.serial_number + "' is enrolled in tranche " + std::to_string(device->tranche_id), row.line});
+                errors.add({"serial_number",
+                            "'" + row.serial_number + "' is enrolled in tranche " +
+                                std::to_string(device->tranche_id),
+                            row.line});
             } else {
                 fresh.push_back(row);
             }
@@ -303,14 +311,17 @@ Response put_manifest(HandlerDeps& deps, RequestContext& ctx) {
         const auto total = manifest_size(db, id) + static_cast<std::int64_t>(fresh.size());
         if (errors.empty() && total > t.expected_count) {
             const std::size_t first_excess = static_cast<std::size_t>(t.expected_count - manifest_size(db, id));
-            errors.push_back({"serial_number",
-                              "the manifest would list " + std::to_string(total) + " devices; the tranche expects " +
-                                  std::to_string(t.expected_count),
-                              fresh[first_excess].line});
+            errors.add({"serial_number",
+                        "the manifest would list " + std::to_string(total) +
+                            " devices; the tranche expects " + std::to_string(t.expected_count),
+                        fresh[first_excess].line});
         }
         if (!errors.empty()) {
-            std::stable_sort(errors.begin(), errors.end(), [](const FieldError& a, const FieldError& b) { return a.line < b.line; });
-            throw ApiError::unprocessable(std::to_string(errors.size()) + " lines of the manifest are invalid; nothing was stored", errors);
+            errors.sort([](const FieldError& a, const FieldError& b) { return a.line < b.line; });
+            throw ApiError::unprocessable(
+                std::to_string(errors.total()) +
+                    " lines of the manifest are invalid; nothing was stored",
+                errors);
         }
         insert_manifest_entries(db, id, fresh);
         o.added = fresh.size();
@@ -338,7 +349,11 @@ void register_tranche_routes(Router& router, HandlerDeps& deps) {
     router.add("GET", "/api/v1/tranches/{id}", Auth::user, [&deps](RequestContext& ctx) { return get(deps, ctx); });
     router.add("PATCH", "/api/v1/tranches/{id}", Auth::user,
                [&deps](RequestContext& ctx) { return update(deps, ctx); });
-    router.add("PUT", "/api/v1/tranches/{id}/manifest", Auth::user, [&deps](RequestContext& ctx) { return put_manifest(deps, ctx); });
+    // A delivery list of thousands of lines: the configured limit.
+    router.add(
+        "PUT", "/api/v1/tranches/{id}/manifest", Auth::user,
+        [&deps](RequestContext& ctx) { return put_manifest(deps, ctx); },
+        deps.config.body_limit_bytes);
     router.add("GET", "/api/v1/tranches/{id}/reconciliation", Auth::user, [&deps](RequestContext& ctx) { return reconciliation(deps, ctx); });
 }
 

@@ -70,7 +70,8 @@ Response create(HandlerDeps& deps, RequestContext& ctx) {
     user.display_name = in.optional_string("display_name").value_or("");
     const std::string role_text = in.required_string("role");
     user.schools = in.optional_string_array("schools").value_or(std::vector<std::string>{});
-    const std::optional<std::string> given_password = in.optional_string("password");
+    const std::optional<std::string> given_password =
+        in.optional_string("password", TextKind::opaque);
     const std::optional<bool> must_change = in.optional_bool("must_change_password");
     if (in.has("username")) {
         if (auto p = check_username(user.username)) in.invalid("username", *p);
@@ -125,7 +126,7 @@ Response update(HandlerDeps& deps, RequestContext& ctx) {
     auto role_text = in.optional_string("role");
     auto schools = in.optional_string_array("schools");
     auto display_name = in.optional_string("display_name");
-    auto password = in.optional_string("password");
+    auto password = in.optional_string("password", TextKind::opaque);
     auto disabled = in.optional_bool("disabled");
     auto must_change = in.optional_bool("must_change_password");
     std::optional<Role> role;

@@ -287,7 +287,8 @@ TEST_F(FundingApi, GrantCreateAndUpdateAreAudited) {
     EXPECT_EQ(json::parse(q.getColumn(3).getString())["earmark_end"], "2029-12-31");
     ASSERT_TRUE(q.executeStep());
     EXPECT_EQ(q.getColumn(0).getString(), "grant.update");
-    EXPECT_EQ(json::parse(q.getColumn(3).getString())["title"], "neu");
+    EXPECT_EQ(json::parse(q.getColumn(3).getString()),
+              (json{{"title", {{"from", "Endgeräte Gymnasien"}, {"to", "neu"}}}}));
     EXPECT_FALSE(q.executeStep());
 }
 

@@ -181,6 +181,21 @@ TEST_F(PaktctlTest, ImportSchools_KeepsEmptyNamesAndInnerSpacingTrimmingOnlyTheE
     EXPECT_EQ(query_int("SELECT count(*) FROM schools WHERE latitude IS NULL"), 2);
 }
 
+TEST_F(PaktctlTest, ImportSchools_ThousandBadLinesListFiftyAndCountTheRest) {
+    create_database();
+    std::string text = "school_number,name\n";
+    for (int i = 0; i < 1000; ++i) text += "16472X,Kaputt\n";
+    const auto file = write_file("many.csv", text);
+    const auto r = ctl({"import", "schools", file});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_THAT(r.err, HasSubstr(file + ":2: school_number '16472X' is not six digits"));
+    EXPECT_THAT(r.err, HasSubstr(file + ":51: school_number"));
+    EXPECT_THAT(r.err, Not(HasSubstr(file + ":52: ")));
+    EXPECT_THAT(r.err, HasSubstr(file + ": 950 more not listed"));
+    EXPECT_THAT(r.err, HasSubstr("1000 problems; nothing was imported"));
+    EXPECT_EQ(query_int("SELECT count(*) FROM schools"), 0);
+}
+
 TEST_F(PaktctlTest, ImportSchools_BadLinesAreAllReportedAndNothingIsStored) {
     create_database();
     const auto file = write_file("bad.csv",

@@ -204,3 +204,68 @@ TEST(CheckinReportReader, AtMost50ErrorsAreListed) {
 
 }  // namespace
 }  // namespace pakt
+
+namespace pakt {
+namespace {
+
+TEST(CheckinReportReader, ControlCharactersInStringsAreRefusedNamingTheField) {
+    for (const std::string& bad :
+         {std::string("17.5\x1b[31m"), std::string("a\0b", 3), std::string("ring\x07"),
+          std::string("del\x7f"), std::string("c1\xc2\x9b"), std::string("two\nlines")}) {
+        json d = device("F9FXK0AAHG7J");
+        d["os_version"] = bad;
+        d["ip_address"] = bad;
+        json r = report(json::array({d}));
+        r["agent_version"] = bad;
+        const ParsedReport parsed = parse(r);
+        EXPECT_FALSE(parsed.report);
+        EXPECT_THAT(problems(parsed),
+                    ::testing::UnorderedElementsAre(
+                        "agent_version: must not contain control characters",
+                        "devices[0].os_version: must not contain control characters",
+                        "devices[0].ip_address: must not contain control characters"));
+    }
+}
+
+TEST(CheckinReportReader, SeenAtLaterThanTheGivenLimitIsRefused) {
+    const auto limit = *parse_rfc3339("2026-03-02T09:10:00Z");
+    json late = device("F9FXK0AAHG7J");
+    late["seen_at"] = "2026-03-02T09:10:01Z";
+    json in_time = device("DMPXK1BBHG7K");
+    in_time["seen_at"] = "2026-03-02T10:10:00+01:00";  // exactly the limit
+    const ParsedReport parsed =
+        parse_checkin_report(report(json::array({in_time, late})).dump(), limit);
+    EXPECT_FALSE(parsed.report);
+    ASSERT_EQ(parsed.errors.size(), 1u);
+    EXPECT_EQ(parsed.errors.front().field, "devices[1].seen_at");
+    EXPECT_THAT(parsed.errors.front().message,
+                ::testing::HasSubstr("later than the server's clock"));
+    // Without a limit (the agent reading its own spool) the same report is read.
+    EXPECT_TRUE(parse(report(json::array({in_time, late}))).report);
+}
+
+TEST(CheckinReportReader, TimesOutsideTheYears2000To2100AreRefused) {
+    json d = device("F9FXK0AAHG7J");
+    d["seen_at"] = "9999-12-31T23:59:59Z";
+    json r = report(json::array({d}));
+    r["generated_at"] = "1999-12-31T23:59:59Z";
+    EXPECT_THAT(
+        problems(parse(r)),
+        ::testing::UnorderedElementsAre(
+            "generated_at: must be a time from 2000-01-01T00:00:00Z to 2100-12-31T23:59:59Z",
+            "devices[0].seen_at: must be a time from 2000-01-01T00:00:00Z to "
+            "2100-12-31T23:59:59Z"));
+}
+
+TEST(CheckinReportReader, ErrorsBeyondFiftyAreCounted) {
+    json devices = json::array();
+    for (int i = 0; i < 200; ++i) devices.push_back({{"serial_number", i}});
+    const ParsedReport parsed = parse(report(devices));
+    // Each device: serial_number of the wrong type and seen_at missing.
+    EXPECT_EQ(parsed.errors.size(), kMaxListedProblems);
+    EXPECT_EQ(parsed.errors.unlisted(), 400u - 50u);
+    EXPECT_EQ(parsed.errors.total(), 400u);
+}
+
+}  // namespace
+}  // namespace pakt

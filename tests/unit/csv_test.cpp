@@ -5,6 +5,11 @@
 #include <string>
 #include <vector>
 
+#include "common/gzip.hpp"
+#include "common/problem_list.hpp"
+#include "common/text.hpp"
+#include "common/time.hpp"
+
 namespace pakt::csv {
 namespace {
 
@@ -180,3 +185,93 @@ TEST(Csv, TrimRemovesAsciiWhitespaceAtBothEnds) {
 
 }  // namespace
 }  // namespace pakt::csv
+
+namespace pakt::csv {
+namespace {
+
+TEST(Csv, SyntaxErrorsBeyondFiftyAreCountedNotListed) {
+    std::string text = "a,b\n";
+    for (int i = 0; i < 1'000; ++i) text += "5\" screen,x\n";  // a stray quote on every line
+    const Document doc = parse(text);
+    ASSERT_EQ(doc.errors.size(), kMaxListedProblems);
+    EXPECT_EQ(doc.errors.unlisted(), 1'000u - 50u);
+    EXPECT_EQ(doc.errors[0].line, 2u);
+    EXPECT_EQ(doc.errors[49].line, 51u);
+}
+
+}  // namespace
+}  // namespace pakt::csv
+
+namespace pakt {
+namespace {
+
+TEST(ProblemList, ListsTheFirstFiftyAndCountsTheRest) {
+    ProblemList<int> list;
+    EXPECT_TRUE(list.empty());
+    for (int i = 0; i < 120; ++i) list.add(i);
+    EXPECT_EQ(list.size(), 50u);
+    EXPECT_EQ(list.unlisted(), 70u);
+    EXPECT_EQ(list.total(), 120u);
+    EXPECT_EQ(list[49], 49);
+    int made = 0;
+    list.add_with([&made] { return ++made; });
+    EXPECT_EQ(made, 0);  // only counted: never built
+    EXPECT_EQ(list.unlisted(), 71u);
+}
+
+TEST(ProblemList, AppendingKeepsTheCap) {
+    ProblemList<int> a(3);
+    ProblemList<int> b(2);
+    for (int i = 0; i < 5; ++i) b.add(i);  // two listed, three counted
+    a.add(-1);
+    a.append(std::move(b));
+    EXPECT_EQ(a.listed(), (std::vector<int>{-1, 0, 1}));
+    EXPECT_EQ(a.unlisted(), 3u);
+    EXPECT_EQ(a.total(), 6u);
+}
+
+TEST(Text, ControlCharactersAreRefusedExceptLineBreaksAndTabsInMultiLineText) {
+    for (const std::string& bad :
+         {std::string("a\0b", 3), std::string("\x1b[2J"), std::string("\x07"), std::string("\x7f"),
+          std::string("\xc2\x80"), std::string("\xc2\x9f"), std::string("a\tb"),
+          std::string("a\nb"), std::string("a\rb")}) {
+        EXPECT_EQ(text_problem(bad), "must not contain control characters") << bad;
+    }
+    EXPECT_EQ(text_problem("a\r\nb\n\tc", TextKind::multi_line), std::nullopt);
+    EXPECT_TRUE(text_problem("a\rb", TextKind::multi_line));
+    EXPECT_TRUE(text_problem("a\x1b", TextKind::multi_line));
+    EXPECT_EQ(text_problem("Grüße \xc2\xa0 \xe2\x82\xac"), std::nullopt);  // NBSP and € are text
+    EXPECT_EQ(text_problem("\xff"), "must be valid UTF-8");
+    EXPECT_EQ(text_problem("tab\tand\x1b", TextKind::opaque), std::nullopt);
+    EXPECT_EQ(text_problem("\xff", TextKind::opaque), "must be valid UTF-8");
+}
+
+TEST(Gzip, TrailingDataAfterTheStreamIsRefused) {
+    const std::string packed = gzip_compress("{\"a\": 1}");
+    ASSERT_TRUE(gzip_decompress(packed, 1024).data);
+    for (const std::string& tail : {std::string("garbage"), std::string(1, '\0'), packed}) {
+        const auto result = gzip_decompress(packed + tail, 1024);
+        EXPECT_FALSE(result.data);
+        EXPECT_EQ(result.error, GunzipError::trailing_data);
+    }
+    EXPECT_EQ(gzip_decompress(packed.substr(0, packed.size() - 3), 1024).error,
+              GunzipError::malformed);
+}
+
+TEST(Dates, OnlyTheYears2000To2100AreAccepted) {
+    EXPECT_EQ(date_problem("2000-01-01"), std::nullopt);
+    EXPECT_EQ(date_problem("2100-12-31"), std::nullopt);
+    EXPECT_EQ(date_problem("1999-12-31"), "must be a date from 2000-01-01 to 2100-12-31");
+    EXPECT_EQ(date_problem("2101-01-01"), "must be a date from 2000-01-01 to 2100-12-31");
+    EXPECT_EQ(date_problem("9999-12-31"), "must be a date from 2000-01-01 to 2100-12-31");
+    EXPECT_EQ(date_problem("2026-02-29"), "must be a date YYYY-MM-DD");
+    EXPECT_EQ(time_problem("2026-09-01T07:30:00Z"), std::nullopt);
+    EXPECT_EQ(time_problem("2100-12-31T23:59:59Z"), std::nullopt);
+    EXPECT_TRUE(time_problem("2101-01-01T00:00:00Z"));
+    EXPECT_TRUE(time_problem("2100-12-31T23:30:00-01:00"));  // 2101 in UTC
+    EXPECT_TRUE(time_problem("1999-12-31T23:59:59Z"));
+    EXPECT_EQ(time_problem("2026-09-01"), "must be an RFC 3339 time");
+}
+
+}  // namespace
+}  // namespace pakt

@@ -14,6 +14,7 @@
 #include "server/domain/agent_enrollment.hpp"
 #include "server/domain/authorization.hpp"
 #include "server/domain/login_throttle.hpp"
+#include "server/domain/manifest.hpp"
 #include "server/domain/password.hpp"
 #include "server/domain/principal.hpp"
 #include "server/domain/scan_code.hpp"
@@ -489,6 +490,42 @@ TEST(AgentEnrollment, OddValuesBecomeSingleShellWords) {
         shell_arguments(
             command.substr(0, command.find(pipe)).substr(std::string("printf '%s\\n' ").size())),
         "-it's\n");
+}
+
+}  // namespace
+}  // namespace pakt::server
+
+namespace pakt::server {
+namespace {
+
+TEST(Validation, DatesOutsideTheYears2000To2100AreRefused) {
+    EXPECT_EQ(check_date("2026-09-01"), std::nullopt);
+    EXPECT_EQ(check_date("9999-12-31"), "must be a date from 2000-01-01 to 2100-12-31");
+    EXPECT_EQ(check_date("1970-01-01"), "must be a date from 2000-01-01 to 2100-12-31");
+    EXPECT_EQ(check_date("2026-13-01"), "must be a date YYYY-MM-DD");
+    EXPECT_EQ(check_time("2026-09-01T07:30:00+02:00"), std::nullopt);
+    EXPECT_TRUE(check_time("9999-12-31T00:00:00Z"));
+}
+
+TEST(Validation, MultiLineTextKeepsTabsAndLineBreaks) {
+    EXPECT_EQ(check_text("Display gesprungen.\r\n\tHülle fehlt.", 200, TextKind::multi_line),
+              std::nullopt);
+    EXPECT_TRUE(check_text("Display gesprungen.\r\n", 200));  // single-line text: no line breaks
+    EXPECT_TRUE(check_text("ding\x07", 200, TextKind::multi_line));
+    EXPECT_TRUE(check_text(std::string(201, 'a'), 200, TextKind::multi_line));
+}
+
+TEST(Manifest, BadLinesBeyondFiftyAreCountedInLineOrder) {
+    std::string csv = "serial_number,model\n";
+    for (int i = 0; i < 300; ++i) {
+        // Every third line also has a syntax error, which the CSV reader reports first.
+        csv += i % 3 == 0 ? "DMPM0000\"0001,iPad\n" : "bad!,iPad\n";
+    }
+    const ParsedManifest m = parse_manifest(csv);
+    EXPECT_TRUE(m.rows.empty());
+    ASSERT_EQ(m.errors.size(), kMaxListedProblems);
+    EXPECT_EQ(m.errors.total(), 300u);
+    for (std::size_t i = 0; i < m.errors.size(); ++i) EXPECT_EQ(m.errors[i].line, i + 2);
 }
 
 }  // namespace

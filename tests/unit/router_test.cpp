@@ -141,8 +141,122 @@ TEST_F(RouterTest, UnknownPathIsNotFound) {
 TEST_F(RouterTest, KnownPathWithAnotherMethodIs405ListingAllowedMethods) {
     auto r = router_.dispatch(request("DELETE", "/api/v1/things/42"));
     EXPECT_EQ(r.status, 405);
-    EXPECT_EQ(r.header("Allow"), "GET, PUT");
+    EXPECT_EQ(r.header("Allow"), "GET, HEAD, PUT");  // HEAD wherever GET is allowed
     EXPECT_EQ(body_of(r)["status"], 405);
+}
+
+// --- HEAD ----------------------------------------------------------------------------------------
+
+TEST_F(RouterTest, HeadOnAGetRouteRunsTheGetHandlerAndIsMarkedBodiless) {
+    const auto get = router_.dispatch(request("GET", "/api/v1/things/42"));
+    const auto head = router_.dispatch(request("HEAD", "/api/v1/things/42"));
+    EXPECT_EQ(head.status, 200);
+    EXPECT_EQ(head.header("Content-Type"), get.header("Content-Type"));
+    EXPECT_EQ(head.body, get.body);  // the network layer sends its length, not the body
+    EXPECT_TRUE(head.omit_body);
+    EXPECT_FALSE(get.omit_body);
+    EXPECT_EQ(head.route, "/api/v1/things/{id}");
+}
+
+TEST_F(RouterTest, HeadOnAUserRouteIsAuthenticatedLikeTheGet) {
+    EXPECT_EQ(router_.dispatch(request("HEAD", "/api/v1/me")).status, 401);
+    const auto r = router_.dispatch(request("HEAD", "/api/v1/me", "good"));
+    EXPECT_EQ(r.status, 200);
+    EXPECT_TRUE(r.omit_body);
+}
+
+TEST_F(RouterTest, HeadOnUnknownPathIs404AndOnAPathWithoutGetIs405) {
+    const auto missing = router_.dispatch(request("HEAD", "/nowhere"));
+    EXPECT_EQ(missing.status, 404);
+    EXPECT_TRUE(missing.omit_body);
+    const auto post_only = router_.dispatch(request("HEAD", "/api/v1/echo"));
+    EXPECT_EQ(post_only.status, 405);
+    EXPECT_EQ(post_only.header("Allow"), "POST");
+}
+
+// --- Body limits ---------------------------------------------------------------------------------
+
+TEST_F(RouterTest, BodyLimitIsTheOneTheRouteWasRegisteredWith) {
+    router_.add(
+        "PUT", "/api/v1/uploads/{id}", Auth::user, [](RequestContext&) { return no_content(); },
+        3 * 1024 * 1024);
+    router_.add(
+        "POST", "/api/v1/login", Auth::none, [](RequestContext&) { return no_content(); },
+        kAnonymousBodyLimit);
+    EXPECT_EQ(router_.body_limit("PUT", "/api/v1/uploads/7"), 3u * 1024 * 1024);
+    EXPECT_EQ(router_.body_limit("PUT", "/api/v1/uploads/7?dry_run=true"), 3u * 1024 * 1024);
+    EXPECT_EQ(router_.body_limit("POST", "/api/v1/login"), kAnonymousBodyLimit);
+    EXPECT_EQ(router_.body_limit("POST", "/api/v1/echo"), kDefaultBodyLimit);
+    EXPECT_EQ(router_.body_limit("HEAD", "/api/v1/things/1"), kDefaultBodyLimit);
+}
+
+TEST_F(RouterTest, BodyLimitOfAnUnmatchedOrMalformedTargetIsTheSmallOne) {
+    EXPECT_EQ(router_.body_limit("POST", "/nowhere"), kUnmatchedBodyLimit);
+    EXPECT_EQ(router_.body_limit("DELETE", "/api/v1/things/1"), kUnmatchedBodyLimit);
+    EXPECT_EQ(router_.body_limit("POST", "/api/v1/%zz"), kUnmatchedBodyLimit);
+    EXPECT_EQ(router_.body_limit("POST", "relative"), kUnmatchedBodyLimit);
+    EXPECT_EQ(router_.body_limit("POST", ""), kUnmatchedBodyLimit);
+    EXPECT_LT(kUnmatchedBodyLimit, kDefaultBodyLimit);
+}
+
+TEST_F(RouterTest, BodyLargerThanTheRouteLimitIs413BeforeAuthentication) {
+    router_.add(
+        "POST", "/api/v1/small", Auth::user, [](RequestContext&) { return no_content(); }, 16);
+    auto r = request("POST", "/api/v1/small");  // no token: the size is refused first
+    r.headers.emplace("Content-Type", "application/json");
+    r.body = R"({"name":"seventeen"})";
+    const auto refused = router_.dispatch(r);
+    EXPECT_EQ(refused.status, 413);
+    EXPECT_EQ(body_of(refused)["type"], "urn:pakt:problem:payload-too-large");
+    r.body = R"({"name":"ok"})";
+    EXPECT_EQ(router_.dispatch(r).status, 401);
+    auto big_echo = request("POST", "/api/v1/echo");  // registered with the default limit
+    big_echo.headers.emplace("Content-Type", "application/json");
+    big_echo.body = "{\"a\":\"" + std::string(kDefaultBodyLimit, 'x') + "\"}";
+    EXPECT_EQ(router_.dispatch(big_echo).status, 413);
+}
+
+// --- Capped error lists --------------------------------------------------------------------------
+
+TEST_F(RouterTest, HundredThousandUnknownKeysListFiftyAndCountTheRest) {
+    router_.add(
+        "POST", "/api/v1/big", Auth::none,
+        [](RequestContext& ctx) {
+            const auto body = parse_json_body(ctx.request);
+            ObjectReader in(body, {"name"});
+            in.required_string("name");
+            in.finish();
+            return no_content();
+        },
+        4 * 1024 * 1024);
+    auto r = request("POST", "/api/v1/big");
+    r.headers.emplace("Content-Type", "application/json");
+    r.body = "{";
+    for (int i = 0; i < 100'000; ++i) r.body += (i ? ",\"k" : "\"k") + std::to_string(i) + "\":0";
+    r.body += "}";
+    ASSERT_GT(r.body.size(), 1'000'000u);
+    const auto answer = router_.dispatch(r);
+    EXPECT_EQ(answer.status, 422);
+    EXPECT_LT(answer.body.size(), 8'000u);
+    const Json problem = body_of(answer);
+    ASSERT_EQ(problem["errors"].size(), kMaxListedProblems);
+    EXPECT_EQ(problem["errors"][0]["field"], "k0");  // the object's keys in sorted order
+    for (const auto& e : problem["errors"]) EXPECT_EQ(e["message"], "unknown field");
+    // 100,000 unknown fields and the missing "name", less the 50 listed.
+    EXPECT_EQ(problem["more_errors"], 100'001 - 50);
+}
+
+TEST(ProblemResponse, ErrorsBeyondFiftyAreCountedNotListed) {
+    std::vector<FieldError> errors;
+    for (int i = 0; i < 120; ++i) errors.push_back({"f" + std::to_string(i), "bad", std::nullopt});
+    const auto r = problem_response(ApiError::unprocessable("many", errors));
+    const Json j = Json::parse(r.body);
+    EXPECT_EQ(j["errors"].size(), 50u);
+    EXPECT_EQ(j["errors"][49]["field"], "f49");
+    EXPECT_EQ(j["more_errors"], 70);
+    const Json few = Json::parse(
+        problem_response(ApiError::unprocessable("few", {{"a", "bad", std::nullopt}})).body);
+    EXPECT_FALSE(few.contains("more_errors"));
 }
 
 TEST_F(RouterTest, UserRouteWithoutTokenIs401WithChallenge) {
@@ -404,6 +518,49 @@ TEST(ObjectReader, MissingRequiredFieldIs422) {
     EXPECT_EQ(e.status(), 422);
     EXPECT_THAT(fields_of(e), ElementsAre("name", "role"));
     EXPECT_EQ(e.errors()[0].message, "is required");
+}
+
+TEST(ObjectReader, ControlCharactersInAStringAre422NamingTheField) {
+    for (const std::string& bad : {std::string("a\0b", 3), std::string("\x1b[2J"),
+                                   std::string("bell\x07"), std::string("del\x7f"),
+                                   std::string("c1\xc2\x9b"
+                                               "31m"),
+                                   std::string("two\nlines")}) {
+        const Json j = {{"name", bad}, {"tags", {"ok", bad}}};
+        ObjectReader reader(j, {"name", "tags"});
+        EXPECT_EQ(reader.required_string("name"), bad);
+        reader.optional_string_array("tags");
+        const ApiError e = finish_error(reader);
+        EXPECT_EQ(e.status(), 422);
+        EXPECT_THAT(fields_of(e), ElementsAre("name", "tags[1]"));
+        EXPECT_EQ(e.errors()[0].message, "must not contain control characters");
+    }
+}
+
+TEST(ObjectReader, MultiLineTextKeepsTabsAndLineBreaksButNoOtherControls) {
+    const Json j = {{"note", "eins\r\nzwei\n\tdrei"}, {"bad", "eins\rzwei"}};
+    ObjectReader reader(j, {"note", "bad"});
+    EXPECT_EQ(reader.optional_string("note", TextKind::multi_line), "eins\r\nzwei\n\tdrei");
+    reader.optional_string("bad", TextKind::multi_line);  // a lone CR moves the cursor back
+    const ApiError e = finish_error(reader);
+    EXPECT_THAT(fields_of(e), ElementsAre("bad"));
+}
+
+TEST(ObjectReader, OpaqueStringsMayHoldControlCharacters) {
+    const Json j = {{"password", "tab\tin my password"}};
+    ObjectReader reader(j, {"password"});
+    EXPECT_EQ(reader.required_string("password", TextKind::opaque), "tab\tin my password");
+    EXPECT_NO_THROW(reader.finish());
+}
+
+TEST(ObjectReader, TheSameProblemOfAFieldIsListedOnce) {
+    const Json j = {{"name", "\x1b"}};
+    ObjectReader reader(j, {"name"});
+    reader.required_string("name");
+    reader.invalid("name", "must not contain control characters");  // a handler's own check_text
+    reader.invalid("name", "must not contain control characters");
+    const ApiError e = finish_error(reader);
+    EXPECT_THAT(fields_of(e), ElementsAre("name"));
 }
 
 TEST(ObjectReader, WrongTypeIs400) {

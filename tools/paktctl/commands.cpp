@@ -98,7 +98,10 @@ int import_schools(const server::ServerConfig& config, const std::string& file, 
         for (const auto& problem : list.problems) {
             err << file << ':' << problem.line << ": " << problem.message << '\n';
         }
-        err << "paktctl: " << file << ": " << plural(list.problems.size(), "problem", "problems")
+        if (list.problems.unlisted() > 0) {
+            err << file << ": " << list.problems.unlisted() << " more not listed\n";
+        }
+        err << "paktctl: " << file << ": " << plural(list.problems.total(), "problem", "problems")
             << "; nothing was imported\n";
         return 1;
     }

@@ -69,14 +69,14 @@ struct ColumnIndex {
     std::size_t at(Column c) const { return positions.at(c); }
 };
 
-ColumnIndex read_header(const csv::Row& header, std::vector<ImportProblem>& problems) {
+ColumnIndex read_header(const csv::Row& header, ProblemList<ImportProblem>& problems) {
     ColumnIndex index;
     index.count = header.fields.size();
     std::vector<std::string> unknown;
     for (std::size_t i = 0; i < header.fields.size(); ++i) {
         const std::string name = ascii_lower(csv::trim(header.fields[i]));
         if (name.empty()) {
-            problems.push_back({header.line, fmt::format("column {} has no name", i + 1)});
+            problems.add({header.line, fmt::format("column {} has no name", i + 1)});
             continue;
         }
         const auto column = column_from_name(name);
@@ -85,29 +85,29 @@ ColumnIndex read_header(const csv::Row& header, std::vector<ImportProblem>& prob
             continue;
         }
         if (!index.positions.emplace(*column, i).second) {
-            problems.push_back({header.line, fmt::format("column '{}' appears more than once "
-                                                         "(lat/latitude and lon/longitude are the "
-                                                         "same column)",
-                                                         name)});
+            problems.add({header.line, fmt::format("column '{}' appears more than once "
+                                                   "(lat/latitude and lon/longitude are the "
+                                                   "same column)",
+                                                   name)});
         }
     }
     if (!unknown.empty()) {
-        problems.push_back({header.line, fmt::format("unknown column{} {} (known columns: {})",
-                                                     unknown.size() == 1 ? "" : "s",
-                                                     fmt::join(unknown, ", "), kKnownColumns)});
+        problems.add({header.line, fmt::format("unknown column{} {} (known columns: {})",
+                                               unknown.size() == 1 ? "" : "s",
+                                               fmt::join(unknown, ", "), kKnownColumns)});
     }
     for (const Column required : {Column::school_number, Column::name}) {
         if (!index.has(required)) {
-            problems.push_back(
+            problems.add(
                 {header.line,
                  fmt::format("missing column '{}'",
                              required == Column::school_number ? "school_number" : "name")});
         }
     }
     if (index.has(Column::lat) != index.has(Column::lon)) {
-        problems.push_back({header.line,
-                            "the columns lat and lon come together: the file has "
-                            "only one of them"});
+        problems.add({header.line,
+                      "the columns lat and lon come together: the file has "
+                      "only one of them"});
     }
     return index;
 }
@@ -130,7 +130,7 @@ std::optional<double> parse_decimal(std::string_view text) {
 
 class RowReader {
   public:
-    RowReader(const ColumnIndex& index, const csv::Row& row, std::vector<ImportProblem>& problems)
+    RowReader(const ColumnIndex& index, const csv::Row& row, ProblemList<ImportProblem>& problems)
         : index_(index), row_(row), problems_(problems) {}
 
     std::string text(Column column, std::string_view label, std::size_t max_bytes) {
@@ -159,12 +159,12 @@ class RowReader {
         return number;
     }
 
-    void invalid(std::string message) { problems_.push_back({row_.line, std::move(message)}); }
+    void invalid(std::string message) { problems_.add({row_.line, std::move(message)}); }
 
   private:
     const ColumnIndex& index_;
     const csv::Row& row_;
-    std::vector<ImportProblem>& problems_;
+    ProblemList<ImportProblem>& problems_;
 };
 
 }  // namespace
@@ -172,18 +172,26 @@ class RowReader {
 SchoolList parse_school_list(std::string_view text) {
     SchoolList list;
     const csv::Document document = csv::parse(text);
-    for (const auto& error : document.errors) list.problems.push_back({error.line, error.message});
-
-    const auto finish = [&list]() -> SchoolList {
-        std::stable_sort(
-            list.problems.begin(), list.problems.end(),
-            [](const ImportProblem& a, const ImportProblem& b) { return a.line < b.line; });
+    // The syntax errors are merged in by line, so the list is in line order without sorting and
+    // its first entries are the file's first problems.
+    std::size_t next_syntax_error = 0;
+    const auto syntax_errors_before = [&](std::size_t line) {
+        for (; next_syntax_error < document.errors.size() &&
+               document.errors[next_syntax_error].line < line;
+             ++next_syntax_error) {
+            const csv::ParseError& e = document.errors[next_syntax_error];
+            list.problems.add({e.line, e.message});
+        }
+    };
+    const auto finish = [&]() -> SchoolList {
+        syntax_errors_before(static_cast<std::size_t>(-1));
+        list.problems.count_unlisted(document.errors.unlisted());
         return std::move(list);
     };
 
     if (document.rows.empty()) {
-        if (list.problems.empty()) {
-            list.problems.push_back(
+        if (document.errors.empty()) {
+            list.problems.add(
                 {1, fmt::format("the file is empty; expected a header line with the columns {}",
                                 kKnownColumns)});
         }
@@ -196,6 +204,7 @@ SchoolList parse_school_list(std::string_view text) {
                     [&header](const csv::ParseError& e) { return e.line < header.line; })) {
         return finish();
     }
+    syntax_errors_before(header.line + 1);
     const ColumnIndex index = read_header(header, list.problems);
     if (!index.has(Column::school_number) || !index.has(Column::name)) return finish();
 
@@ -207,6 +216,7 @@ SchoolList parse_school_list(std::string_view text) {
     std::map<std::string, std::size_t> first_line_of;
     for (std::size_t r = 1; r < document.rows.size(); ++r) {
         const csv::Row& row = document.rows[r];
+        syntax_errors_before(row.line + 1);
         RowReader in(index, row, list.problems);
         if (row.fields.size() != index.count) {
             in.invalid(fmt::format("has {} field{}, but the header has {} columns",
@@ -214,7 +224,7 @@ SchoolList parse_school_list(std::string_view text) {
                                    index.count));
             continue;
         }
-        const std::size_t problems_before = list.problems.size();
+        const std::size_t problems_before = list.problems.total();
         server::School school;
         school.school_number = csv::trim(row.fields[index.at(Column::school_number)]);
         if (school.school_number.empty()) {
@@ -239,7 +249,7 @@ SchoolList parse_school_list(std::string_view text) {
                 in.invalid("lat and lon must both be given or both be empty");
             }
         }
-        if (list.problems.size() == problems_before) {
+        if (list.problems.total() == problems_before) {
             list.schools.push_back(std::move(school));
             list.lines.push_back(row.line);
         }

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/problem_list.hpp"
 #include "server/storage/school_repository.hpp"
 
 namespace SQLite {
@@ -34,7 +35,9 @@ struct SchoolList {
     SchoolColumns columns;
     std::vector<server::School> schools;  ///< in file order; fields trimmed, nothing else changed
     std::vector<std::size_t> lines;       ///< the line each school was read from
-    std::vector<ImportProblem> problems;  ///< sorted by line; non-empty means "store nothing"
+    /// In line order, the first kMaxListedProblems listed and the rest counted; non-empty means
+    /// "store nothing".
+    ProblemList<ImportProblem> problems;
 };
 
 /// Parses and validates a school list. The header names its columns (case-insensitive, any
@@ -44,8 +47,8 @@ struct SchoolList {
 /// a UTF-8 byte-order mark is skipped. Each data line must have one field per column, a six-digit
 /// school number not seen on an earlier line, a latitude in [-90, 90] and longitude in
 /// [-180, 180] (both empty, or both numbers; a decimal comma is accepted) and texts within the
-/// API's limits. Every problem is collected; parsing never stops at the first. Never throws on
-/// bad input.
+/// API's limits, without control characters (the text rule of the API). Every problem is
+/// counted; parsing never stops at the first. Never throws on bad input.
 SchoolList parse_school_list(std::string_view text);
 
 struct ImportCounts {
