@@ -6,7 +6,6 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
-#include <optional>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,6 +13,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <vector>
@@ -175,8 +175,7 @@ struct HttpsClient::Impl {
             const tcp::endpoint remote = it->endpoint();
             ec = run([&](auto handler) { tcp_layer.async_connect(remote, std::move(handler)); });
         } else {
-            ec = run(
-                [&](auto handler) { tcp_layer.async_connect(endpoints, std::move(handler)); });
+            ec = run([&](auto handler) { tcp_layer.async_connect(endpoints, std::move(handler)); });
         }
         if (ec) fail(ec, "cannot connect");
 

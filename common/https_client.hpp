@@ -79,7 +79,7 @@ public:
     /// is not an IP address.
     void set_local_address(const std::string& address);
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

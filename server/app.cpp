@@ -7,9 +7,9 @@
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
-#include <stop_token>
 #include <optional>
 #include <semaphore>
+#include <stop_token>
 #include <system_error>
 #include <thread>
 
@@ -142,10 +142,9 @@ void App::start() {
     parts_->writer = std::make_unique<Writer>(std::move(write_db), config_.writer_max_batch);
     parts_->reads =
         std::make_unique<ReadPool>(db_file, config_.read_connections, config_.busy_timeout);
-    parts_->throttle = std::make_unique<LoginThrottle>(
-        LoginThrottleSettings{config_.login_free_failures, config_.login_address_free_failures,
-                              config_.login_first_delay, config_.login_max_delay,
-                              config_.login_forget});
+    parts_->throttle = std::make_unique<LoginThrottle>(LoginThrottleSettings{
+        config_.login_free_failures, config_.login_address_free_failures, config_.login_first_delay,
+        config_.login_max_delay, config_.login_forget});
     parts_->enroll_throttle = std::make_unique<EnrollThrottle>(
         BackoffPolicy{config_.login_free_failures, config_.login_first_delay,
                       config_.login_max_delay, config_.login_forget});
@@ -157,8 +156,8 @@ void App::start() {
     p.web_assets = std::make_unique<http::WebAssets>(config_.web_dir);
     if (!config_.web_dir.empty())
         spdlog::warn("serving the web UI from {} (development)", config_.web_dir.string());
-    p.deps.reset(new http::HandlerDeps{config_, *p.reads, *p.writer, *p.throttle, *p.enroll_throttle,
-                                       p.metrics,
+    p.deps.reset(new http::HandlerDeps{config_, *p.reads, *p.writer, *p.throttle,
+                                       *p.enroll_throttle, p.metrics,
                                        [this] { return ready_.load(); }, *p.checkin_limiter,
                                        p.checkin_parsing, *p.web_assets, fingerprint_});
     const auto idle = config_.session_idle;

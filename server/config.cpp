@@ -277,14 +277,16 @@ ServerConfig load_config(const std::filesystem::path& file) {
                                apply_table(name, spec, table, config);
                            });
     if (config.login_max_delay < config.login_first_delay) {
-        throw ConfigError(name + ": key 'auth.login_max_delay_s': expected at least "
-                                 "auth.login_first_delay_s (" +
+        throw ConfigError(name +
+                          ": key 'auth.login_max_delay_s': expected at least "
+                          "auth.login_first_delay_s (" +
                           std::to_string(config.login_first_delay.count()) + "), got " +
                           std::to_string(config.login_max_delay.count()));
     }
     if (config.login_forget <= config.login_max_delay) {
-        throw ConfigError(name + ": key 'auth.login_forget_s': expected more than "
-                                 "auth.login_max_delay_s (" +
+        throw ConfigError(name +
+                          ": key 'auth.login_forget_s': expected more than "
+                          "auth.login_max_delay_s (" +
                           std::to_string(config.login_max_delay.count()) + "), got " +
                           std::to_string(config.login_forget.count()) +
                           " (failures would be forgotten while a client still waits)");

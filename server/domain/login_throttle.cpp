@@ -39,8 +39,8 @@ std::optional<FailureBackoff::Clock::time_point> FailureBackoff::allowed_from(
     // Doubling per failure beyond the free ones; the shift is capped long before it could
     // overflow (2^30 s is far beyond any max_delay config accepts).
     const unsigned doublings = std::min(entry.failures - policy_.free_failures, 30u);
-    const auto delay = std::min<seconds>(policy_.first_delay * (std::int64_t{1} << doublings),
-                                         policy_.max_delay);
+    const auto delay =
+        std::min<seconds>(policy_.first_delay * (std::int64_t{1} << doublings), policy_.max_delay);
     return entry.last_failure + delay;
 }
 
@@ -97,9 +97,9 @@ std::string client_network(std::string_view address) {
     const std::string text(address);
     std::array<unsigned char, 16> bytes{};
     if (::inet_pton(AF_INET6, text.c_str(), bytes.data()) != 1) return text;
-    const bool v4_mapped = std::all_of(bytes.begin(), bytes.begin() + 10,
-                                       [](unsigned char b) { return b == 0; }) &&
-                           bytes[10] == 0xff && bytes[11] == 0xff;
+    const bool v4_mapped =
+        std::all_of(bytes.begin(), bytes.begin() + 10, [](unsigned char b) { return b == 0; }) &&
+        bytes[10] == 0xff && bytes[11] == 0xff;
     char out[INET6_ADDRSTRLEN] = {};
     if (v4_mapped) {
         ::inet_ntop(AF_INET, bytes.data() + 12, out, sizeof(out));
@@ -127,8 +127,7 @@ std::string log_safe(std::string_view text, std::size_t max_bytes) {
         const auto b = static_cast<unsigned char>(text[i]);
         if (b < 0x20 || b == 0x7F || b == '\\' || b == '"') {
             escape(b);
-        } else if (b == 0xC2 && i + 1 < end &&
-                   static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
+        } else if (b == 0xC2 && i + 1 < end && static_cast<unsigned char>(text[i + 1]) >= 0x80 &&
                    static_cast<unsigned char>(text[i + 1]) <= 0x9F) {
             // A C1 control character (U+0080..U+009F), which some terminals act on.
             escape(b);
@@ -182,8 +181,8 @@ void EnrollThrottle::record_unknown_secret(std::string_view address, Clock::time
     by_address_.record_failure(client_network(address), now);
 }
 
-void EnrollThrottle::record_refused_secret(std::string_view school_number,
-                                           std::string_view address, Clock::time_point now) {
+void EnrollThrottle::record_refused_secret(std::string_view school_number, std::string_view address,
+                                           Clock::time_point now) {
     by_school_.record_failure(std::string(school_number), now);
     by_address_.record_failure(client_network(address), now);
 }

@@ -29,7 +29,7 @@ struct BackoffPolicy {
 };
 
 class FailureBackoff {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     /// `max_keys` bounds memory under a spray of keys: beyond it, keys that are not waiting are
@@ -51,7 +51,7 @@ public:
     /// Keys currently tracked.
     std::size_t size() const;
 
-private:
+  private:
     struct Entry {
         unsigned failures = 0;
         Clock::time_point last_failure;
@@ -72,8 +72,8 @@ private:
 std::string client_network(std::string_view address);
 
 /// `text` made safe for a log line: control characters (C0, DEL, C1), backslashes and double
-/// quotes escaped as \xNN, cut to at most `max_bytes` bytes of input (on a UTF-8 boundary) with "..." appended
-/// when cut.
+/// quotes escaped as \xNN, cut to at most `max_bytes` bytes of input (on a UTF-8 boundary) with
+/// "..." appended when cut.
 std::string log_safe(std::string_view text, std::size_t max_bytes = 64);
 
 struct LoginThrottleSettings {
@@ -85,7 +85,7 @@ struct LoginThrottleSettings {
 };
 
 class LoginThrottle {
-public:
+  public:
     using Clock = FailureBackoff::Clock;
 
     explicit LoginThrottle(const LoginThrottleSettings& settings);
@@ -95,14 +95,13 @@ public:
                                                 Clock::time_point now) const;
 
     /// Counts a failed attempt against (username, address) and against the address.
-    void record_failure(std::string_view username, std::string_view address,
-                        Clock::time_point now);
+    void record_failure(std::string_view username, std::string_view address, Clock::time_point now);
 
     /// A successful login clears (username, address); not the address's count (one address may
     /// try many usernames).
     void record_success(std::string_view username, std::string_view address);
 
-private:
+  private:
     FailureBackoff by_user_and_address_;
     FailureBackoff by_address_;
 };
@@ -113,7 +112,7 @@ private:
 /// collected too many makes its enrollments wait. Only someone holding a real secret of that
 /// school can do that; guessing from elsewhere never delays another school.
 class EnrollThrottle {
-public:
+  public:
     using Clock = FailureBackoff::Clock;
 
     explicit EnrollThrottle(const BackoffPolicy& policy);
@@ -129,7 +128,7 @@ public:
     void record_refused_secret(std::string_view school_number, std::string_view address,
                                Clock::time_point now);
 
-private:
+  private:
     FailureBackoff by_address_;
     FailureBackoff by_school_;
 };

@@ -109,8 +109,8 @@ Response create_secret(HandlerDeps& deps, RequestContext& ctx) {
     const std::string expires_at = format_rfc3339(Clock::now() + ttl);
     const std::int64_t id = deps.writer.execute([&](SQLite::Database& db) {
         require_school(ctx, db, number);
-        const auto new_id =
-            insert_agent_secret(db, number, sha256_hex(secret), ctx.user().username, expires_at, uses);
+        const auto new_id = insert_agent_secret(db, number, sha256_hex(secret), ctx.user().username,
+                                                expires_at, uses);
         AuditEntry entry = audit_entry(ctx, "agent_secret.create", "agent_secret", std::to_string(new_id), number);
         entry.detail = {{"expires_at", expires_at}, {"max_uses", uses}};
         append_audit(db, entry);
@@ -170,11 +170,11 @@ Response enroll(HandlerDeps& deps, RequestContext& ctx) {
     const auto now_steady = EnrollThrottle::Clock::now();
     const std::string& address = ctx.request.remote_address;
     const auto too_many = [&](std::chrono::seconds wait, const char* why) {
-        spdlog::warn("agent enrollment refused ({}, retry after {} s): remote={} request_id={}", why,
-                     wait.count(), address, ctx.request.request_id);
-        return ApiError::too_many_requests(
-            "too many failed enrollments; try again in " + std::to_string(wait.count()) + " seconds",
-            static_cast<int>(wait.count()));
+        spdlog::warn("agent enrollment refused ({}, retry after {} s): remote={} request_id={}",
+                     why, wait.count(), address, ctx.request.request_id);
+        return ApiError::too_many_requests("too many failed enrollments; try again in " +
+                                               std::to_string(wait.count()) + " seconds",
+                                           static_cast<int>(wait.count()));
     };
     if (auto wait = deps.enroll_throttle.blocked_address(address, now_steady)) {
         throw too_many(*wait, "too many failures from this address");
@@ -215,9 +215,10 @@ Response enroll(HandlerDeps& deps, RequestContext& ctx) {
         // Never the secret itself in the log; a known one by its id and school.
         if (known) {
             deps.enroll_throttle.record_refused_secret(known->school_number, address, now_steady);
-            spdlog::warn("agent enrollment failed: enroll secret {} of school {} is used up, expired "
-                         "or revoked; remote={} request_id={}",
-                         known->id, known->school_number, address, ctx.request.request_id);
+            spdlog::warn(
+                "agent enrollment failed: enroll secret {} of school {} is used up, expired "
+                "or revoked; remote={} request_id={}",
+                known->id, known->school_number, address, ctx.request.request_id);
         } else {
             deps.enroll_throttle.record_unknown_secret(address, now_steady);
             spdlog::warn("agent enrollment failed: unknown enroll secret; remote={} request_id={}",

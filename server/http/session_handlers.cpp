@@ -72,9 +72,10 @@ Response login(HandlerDeps& deps, RequestContext& ctx, const Router& router) {
     const auto now = LoginThrottle::Clock::now();
     const std::string& address = ctx.request.remote_address;
     if (auto wait = deps.login_throttle.blocked(username, address, now)) {
-        spdlog::warn("login refused (too many failures, retry after {} s): user=\"{}\" remote={} "
-                     "request_id={}",
-                     wait->count(), log_safe(username), address, ctx.request.request_id);
+        spdlog::warn(
+            "login refused (too many failures, retry after {} s): user=\"{}\" remote={} "
+            "request_id={}",
+            wait->count(), log_safe(username), address, ctx.request.request_id);
         throw ApiError::too_many_requests(
             "too many failed logins from this address; try again in " +
                 std::to_string(wait->count()) + " seconds",
@@ -153,9 +154,9 @@ Response change_password(HandlerDeps& deps, RequestContext& ctx) {
     const auto now = LoginThrottle::Clock::now();
     const std::string& username = ctx.user().username;
     if (auto wait = deps.login_throttle.blocked(username, ctx.request.remote_address, now)) {
-        throw ApiError::too_many_requests("too many wrong passwords; try again in " +
-                                              std::to_string(wait->count()) + " seconds",
-                                          static_cast<int>(wait->count()));
+        throw ApiError::too_many_requests(
+            "too many wrong passwords; try again in " + std::to_string(wait->count()) + " seconds",
+            static_cast<int>(wait->count()));
     }
     std::optional<UserRecord> user;
     {
@@ -166,9 +167,10 @@ Response change_password(HandlerDeps& deps, RequestContext& ctx) {
     if (!verify_password(current, user->password_hash)) {
         // Guessing through this form counts like guessing at the login.
         deps.login_throttle.record_failure(username, ctx.request.remote_address, now);
-        spdlog::warn("password change with a wrong current password: user=\"{}\" remote={} "
-                     "request_id={}",
-                     log_safe(username), ctx.request.remote_address, ctx.request.request_id);
+        spdlog::warn(
+            "password change with a wrong current password: user=\"{}\" remote={} "
+            "request_id={}",
+            log_safe(username), ctx.request.remote_address, ctx.request.request_id);
         throw ApiError::unprocessable("the current password is wrong",
                                       {{"current_password", "is wrong", std::nullopt}});
     }

@@ -168,8 +168,10 @@ Response update(HandlerDeps& deps, RequestContext& ctx) {
         // token made with it is out. A changed scope ends every open session: the person logs
         // in again under the new rules.
         RevokedAccess revoked;
-        if (disabled.value_or(false) || new_hash) revoked = revoke_user_access(db, id);
-        else if (role || schools) delete_sessions_of_user(db, id);
+        if (disabled.value_or(false) || new_hash)
+            revoked = revoke_user_access(db, id);
+        else if (role || schools)
+            delete_sessions_of_user(db, id);
         AuditEntry entry = audit_entry(ctx, "user.update", "user", std::to_string(id), std::nullopt);
         entry.detail = nlohmann::json::object();
         if (role_text) entry.detail["role"] = *role_text;

@@ -1,9 +1,8 @@
 #include "server/storage/database.hpp"
 
 #include <SQLiteCpp/Statement.h>
-#include <sqlite3.h>
-
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -66,14 +65,21 @@ bool make_private_directory(const std::filesystem::path& dir, bool tighten_exist
         if (dir.has_parent_path()) {
             std::filesystem::create_directories(dir.parent_path(), ec);
             if (ec) {
-                throw std::system_error(ec, "cannot create the directory '" +
-                                                dir.parent_path().string() + "'");
+                throw std::system_error(
+                    ec, "cannot create the directory '" + dir.parent_path().string() + "'");
             }
         }
-        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) fail("cannot create", dir);
-        // mkdir's mode is filtered by the umask, which may have removed owner bits too.
-        if (::chmod(dir.c_str(), 0700) != 0) fail("cannot set the mode of", dir);
-        return false;
+        if (::mkdir(dir.c_str(), 0700) == 0) {
+            // mkdir's mode is filtered by the umask, which may have removed owner bits too.
+            if (::chmod(dir.c_str(), 0700) != 0) fail("cannot set the mode of", dir);
+            return false;
+        }
+        if (errno != EEXIST) fail("cannot create the directory", dir);
+        if (!std::filesystem::is_directory(dir, ec)) {
+            errno = ENOTDIR;
+            fail("cannot create the directory", dir);
+        }
+        // Created by someone else in between: an existing directory.
     }
     return tighten_existing && make_owner_only(dir);
 }

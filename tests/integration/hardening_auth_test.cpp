@@ -34,7 +34,7 @@ void long_delays(server::ServerConfig& config) {
 }
 
 class HardeningAuth : public ::testing::Test {
-protected:
+  protected:
     HardeningAuth() : s([](server::ServerConfig& c) { long_delays(c); }) {}
 
     // A client whose connections come from `address` (a loopback address other than the
@@ -52,15 +52,16 @@ protected:
     }
 
     json create_secret(const std::string& school, const json& body = json::object()) {
-        auto r = call(*s.http, "POST", "/api/v1/schools/" + school + "/agent-secrets", s.admin,
-                      body);
+        auto r =
+            call(*s.http, "POST", "/api/v1/schools/" + school + "/agent-secrets", s.admin, body);
         EXPECT_EQ(r.status, 201) << r.body;
         return json_of(r);
     }
 
     static HttpResponse enroll(HttpsClient& client, const std::string& secret) {
-        return call(client, "POST", "/api/v1/agent/enroll", {},
-                    json{{"enroll_secret", secret}, {"hostname", "pakt-box"}, {"agent_version", "1"}});
+        return call(
+            client, "POST", "/api/v1/agent/enroll", {},
+            json{{"enroll_secret", secret}, {"hostname", "pakt-box"}, {"agent_version", "1"}});
     }
 
     SeededServer s;
@@ -192,15 +193,15 @@ TEST_F(HardeningAuth, Enroll_TheCreatorMayAskForMoreUsesWithinTheMaximum) {
     const json secret = create_secret(SeededServer::kSchoolA, json{{"uses", 2}});
     EXPECT_EQ(secret["max_uses"], 2);
     EXPECT_EQ(enroll(*s.http, secret["secret"]).status, 201);
-    const json listed =
-        json_of(call(*s.http, "GET",
-                     std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/agent-secrets",
-                     s.it_a))["items"];
+    const json listed = json_of(call(
+        *s.http, "GET", std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/agent-secrets",
+        s.it_a))["items"];
     EXPECT_EQ(listed[0]["uses"], 1);
     EXPECT_EQ(listed[0]["uses_left"], 1);
-    auto too_many = call(*s.http, "POST",
-                         std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/agent-secrets",
-                         s.admin, json{{"uses", 1001}});
+    auto too_many =
+        call(*s.http, "POST",
+             std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/agent-secrets", s.admin,
+             json{{"uses", 1001}});
     EXPECT_EQ(too_many.status, 422);
     EXPECT_EQ(json_of(too_many)["errors"][0]["field"], "uses");
 }
@@ -223,7 +224,7 @@ TEST_F(HardeningAuth, Enroll_RefusedSecretsOfASchoolDelayThatSchoolAndNoOther) {
 // --- passwords end sessions and API tokens ----------------------------------------------------
 
 class HardeningPasswords : public HardeningAuth {
-protected:
+  protected:
     std::string token_of(const std::string& session) {
         auto r = call(*s.http, "POST", "/api/v1/tokens", session, json{{"name", "script"}});
         EXPECT_EQ(r.status, 201) << r.body;
@@ -253,9 +254,9 @@ TEST_F(HardeningPasswords, OwnPasswordChangeEndsOtherSessionsAndEveryApiToken) {
 
 TEST_F(HardeningPasswords, OneTimePasswordResetEndsEverySessionAndApiToken) {
     const std::string api_token = token_of(s.it_a);
-    auto r = call(*s.http, "POST",
-                  "/api/v1/users/" + std::to_string(user_id("it-a")) + "/one-time-password",
-                  s.admin);
+    auto r =
+        call(*s.http, "POST",
+             "/api/v1/users/" + std::to_string(user_id("it-a")) + "/one-time-password", s.admin);
     ASSERT_EQ(r.status, 201) << r.body;
     EXPECT_EQ(me(api_token), 401);
     EXPECT_EQ(me(s.it_a), 401);
@@ -278,13 +279,13 @@ TEST_F(HardeningPasswords, PasswordSetByTheAdminEndsEverySessionAndApiToken) {
 // --- the log ----------------------------------------------------------------------------------
 
 class MemorySink : public spdlog::sinks::base_sink<std::mutex> {
-public:
+  public:
     std::string text() {
         std::lock_guard lock(mutex_);
         return text_;
     }
 
-protected:
+  protected:
     void sink_it_(const spdlog::details::log_msg& msg) override {
         spdlog::memory_buf_t formatted;
         formatter_->format(msg, formatted);
@@ -292,20 +293,20 @@ protected:
     }
     void flush_() override {}
 
-private:
+  private:
     std::string text_;
 };
 
 // Captures everything logged while it lives; restores the previous logger after.
 class CapturedLog {
-public:
+  public:
     CapturedLog() : sink_(std::make_shared<MemorySink>()), previous_(spdlog::default_logger()) {
         spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink_));
     }
     ~CapturedLog() { spdlog::set_default_logger(previous_); }
     std::string text() { return sink_->text(); }
 
-private:
+  private:
     std::shared_ptr<MemorySink> sink_;
     std::shared_ptr<spdlog::logger> previous_;
 };
@@ -318,9 +319,9 @@ TEST(HardeningAuthLog, FailedLoginsAndEnrollmentsAreLoggedWithoutTheSecret) {
         SeededServer s;
         auto client = s.server.client();
         client->set_local_address("127.0.0.2");
-        auto failed = call(*client, "POST", "/api/v1/session", {},
-                           json{{"username", "mal\nlory\x1b[2J"},
-                                {"password", "hunter2 is my password"}});
+        auto failed =
+            call(*client, "POST", "/api/v1/session", {},
+                 json{{"username", "mal\nlory\x1b[2J"}, {"password", "hunter2 is my password"}});
         ASSERT_EQ(failed.status, 401);
         login_id = failed.header("X-Request-Id");
         auto refused = call(*client, "POST", "/api/v1/agent/enroll", {},

@@ -339,8 +339,8 @@ TEST_F(ConfigTest, WrongTypesOfEachKindAreRejected) {
 }
 
 TEST_F(ConfigTest, TheOldLoginLockoutKeysAreRefusedNamingTheirReplacements) {
-    for (const char* key : {"login_max_failures = 5", "login_window_s = 900",
-                            "login_lockout_s = 900"}) {
+    for (const char* key :
+         {"login_max_failures = 5", "login_window_s = 900", "login_lockout_s = 900"}) {
         SCOPED_TRACE(key);
         const std::string error = load_error(std::string("[auth]\n") + key + "\n");
         EXPECT_THAT(error, HasSubstr("no longer supported"));
@@ -349,8 +349,9 @@ TEST_F(ConfigTest, TheOldLoginLockoutKeysAreRefusedNamingTheirReplacements) {
 }
 
 TEST_F(ConfigTest, LoginMaxDelayIsAtLeastTheFirstDelay) {
-    EXPECT_THAT(load_error("[auth]\nlogin_first_delay_s = 60\nlogin_max_delay_s = 30\n"),
-                HasSubstr("key 'auth.login_max_delay_s': expected at least auth.login_first_delay_s"));
+    EXPECT_THAT(
+        load_error("[auth]\nlogin_first_delay_s = 60\nlogin_max_delay_s = 30\n"),
+        HasSubstr("key 'auth.login_max_delay_s': expected at least auth.login_first_delay_s"));
 }
 
 TEST_F(ConfigTest, LoginForgetMustOutlastTheLongestDelay) {

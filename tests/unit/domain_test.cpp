@@ -207,12 +207,12 @@ TEST(FailureBackoff, MemoryStaysBoundedUnderASprayOfKeys) {
 
 class LoginThrottleTest : public ::testing::Test {
 protected:
-    // 3 free failures per (username, address), 6 per address; delays 1 s ... 60 s.
-    LoginThrottle throttle_{{3, 6, seconds(1), seconds(60), seconds(600)}};
+  // 3 free failures per (username, address), 6 per address; delays 1 s ... 60 s.
+  LoginThrottle throttle_{{3, 6, seconds(1), seconds(60), seconds(600)}};
 
-    void fail_times(int n, std::string_view user, std::string_view address, TimePoint at) {
-        for (int i = 0; i < n; ++i) throttle_.record_failure(user, address, at);
-    }
+  void fail_times(int n, std::string_view user, std::string_view address, TimePoint at) {
+      for (int i = 0; i < n; ++i) throttle_.record_failure(user, address, at);
+  }
 };
 
 TEST_F(LoginThrottleTest, FailuresFromOneAddressNeverDelayTheUsernameFromAnother) {
