@@ -13,6 +13,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <optional>
+#include <stdexcept>
 #include <system_error>
 #include <vector>
 
@@ -157,7 +159,24 @@ struct HttpsClient::Impl {
 
         auto& tcp_layer = beast::get_lowest_layer(*fresh);
         tcp_layer.expires_after(timeout);
-        ec = run([&](auto handler) { tcp_layer.async_connect(endpoints, std::move(handler)); });
+        if (local_address) {
+            // Bound before connecting; the range connect would reopen (and so unbind) the socket
+            // for each endpoint, so the first endpoint of the local address's family is used.
+            auto it = std::find_if(endpoints.begin(), endpoints.end(), [&](const auto& entry) {
+                return entry.endpoint().protocol() == local_address->protocol();
+            });
+            if (it == endpoints.end()) {
+                fail(net::error::address_family_not_supported,
+                     "no address of the local address's family");
+            }
+            tcp_layer.socket().open(local_address->protocol(), ec);
+            if (!ec) tcp_layer.socket().bind(*local_address, ec);
+            if (ec) fail(ec, "cannot bind the local address");
+            const tcp::endpoint remote = it->endpoint();
+            ec = run([&](auto handler) { tcp_layer.async_connect(remote, std::move(handler)); });
+        } else {
+            ec = run([&](auto handler) { tcp_layer.async_connect(endpoints, std::move(handler)); });
+        }
         if (ec) fail(ec, "cannot connect");
         // A request is written in more than one piece (TLS records, header and body); with
         // Nagle's algorithm the last piece waits for the server's delayed ACK, about 40 ms.
@@ -225,6 +244,7 @@ struct HttpsClient::Impl {
 
     std::string host;
     std::uint16_t port;
+    std::optional<tcp::endpoint> local_address;
     std::chrono::milliseconds timeout;
     bool verify_host_name;
     bool pinned;
@@ -386,5 +406,17 @@ std::optional<HttpResponse> HttpsClient::send_raw(std::string_view bytes) {
 }
 
 void HttpsClient::close() { impl_->close(); }
+
+void HttpsClient::set_local_address(const std::string& address) {
+    impl_->close();
+    if (address.empty()) {
+        impl_->local_address.reset();
+        return;
+    }
+    beast::error_code ec;
+    const auto ip = net::ip::make_address(address, ec);
+    if (ec) throw std::invalid_argument("not an IP address: '" + address + "'");
+    impl_->local_address = tcp::endpoint(ip, 0);
+}
 
 }  // namespace pakt

@@ -73,7 +73,13 @@ public:
     /// Closes the connection (TLS close_notify, tolerant of a peer that already left).
     void close();
 
-private:
+    /// Connections made from now on leave from `address` (an IP address of this machine, e.g.
+    /// 127.0.0.2 for tests that need distinct client addresses on loopback); empty: whatever the
+    /// system picks. Closes the current connection. Throws std::invalid_argument if `address`
+    /// is not an IP address.
+    void set_local_address(const std::string& address);
+
+  private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };

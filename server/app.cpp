@@ -4,9 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/ssl/context.hpp>
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
 #include <optional>
 #include <semaphore>
+#include <stop_token>
 #include <system_error>
 #include <thread>
 
@@ -19,6 +22,7 @@
 #include "server/http/router.hpp"
 #include "server/http/web_assets.hpp"
 #include "server/net/http_server.hpp"
+#include "server/storage/audit_repository.hpp"
 #include "server/storage/database.hpp"
 #include "server/storage/database_lock.hpp"
 #include "server/storage/migrator.hpp"
@@ -35,6 +39,7 @@ struct App::Parts {
     std::unique_ptr<Writer> writer;
     std::unique_ptr<ReadPool> reads;
     std::unique_ptr<LoginThrottle> throttle;
+    std::unique_ptr<EnrollThrottle> enroll_throttle;
     std::unique_ptr<RateLimiter> checkin_limiter;
     // At most one report parsed per core but one, so the single writer keeps a core.
     std::counting_semaphore<> checkin_parsing{std::max<std::ptrdiff_t>(
@@ -45,9 +50,23 @@ struct App::Parts {
     std::unique_ptr<http::Router> router;
     std::optional<boost::asio::ssl::context> tls;
     std::unique_ptr<net::HttpServer> server;
+    // Logs the audit head every kAuditHeadInterval; declared last, so it stops first.
+    std::mutex audit_watch_mutex;
+    std::condition_variable_any audit_watch_wake;
+    std::jthread audit_watch;
 };
 
 namespace {
+
+// How often the audit chain's head goes to the log. Together with the start-up and shutdown
+// lines, a log kept elsewhere then shows the head the database should still have.
+constexpr auto kAuditHeadInterval = std::chrono::minutes(5);
+
+void log_audit_head(SQLite::Database& db, const char* when) {
+    const AuditHead head = audit_head(db);
+    spdlog::info("audit head ({}): entries={} id={} hash={}", when, head.entries, head.last_id,
+                 head.last_hash.empty() ? "-" : head.last_hash);
+}
 
 void write_ready_file(const std::filesystem::path& file, std::uint16_t port,
                       const std::string& fingerprint) {
@@ -73,11 +92,17 @@ App::App(ServerConfig config) : config_(std::move(config)), parts_(std::make_uni
 App::~App() { stop(); }
 
 void App::start() {
-    std::error_code ec;
-    std::filesystem::create_directories(config_.data_dir, ec);
-    if (ec) {
-        throw std::runtime_error("cannot create the data directory '" + config_.data_dir.string() +
-                                 "': " + ec.message());
+    // The data directory holds the database (password hashes, the audit log) and the TLS key:
+    // owner-only, whatever the umask or whoever created it.
+    try {
+        if (make_private_directory(config_.data_dir, true)) {
+            spdlog::warn("removed group and other permissions from the data directory {}",
+                         config_.data_dir.string());
+        }
+        const auto db_dir = config_.effective_database_file().parent_path();
+        if (!db_dir.empty()) make_private_directory(db_dir, false);
+    } catch (const std::system_error& e) {
+        throw std::runtime_error(std::string("cannot prepare the data directory: ") + e.what());
     }
 
     // One paktd per database: two writers' group commits would interleave, and paktctl restore
@@ -95,7 +120,7 @@ void App::start() {
     if (config_.tls_enabled) {
         tls::CertificateFiles files{config_.effective_cert_file(), config_.effective_key_file()};
         if (config_.cert_file.empty() && !std::filesystem::exists(files.cert_file)) {
-            std::filesystem::create_directories(files.cert_file.parent_path());
+            make_private_directory(files.cert_file.parent_path(), false);
             tls::generate_self_signed(files, hostname_or_localhost());
             spdlog::info("created a self-signed ECDSA P-256 certificate in {}",
                          files.cert_file.string());
@@ -113,11 +138,16 @@ void App::start() {
     spdlog::info("database {} at schema version {} ({} migrations applied)", db_file.string(),
                  schema_version(*write_db), applied);
     delete_expired_sessions(*write_db, now_rfc3339());
+    log_audit_head(*write_db, "start");
     parts_->writer = std::make_unique<Writer>(std::move(write_db), config_.writer_max_batch);
     parts_->reads =
         std::make_unique<ReadPool>(db_file, config_.read_connections, config_.busy_timeout);
-    parts_->throttle = std::make_unique<LoginThrottle>(config_.login_max_failures,
-                                                       config_.login_window, config_.login_lockout);
+    parts_->throttle = std::make_unique<LoginThrottle>(LoginThrottleSettings{
+        config_.login_free_failures, config_.login_address_free_failures, config_.login_first_delay,
+        config_.login_max_delay, config_.login_forget});
+    parts_->enroll_throttle = std::make_unique<EnrollThrottle>(
+        BackoffPolicy{config_.login_free_failures, config_.login_first_delay,
+                      config_.login_max_delay, config_.login_forget});
 
     parts_->checkin_limiter =
         std::make_unique<RateLimiter>(config_.checkin_burst, config_.checkin_per_minute);
@@ -126,7 +156,8 @@ void App::start() {
     p.web_assets = std::make_unique<http::WebAssets>(config_.web_dir);
     if (!config_.web_dir.empty())
         spdlog::warn("serving the web UI from {} (development)", config_.web_dir.string());
-    p.deps.reset(new http::HandlerDeps{config_, *p.reads, *p.writer, *p.throttle, p.metrics,
+    p.deps.reset(new http::HandlerDeps{config_, *p.reads, *p.writer, *p.throttle,
+                                       *p.enroll_throttle, p.metrics,
                                        [this] { return ready_.load(); }, *p.checkin_limiter,
                                        p.checkin_parsing, *p.web_assets, fingerprint_});
     const auto idle = config_.session_idle;
@@ -179,6 +210,21 @@ void App::start() {
         out += "# TYPE pakt_db_write_commands_total counter\n";
         out += "pakt_db_write_commands_total " + std::to_string(p.writer->commands()) + "\n";
     });
+    // The audit chain's head, so that entries cut off the end (which leaves a valid, shorter
+    // chain) show as a count or id going down in the monitoring. Two index lookups per scrape.
+    p.metrics.add_collector([&p](std::string& out) {
+        AuditHead head;
+        {
+            auto lease = p.reads->acquire();
+            head = audit_head(lease.db());
+        }
+        out += "# HELP pakt_audit_entries Entries in the audit log's hash chain.\n";
+        out += "# TYPE pakt_audit_entries gauge\n";
+        out += "pakt_audit_entries " + std::to_string(head.entries) + "\n";
+        out += "# HELP pakt_audit_head_id Id of the newest audit log entry (0: none).\n";
+        out += "# TYPE pakt_audit_head_id gauge\n";
+        out += "pakt_audit_head_id " + std::to_string(head.last_id) + "\n";
+    });
 
     p.server = std::make_unique<net::HttpServer>(
         config_, p.tls ? &*p.tls : nullptr,
@@ -199,6 +245,20 @@ void App::start() {
         return p.router->body_limit(method, target);
     });
     p.server->start();
+    p.audit_watch = std::jthread([&p](std::stop_token stop) {
+        std::unique_lock lock(p.audit_watch_mutex);
+        for (;;) {
+            // Wakes early only when stop is requested.
+            p.audit_watch_wake.wait_for(lock, stop, kAuditHeadInterval, [] { return false; });
+            if (stop.stop_requested()) return;
+            try {
+                auto lease = p.reads->acquire();
+                log_audit_head(lease.db(), "periodic");
+            } catch (const std::exception& e) {
+                spdlog::error("cannot read the audit head: {}", e.what());
+            }
+        }
+    });
     ready_ = true;
     spdlog::info("paktd {} listening on {}://{}:{}", PAKT_VERSION,
                  config_.tls_enabled ? "https" : "http", config_.listen_address, p.server->port());
@@ -213,7 +273,19 @@ void App::stop() {
         parts_->server->shutdown(config_.shutdown_grace);
         parts_->server.reset();
     }
+    if (parts_->audit_watch.joinable()) {
+        parts_->audit_watch.request_stop();
+        parts_->audit_watch.join();
+    }
     if (parts_->writer) parts_->writer->stop();
+    if (parts_->reads) {
+        try {
+            auto lease = parts_->reads->acquire();
+            log_audit_head(lease.db(), "shutdown");
+        } catch (const std::exception& e) {
+            spdlog::error("cannot read the audit head at shutdown: {}", e.what());
+        }
+    }
     parts_.reset();
 }
 

@@ -59,6 +59,14 @@ std::string public_url(const std::string& text, const std::string& origin) {
     return url;
 }
 
+[[noreturn]] void replaced_lockout_key(const Entry& e) {
+    throw ConfigError(e.origin() +
+                      ": no longer supported: failed logins no longer lock a username out; "
+                      "they make further attempts from the same address wait growing delays. "
+                      "Use login_free_failures, login_address_free_failures, login_first_delay_s, "
+                      "login_max_delay_s and login_forget_s instead");
+}
+
 struct KeySpec {
     std::string_view name;
     void (*apply)(const Entry&, ServerConfig&);
@@ -180,18 +188,31 @@ const KeySpec kAuthKeys[] = {
      [](const Entry& e, ServerConfig& c) {
          c.session_idle = minutes(e.integer<std::int64_t>(1, kMaxSessionTtlMinutes));
      }},
-    {"login_max_failures",
+    {"login_free_failures",
      [](const Entry& e, ServerConfig& c) {
-         c.login_max_failures = e.integer<unsigned>(1, kMaxLoginFailures);
+         c.login_free_failures = e.integer<unsigned>(1, kMaxLoginFailures);
      }},
-    {"login_window_s",
+    {"login_address_free_failures",
      [](const Entry& e, ServerConfig& c) {
-         c.login_window = seconds(e.integer<std::int64_t>(1, kMaxLoginPeriodS));
+         c.login_address_free_failures = e.integer<unsigned>(1, kMaxLoginFailures);
      }},
-    {"login_lockout_s",
+    {"login_first_delay_s",
      [](const Entry& e, ServerConfig& c) {
-         c.login_lockout = seconds(e.integer<std::int64_t>(1, kMaxLoginPeriodS));
+         c.login_first_delay = seconds(e.integer<std::int64_t>(1, kMaxLoginPeriodS));
      }},
+    {"login_max_delay_s",
+     [](const Entry& e, ServerConfig& c) {
+         c.login_max_delay = seconds(e.integer<std::int64_t>(1, kMaxLoginPeriodS));
+     }},
+    {"login_forget_s",
+     [](const Entry& e, ServerConfig& c) {
+         c.login_forget = seconds(e.integer<std::int64_t>(2, kMaxLoginPeriodS));
+     }},
+    // The lockout these configured let anyone lock a username out for everybody; the keys are
+    // refused rather than ignored, so nobody believes a setting is in force that is not.
+    {"login_max_failures", [](const Entry& e, ServerConfig&) { replaced_lockout_key(e); }},
+    {"login_window_s", [](const Entry& e, ServerConfig&) { replaced_lockout_key(e); }},
+    {"login_lockout_s", [](const Entry& e, ServerConfig&) { replaced_lockout_key(e); }},
 };
 
 const KeySpec kAgentsKeys[] = {
@@ -212,6 +233,10 @@ const KeySpec kAgentsKeys[] = {
     {"enroll_secret_ttl_hours",
      [](const Entry& e, ServerConfig& c) {
          c.enroll_secret_ttl = std::chrono::hours(e.integer<std::int64_t>(1, 24 * 90));
+     }},
+    {"enroll_secret_uses",
+     [](const Entry& e, ServerConfig& c) {
+         c.enroll_secret_uses = e.integer<unsigned>(1, kMaxEnrollSecretUses);
      }},
 };
 
@@ -284,6 +309,21 @@ ServerConfig load_config(const std::filesystem::path& file) {
                            [&](const TableSpec& spec, const toml::table& table) {
                                apply_table(name, spec, table, config);
                            });
+    if (config.login_max_delay < config.login_first_delay) {
+        throw ConfigError(name +
+                          ": key 'auth.login_max_delay_s': expected at least "
+                          "auth.login_first_delay_s (" +
+                          std::to_string(config.login_first_delay.count()) + "), got " +
+                          std::to_string(config.login_max_delay.count()));
+    }
+    if (config.login_forget <= config.login_max_delay) {
+        throw ConfigError(name +
+                          ": key 'auth.login_forget_s': expected more than "
+                          "auth.login_max_delay_s (" +
+                          std::to_string(config.login_max_delay.count()) + "), got " +
+                          std::to_string(config.login_forget.count()) +
+                          " (failures would be forgotten while a client still waits)");
+    }
     return config;
 }
 

@@ -13,6 +13,10 @@
 
 namespace pakt::server {
 
+/// The most enrollments one enroll secret may allow ([agents] enroll_secret_uses, and "uses" when
+/// a secret is created).
+inline constexpr unsigned kMaxEnrollSecretUses = 1000;
+
 struct ServerConfig {
     // [server]
     std::string listen_address = "0.0.0.0";        ///< address to bind
@@ -78,9 +82,16 @@ struct ServerConfig {
     /// A session unused for this long ends (a forgotten browser in a staff room); API tokens
     /// are not affected.
     std::chrono::seconds session_idle{std::chrono::minutes(60)};
-    unsigned login_max_failures = 5;  ///< per username and per client address within the window
-    std::chrono::seconds login_window{900};
-    std::chrono::seconds login_lockout{900};
+    /// Failed logins per (username, client address) before each further attempt has to wait a
+    /// delay that doubles with every failure (1 s, 2 s, 4 s, ... up to login_max_delay).
+    unsigned login_free_failures = 5;
+    /// Failed logins per client address, whatever the usernames, before delays begin there.
+    unsigned login_address_free_failures = 20;
+    std::chrono::seconds login_first_delay{1};  ///< the first delay, doubled after each failure
+    std::chrono::seconds login_max_delay{900};  ///< the longest wait between attempts
+    /// A username/address or an address without a failure for this long starts over; more than
+    /// login_max_delay.
+    std::chrono::seconds login_forget{3600};
 
     // [agents]
     /// Told to agents as next_checkin_s (spread ±10 %).
@@ -89,6 +100,8 @@ struct ServerConfig {
     unsigned checkin_per_minute = 60;  ///< sustained check-ins per agent and minute
     std::size_t checkin_max_decompressed_bytes = 16 * 1024 * 1024;  ///< gzip bodies beyond: 413
     std::chrono::hours enroll_secret_ttl{72};  ///< default lifetime of an agent enroll secret
+    /// Enrollments one enroll secret allows by default (1 to kMaxEnrollSecretUses).
+    unsigned enroll_secret_uses = 1;
 
     // [organisation]
     /// The municipality that owns the devices (Schulträger), named as lender in loan agreements.

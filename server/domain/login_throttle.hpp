@@ -1,8 +1,18 @@
 #pragma once
-// Throttling of failed logins per username and per client address: after `max_failures`
-// failures within `window`, further attempts are refused for `lockout`, whether or not the
-// password would be right. Kept per instance (DESIGN.md allows rate limits to be per-instance).
+// Slowing down guessing of passwords and enroll secrets without handing anyone a lockout button.
+//
+// A FailureBackoff counts failures per key. The first `free_failures` cost nothing; after that,
+// each further attempt for the key has to wait a delay after the key's last failure that doubles
+// with every failure (first_delay, 2x, 4x, ... up to max_delay). An attempt made during the wait
+// is refused (429 with Retry-After) and not counted. A key without a failure for `forget_after`
+// starts over. There is no hard lock: whoever is not the one failing is never affected.
+//
+// LoginThrottle keys logins per (username, client network) and per client network, so the right
+// password from elsewhere still logs in while one address guesses; EnrollThrottle (agent enroll
+// secrets) has key spaces of its own. Kept per instance (DESIGN.md allows rate limits to be
+// per-instance). All classes are thread-safe.
 #include <chrono>
+#include <cstddef>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -11,40 +21,116 @@
 
 namespace pakt::server {
 
-class LoginThrottle {
-public:
+struct BackoffPolicy {
+    unsigned free_failures = 5;               ///< failures per key before delays begin
+    std::chrono::seconds first_delay{1};      ///< the wait after the first counted failure
+    std::chrono::seconds max_delay{900};      ///< the delay stops doubling here
+    std::chrono::seconds forget_after{3600};  ///< a key quiet for this long starts over
+};
+
+class FailureBackoff {
+  public:
     using Clock = std::chrono::steady_clock;
 
-    LoginThrottle(unsigned max_failures, std::chrono::seconds window, std::chrono::seconds lockout);
+    /// `max_keys` bounds memory under a spray of keys: beyond it, keys that are not waiting are
+    /// dropped first, then the oldest.
+    explicit FailureBackoff(BackoffPolicy policy, std::size_t max_keys = 100000);
 
-    /// If the username or the address is locked out at `now`, the time until the lock ends.
-    std::optional<std::chrono::seconds> blocked(std::string_view username, std::string_view address,
-                                                Clock::time_point now);
+    /// How long an attempt for `key` at `now` still has to wait (at least one second, for
+    /// Retry-After); nullopt if it may go ahead.
+    std::optional<std::chrono::seconds> wait(const std::string& key, Clock::time_point now) const;
 
-    /// Counts a failed attempt against both keys.
-    void record_failure(std::string_view username, std::string_view address, Clock::time_point now);
+    /// Counts a failed attempt for `key` at `now`.
+    void record_failure(const std::string& key, Clock::time_point now);
 
-    /// A successful login clears the username's failures (not the address's: one address may try
-    /// many usernames).
-    void record_success(std::string_view username);
+    /// Forgets `key`'s failures (a success).
+    void forget(const std::string& key);
 
-private:
+    const BackoffPolicy& policy() const { return policy_; }
+
+    /// Keys currently tracked.
+    std::size_t size() const;
+
+  private:
     struct Entry {
         unsigned failures = 0;
-        Clock::time_point window_start;
-        Clock::time_point locked_until;
+        Clock::time_point last_failure;
     };
 
-    std::optional<std::chrono::seconds> remaining(const std::string& key, Clock::time_point now);
-    void fail(const std::string& key, Clock::time_point now);
+    std::optional<Clock::time_point> allowed_from(const Entry& entry, Clock::time_point now) const;
     void prune(Clock::time_point now);
 
-    const unsigned max_failures_;
-    const std::chrono::seconds window_;
-    const std::chrono::seconds lockout_;
-    std::mutex mutex_;
+    const BackoffPolicy policy_;
+    const std::size_t max_keys_;
+    mutable std::mutex mutex_;
     std::unordered_map<std::string, Entry> entries_;
-    Clock::time_point last_prune_{};
+};
+
+/// The part of a client address that identifies a client: an IPv4 address as it is (also when
+/// IPv4-mapped), an IPv6 address as its /64 network (one host usually holds a whole /64, so
+/// counting single IPv6 addresses would let it rotate through them). Anything else unchanged.
+std::string client_network(std::string_view address);
+
+/// `text` made safe for a log line: control characters (C0, DEL, C1), backslashes and double
+/// quotes escaped as \xNN, cut to at most `max_bytes` bytes of input (on a UTF-8 boundary) with
+/// "..." appended when cut.
+std::string log_safe(std::string_view text, std::size_t max_bytes = 64);
+
+struct LoginThrottleSettings {
+    unsigned user_free_failures = 5;      ///< per (username, client network)
+    unsigned address_free_failures = 20;  ///< per client network, whatever the usernames
+    std::chrono::seconds first_delay{1};
+    std::chrono::seconds max_delay{900};
+    std::chrono::seconds forget_after{3600};
+};
+
+class LoginThrottle {
+  public:
+    using Clock = FailureBackoff::Clock;
+
+    explicit LoginThrottle(const LoginThrottleSettings& settings);
+
+    /// If an attempt to log in as `username` from `address` has to wait at `now`, how long.
+    std::optional<std::chrono::seconds> blocked(std::string_view username, std::string_view address,
+                                                Clock::time_point now) const;
+
+    /// Counts a failed attempt against (username, address) and against the address.
+    void record_failure(std::string_view username, std::string_view address, Clock::time_point now);
+
+    /// A successful login clears (username, address); not the address's count (one address may
+    /// try many usernames).
+    void record_success(std::string_view username, std::string_view address);
+
+  private:
+    FailureBackoff by_user_and_address_;
+    FailureBackoff by_address_;
+};
+
+/// Agent enrollment with enroll secrets. A wrong secret names no school, so the only key for it
+/// is the client network. A secret that exists but can no longer be used (used up, expired,
+/// revoked) names its school: those refusals count per school as well, and a school that has
+/// collected too many makes its enrollments wait. Only someone holding a real secret of that
+/// school can do that; guessing from elsewhere never delays another school.
+class EnrollThrottle {
+  public:
+    using Clock = FailureBackoff::Clock;
+
+    explicit EnrollThrottle(const BackoffPolicy& policy);
+
+    std::optional<std::chrono::seconds> blocked_address(std::string_view address,
+                                                        Clock::time_point now) const;
+    std::optional<std::chrono::seconds> blocked_school(std::string_view school_number,
+                                                       Clock::time_point now) const;
+
+    /// A secret that matches nothing.
+    void record_unknown_secret(std::string_view address, Clock::time_point now);
+    /// A secret of `school_number` that can no longer be used.
+    void record_refused_secret(std::string_view school_number, std::string_view address,
+                               Clock::time_point now);
+
+  private:
+    FailureBackoff by_address_;
+    FailureBackoff by_school_;
 };
 
 }  // namespace pakt::server

@@ -1,6 +1,7 @@
 // Site agents: enroll secrets (school IT of the school or city_admin), enrollment of an agent
 // (secret -> node key), the check-in, the agent list and revocation, and unknown sightings.
 #include <SQLiteCpp/Database.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -54,7 +55,10 @@ nlohmann::json secret_json(const AgentSecret& s) {
             {"created_at", s.created_at},
             {"created_by", s.created_by},
             {"expires_at", s.expires_at},
-            {"revoked", s.revoked_at.has_value()}};
+            {"revoked", s.revoked_at.has_value()},
+            {"max_uses", s.max_uses},
+            {"uses", s.uses},
+            {"uses_left", std::max(0, s.max_uses - s.uses)}};
 }
 
 // The interval an agent is told (see checkin_interval_s: spread per agent).
@@ -89,19 +93,26 @@ Response create_secret(HandlerDeps& deps, RequestContext& ctx) {
     require(ctx, Action::manage_agent_secrets, number);
     nlohmann::json body = nlohmann::json::object();
     if (!ctx.request.body.empty()) body = parse_json_body(ctx.request);
-    ObjectReader in(body, {"expires_in_hours"});
+    ObjectReader in(body, {"expires_in_hours", "uses"});
     const auto hours = in.optional_integer("expires_in_hours");
     if (hours && (*hours < 1 || *hours > 24 * 90)) in.invalid("expires_in_hours", "must be between 1 and 2160");
+    const auto requested_uses = in.optional_integer("uses");
+    constexpr auto kMaxUses = static_cast<std::int64_t>(kMaxEnrollSecretUses);
+    if (requested_uses && (*requested_uses < 1 || *requested_uses > kMaxUses)) {
+        in.invalid("uses", "must be between 1 and " + std::to_string(kMaxEnrollSecretUses));
+    }
     in.finish();
+    const int uses = static_cast<int>(requested_uses.value_or(deps.config.enroll_secret_uses));
     const std::string server_url = agent_server_url(deps, ctx);
     const auto ttl = hours ? std::chrono::hours(*hours) : deps.config.enroll_secret_ttl;
     const std::string secret = random_token();
     const std::string expires_at = format_rfc3339(Clock::now() + ttl);
     const std::int64_t id = deps.writer.execute([&](SQLite::Database& db) {
         require_school(ctx, db, number);
-        const auto new_id = insert_agent_secret(db, number, sha256_hex(secret), ctx.user().username, expires_at);
+        const auto new_id = insert_agent_secret(db, number, sha256_hex(secret), ctx.user().username,
+                                                expires_at, uses);
         AuditEntry entry = audit_entry(ctx, "agent_secret.create", "agent_secret", std::to_string(new_id), number);
-        entry.detail = {{"expires_at", expires_at}};
+        entry.detail = {{"expires_at", expires_at}, {"max_uses", uses}};
         append_audit(db, entry);
         return new_id;
     });
@@ -111,6 +122,7 @@ Response create_secret(HandlerDeps& deps, RequestContext& ctx) {
         201, dump({{"id", id},
                    {"secret", secret},
                    {"expires_at", expires_at},
+                   {"max_uses", uses},
                    {"school_number", number},
                    {"server_url", server_url},
                    {"certificate_sha256", nullable(fingerprint)},
@@ -152,16 +164,39 @@ Response enroll(HandlerDeps& deps, RequestContext& ctx) {
     if (auto e = check_text(version, 64)) in.invalid("agent_version", *e);
     in.finish();
 
-    // Guessing secrets is throttled like guessing passwords, per client address.
-    const auto now_steady = LoginThrottle::Clock::now();
-    if (auto wait = deps.login_throttle.blocked("agent-enroll", ctx.request.remote_address, now_steady)) {
-        throw ApiError::too_many_requests("too many failed enrollments; try again later", static_cast<int>(wait->count()));
+    // Guessing secrets is slowed down like guessing passwords, in counters of its own: per client
+    // address for every refused secret, and per school for secrets of the school that exist but
+    // can no longer be used (a wrong secret names no school). See EnrollThrottle.
+    const auto now_steady = EnrollThrottle::Clock::now();
+    const std::string& address = ctx.request.remote_address;
+    const auto too_many = [&](std::chrono::seconds wait, const char* why) {
+        spdlog::warn("agent enrollment refused ({}, retry after {} s): remote={} request_id={}",
+                     why, wait.count(), address, ctx.request.request_id);
+        return ApiError::too_many_requests("too many failed enrollments; try again in " +
+                                               std::to_string(wait.count()) + " seconds",
+                                           static_cast<int>(wait.count()));
+    };
+    if (auto wait = deps.enroll_throttle.blocked_address(address, now_steady)) {
+        throw too_many(*wait, "too many failures from this address");
+    }
+    const std::string secret_hash = sha256_hex(secret);
+    std::optional<AgentSecret> known;
+    {
+        auto lease = deps.reads.acquire();
+        known = find_agent_secret_by_hash(lease.db(), secret_hash);
+    }
+    if (known) {
+        if (auto wait = deps.enroll_throttle.blocked_school(known->school_number, now_steady)) {
+            throw too_many(*wait, "too many refused secrets of this school");
+        }
     }
     const std::string node_key = random_token();
     const auto agent = deps.writer.execute([&](SQLite::Database& db) -> std::optional<Agent> {
         const std::string now = now_rfc3339();
-        auto s = find_usable_agent_secret(db, sha256_hex(secret), now);
-        if (!s) return std::nullopt;
+        auto s = find_usable_agent_secret(db, secret_hash, now);
+        // The use is counted in the transaction that enrolls the agent, so a secret with one use
+        // left enrolls one agent however many requests race for it.
+        if (!s || !use_agent_secret(db, s->id)) return std::nullopt;
         Agent a;
         a.school_number = s->school_number;
         a.hostname = hostname;
@@ -169,13 +204,27 @@ Response enroll(HandlerDeps& deps, RequestContext& ctx) {
         a.id = insert_agent(db, a, sha256_hex(node_key), s->id);
         AuditEntry entry = audit_entry(ctx, "agent.enroll", "agent", std::to_string(a.id), a.school_number);
         entry.actor = "agent:" + std::to_string(a.id);
-        entry.detail = {{"hostname", hostname}, {"agent_version", version}, {"secret_id", s->id}};
+        entry.detail = {{"hostname", hostname},
+                        {"agent_version", version},
+                        {"secret_id", s->id},
+                        {"secret_uses_left", s->max_uses - s->uses - 1}};
         append_audit(db, entry);
         return a;
     });
     if (!agent) {
-        deps.login_throttle.record_failure("agent-enroll", ctx.request.remote_address, now_steady);
-        throw ApiError::unauthorized("the enroll secret is unknown, expired or revoked");
+        // Never the secret itself in the log; a known one by its id and school.
+        if (known) {
+            deps.enroll_throttle.record_refused_secret(known->school_number, address, now_steady);
+            spdlog::warn(
+                "agent enrollment failed: enroll secret {} of school {} is used up, expired "
+                "or revoked; remote={} request_id={}",
+                known->id, known->school_number, address, ctx.request.request_id);
+        } else {
+            deps.enroll_throttle.record_unknown_secret(address, now_steady);
+            spdlog::warn("agent enrollment failed: unknown enroll secret; remote={} request_id={}",
+                         address, ctx.request.request_id);
+        }
+        throw ApiError::unauthorized("the enroll secret is unknown, used up, expired or revoked");
     }
     return json_response(201, dump({{"agent_id", agent->id},
                                     {"node_key", node_key},

@@ -38,6 +38,7 @@ struct HandlerDeps {
     ReadPool& reads;
     Writer& writer;
     LoginThrottle& login_throttle;
+    EnrollThrottle& enroll_throttle;  ///< agent enroll secrets: key spaces of their own
     Metrics& metrics;
     std::function<bool()> ready;  ///< database open and migrated, not shutting down
     RateLimiter& checkin_limiter;  ///< per-agent check-in rate

@@ -1,5 +1,6 @@
 // Session (login, logout), the caller (/me) and the caller's API tokens.
 #include <SQLiteCpp/Database.h>
+#include <spdlog/spdlog.h>
 
 #include <charconv>
 
@@ -69,9 +70,16 @@ Response login(HandlerDeps& deps, RequestContext& ctx, const Router& router) {
     }
 
     const auto now = LoginThrottle::Clock::now();
-    if (auto wait = deps.login_throttle.blocked(username, ctx.request.remote_address, now)) {
-        throw ApiError::too_many_requests("too many failed logins; try again later",
-                                          static_cast<int>(wait->count()));
+    const std::string& address = ctx.request.remote_address;
+    if (auto wait = deps.login_throttle.blocked(username, address, now)) {
+        spdlog::warn(
+            "login refused (too many failures, retry after {} s): user=\"{}\" remote={} "
+            "request_id={}",
+            wait->count(), log_safe(username), address, ctx.request.request_id);
+        throw ApiError::too_many_requests(
+            "too many failed logins from this address; try again in " +
+                std::to_string(wait->count()) + " seconds",
+            static_cast<int>(wait->count()));
     }
 
     std::optional<UserRecord> user;
@@ -85,10 +93,13 @@ Response login(HandlerDeps& deps, RequestContext& ctx, const Router& router) {
     if (user) ok = verify_password(password, user->password_hash) && !user->disabled;
     else spend_verification_time(password);
     if (!ok) {
-        deps.login_throttle.record_failure(username, ctx.request.remote_address, now);
+        deps.login_throttle.record_failure(username, address, LoginThrottle::Clock::now());
+        // Who tried which username from where, so guessing shows in the log; never the password.
+        spdlog::warn("login failed: user=\"{}\" remote={} request_id={}", log_safe(username),
+                     address, ctx.request.request_id);
         throw ApiError::unauthorized("invalid username or password");
     }
-    deps.login_throttle.record_success(username);
+    deps.login_throttle.record_success(username, address);
 
     const std::string token = random_token();
     const std::string expires_at = format_rfc3339(Clock::now() + deps.config.session_ttl);
@@ -143,7 +154,9 @@ Response change_password(HandlerDeps& deps, RequestContext& ctx) {
     const auto now = LoginThrottle::Clock::now();
     const std::string& username = ctx.user().username;
     if (auto wait = deps.login_throttle.blocked(username, ctx.request.remote_address, now)) {
-        throw ApiError::too_many_requests("too many wrong passwords; try again later", static_cast<int>(wait->count()));
+        throw ApiError::too_many_requests(
+            "too many wrong passwords; try again in " + std::to_string(wait->count()) + " seconds",
+            static_cast<int>(wait->count()));
     }
     std::optional<UserRecord> user;
     {
@@ -154,6 +167,10 @@ Response change_password(HandlerDeps& deps, RequestContext& ctx) {
     if (!verify_password(current, user->password_hash)) {
         // Guessing through this form counts like guessing at the login.
         deps.login_throttle.record_failure(username, ctx.request.remote_address, now);
+        spdlog::warn(
+            "password change with a wrong current password: user=\"{}\" remote={} "
+            "request_id={}",
+            log_safe(username), ctx.request.remote_address, ctx.request.request_id);
         throw ApiError::unprocessable("the current password is wrong",
                                       {{"current_password", "is wrong", std::nullopt}});
     }

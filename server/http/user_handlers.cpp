@@ -164,17 +164,25 @@ Response update(HandlerDeps& deps, RequestContext& ctx) {
             throw ApiError::conflict("this change would leave no enabled city_admin");
         }
         update_user(db, *user);
-        // Disabling ends the user's sessions and deletes its API tokens (as paktctl user disable
-        // does); a new password or a changed scope ends every open session: the person logs in
-        // again under the new rules.
-        if (disabled.value_or(false)) revoke_user_access(db, id);
-        else if (new_hash || role || schools) delete_sessions_of_user(db, id);
+        // Disabling or a new password ends the user's sessions and deletes its API tokens (as
+        // paktctl user disable and a password reset do): whoever held the old password or a
+        // token made with it is out. A changed scope ends every open session: the person logs
+        // in again under the new rules.
+        RevokedAccess revoked;
+        if (disabled.value_or(false) || new_hash)
+            revoked = revoke_user_access(db, id);
+        else if (role || schools)
+            delete_sessions_of_user(db, id);
         AuditEntry entry = audit_entry(ctx, "user.update", "user", std::to_string(id), std::nullopt);
         entry.detail = nlohmann::json::object();
         if (role_text) entry.detail["role"] = *role_text;
         if (schools) entry.detail["schools"] = user->schools;
         if (display_name) entry.detail["display_name"] = *display_name;
         if (password) entry.detail["password_changed"] = true;
+        if (revoked.sessions > 0 || revoked.api_tokens > 0) {
+            entry.detail["sessions_ended"] = revoked.sessions;
+            entry.detail["api_tokens_deleted"] = revoked.api_tokens;
+        }
         if (disabled) entry.detail["disabled"] = *disabled;
         if (must_change) entry.detail["must_change_password"] = *must_change;
         append_audit(db, entry);

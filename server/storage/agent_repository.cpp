@@ -19,9 +19,13 @@ using sqlutil::optional_text;
 using sqlutil::bind_optional;
 
 constexpr const char* kInsertSecret =
-    "INSERT INTO agent_secrets (school_number, secret_hash, created_at, created_by, expires_at) VALUES (?, ?, ?, ?, ?)";
+    "INSERT INTO agent_secrets (school_number, secret_hash, created_at, created_by, expires_at, "
+    "max_uses) VALUES (?, ?, ?, ?, ?, ?)";
 constexpr const char* kSecretColumns =
-    "SELECT id, school_number, created_at, created_by, expires_at, revoked_at FROM agent_secrets ";
+    "SELECT id, school_number, created_at, created_by, expires_at, revoked_at, max_uses, uses "
+    "FROM agent_secrets ";
+constexpr const char* kUseSecret =
+    "UPDATE agent_secrets SET uses = uses + 1 WHERE id = ? AND uses < max_uses";
 constexpr const char* kRevokeSecret = "UPDATE agent_secrets SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
 constexpr const char* kInsertAgent =
     "INSERT INTO agents (school_number, hostname, agent_version, node_key_hash, secret_id, enrolled_at) "
@@ -112,6 +116,8 @@ AgentSecret read_secret(SQLite::Statement& q) {
     s.created_by = q.getColumn(3).getString();
     s.expires_at = q.getColumn(4).getString();
     s.revoked_at = optional_text(q, 5);
+    s.max_uses = q.getColumn(6).getInt();
+    s.uses = q.getColumn(7).getInt();
     return s;
 }
 
@@ -174,15 +180,30 @@ void store_device_reports(SQLite::Database& db, std::int64_t agent_id, const std
 
 std::int64_t insert_agent_secret(SQLite::Database& db, const std::string& school_number,
                                  const std::string& secret_hash, const std::string& created_by,
-                                 const std::string& expires_at) {
+                                 const std::string& expires_at, int max_uses) {
     SQLite::Statement q(db, kInsertSecret);
     q.bind(1, school_number);
     q.bind(2, secret_hash);
     q.bind(3, now_rfc3339());
     q.bind(4, created_by);
     q.bind(5, expires_at);
+    q.bind(6, max_uses);
     q.exec();
     return db.getLastInsertRowid();
+}
+
+std::optional<AgentSecret> find_agent_secret_by_hash(SQLite::Database& db,
+                                                     const std::string& secret_hash) {
+    SQLite::Statement q(db, std::string(kSecretColumns) + "WHERE secret_hash = ?");
+    q.bind(1, secret_hash);
+    if (!q.executeStep()) return std::nullopt;
+    return read_secret(q);
+}
+
+bool use_agent_secret(SQLite::Database& db, std::int64_t id) {
+    SQLite::Statement q(db, kUseSecret);
+    q.bind(1, id);
+    return q.exec() > 0;
 }
 
 std::optional<AgentSecret> find_agent_secret(SQLite::Database& db, std::int64_t id) {
@@ -195,7 +216,8 @@ std::optional<AgentSecret> find_agent_secret(SQLite::Database& db, std::int64_t 
 std::optional<AgentSecret> find_usable_agent_secret(SQLite::Database& db, const std::string& secret_hash,
                                                     const std::string& now) {
     SQLite::Statement q(db, std::string(kSecretColumns) +
-                                "WHERE secret_hash = ? AND revoked_at IS NULL AND expires_at > ?");
+                                "WHERE secret_hash = ? AND revoked_at IS NULL AND expires_at > ? "
+                                "AND uses < max_uses");
     q.bind(1, secret_hash);
     q.bind(2, now);
     if (!q.executeStep()) return std::nullopt;

@@ -23,15 +23,23 @@ struct AgentSecret {
     std::string created_by;
     std::string expires_at;
     std::optional<std::string> revoked_at;
+    int max_uses = 1;  ///< enrollments the secret allows
+    int uses = 0;      ///< enrollments made with it
 };
 
 std::int64_t insert_agent_secret(SQLite::Database& db, const std::string& school_number,
                                  const std::string& secret_hash, const std::string& created_by,
-                                 const std::string& expires_at);
+                                 const std::string& expires_at, int max_uses = 1);
 std::optional<AgentSecret> find_agent_secret(SQLite::Database& db, std::int64_t id);
-/// A secret usable at `now` (not expired, not revoked), by hash.
+/// The secret with that hash in whatever state (used up, expired, revoked or usable).
+std::optional<AgentSecret> find_agent_secret_by_hash(SQLite::Database& db,
+                                                     const std::string& secret_hash);
+/// A secret usable at `now` (not expired, not revoked, not used up), by hash.
 std::optional<AgentSecret> find_usable_agent_secret(SQLite::Database& db, const std::string& secret_hash,
                                                     const std::string& now);
+/// Counts one enrollment against the secret; false if it was used up already. Call in the
+/// transaction that enrolls the agent.
+bool use_agent_secret(SQLite::Database& db, std::int64_t id);
 std::vector<AgentSecret> list_agent_secrets(SQLite::Database& db, const std::string& school_number);
 void revoke_agent_secret(SQLite::Database& db, std::int64_t id, const std::string& now);
 

@@ -22,6 +22,8 @@ constexpr const char* kInsert =
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
 // Two subqueries: min() and max() in one select would read the whole table.
+constexpr const char* kHead =
+    "SELECT (SELECT min(id) FROM audit_log), id, hash FROM audit_log ORDER BY id DESC LIMIT 1";
 constexpr const char* kIdRange =
     "SELECT (SELECT min(id) FROM audit_log), (SELECT max(id) FROM audit_log)";
 constexpr const char* kEntryFromId =
@@ -193,6 +195,16 @@ std::vector<AuditRecord> list_audit(SQLite::Database& db, const AuditFilter& f) 
     std::vector<AuditRecord> out;
     while (q.executeStep()) out.push_back(read_record(q));
     return out;
+}
+
+AuditHead audit_head(SQLite::Database& db) {
+    SQLite::Statement q(db, kHead);
+    AuditHead head;
+    if (!q.executeStep()) return head;
+    head.last_id = q.getColumn(1).getInt64();
+    head.entries = head.last_id - q.getColumn(0).getInt64() + 1;
+    head.last_hash = q.getColumn(2).getString();
+    return head;
 }
 
 AuditVerification verify_audit_chain(SQLite::Database& db) {

@@ -84,6 +84,18 @@ struct AuditVerification {
     std::optional<AuditBreak> first_broken;  ///< nullopt: the chain is intact
 };
 
+/// The newest end of the chain, for watching it from outside the database (metrics, the log):
+/// entries cut off the end leave a valid but shorter chain, which only a head remembered
+/// elsewhere reveals.
+struct AuditHead {
+    std::int64_t entries = 0;  ///< max(id) - min(id) + 1: ids are gapless in an intact chain
+    std::int64_t last_id = 0;  ///< 0 if the log is empty
+    std::string last_hash;     ///< empty if the log is empty
+};
+
+/// Reads the head with two index lookups (no scan): cheap enough for every metrics scrape.
+AuditHead audit_head(SQLite::Database& db);
+
 /// Walks the chain from the first entry, checking that every entry's hash matches its content
 /// and links to its predecessor. Stops at the first entry that does not, reporting its id and
 /// why ("hash does not match the entry's content", "prev_hash does not match the hash of entry

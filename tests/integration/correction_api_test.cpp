@@ -456,12 +456,13 @@ TEST_F(CorrectionApi, Unenroll_NeedsAReasonOfOneTo500Characters) {
 
 class AgentCorrectionApi : public CorrectionApi {
   protected:
-    json create_secret(const std::string& token, const HeaderList& extra = {}) {
+    // `uses`: agents the secret may enroll (0: the server's default, single use).
+    json create_secret(const std::string& token, const HeaderList& extra = {}, int uses = 0) {
         HeaderList headers = {{"Authorization", "Bearer " + token}};
         for (const auto& h : extra) headers.push_back(h);
         auto r = http.request(
-            "POST", std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/agent-secrets", "",
-            headers);
+            "POST", std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/agent-secrets",
+            uses > 0 ? json{{"uses", uses}}.dump() : std::string(), headers);
         EXPECT_EQ(r.status, 201) << r.body;
         return json_of(r);
     }
@@ -492,7 +493,7 @@ class AgentCorrectionApi : public CorrectionApi {
 };
 
 TEST_F(AgentCorrectionApi, Agents_ShowTheIntervalTheyAreToldAndTheirState) {
-    const std::string secret = create_secret(s.it_a)["secret"];
+    const std::string secret = create_secret(s.it_a, {}, 4)["secret"];
     const json never = enroll_agent(secret, "never");
     const json fresh = enroll_agent(secret, "fresh");
     const json slow = enroll_agent(secret, "slow");
@@ -526,7 +527,7 @@ TEST_F(AgentCorrectionApi, Agents_ShowTheIntervalTheyAreToldAndTheirState) {
 }
 
 TEST_F(AgentCorrectionApi, Agents_StateFilterPagesWholeAndLeavesOutRevokedAgents) {
-    const std::string secret = create_secret(s.it_a)["secret"];
+    const std::string secret = create_secret(s.it_a, {}, 20)["secret"];
     std::vector<std::int64_t> late;
     for (int i = 0; i < 5; ++i) {
         const auto on_time =

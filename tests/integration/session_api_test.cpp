@@ -11,14 +11,19 @@ using nlohmann::json;
 
 class SessionApi : public ::testing::Test {
 protected:
-    SeededServer s;
-    HttpsClient& http = *s.http;
+  // Login delays long enough that no test outlasts one: a 429 never depends on test speed.
+  SeededServer s{[](server::ServerConfig& c) {
+      c.login_first_delay = std::chrono::seconds(600);
+      c.login_max_delay = std::chrono::seconds(600);
+      c.login_forget = std::chrono::seconds(1200);
+  }};
+  HttpsClient& http = *s.http;
 
-    int audit_count(const std::string& action) {
-        SQLite::Statement q(s.server.db(), "SELECT count(*) FROM audit_log WHERE action = ?");
-        q.bind(1, action);
-        q.executeStep();
-        return q.getColumn(0).getInt();
+  int audit_count(const std::string& action) {
+      SQLite::Statement q(s.server.db(), "SELECT count(*) FROM audit_log WHERE action = ?");
+      q.bind(1, action);
+      q.executeStep();
+      return q.getColumn(0).getInt();
     }
 };
 
@@ -72,7 +77,9 @@ TEST_F(SessionApi, RepeatedFailuresForOneUsernameAre429WithRetryAfter) {
 }
 
 TEST_F(SessionApi, RepeatedFailuresFromOneAddressAre429AcrossUsernames) {
-    for (int i = 0; i < 5; ++i) {
+    // login_address_free_failures (20) failures for different usernames, then every username
+    // from this address waits.
+    for (int i = 0; i < 20; ++i) {
         auto r = call(http, "POST", "/api/v1/session", {},
                       json{{"username", "guess" + std::to_string(i)}, {"password", "wrong password"}});
         ASSERT_EQ(r.status, 401);

@@ -56,14 +56,17 @@ void expect_same_config(const ServerConfig& actual, const ServerConfig& expected
     EXPECT_EQ(actual.writer_max_batch, expected.writer_max_batch);
     EXPECT_EQ(actual.busy_timeout, expected.busy_timeout);
     EXPECT_EQ(actual.session_ttl, expected.session_ttl);
-    EXPECT_EQ(actual.login_max_failures, expected.login_max_failures);
-    EXPECT_EQ(actual.login_window, expected.login_window);
-    EXPECT_EQ(actual.login_lockout, expected.login_lockout);
+    EXPECT_EQ(actual.login_free_failures, expected.login_free_failures);
+    EXPECT_EQ(actual.login_address_free_failures, expected.login_address_free_failures);
+    EXPECT_EQ(actual.login_first_delay, expected.login_first_delay);
+    EXPECT_EQ(actual.login_max_delay, expected.login_max_delay);
+    EXPECT_EQ(actual.login_forget, expected.login_forget);
     EXPECT_EQ(actual.checkin_interval, expected.checkin_interval);
     EXPECT_EQ(actual.checkin_burst, expected.checkin_burst);
     EXPECT_EQ(actual.checkin_per_minute, expected.checkin_per_minute);
     EXPECT_EQ(actual.checkin_max_decompressed_bytes, expected.checkin_max_decompressed_bytes);
     EXPECT_EQ(actual.enroll_secret_ttl, expected.enroll_secret_ttl);
+    EXPECT_EQ(actual.enroll_secret_uses, expected.enroll_secret_uses);
     EXPECT_EQ(actual.log_level, expected.log_level);
 }
 
@@ -150,9 +153,12 @@ TEST(ConfigDefaults, DefaultsLetPaktdRunWithNoFile) {
     EXPECT_EQ(config.writer_max_batch, 256u);
     EXPECT_EQ(config.busy_timeout, milliseconds(5000));
     EXPECT_EQ(config.session_ttl, minutes(720));
-    EXPECT_EQ(config.login_max_failures, 5u);
-    EXPECT_EQ(config.login_window, seconds(900));
-    EXPECT_EQ(config.login_lockout, seconds(900));
+    EXPECT_EQ(config.login_free_failures, 5u);
+    EXPECT_EQ(config.login_address_free_failures, 20u);
+    EXPECT_EQ(config.login_first_delay, seconds(1));
+    EXPECT_EQ(config.login_max_delay, seconds(900));
+    EXPECT_EQ(config.login_forget, seconds(3600));
+    EXPECT_EQ(config.enroll_secret_uses, 1u);
     EXPECT_EQ(config.log_level, "info");
 }
 
@@ -189,7 +195,7 @@ TEST_F(ConfigTest, ShippedConfigUncommentedListsEveryKeyWithItsDefault) {
         if (active != line) ++keys;
         uncommented += active + "\n";
     }
-    EXPECT_EQ(keys, 39);  // every key load_config accepts
+    EXPECT_EQ(keys, 42);  // every key load_config accepts
     expect_same_config(load_config(write_config(uncommented)), ServerConfig{});
 }
 
@@ -234,9 +240,11 @@ busy_timeout_ms = 250
 
 [auth]
 session_ttl_minutes = 60
-login_max_failures = 3
-login_window_s = 120
-login_lockout_s = 600
+login_free_failures = 3
+login_address_free_failures = 12
+login_first_delay_s = 2
+login_max_delay_s = 600
+login_forget_s = 1200
 
 [log]
 level = "debug"
@@ -269,9 +277,11 @@ level = "debug"
     EXPECT_EQ(config.writer_max_batch, 64u);
     EXPECT_EQ(config.busy_timeout, milliseconds(250));
     EXPECT_EQ(config.session_ttl, minutes(60));
-    EXPECT_EQ(config.login_max_failures, 3u);
-    EXPECT_EQ(config.login_window, seconds(120));
-    EXPECT_EQ(config.login_lockout, seconds(600));
+    EXPECT_EQ(config.login_free_failures, 3u);
+    EXPECT_EQ(config.login_address_free_failures, 12u);
+    EXPECT_EQ(config.login_first_delay, seconds(2));
+    EXPECT_EQ(config.login_max_delay, seconds(600));
+    EXPECT_EQ(config.login_forget, seconds(1200));
     EXPECT_EQ(config.log_level, "debug");
 }
 
@@ -351,6 +361,36 @@ TEST_F(ConfigTest, WrongTypesOfEachKindAreRejected) {
         SCOPED_TRACE(c.text);
         EXPECT_THAT(load_error(c.text), HasSubstr(c.message));
     }
+}
+
+TEST_F(ConfigTest, TheOldLoginLockoutKeysAreRefusedNamingTheirReplacements) {
+    for (const char* key :
+         {"login_max_failures = 5", "login_window_s = 900", "login_lockout_s = 900"}) {
+        SCOPED_TRACE(key);
+        const std::string error = load_error(std::string("[auth]\n") + key + "\n");
+        EXPECT_THAT(error, HasSubstr("no longer supported"));
+        EXPECT_THAT(error, HasSubstr("login_free_failures"));
+    }
+}
+
+TEST_F(ConfigTest, LoginMaxDelayIsAtLeastTheFirstDelay) {
+    EXPECT_THAT(
+        load_error("[auth]\nlogin_first_delay_s = 60\nlogin_max_delay_s = 30\n"),
+        HasSubstr("key 'auth.login_max_delay_s': expected at least auth.login_first_delay_s"));
+}
+
+TEST_F(ConfigTest, LoginForgetMustOutlastTheLongestDelay) {
+    EXPECT_THAT(load_error("[auth]\nlogin_max_delay_s = 600\nlogin_forget_s = 600\n"),
+                HasSubstr("key 'auth.login_forget_s': expected more than auth.login_max_delay_s"));
+}
+
+TEST_F(ConfigTest, EnrollSecretUsesAreBetweenOneAndTheMaximum) {
+    EXPECT_THAT(load_error("[agents]\nenroll_secret_uses = 0\n"),
+                HasSubstr("key 'agents.enroll_secret_uses': expected an integer from 1 to 1000"));
+    EXPECT_THAT(load_error("[agents]\nenroll_secret_uses = 1001\n"),
+                HasSubstr("key 'agents.enroll_secret_uses': expected an integer from 1 to 1000"));
+    EXPECT_EQ(load_config(write_config("[agents]\nenroll_secret_uses = 3\n")).enroll_secret_uses,
+              3u);
 }
 
 TEST_F(ConfigTest, OutOfRangeValuesNameKeyAndExpectedRange) {

@@ -148,91 +148,163 @@ TEST(Authorization, RoleNamesRoundTrip) {
     EXPECT_FALSE(role_from_string(""));
 }
 
-// --- LoginThrottle ----------------------------------------------------------------------------
+// --- FailureBackoff and LoginThrottle -----------------------------------------------------------
+
+using TimePoint = FailureBackoff::Clock::time_point;
+const TimePoint kT0 = TimePoint{} + std::chrono::hours(1000);
+
+TEST(FailureBackoff, FreeFailuresCostNothingThenDelaysDoubleUpToTheMaximum) {
+    FailureBackoff backoff({3, seconds(1), seconds(8), seconds(3600)});
+    TimePoint t = kT0;
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_FALSE(backoff.wait("k", t)) << i;
+        backoff.record_failure("k", t);
+    }
+    // The 3rd failure used the last free one: 1 s, then 2, 4, 8, 8 after each further failure.
+    for (seconds expected : {seconds(1), seconds(2), seconds(4), seconds(8), seconds(8)}) {
+        EXPECT_EQ(backoff.wait("k", t), expected);
+        EXPECT_EQ(backoff.wait("k", t + expected - std::chrono::milliseconds(1)), seconds(1));
+        EXPECT_FALSE(backoff.wait("k", t + expected));
+        t += expected;
+        backoff.record_failure("k", t);
+    }
+}
+
+TEST(FailureBackoff, AttemptsRefusedDuringTheWaitDoNotCount) {
+    FailureBackoff backoff({1, seconds(1), seconds(900), seconds(3600)});
+    backoff.record_failure("k", kT0);
+    // Only failures recorded count; the handler records none while refusing with 429.
+    for (int i = 0; i < 100; ++i) EXPECT_TRUE(backoff.wait("k", kT0));
+    EXPECT_FALSE(backoff.wait("k", kT0 + seconds(1)));
+}
+
+TEST(FailureBackoff, AKeyQuietForTheForgetTimeStartsOver) {
+    FailureBackoff backoff({2, seconds(1), seconds(60), seconds(120)});
+    for (int i = 0; i < 5; ++i) backoff.record_failure("k", kT0);
+    EXPECT_EQ(backoff.wait("k", kT0), seconds(8));
+    const TimePoint later = kT0 + seconds(120);
+    EXPECT_FALSE(backoff.wait("k", later));
+    backoff.record_failure("k", later);
+    EXPECT_FALSE(backoff.wait("k", later));  // one failure of two free ones again
+}
+
+TEST(FailureBackoff, KeysAreIndependentAndForgetClearsOne) {
+    FailureBackoff backoff({1, seconds(1), seconds(60), seconds(120)});
+    backoff.record_failure("a", kT0);
+    backoff.record_failure("b", kT0);
+    backoff.forget("a");
+    EXPECT_FALSE(backoff.wait("a", kT0));
+    EXPECT_EQ(backoff.wait("b", kT0), seconds(1));
+    EXPECT_FALSE(backoff.wait("c", kT0));
+}
+
+TEST(FailureBackoff, MemoryStaysBoundedUnderASprayOfKeys) {
+    FailureBackoff backoff({1, seconds(1), seconds(60), seconds(120)}, 100);
+    for (int i = 0; i < 10000; ++i) backoff.record_failure("k" + std::to_string(i), kT0);
+    EXPECT_LE(backoff.size(), 100u);
+    // The newest key is still counted.
+    EXPECT_TRUE(backoff.wait("k9999", kT0));
+}
 
 class LoginThrottleTest : public ::testing::Test {
 protected:
-    static constexpr unsigned kMaxFailures = 3;
-    static constexpr seconds kWindow{60};
-    static constexpr seconds kLockout{300};
+  // 3 free failures per (username, address), 6 per address; delays 1 s ... 60 s.
+  LoginThrottle throttle_{{3, 6, seconds(1), seconds(60), seconds(600)}};
 
-    void fail_times(unsigned n, std::string_view user, std::string_view address,
-                    LoginThrottle::Clock::time_point at) {
-        for (unsigned i = 0; i < n; ++i) throttle_.record_failure(user, address, at);
-    }
-
-    LoginThrottle throttle_{kMaxFailures, kWindow, kLockout};
-    const LoginThrottle::Clock::time_point t0_ = LoginThrottle::Clock::time_point{} + std::chrono::hours(1000);
+  void fail_times(int n, std::string_view user, std::string_view address, TimePoint at) {
+      for (int i = 0; i < n; ++i) throttle_.record_failure(user, address, at);
+  }
 };
 
-TEST_F(LoginThrottleTest, NotBlockedBelowMaxFailures) {
-    fail_times(kMaxFailures - 1, "anna", "192.0.2.1", t0_);
-    EXPECT_FALSE(throttle_.blocked("anna", "192.0.2.1", t0_));
+TEST_F(LoginThrottleTest, FailuresFromOneAddressNeverDelayTheUsernameFromAnother) {
+    // The city admin's username guessed from one address, far beyond any free failures ...
+    fail_times(50, "admin", "192.0.2.1", kT0);
+    EXPECT_TRUE(throttle_.blocked("admin", "192.0.2.1", kT0));
+    // ... and from many addresses with a few failures each ...
+    for (int a = 10; a < 60; ++a) fail_times(2, "admin", "192.0.2." + std::to_string(a), kT0);
+    // ... the admin logging in from the office is not delayed at all.
+    EXPECT_FALSE(throttle_.blocked("admin", "198.51.100.7", kT0));
 }
 
-TEST_F(LoginThrottleTest, UsernameLockedAfterMaxFailuresFromAnyAddress) {
-    throttle_.record_failure("anna", "192.0.2.1", t0_);
-    throttle_.record_failure("anna", "192.0.2.2", t0_);
-    throttle_.record_failure("anna", "192.0.2.3", t0_);
-    EXPECT_EQ(throttle_.blocked("anna", "198.51.100.9", t0_), kLockout);
-    EXPECT_FALSE(throttle_.blocked("ben", "198.51.100.9", t0_));
+TEST_F(LoginThrottleTest, DelaysGrowPerUsernameAndAddress) {
+    fail_times(3, "anna", "192.0.2.1", kT0);
+    EXPECT_EQ(throttle_.blocked("anna", "192.0.2.1", kT0), seconds(1));
+    throttle_.record_failure("anna", "192.0.2.1", kT0 + seconds(1));
+    EXPECT_EQ(throttle_.blocked("anna", "192.0.2.1", kT0 + seconds(1)), seconds(2));
+    throttle_.record_failure("anna", "192.0.2.1", kT0 + seconds(3));
+    EXPECT_EQ(throttle_.blocked("anna", "192.0.2.1", kT0 + seconds(3)), seconds(4));
+    // Another username from the same address is not delayed (the address has 5 of 6 free).
+    EXPECT_FALSE(throttle_.blocked("ben", "192.0.2.1", kT0 + seconds(3)));
 }
 
-TEST_F(LoginThrottleTest, AddressLockedAfterMaxFailuresForAnyUsernames) {
-    throttle_.record_failure("anna", "192.0.2.1", t0_);
-    throttle_.record_failure("ben", "192.0.2.1", t0_);
-    throttle_.record_failure("carl", "192.0.2.1", t0_);
-    EXPECT_EQ(throttle_.blocked("dora", "192.0.2.1", t0_), kLockout);
-    EXPECT_FALSE(throttle_.blocked("dora", "192.0.2.2", t0_));
+TEST_F(LoginThrottleTest, DelaysGrowPerAddressWhateverTheUsernames) {
+    const char* users[] = {"a", "b", "c", "d", "e", "f"};
+    for (const char* u : users) throttle_.record_failure(u, "192.0.2.1", kT0);
+    EXPECT_EQ(throttle_.blocked("someone", "192.0.2.1", kT0), seconds(1));
+    throttle_.record_failure("g", "192.0.2.1", kT0 + seconds(1));
+    EXPECT_EQ(throttle_.blocked("someone", "192.0.2.1", kT0 + seconds(1)), seconds(2));
+    EXPECT_FALSE(throttle_.blocked("someone", "192.0.2.2", kT0 + seconds(1)));
 }
 
-TEST_F(LoginThrottleTest, RetryAfterCountsDownToTheEndOfTheLock) {
-    fail_times(kMaxFailures, "anna", "192.0.2.1", t0_);
-    EXPECT_EQ(throttle_.blocked("anna", "192.0.2.1", t0_ + seconds(100)), seconds(200));
-    // A fraction of a second left is still reported as a whole second, never as 0.
-    EXPECT_EQ(throttle_.blocked("anna", "192.0.2.1", t0_ + kLockout - std::chrono::milliseconds(400)),
-              seconds(1));
+TEST_F(LoginThrottleTest, SuccessClearsTheUsernameAtThatAddressButNotTheAddress) {
+    fail_times(3, "anna", "192.0.2.1", kT0);
+    fail_times(2, "ben", "192.0.2.1", kT0);
+    throttle_.record_success("anna", "192.0.2.1");
+    EXPECT_FALSE(throttle_.blocked("anna", "192.0.2.1", kT0));
+    // The address has 5 failures; one more uses up its 6 free ones.
+    throttle_.record_failure("carl", "192.0.2.1", kT0);
+    EXPECT_EQ(throttle_.blocked("dora", "192.0.2.1", kT0), seconds(1));
 }
 
-TEST_F(LoginThrottleTest, LockEndsAfterTheLockout) {
-    fail_times(kMaxFailures, "anna", "192.0.2.1", t0_);
-    EXPECT_FALSE(throttle_.blocked("anna", "192.0.2.1", t0_ + kLockout));
+TEST_F(LoginThrottleTest, UsernamesAreComparedIgnoringCase) {
+    throttle_.record_failure("Anna", "192.0.2.1", kT0);
+    throttle_.record_failure("ANNA", "192.0.2.1", kT0);
+    throttle_.record_failure("anna", "192.0.2.1", kT0);
+    EXPECT_TRUE(throttle_.blocked("aNNa", "192.0.2.1", kT0));
+    throttle_.record_success("ANNA", "192.0.2.1");
+    EXPECT_FALSE(throttle_.blocked("anna", "192.0.2.1", kT0));
 }
 
-TEST_F(LoginThrottleTest, FailuresOutsideTheWindowAreForgotten) {
-    fail_times(kMaxFailures - 1, "anna", "192.0.2.1", t0_);
-    const auto later = t0_ + kWindow + seconds(1);
-    throttle_.record_failure("anna", "192.0.2.1", later);
-    EXPECT_FALSE(throttle_.blocked("anna", "192.0.2.1", later));
-    fail_times(kMaxFailures - 1, "anna", "192.0.2.1", later);
-    EXPECT_TRUE(throttle_.blocked("anna", "192.0.2.1", later));
+TEST_F(LoginThrottleTest, AnIpv6ClientCountsAsItsSlash64) {
+    fail_times(3, "anna", "2001:db8:1:2::1", kT0);
+    EXPECT_TRUE(throttle_.blocked("anna", "2001:db8:1:2:ffff::9", kT0));
+    EXPECT_FALSE(throttle_.blocked("anna", "2001:db8:1:3::1", kT0));
+    EXPECT_EQ(client_network("2001:db8:1:2:abcd::1"), "2001:db8:1:2::/64");
+    EXPECT_EQ(client_network("::ffff:192.0.2.7"), "192.0.2.7");
+    EXPECT_EQ(client_network("192.0.2.7"), "192.0.2.7");
 }
 
-TEST_F(LoginThrottleTest, SuccessClearsTheUsernameButNotTheAddress) {
-    fail_times(kMaxFailures - 1, "anna", "192.0.2.1", t0_);
-    throttle_.record_success("anna");
-    // The username starts from zero (one more failure from elsewhere does not lock it) ...
-    throttle_.record_failure("anna", "192.0.2.2", t0_);
-    EXPECT_FALSE(throttle_.blocked("anna", "192.0.2.2", t0_));
-    // ... but the address keeps its failures: one more locks it.
-    throttle_.record_failure("ben", "192.0.2.1", t0_);
-    EXPECT_EQ(throttle_.blocked("carl", "192.0.2.1", t0_), kLockout);
+TEST_F(LoginThrottleTest, BlockedReportsTheLongerOfTheTwoWaits) {
+    fail_times(6, "anna", "192.0.2.1", kT0);  // pair: 3 beyond free -> 8 s; address: 1 s
+    EXPECT_EQ(throttle_.blocked("anna", "192.0.2.1", kT0), seconds(8));
+    EXPECT_EQ(throttle_.blocked("ben", "192.0.2.1", kT0), seconds(1));
 }
 
-TEST_F(LoginThrottleTest, UsernamesAreComparedCaseInsensitively) {
-    throttle_.record_failure("Anna", "192.0.2.1", t0_);
-    throttle_.record_failure("ANNA", "192.0.2.2", t0_);
-    throttle_.record_failure("anna", "192.0.2.3", t0_);
-    EXPECT_TRUE(throttle_.blocked("aNNa", "198.51.100.9", t0_));
-    throttle_.record_success("ANNA");
-    EXPECT_FALSE(throttle_.blocked("anna", "198.51.100.9", t0_));
+TEST(EnrollThrottle, GuessingFromOneAddressDelaysNeitherOtherAddressesNorSchools) {
+    EnrollThrottle throttle({2, seconds(1), seconds(60), seconds(600)});
+    for (int i = 0; i < 20; ++i) throttle.record_unknown_secret("192.0.2.1", kT0);
+    EXPECT_TRUE(throttle.blocked_address("192.0.2.1", kT0));
+    EXPECT_FALSE(throttle.blocked_address("192.0.2.2", kT0));
+    EXPECT_FALSE(throttle.blocked_school("165432", kT0));
 }
 
-TEST_F(LoginThrottleTest, BlockedReportsTheLongerOfTwoLocks) {
-    fail_times(kMaxFailures, "anna", "192.0.2.1", t0_);
-    fail_times(kMaxFailures, "ben", "192.0.2.2", t0_ + seconds(100));
-    // anna's lock (from t0) has 100 s left, the address 192.0.2.2's lock 200 s.
-    EXPECT_EQ(throttle_.blocked("anna", "192.0.2.2", t0_ + seconds(200)), seconds(200));
+TEST(EnrollThrottle, RefusedSecretsOfASchoolDelayThatSchoolOnly) {
+    EnrollThrottle throttle({2, seconds(1), seconds(60), seconds(600)});
+    throttle.record_refused_secret("165432", "192.0.2.1", kT0);
+    throttle.record_refused_secret("165432", "192.0.2.2", kT0);
+    EXPECT_EQ(throttle.blocked_school("165432", kT0), seconds(1));
+    EXPECT_FALSE(throttle.blocked_school("100018", kT0));
+    EXPECT_FALSE(throttle.blocked_address("192.0.2.3", kT0));
+}
+
+TEST(LogSafe, EscapesControlCharactersAndCutsOnACharacterBoundary) {
+    EXPECT_EQ(log_safe("anna"), "anna");
+    EXPECT_EQ(log_safe("a\nb\r\x1b[31m\"\\"), "a\\x0Ab\\x0D\\x1B[31m\\x22\\x5C");
+    EXPECT_EQ(log_safe("x\xC2\x85y"), "x\\xC2\\x85y");  // U+0085, a C1 control
+    EXPECT_EQ(log_safe("Jürgen"), "Jürgen");
+    EXPECT_EQ(log_safe(std::string(100, 'a')), std::string(64, 'a') + "...");
+    // "ü" is two bytes; a cut between them backs up to before it.
+    EXPECT_EQ(log_safe("abü", 3), "ab...");
 }
 
 // --- Passwords --------------------------------------------------------------------------------

@@ -112,8 +112,10 @@ test('Logout_ReturnsToLoginAndEndsTheSession', async () => {
 });
 
 test('Login_ThrottledShowsTheGermanLockoutMessage', async () => {
-    // Last in this file: the lockout counts failures per client address too. paktd allows 5
-    // failures (login_max_failures); at most 8 attempts must bring the lockout.
+    // Last in this file: the delays count failures per client address too. paktd allows 5
+    // failures per username and address (login_free_failures); then each attempt waits a
+    // delay (1 s, doubling). At most 8 attempts must meet one (each is answered well within the
+    // delay before it, which is at least 1 s and 2 s after the 6th failure).
     await withPage(s.browser, s.server, 'lockout', async ({ page }) => {
         await visit(page, s.server, '/login', 'login');
         let status = 0;

@@ -239,10 +239,11 @@ int restore_database(const server::ServerConfig& config, const RestoreOptions& o
     const fs::path source = options.file;
     std::error_code ec;
     if (target.has_parent_path()) {
-        fs::create_directories(target.parent_path(), ec);
-        if (ec) {
+        try {
+            server::make_private_directory(target.parent_path(), false);
+        } catch (const std::system_error& e) {
             throw CommandFailed(fmt::format("cannot create the directory '{}' for the database: {}",
-                                            target.parent_path().string(), ec.message()));
+                                            target.parent_path().string(), e.code().message()));
         }
     }
     // First, so paktd cannot start (it takes the same lock) while the database is replaced.

@@ -54,11 +54,12 @@ std::unique_ptr<SQLite::Database> open_read_only(const server::ServerConfig& con
 OpenDatabase open_and_migrate(const server::ServerConfig& config) {
     const std::filesystem::path file = config.effective_database_file();
     if (file.has_parent_path()) {
-        std::error_code ec;
-        std::filesystem::create_directories(file.parent_path(), ec);
-        if (ec) {
+        // Created owner-only, as paktd creates its data directory.
+        try {
+            server::make_private_directory(file.parent_path(), false);
+        } catch (const std::system_error& e) {
             throw CommandFailed(fmt::format("cannot create the directory '{}' for the database: {}",
-                                            file.parent_path().string(), ec.message()));
+                                            file.parent_path().string(), e.code().message()));
         }
     }
     OpenDatabase open;

@@ -52,9 +52,10 @@ export async function render(main, ctx) {
       if (err instanceof ApiProblem && err.status === 401) {
         message = t('login.invalid');
       } else if (err instanceof ApiProblem && err.status === 429) {
-        message = err.retryAfter
-          ? t('login.locked', { minutes: Math.max(1, Math.ceil(err.retryAfter / 60)) })
-          : t('login.locked_short');
+        // paktd makes a guessing address wait delays that grow from seconds to minutes.
+        if (!err.retryAfter) message = t('login.locked_short');
+        else if (err.retryAfter < 60) message = t('login.locked_seconds', { seconds: err.retryAfter });
+        else message = t('login.locked', { minutes: Math.ceil(err.retryAfter / 60) });
       } else {
         message = problemMessage(err);
       }
