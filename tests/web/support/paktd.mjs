@@ -66,7 +66,10 @@ export async function startPaktd(name) {
 
     // paktd's defaults, but for the municipality printed as the lender on loan agreements.
     const configFile = path.join(dataDir, 'paktd.toml');
-    fs.writeFileSync(configFile, `[organisation]\nname = "${kLender}"\n`);
+    // A first login delay no browser round trip can outlast, so the lockout test meets the 429
+    // at the first throttled attempt however slow the machine is.
+    fs.writeFileSync(configFile,
+        `[organisation]\nname = "${kLender}"\n\n[auth]\nlogin_first_delay_s = 600\nlogin_max_delay_s = 900\n`);
     const readyFile = path.join(dataDir, 'ready');
     const logFile = path.join(dataDir, 'paktd.log');
     const logFd = fs.openSync(logFile, 'a');
