@@ -32,9 +32,8 @@ bool is_imei(std::string_view s) {
     return s.size() == 15 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-}  // namespace
-
-ParsedManifest parse_manifest(std::string_view text) {
+// Errors in the order they are found: CSV syntax errors first, then the header's and the rows'.
+ParsedManifest read_manifest(std::string_view text) {
     ParsedManifest out;
     const csv::Document doc = csv::parse(text);
     for (const auto& e : doc.errors) out.errors.push_back({e.line, "", e.message});
@@ -92,6 +91,15 @@ ParsedManifest parse_manifest(std::string_view text) {
         if (!m.imei.empty() && !is_imei(m.imei)) out.errors.push_back({row.line, "imei", "must be 15 digits"});
         if (out.errors.size() == errors_before) out.rows.push_back(std::move(m));
     }
+    return out;
+}
+
+}  // namespace
+
+ParsedManifest parse_manifest(std::string_view text) {
+    // Sorted here, after every return of read_manifest: a header without a serial number column
+    // below a CSV syntax error on a later line used to come out in the order found.
+    ParsedManifest out = read_manifest(text);
     std::stable_sort(out.errors.begin(), out.errors.end(),
                      [](const ManifestError& a, const ManifestError& b) { return a.line < b.line; });
     return out;
