@@ -105,9 +105,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::vector<agent::NetworkSighting> sightings;
     switch (selector) {
         case 0:
-            devices = agent::parse_mdm_csv(text, "export.csv",
-                                           columns_for(agent::ColumnMapping::jamf_school),
-                                           diagnostics);
+            devices = agent::parse_mdm_csv(
+                text, "export.csv", columns_for(agent::ColumnMapping::jamf_school), diagnostics);
             break;
         case 1:
             devices = agent::parse_mdm_csv(
@@ -118,9 +117,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 text, "export.json", columns_for(agent::ColumnMapping::relution), diagnostics);
             break;
         case 3:
-            devices = agent::parse_mdm_json(text, "export.json",
-                                            columns_for(agent::ColumnMapping::jamf_school),
-                                            diagnostics);
+            devices = agent::parse_mdm_json(
+                text, "export.json", columns_for(agent::ColumnMapping::jamf_school), diagnostics);
             break;
         case 4:
             sightings = agent::parse_dnsmasq_leases(text, "dnsmasq.leases",
@@ -133,16 +131,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             sightings = agent::parse_arp_table(text, "arp", kNow, diagnostics);
             break;
         default:
-            devices = agent::parse_mdm_csv(
-                text, "export.csv", columns_for(agent::ColumnMapping::custom), diagnostics);
+            devices = agent::parse_mdm_csv(text, "export.csv",
+                                           columns_for(agent::ColumnMapping::custom), diagnostics);
             break;
     }
     diagnostics.finish();
     check_devices(devices);
     check_sightings(sightings);
-    const agent::JoinResult join =
-        devices.empty() ? agent::join_observations(fixed_devices(), sightings, kNow)
-                        : agent::join_observations(devices, fixed_sightings(), kNow);
+    const agent::JoinResult join = devices.empty()
+                                       ? agent::join_observations(fixed_devices(), sightings, kNow)
+                                       : agent::join_observations(devices, fixed_sightings(), kNow);
     check_join(join);
     return 0;
 }

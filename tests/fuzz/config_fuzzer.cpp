@@ -20,13 +20,12 @@
 namespace {
 
 class ScratchFile {
-public:
+  public:
     ScratchFile() {
         std::error_code ec;
         const std::filesystem::path shm = "/dev/shm";
-        const auto dir = std::filesystem::is_directory(shm, ec)
-                             ? shm
-                             : std::filesystem::temp_directory_path();
+        const auto dir =
+            std::filesystem::is_directory(shm, ec) ? shm : std::filesystem::temp_directory_path();
         path_ = dir / ("pakt-fuzz-config-" + std::to_string(::getpid()) + ".toml");
     }
     ~ScratchFile() {
@@ -39,7 +38,7 @@ public:
         return path_;
     }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 

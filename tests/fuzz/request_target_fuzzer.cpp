@@ -34,8 +34,8 @@ http::Response check_rest(http::RequestContext& ctx) {
     std::size_t start = 0;
     for (;;) {
         const auto slash = rest.find('/', start);
-        const std::string_view segment =
-            std::string_view(rest).substr(start, slash == std::string::npos ? slash : slash - start);
+        const std::string_view segment = std::string_view(rest).substr(
+            start, slash == std::string::npos ? slash : slash - start);
         require(!segment.empty(), "no empty segment in a rest parameter");
         require(segment.front() != '.', "no segment of a rest parameter starts with '.'");
         require(segment.find('\\') == std::string_view::npos, "no '\\' in a rest parameter");

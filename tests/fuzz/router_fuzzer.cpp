@@ -4,11 +4,11 @@
 // router is called as the network layer's handler pool calls it).
 //
 // The database is seeded once with two schools, a city_admin and a school_it user with API tokens,
-// an enrolled agent, a grant, a tranche and a device; the credentials are fixed so that seeds and the dictionary can carry
-// them (tests/fuzz/router.dict). To keep each input independent of the ones before it, a request
-// that may have changed state (any method but GET/HEAD/OPTIONS answered below 400) is followed by
-// a restart of App on a fresh copy of the seeded database; rate limits and the login throttle are
-// set beyond what a run reaches.
+// an enrolled agent, a grant, a tranche and a device; the credentials are fixed so that seeds and
+// the dictionary can carry them (tests/fuzz/router.dict). To keep each input independent of the
+// ones before it, a request that may have changed state (any method but GET/HEAD/OPTIONS answered
+// below 400) is followed by a restart of App on a fresh copy of the seeded database; rate limits
+// and the login throttle are set beyond what a run reaches.
 //
 // Properties: dispatch never throws and always answers with a valid status, never 500 (bad input
 // is the client's error: 4xx); no response header carries CR, LF or NUL (response splitting); a
@@ -16,11 +16,11 @@
 #include <SQLiteCpp/Database.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/buffer.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/asio/buffer.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -55,7 +55,7 @@ constexpr const char* kSchoolItToken = "fuzz-school-it-token-000000000000";
 constexpr const char* kNodeKey = "fuzz-node-key-00000000000000000000";
 
 class FuzzServer {
-public:
+  public:
     FuzzServer() {
         // Errors only: the router logs what made a request fail with 500 just before the finding.
         spdlog::set_level(spdlog::level::err);
@@ -85,7 +85,7 @@ public:
         start();
     }
 
-private:
+  private:
     std::filesystem::path template_db() const { return dir_.path() / "template" / "pakt.db"; }
 
     void start() {
@@ -105,8 +105,8 @@ private:
         pakt::server::App app(config);
         app.start();
         {
-            auto db = pakt::server::open_database(
-                template_db(), pakt::server::OpenMode::read_write, std::chrono::seconds(10));
+            auto db = pakt::server::open_database(template_db(), pakt::server::OpenMode::read_write,
+                                                  std::chrono::seconds(10));
             seed_directly(*db);
         }
         const auto post = [&](const std::string& target, const std::string& body) {

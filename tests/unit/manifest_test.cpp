@@ -1,7 +1,7 @@
 // The delivery list (manifest) reader: regression tests for what the fuzzer found.
-#include <gtest/gtest.h>
-
 #include "server/domain/manifest.hpp"
+
+#include <gtest/gtest.h>
 
 namespace pakt::server {
 namespace {
