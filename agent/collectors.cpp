@@ -263,7 +263,10 @@ std::vector<Token> tokenize_dhcpd(std::string_view text) {
             tokens.push_back(std::move(token));
         } else {
             const std::size_t start = pos;
-            while (pos < text.size() && !std::strchr(" \t\r\n{};\"#", text[pos])) ++pos;
+            // Not strchr: it finds a NUL byte (the string's terminator), which then ended the
+            // word before its first character, and the loop never advanced.
+            constexpr std::string_view kWordEnd = " \t\r\n{};\"#";
+            while (pos < text.size() && kWordEnd.find(text[pos]) == std::string_view::npos) ++pos;
             tokens.push_back({std::string(text.substr(start, pos - start)), line, false});
         }
     }

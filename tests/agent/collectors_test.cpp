@@ -292,6 +292,16 @@ TEST(DhcpdLeases, SurvivesATruncatedFile) {
     EXPECT_THAT(diagnostics.warnings(), ElementsAre(HasSubstr("not terminated")));
 }
 
+TEST(DhcpdLeases, ReadsAFileWithNulBytes) {
+    // Found by tests/fuzz (agent_collectors): a NUL byte (a lease file zero-filled after a power
+    // loss) made the tokenizer loop forever, pushing empty tokens until memory ran out.
+    Diagnostics diagnostics;
+    const std::string text =
+        read_text(sample("dhcpd.leases")) + std::string(64, '\0') + "\nlease 10.20.0.99 {\0}\n";
+    const auto sightings = parse_dhcpd_leases(text, "dhcpd.leases", sample_now(), diagnostics);
+    EXPECT_EQ(sightings.size(), 4u) << "the leases before the NUL bytes are read";
+}
+
 TEST(ArpTable, ReadsCompleteEntriesOnly) {
     Diagnostics diagnostics;
     const auto sightings = by_mac(
