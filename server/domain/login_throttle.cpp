@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <vector>
 
+#include "common/crypto.hpp"
+
 namespace pakt::server {
 namespace {
 
@@ -21,9 +23,11 @@ std::string lower(std::string_view text) {
 }
 
 // The username's length is part of the key, so no username/address pair can collide with
-// another whatever characters either contains.
+// another whatever characters either contains. A name longer than any valid username (64) is
+// kept as its hash, so a key costs at most ~100 bytes whatever a login body sends.
 std::string user_address_key(std::string_view username, std::string_view address) {
-    const std::string user = lower(username);
+    std::string user = lower(username);
+    if (user.size() > 64) user = "#" + sha256_hex(user);
     return std::to_string(user.size()) + ":" + user + client_network(address);
 }
 

@@ -109,8 +109,9 @@ class LoginThrottle {
 /// Agent enrollment with enroll secrets. A wrong secret names no school, so the only key for it
 /// is the client network. A secret that exists but can no longer be used (used up, expired,
 /// revoked) names its school: those refusals count per school as well, and a school that has
-/// collected too many makes its enrollments wait. Only someone holding a real secret of that
-/// school can do that; guessing from elsewhere never delays another school.
+/// collected too many makes further replays of its spent secrets wait. A usable secret is never
+/// delayed by the school's count (the caller checks blocked_school() only for refused secrets),
+/// so neither a spent secret nor guessing from elsewhere stops a school's enrollments.
 class EnrollThrottle {
   public:
     using Clock = FailureBackoff::Clock;

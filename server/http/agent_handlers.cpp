@@ -165,8 +165,8 @@ Response enroll(HandlerDeps& deps, RequestContext& ctx) {
     in.finish();
 
     // Guessing secrets is slowed down like guessing passwords, in counters of its own: per client
-    // address for every refused secret, and per school for secrets of the school that exist but
-    // can no longer be used (a wrong secret names no school). See EnrollThrottle.
+    // address for every refused secret, and per school for replayed secrets of the school that
+    // exist but can no longer be used (a wrong secret names no school). See EnrollThrottle.
     const auto now_steady = EnrollThrottle::Clock::now();
     const std::string& address = ctx.request.remote_address;
     const auto too_many = [&](std::chrono::seconds wait, const char* why) {
@@ -184,11 +184,6 @@ Response enroll(HandlerDeps& deps, RequestContext& ctx) {
     {
         auto lease = deps.reads.acquire();
         known = find_agent_secret_by_hash(lease.db(), secret_hash);
-    }
-    if (known) {
-        if (auto wait = deps.enroll_throttle.blocked_school(known->school_number, now_steady)) {
-            throw too_many(*wait, "too many refused secrets of this school");
-        }
     }
     const std::string node_key = random_token();
     const auto agent = deps.writer.execute([&](SQLite::Database& db) -> std::optional<Agent> {
@@ -214,6 +209,12 @@ Response enroll(HandlerDeps& deps, RequestContext& ctx) {
     if (!agent) {
         // Never the secret itself in the log; a known one by its id and school.
         if (known) {
+            // Replaying a school's spent secrets is slowed down per school; a usable secret of
+            // that school never is (it got here only by being refused), so holding an old
+            // secret gives nobody a button that stops the school's enrollments.
+            if (auto wait = deps.enroll_throttle.blocked_school(known->school_number, now_steady)) {
+                throw too_many(*wait, "too many refused secrets of this school");
+            }
             deps.enroll_throttle.record_refused_secret(known->school_number, address, now_steady);
             spdlog::warn(
                 "agent enrollment failed: enroll secret {} of school {} is used up, expired "

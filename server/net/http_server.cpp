@@ -423,8 +423,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         const auto rate = std::max<std::size_t>(1, server_.config.min_body_bytes_per_second);
         const auto earned = std::chrono::milliseconds(static_cast<std::int64_t>(
             body_bytes_ / rate * 1000 + body_bytes_ % rate * 1000 / rate));
-        beast::get_lowest_layer(stream_).expires_at(body_started_ +
-                                                    server_.config.min_body_rate_grace + earned);
+        // Credit earned by sending fast is not a licence to stall: a body that stops arriving
+        // for the idle time (read_timeout) is cut whatever it sent before.
+        beast::get_lowest_layer(stream_).expires_at(
+            std::min(body_started_ + server_.config.min_body_rate_grace + earned,
+                     SteadyClock::now() + server_.config.read_timeout));
         bhttp::async_read_some(
             stream_, buffer_, *parser_,
             beast::bind_front_handler(&Session::on_body, this->shared_from_this()));
@@ -567,7 +570,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     void do_write_head(http::Response response, bool keep) {
         head_res_.emplace();
         set_common_headers(*head_res_, response, keep);
-        if (response.stream) {
+        const bool no_content = response.status == 204 || response.status == 304 ||
+                                (response.status >= 100 && response.status < 200);
+        if (no_content) {
+            // RFC 9110: these answers carry no Content-Length of a body they never have.
+        } else if (response.stream) {
             head_res_->set(bhttp::field::transfer_encoding, "chunked");
         } else {
             head_res_->set(bhttp::field::content_length, std::to_string(response.body.size()));
@@ -682,8 +689,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
     void do_drain() {
         state_ = State::closing;
-        if (!drain_buffer_) drain_buffer_ = std::make_unique<char[]>(kDrainBufferBytes);
-        beast::get_lowest_layer(stream_).expires_after(kDrainTimeout);
+        if (!drain_buffer_) {
+            drain_buffer_ = std::make_unique<char[]>(kDrainBufferBytes);
+            // One deadline for the whole drain, not one per read: a client trickling a byte
+            // every few seconds must not hold the connection open beyond it.
+            beast::get_lowest_layer(stream_).expires_after(kDrainTimeout);
+        }
         stream_.async_read_some(
             asio::buffer(drain_buffer_.get(), kDrainBufferBytes),
             beast::bind_front_handler(&Session::on_drain, this->shared_from_this()));
@@ -785,16 +796,23 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
             // Small requests and answers must not wait for Nagle's algorithm to meet the peer's
             // delayed ACK (about 40 ms per exchange on Linux).
             socket.set_option(tcp::no_delay(true), ep_ec);
-            if (tls) {
-                auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
-                    *this, std::move(socket), std::move(remote), *id);
-                attach(*id, s);
-                s->run();
-            } else {
-                auto s = std::make_shared<Session<beast::tcp_stream>>(*this, std::move(socket),
-                                                                      std::move(remote), *id);
-                attach(*id, s);
-                s->run();
+            try {
+                if (tls) {
+                    auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+                        *this, std::move(socket), std::move(remote), *id);
+                    attach(*id, s);
+                    s->run();
+                } else {
+                    auto s = std::make_shared<Session<beast::tcp_stream>>(
+                        *this, std::move(socket), std::move(remote), *id);
+                    attach(*id, s);
+                    s->run();
+                }
+            } catch (const std::exception& e) {
+                // E.g. SSL_new failing under memory pressure: the connection was counted by
+                // admit() but no session exists to uncount it.
+                spdlog::error("connection not served: {}", e.what());
+                unregister_session(*id);
             }
         }
     } else if (ec) {

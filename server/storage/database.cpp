@@ -1,6 +1,7 @@
 #include "server/storage/database.hpp"
 
 #include <SQLiteCpp/Statement.h>
+#include <spdlog/spdlog.h>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -39,9 +40,19 @@ bool make_owner_only(const std::filesystem::path& path) {
         if (errno == ENOENT) return false;
         fail("cannot read the mode of", path);
     }
-    const mode_t wanted = st.st_mode & 07700;
+    const mode_t wanted = st.st_mode & 0700;
     if ((st.st_mode & 07777) == wanted) return false;
-    if (::chmod(path.c_str(), wanted) != 0) fail("cannot make owner-only", path);
+    if (::chmod(path.c_str(), wanted) != 0) {
+        // Another user's file (e.g. a database set up by root for a group): paktd ran with it
+        // before and still can; say so instead of refusing to start.
+        if (errno == EPERM) {
+            spdlog::warn("'{}' is readable by others and owned by another user; make it "
+                         "owner-only (chmod go-rwx)",
+                         path.string());
+            return false;
+        }
+        fail("cannot make owner-only", path);
+    }
     return true;
 }
 

@@ -65,7 +65,8 @@ class FuzzServer {
         config_.io_threads = 1;
         config_.handler_threads = 1;
         config_.read_connections = 1;
-        config_.login_max_failures = 1000000000;
+        config_.login_free_failures = 1000000000;
+        config_.login_address_free_failures = 1000000000;
         config_.checkin_burst = 1000000000;
         config_.checkin_per_minute = 1000000000;
         config_.log_level = "error";

@@ -213,10 +213,15 @@ TEST_F(HardeningAuth, Enroll_RefusedSecretsOfASchoolDelayThatSchoolAndNoOther) {
     for (const char* address : {"127.0.0.2", "127.0.0.4", "127.0.0.5", "127.0.0.6", "127.0.0.7"}) {
         EXPECT_EQ(enroll(*client_from(address), used["secret"]).status, 401) << address;
     }
+    // A further replay of school A's spent secret, from an address with free failures left,
+    // meets the school's delay...
     auto office = client_from("127.0.0.3");
-    const json fresh_a = create_secret(SeededServer::kSchoolA);
-    auto delayed = enroll(*office, fresh_a["secret"]);
+    auto delayed = enroll(*office, used["secret"]);
     EXPECT_EQ(delayed.status, 429) << delayed.body;
+    // ...but a usable secret of school A is never delayed (holding a spent secret is no button
+    // that stops a school's enrollments), and school B is not touched.
+    const json fresh_a = create_secret(SeededServer::kSchoolA);
+    EXPECT_EQ(enroll(*office, fresh_a["secret"]).status, 201);
     const json fresh_b = create_secret(SeededServer::kSchoolB);
     EXPECT_EQ(enroll(*office, fresh_b["secret"]).status, 201);
 }

@@ -54,7 +54,7 @@ struct Options {
 /// The baseline: accepts one connection at a time, TLS handshake, reads one request, answers a
 /// fixed 200 and closes. What any Beast server costs at the least.
 class BareServer {
-public:
+  public:
     explicit BareServer(asio::ssl::context& tls)
         : tls_(tls), acceptor_(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
         thread_ = std::thread([this] { serve(); });
@@ -69,7 +69,7 @@ public:
     }
     std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
 
-private:
+  private:
     void serve() {
         while (!stopping_) {
             beast::error_code ec;
@@ -156,17 +156,18 @@ int run(const Options& options) {
     server::App app(config);
     app.start();
 
-    asio::ssl::context server_tls = tls::make_server_context(
-        {config.effective_cert_file(), config.effective_key_file()});
+    asio::ssl::context server_tls =
+        tls::make_server_context({config.effective_cert_file(), config.effective_key_file()});
     BareServer bare(server_tls);
 
     fmt::print(
         "New-connection benchmark: GET /healthz over a fresh TLS connection, {} connections per "
         "server and TLS version, interleaved; client sets TCP_NODELAY\n",
         options.connections);
-    fmt::print("  machine: nproc {}; paktd in-process (App); baseline: bare Beast TLS server, "
-               "same certificate and TLS context, TCP_NODELAY\n",
-               std::thread::hardware_concurrency());
+    fmt::print(
+        "  machine: nproc {}; paktd in-process (App); baseline: bare Beast TLS server, "
+        "same certificate and TLS context, TCP_NODELAY\n",
+        std::thread::hardware_concurrency());
     fmt::print("  {:<8} {:<9} {:>16} {:>16} {:>16} {:>16}\n", "TLS", "server", "first byte p50",
                "first byte p90", "answer p50", "answer p90");
 
@@ -207,8 +208,9 @@ int run(const Options& options) {
 }  // namespace pakt::bench
 
 int main(int argc, char** argv) {
-    CLI::App cli{"New-connection benchmark: time to first answer on a fresh TLS connection, paktd "
-                 "vs. a bare Beast TLS server"};
+    CLI::App cli{
+        "New-connection benchmark: time to first answer on a fresh TLS connection, paktd "
+        "vs. a bare Beast TLS server"};
     pakt::bench::Options options;
     cli.add_option("--connections", options.connections,
                    "fresh connections per server and TLS version")
