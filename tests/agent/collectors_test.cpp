@@ -251,6 +251,20 @@ TEST(DnsmasqLeases, ReadsLeasesAndDerivesTheRenewalTime) {
                             AllOf(HasSubstr("dnsmasq.leases:5:"), HasSubstr("not a MAC"))));
 }
 
+TEST(DnsmasqLeases, SkipsAnExpiryBeyondWhatTheClockHolds) {
+    // Found by tests/fuzz (agent_collectors): an 11-digit expiry (year 2531) overflowed the
+    // nanosecond time point (undefined behaviour) instead of being refused.
+    Diagnostics diagnostics;
+    const auto sightings = parse_dnsmasq_leases(
+        "17724436003 a4:83:e7:12:34:02 10.20.0.12 iPad *\n"
+        "1772443800 a4:83:e7:12:34:03 10.20.0.13 iPad *\n",
+        "dnsmasq.leases", std::chrono::seconds(3600), sample_now(), diagnostics);
+    ASSERT_EQ(sightings.size(), 1u);
+    EXPECT_EQ(sightings[0].mac, "a4:83:e7:12:34:03");
+    EXPECT_THAT(diagnostics.warnings(), ElementsAre(AllOf(HasSubstr("dnsmasq.leases:1:"),
+                                                          HasSubstr("not an expiry time"))));
+}
+
 TEST(DhcpdLeases, TheLastBlockOfAnAddressWins) {
     Diagnostics diagnostics;
     const auto sightings = by_mac(parse_dhcpd_leases(read_text(sample("dhcpd.leases")),
