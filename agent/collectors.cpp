@@ -638,6 +638,12 @@ std::vector<MdmDevice> parse_mdm_json(std::string_view text, const std::string& 
         diagnostics.warn(source, fmt::format("{}:{}: not valid JSON ({}); export not read", source,
                                              line_of_offset(text, error.byte), error.what()));
         return {};
+    } catch (const nlohmann::json::exception& error) {
+        // A number beyond double's range ("3e712") is valid JSON that nlohmann refuses with
+        // out_of_range (406), not parse_error; uncaught, it escaped the reader.
+        diagnostics.warn(source, fmt::format("{}: not readable JSON ({}); export not read", source,
+                                             error.what()));
+        return {};
     }
 
     const nlohmann::json* items = &document;

@@ -45,9 +45,9 @@ enum class ZonelessTime { local, utc };
 
 /// A timestamp as exports write them: RFC 3339; "2026-03-02 08:15[:00][.123]" with or without
 /// 'T', a zone, " UTC" or " GMT"; "02.03.2026 08:15[:00]"; "2026/03/02 08:15:00"; Unix epoch
-/// seconds (9 to 11 digits) or milliseconds (12 to 14 digits), up to 2200. A timestamp without a zone is read
-/// as `zoneless` (local: the TZ of this process, as MDM consoles export in the admin's time).
-/// nullopt if malformed. Not thread-safe with a concurrent change of TZ (uses mktime).
+/// seconds (9 to 11 digits) or milliseconds (12 to 14 digits), up to 2200. A timestamp without a
+/// zone is read as `zoneless` (local: the TZ of this process, as MDM consoles export in the admin's
+/// time). nullopt if malformed. Not thread-safe with a concurrent change of TZ (uses mktime).
 std::optional<Clock::time_point> parse_export_time(std::string_view text,
                                                    ZonelessTime zoneless = ZonelessTime::local);
 

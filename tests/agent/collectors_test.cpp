@@ -165,6 +165,18 @@ TEST(RelutionJson, ReportsBrokenJsonWithItsLine) {
                 ElementsAre(AllOf(HasSubstr("broken.json:3:"), HasSubstr("not valid JSON"))));
 }
 
+TEST(MdmJson, RefusesANumberBeyondDoubleWithAWarning) {
+    // Found by tests/fuzz (agent_collectors): nlohmann throws out_of_range, not parse_error, for
+    // a number it cannot hold, and the reader let it escape.
+    Diagnostics diagnostics;
+    const auto devices =
+        parse_mdm_json(R"([{"serialNumber":"DMPXJ2K1ABCD","batteryLevel":3e712}])", "devices.json",
+                       export_columns(config_with(ColumnMapping::relution)), diagnostics);
+    EXPECT_TRUE(devices.empty());
+    EXPECT_THAT(diagnostics.warnings(),
+                ElementsAre(AllOf(HasSubstr("devices.json"), HasSubstr("not readable JSON"))));
+}
+
 TEST(MdmJson, FindsTheDeviceArrayInsideAnObjectAndNestedColumns) {
     AgentConfig config = config_with(ColumnMapping::custom);
     config.columns.serial = "serialNumber";
