@@ -369,16 +369,15 @@ std::optional<Clock::time_point> parse_export_time(std::string_view text, Zonele
 
     if (all_digits(value)) {
         // Epoch seconds from 1973 (9 digits) to 2200 (from_epoch_seconds); milliseconds as
-        // JavaScript-based consoles (Relution) write them.
+        // JavaScript-based consoles (Relution) write them. The length is checked first: the
+        // digits of a longer number overflowed the accumulator.
+        if (value.size() < 9 || value.size() > 14) return std::nullopt;
         std::int64_t n = 0;
         for (char c : value) n = n * 10 + (c - '0');
-        if (value.size() >= 9 && value.size() <= 11) return from_epoch_seconds(n);
-        if (value.size() >= 12 && value.size() <= 14) {
-            const auto whole = from_epoch_seconds(n / 1000);
-            if (!whole) return std::nullopt;
-            return *whole + milliseconds{n % 1000};
-        }
-        return std::nullopt;
+        if (value.size() <= 11) return from_epoch_seconds(n);
+        const auto whole = from_epoch_seconds(n / 1000);
+        if (!whole) return std::nullopt;
+        return *whole + milliseconds{n % 1000};
     }
     if (auto t = parse_rfc3339(value)) return t;
 
