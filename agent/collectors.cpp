@@ -339,7 +339,9 @@ class DhcpdParser {
                                                DhcpdLease& lease) {
         // "starts 4 2026/03/02 08:15:00" or "starts epoch 1772439300" (db-time-format local).
         if (words.size() == 3 && words[1]->text == "epoch") {
-            if (const auto n = parse_int(words[2]->text)) return Clock::time_point{seconds{*n}};
+            if (const auto n = parse_int(words[2]->text)) {
+                if (auto t = from_epoch_seconds(*n)) return t;
+            }
         } else if (words.size() == 4) {
             if (auto t =
                     parse_export_time(words[2]->text + " " + words[3]->text, ZonelessTime::utc)) {
@@ -640,6 +642,12 @@ std::vector<MdmDevice> parse_mdm_json(std::string_view text, const std::string& 
         diagnostics.warn(source, fmt::format("{}:{}: not valid JSON ({}); export not read", source,
                                              line_of_offset(text, error.byte), error.what()));
         return {};
+    } catch (const nlohmann::json::exception& error) {
+        // A number beyond double's range ("3e712") is valid JSON that nlohmann refuses with
+        // out_of_range (406), not parse_error; uncaught, it escaped the reader.
+        diagnostics.warn(source, fmt::format("{}: not readable JSON ({}); export not read", source,
+                                             error.what()));
+        return {};
     }
 
     const nlohmann::json* items = &document;
@@ -756,8 +764,9 @@ std::vector<NetworkSighting> parse_dnsmasq_leases(std::string_view text, const s
         // An infinite lease (expiry 0) is a static reservation: it says nothing about when the
         // device was last there.
         if (*expiry == 0) return;
-        const Clock::time_point expires{seconds{*expiry}};
-        sightings.push_back({*mac, ip, std::min(now, expires - lease_time), expires > now,
+        const auto expires = from_epoch_seconds(*expiry);
+        if (!expires) return skip(fmt::format("'{}' is not an expiry time", fields[0]));
+        sightings.push_back({*mac, ip, std::min(now, *expires - lease_time), *expires > now,
                              SightingSource::dhcp_lease});
     });
     return sightings;

@@ -357,18 +357,27 @@ bool is_blank_value(std::string_view text) {
     return std::find(kBlank.begin(), kBlank.end(), word) != kBlank.end();
 }
 
+std::optional<Clock::time_point> from_epoch_seconds(std::int64_t seconds_since_1970) {
+    constexpr std::int64_t kLatest = 7'258'118'400;  // 2200-01-01T00:00:00Z
+    if (seconds_since_1970 < 0 || seconds_since_1970 > kLatest) return std::nullopt;
+    return Clock::time_point{seconds{seconds_since_1970}};
+}
+
 std::optional<Clock::time_point> parse_export_time(std::string_view text, ZonelessTime zoneless) {
     const std::string value = csv::trim(text);
     if (value.empty()) return std::nullopt;
 
     if (all_digits(value)) {
-        // Epoch seconds from 1973 (9 digits) to 5138 (11); milliseconds as JavaScript-based
-        // consoles (Relution) write them.
+        // Epoch seconds from 1973 (9 digits) to 2200 (from_epoch_seconds); milliseconds as
+        // JavaScript-based consoles (Relution) write them. The length is checked first: the
+        // digits of a longer number overflowed the accumulator.
+        if (value.size() < 9 || value.size() > 14) return std::nullopt;
         std::int64_t n = 0;
         for (char c : value) n = n * 10 + (c - '0');
-        if (value.size() >= 9 && value.size() <= 11) return Clock::time_point{seconds{n}};
-        if (value.size() >= 12 && value.size() <= 14) return Clock::time_point{milliseconds{n}};
-        return std::nullopt;
+        if (value.size() <= 11) return from_epoch_seconds(n);
+        const auto whole = from_epoch_seconds(n / 1000);
+        if (!whole) return std::nullopt;
+        return *whole + milliseconds{n % 1000};
     }
     if (auto t = parse_rfc3339(value)) return t;
 

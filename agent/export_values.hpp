@@ -45,11 +45,16 @@ enum class ZonelessTime { local, utc };
 
 /// A timestamp as exports write them: RFC 3339; "2026-03-02 08:15[:00][.123]" with or without
 /// 'T', a zone, " UTC" or " GMT"; "02.03.2026 08:15[:00]"; "2026/03/02 08:15:00"; Unix epoch
-/// seconds (9 to 11 digits) or milliseconds (12 to 14 digits). A timestamp without a zone is read
-/// as `zoneless` (local: the TZ of this process, as MDM consoles export in the admin's time).
-/// nullopt if malformed. Not thread-safe with a concurrent change of TZ (uses mktime).
+/// seconds (9 to 11 digits) or milliseconds (12 to 14 digits), up to 2200. A timestamp without a
+/// zone is read as `zoneless` (local: the TZ of this process, as MDM consoles export in the admin's
+/// time). nullopt if malformed. Not thread-safe with a concurrent change of TZ (uses mktime).
 std::optional<Clock::time_point> parse_export_time(std::string_view text,
                                                    ZonelessTime zoneless = ZonelessTime::local);
+
+/// `seconds` since 1970-01-01T00:00:00Z, or nullopt outside 1970 to 2200: a Clock time point
+/// counts nanoseconds in 64 bits and cannot hold a time after 2262, so a larger number in a file
+/// (a typo, a corrupted line) would overflow instead of being refused.
+std::optional<Clock::time_point> from_epoch_seconds(std::int64_t seconds);
 
 /// True for the words exports use for "no value": "", "-", "n/a", "na", "null", "none", "never",
 /// "unknown", "nie" (case-insensitive, after trimming).

@@ -165,6 +165,18 @@ TEST(RelutionJson, ReportsBrokenJsonWithItsLine) {
                 ElementsAre(AllOf(HasSubstr("broken.json:3:"), HasSubstr("not valid JSON"))));
 }
 
+TEST(MdmJson, RefusesANumberBeyondDoubleWithAWarning) {
+    // Found by tests/fuzz (agent_collectors): nlohmann throws out_of_range, not parse_error, for
+    // a number it cannot hold, and the reader let it escape.
+    Diagnostics diagnostics;
+    const auto devices =
+        parse_mdm_json(R"([{"serialNumber":"DMPXJ2K1ABCD","batteryLevel":3e712}])", "devices.json",
+                       export_columns(config_with(ColumnMapping::relution)), diagnostics);
+    EXPECT_TRUE(devices.empty());
+    EXPECT_THAT(diagnostics.warnings(),
+                ElementsAre(AllOf(HasSubstr("devices.json"), HasSubstr("not readable JSON"))));
+}
+
 TEST(MdmJson, FindsTheDeviceArrayInsideAnObjectAndNestedColumns) {
     AgentConfig config = config_with(ColumnMapping::custom);
     config.columns.serial = "serialNumber";
@@ -249,6 +261,20 @@ TEST(DnsmasqLeases, ReadsLeasesAndDerivesTheRenewalTime) {
     EXPECT_THAT(diagnostics.warnings(),
                 ElementsAre(HasSubstr("dnsmasq.leases:4:"),
                             AllOf(HasSubstr("dnsmasq.leases:5:"), HasSubstr("not a MAC"))));
+}
+
+TEST(DnsmasqLeases, SkipsAnExpiryBeyondWhatTheClockHolds) {
+    // Found by tests/fuzz (agent_collectors): an 11-digit expiry (year 2531) overflowed the
+    // nanosecond time point (undefined behaviour) instead of being refused.
+    Diagnostics diagnostics;
+    const auto sightings = parse_dnsmasq_leases(
+        "17724436003 a4:83:e7:12:34:02 10.20.0.12 iPad *\n"
+        "1772443800 a4:83:e7:12:34:03 10.20.0.13 iPad *\n",
+        "dnsmasq.leases", std::chrono::seconds(3600), sample_now(), diagnostics);
+    ASSERT_EQ(sightings.size(), 1u);
+    EXPECT_EQ(sightings[0].mac, "a4:83:e7:12:34:03");
+    EXPECT_THAT(diagnostics.warnings(), ElementsAre(AllOf(HasSubstr("dnsmasq.leases:1:"),
+                                                          HasSubstr("not an expiry time"))));
 }
 
 TEST(DhcpdLeases, TheLastBlockOfAnAddressWins) {

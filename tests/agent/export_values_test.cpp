@@ -90,6 +90,16 @@ TEST(ParseExportTime, ReadsZonelessTimesInTheLocalZone) {
     EXPECT_EQ(parse_export_time("2026-03-02"), at("2026-03-01T23:00:00Z"));
 }
 
+TEST(ParseExportTime, RefusesEpochNumbersAfter2200) {
+    // A Clock time point ends in 2262; larger epoch numbers used to overflow it.
+    EXPECT_EQ(parse_export_time("7258118399"), at("2199-12-31T23:59:59Z"));
+    EXPECT_FALSE(parse_export_time("17724436003"));
+    EXPECT_FALSE(parse_export_time("99999999999999"));
+    EXPECT_FALSE(from_epoch_seconds(-1));
+    // Found by tests/fuzz (agent_collectors): 20 digits overflowed while being read.
+    EXPECT_FALSE(parse_export_time("25769803776000000000"));
+}
+
 TEST(ParseExportTime, RejectsImpossibleDates) {
     EXPECT_FALSE(parse_export_time("2026-02-30 08:00:00"));
     EXPECT_FALSE(parse_export_time("2026-03-02 25:00:00"));
