@@ -253,7 +253,9 @@ protected:
         auto r = call(http, "POST", "/api/v1/tranches/" + std::to_string(tranche) + "/enrollments", token,
                       json{{"serial_numbers", serials}});
         ASSERT_EQ(r.status, 200) << r.body;
-        for (const auto& result : json_of(r)["results"]) ASSERT_EQ(result["status"], "enrolled") << r.body;
+        // Named: a range-for over json_of(r)["results"] would walk a destroyed temporary (ASan).
+        const json answer = json_of(r);
+        for (const auto& result : answer["results"]) ASSERT_EQ(result["status"], "enrolled") << r.body;
     }
 
     void lend(const std::string& token, const std::string& serial_number, const std::optional<std::string>& due_on) {
