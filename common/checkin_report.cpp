@@ -19,7 +19,7 @@ namespace {
 // away on paktd's hottest route). Values of unknown fields, and containers where a scalar
 // belongs, are skipped whole; every problem is collected with its JSON path.
 class ReportReader {
-public:
+  public:
     using json = nlohmann::json;
 
     ReportReader(ParsedReport& out, std::optional<Clock::time_point> seen_not_after)
@@ -30,14 +30,19 @@ public:
 
     bool null() { return scalar(Scalar{Kind::null}); }
     bool boolean(bool value) { return scalar(Scalar{Kind::boolean, value}); }
-    bool number_integer(json::number_integer_t value) { return scalar(Scalar{Kind::integer, false, value}); }
+    bool number_integer(json::number_integer_t value) {
+        return scalar(Scalar{Kind::integer, false, value});
+    }
     bool number_unsigned(json::number_unsigned_t value) {
-        if (value > static_cast<json::number_unsigned_t>(std::numeric_limits<std::int64_t>::max())) {
+        if (value >
+            static_cast<json::number_unsigned_t>(std::numeric_limits<std::int64_t>::max())) {
             return scalar(Scalar{Kind::huge_integer});
         }
         return scalar(Scalar{Kind::integer, false, static_cast<std::int64_t>(value)});
     }
-    bool number_float(json::number_float_t, const json::string_t&) { return scalar(Scalar{Kind::number}); }
+    bool number_float(json::number_float_t, const json::string_t&) {
+        return scalar(Scalar{Kind::number});
+    }
     bool string(json::string_t& value) { return scalar(Scalar{Kind::string, false, 0, &value}); }
     bool binary(json::binary_t&) { return false; }  // not produced by the text parser
 
@@ -78,7 +83,9 @@ public:
         if (device_count_ > kMaxDevicesPerReport) {
             device_errors_.clear();
             report_.devices.clear();
-            error_to(errors_, "devices", fmt::format("at most {} devices per report, got {}", kMaxDevicesPerReport, device_count_));
+            error_to(errors_, "devices",
+                     fmt::format("at most {} devices per report, got {}", kMaxDevicesPerReport,
+                                 device_count_));
         }
         errors_.append(std::move(device_errors_));
         device_errors_.clear();
@@ -90,7 +97,8 @@ public:
         if (skip_ > 0) return true;
         key_ = name;
         const bool root = state_ == State::root;
-        const std::span<const char* const> known = root ? std::span<const char* const>(kRootFields) : kDeviceFields;
+        const std::span<const char* const> known =
+            root ? std::span<const char* const>(kRootFields) : kDeviceFields;
         std::size_t index = 0;
         while (index < known.size() && name != known[index]) ++index;
         auto& errors = root ? errors_ : device_errors_;
@@ -101,7 +109,8 @@ public:
             error_to(errors, root ? name : device_path(), "appears more than once");
             // Its first value counts as refused too (no "is required" on top), and the repeated
             // value is ignored like an unknown field's.
-            if (StringField* field = root ? root_string() : device_string()) *field = StringField{std::nullopt, true};
+            if (StringField* field = root ? root_string() : device_string())
+                *field = StringField{std::nullopt, true};
             key_.clear();
         } else {
             seen |= 1u << index;
@@ -114,10 +123,12 @@ public:
         return false;
     }
 
-private:
-    static constexpr std::array<const char*, 4> kRootFields{"report_id", "generated_at", "agent_version", "devices"};
-    static constexpr std::array<const char*, 7> kDeviceFields{"serial_number", "seen_at",  "os_version", "battery_pct",
-                                                              "storage_free_mb", "managed", "ip_address"};
+  private:
+    static constexpr std::array<const char*, 4> kRootFields{"report_id", "generated_at",
+                                                            "agent_version", "devices"};
+    static constexpr std::array<const char*, 7> kDeviceFields{
+        "serial_number",   "seen_at", "os_version", "battery_pct",
+        "storage_free_mb", "managed", "ip_address"};
     enum class State { top, root, devices, device, done };
     enum class Kind { null, boolean, integer, huge_integer, number, string };
     struct Scalar {
@@ -148,7 +159,9 @@ private:
         errors.add({std::move(field), std::move(message), wrong_type});
     }
 
-    std::string device_path() const { return fmt::format("devices[{}].{}", device_count_ - 1, key_); }
+    std::string device_path() const {
+        return fmt::format("devices[{}].{}", device_count_ - 1, key_);
+    }
 
     // A '{' or '[' where the position wants something else: reports the type error and has the
     // caller skip the container. Returns false where the container belongs.
@@ -174,7 +187,8 @@ private:
                 if (is_array) {
                     ++device_count_;
                     if (device_count_ <= kMaxDevicesPerReport) {
-                        error_to(device_errors_, fmt::format("devices[{}]", device_count_ - 1), "must be an object", true);
+                        error_to(device_errors_, fmt::format("devices[{}]", device_count_ - 1),
+                                 "must be an object", true);
                     }
                 }
                 return is_array;
@@ -199,7 +213,8 @@ private:
                 break;
             case State::devices:
                 if (++device_count_ <= kMaxDevicesPerReport) {
-                    error_to(device_errors_, fmt::format("devices[{}]", device_count_ - 1), "must be an object", true);
+                    error_to(device_errors_, fmt::format("devices[{}]", device_count_ - 1),
+                             "must be an object", true);
                 }
                 break;
             case State::device:
@@ -227,19 +242,26 @@ private:
     }
 
     void root_value(const Scalar& v) {
-        if (StringField* field = root_string()) read_string(errors_, *field, v, [this] { return key_; });
-        else if (key_ == "devices") error_to(errors_, "devices", "must be an array", true);
+        if (StringField* field = root_string())
+            read_string(errors_, *field, v, [this] { return key_; });
+        else if (key_ == "devices")
+            error_to(errors_, "devices", "must be an array", true);
     }
 
     void device_value(const Scalar& v) {
         DeviceFields& d = device_;
-        if (StringField* field = device_string()) read_string(device_errors_, *field, v, [this] { return device_path(); });
-        else if (key_ == "battery_pct") d.battery_pct = read_integer(v, 0, 100);
-        else if (key_ == "storage_free_mb") d.storage_free_mb = read_integer(v, 0, 100'000'000);
+        if (StringField* field = device_string())
+            read_string(device_errors_, *field, v, [this] { return device_path(); });
+        else if (key_ == "battery_pct")
+            d.battery_pct = read_integer(v, 0, 100);
+        else if (key_ == "storage_free_mb")
+            d.storage_free_mb = read_integer(v, 0, 100'000'000);
         else if (key_ == "managed") {
             d.managed.reset();
-            if (v.kind == Kind::boolean) d.managed = v.boolean;
-            else if (v.kind != Kind::null) error_to(device_errors_, device_path(), "must be a boolean", true);
+            if (v.kind == Kind::boolean)
+                d.managed = v.boolean;
+            else if (v.kind != Kind::null)
+                error_to(device_errors_, device_path(), "must be a boolean", true);
         }
     }
 
@@ -248,8 +270,10 @@ private:
         if (StringField* field = device_string()) {
             *field = StringField{std::nullopt, true};
             expected = "must be a string";
-        } else if (is_one_of(key_, {"battery_pct", "storage_free_mb"})) expected = "must be an integer";
-        else if (key_ == "managed") expected = "must be a boolean";
+        } else if (is_one_of(key_, {"battery_pct", "storage_free_mb"}))
+            expected = "must be an integer";
+        else if (key_ == "managed")
+            expected = "must be a boolean";
         if (expected) error_to(device_errors_, device_path(), expected, true);
     }
 
@@ -264,7 +288,8 @@ private:
         if (v.kind != Kind::string) {
             error_to(errors, path(), "must be a string", true);
         } else if (v.text->size() > kMaxReportStringBytes) {
-            error_to(errors, path(), fmt::format("must be at most {} bytes", kMaxReportStringBytes));
+            error_to(errors, path(),
+                     fmt::format("must be at most {} bytes", kMaxReportStringBytes));
         } else if (auto problem = text_problem(*v.text, TextKind::single_line)) {
             error_to(errors, path(), std::move(*problem));
         } else {
@@ -280,7 +305,8 @@ private:
             return std::nullopt;
         }
         if (v.kind == Kind::huge_integer || v.integer < min || v.integer > max) {
-            error_to(device_errors_, device_path(), fmt::format("must be between {} and {}", min, max));
+            error_to(device_errors_, device_path(),
+                     fmt::format("must be between {} and {}", min, max));
             return std::nullopt;
         }
         return v.integer;
@@ -291,12 +317,16 @@ private:
         if (!field.value && !field.invalid) error_to(errors, std::move(path), "is required");
     }
 
-    std::string device_field(const char* name) const { return fmt::format("devices[{}].{}", device_count_ - 1, name); }
+    std::string device_field(const char* name) const {
+        return fmt::format("devices[{}].{}", device_count_ - 1, name);
+    }
 
     void finish_device() {
         DeviceFields& d = device_;
-        if (!d.serial_number.value && !d.serial_number.invalid) error_to(device_errors_, device_field("serial_number"), "is required");
-        if (!d.seen_at.value && !d.seen_at.invalid) error_to(device_errors_, device_field("seen_at"), "is required");
+        if (!d.serial_number.value && !d.serial_number.invalid)
+            error_to(device_errors_, device_field("serial_number"), "is required");
+        if (!d.seen_at.value && !d.seen_at.invalid)
+            error_to(device_errors_, device_field("seen_at"), "is required");
         if (d.seen_at.value) {
             if (auto problem = time_problem(*d.seen_at.value)) {
                 error_to(device_errors_, device_field("seen_at"), std::move(*problem));
@@ -320,14 +350,16 @@ private:
 
     void finish_root() {
         require(errors_, report_id_, "report_id");
-        if (report_id_.value && !is_uuid(*report_id_.value)) error_to(errors_, "report_id", "must be a UUID");
+        if (report_id_.value && !is_uuid(*report_id_.value))
+            error_to(errors_, "report_id", "must be a UUID");
         require(errors_, generated_at_, "generated_at");
         if (generated_at_.value) {
             if (auto problem = time_problem(*generated_at_.value))
                 error_to(errors_, "generated_at", std::move(*problem));
         }
         require(errors_, agent_version_, "agent_version");
-        if (!devices_present_ && !has_error_for("devices")) error_to(errors_, "devices", "is required");
+        if (!devices_present_ && !has_error_for("devices"))
+            error_to(errors_, "devices", "is required");
         report_.report_id = report_id_.value.value_or("");
         report_.generated_at = generated_at_.value.value_or("");
         report_.agent_version = agent_version_.value.value_or("");
@@ -340,7 +372,7 @@ private:
         return false;
     }
 
-public:
+  public:
     // After a complete parse: the report, or every problem found.
     void finish() {
         if (!complete()) return;
@@ -348,7 +380,7 @@ public:
         if (out_.errors.empty()) out_.report = std::move(report_);
     }
 
-private:
+  private:
     ParsedReport& out_;
     std::optional<Clock::time_point> seen_not_after_;
     State state_ = State::top;
@@ -383,10 +415,10 @@ bool is_uuid(const std::string& t) {
 
 std::string make_uuid() {
     std::string hex = random_hex(16);
-    hex[12] = '4';                                                   // version 4
+    hex[12] = '4';                                                    // version 4
     hex[16] = "89ab"[std::stoi(hex.substr(16, 1), nullptr, 16) & 3];  // RFC 4122 variant
-    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
-           hex.substr(20);
+    return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+           hex.substr(16, 4) + "-" + hex.substr(20);
 }
 
 nlohmann::json to_json(const CheckinReport& report) {

@@ -10,7 +10,8 @@ namespace pakt {
 std::string gzip_compress(std::string_view data) {
     z_stream z{};
     // windowBits 15 + 16: write a gzip header and trailer instead of a zlib one.
-    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+        Z_OK) {
         throw std::runtime_error("deflateInit2 failed");
     }
     std::string out;

@@ -33,7 +33,7 @@ struct HttpResponse {
 using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 class HttpsClient {
-public:
+  public:
     /// Does not connect yet; the first request does. `host` is used for SNI and the Host header.
     HttpsClient(std::string host, std::uint16_t port, tls::ClientTrust trust,
                 std::chrono::milliseconds timeout = std::chrono::seconds(30));

@@ -4,22 +4,33 @@ namespace pakt {
 
 std::string_view toml_type_name(toml::node_type type) {
     switch (type) {
-        case toml::node_type::table: return "table";
-        case toml::node_type::array: return "array";
-        case toml::node_type::string: return "string";
-        case toml::node_type::integer: return "integer";
-        case toml::node_type::floating_point: return "floating-point number";
-        case toml::node_type::boolean: return "boolean";
-        case toml::node_type::date: return "date";
-        case toml::node_type::time: return "time";
-        case toml::node_type::date_time: return "date-time";
-        case toml::node_type::none: break;
+        case toml::node_type::table:
+            return "table";
+        case toml::node_type::array:
+            return "array";
+        case toml::node_type::string:
+            return "string";
+        case toml::node_type::integer:
+            return "integer";
+        case toml::node_type::floating_point:
+            return "floating-point number";
+        case toml::node_type::boolean:
+            return "boolean";
+        case toml::node_type::date:
+            return "date";
+        case toml::node_type::time:
+            return "time";
+        case toml::node_type::date_time:
+            return "date-time";
+        case toml::node_type::none:
+            break;
     }
     return "nothing";
 }
 
 void TomlEntry::fail(std::string_view expected, std::string_view got) const {
-    throw ConfigError(origin() + ": expected " + std::string(expected) + ", got " + std::string(got));
+    throw ConfigError(origin() + ": expected " + std::string(expected) + ", got " +
+                      std::string(got));
 }
 
 bool TomlEntry::boolean() const {
@@ -64,11 +75,13 @@ std::filesystem::path TomlEntry::path(bool allow_empty) const {
 std::int64_t TomlEntry::integer(std::int64_t min, std::int64_t max) const {
     const auto* value = node_.as_integer();
     if (value == nullptr) {
-        fail(min > 0 ? "a positive integer" : "a non-negative integer", toml_type_name(node_.type()));
+        fail(min > 0 ? "a positive integer" : "a non-negative integer",
+             toml_type_name(node_.type()));
     }
     const std::int64_t n = value->get();
     if (n < min || n > max) {
-        fail("an integer from " + std::to_string(min) + " to " + std::to_string(max), std::to_string(n));
+        fail("an integer from " + std::to_string(min) + " to " + std::to_string(max),
+             std::to_string(n));
     }
     return n;
 }
@@ -91,7 +104,8 @@ toml::table parse_toml_file(const std::filesystem::path& file) {
     const std::string name = file.string();
     std::error_code ec;
     const auto status = std::filesystem::status(file, ec);
-    if (!std::filesystem::exists(status)) throw ConfigError(name + ": configuration file not found");
+    if (!std::filesystem::exists(status))
+        throw ConfigError(name + ": configuration file not found");
     if (!std::filesystem::is_regular_file(status)) {
         throw ConfigError(name + ": configuration file is not a regular file");
     }
@@ -99,8 +113,8 @@ toml::table parse_toml_file(const std::filesystem::path& file) {
         return toml::parse_file(name);
     } catch (const toml::parse_error& error) {
         const auto& begin = error.source().begin;
-        throw ConfigError(name + ":" + std::to_string(begin.line) + ":" + std::to_string(begin.column) + ": " +
-                          std::string(error.description()));
+        throw ConfigError(name + ":" + std::to_string(begin.line) + ":" +
+                          std::to_string(begin.column) + ": " + std::string(error.description()));
     }
 }
 

@@ -15,7 +15,7 @@ namespace pakt {
 
 /// A configuration error: names the file and the key and says what was expected.
 class ConfigError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -25,7 +25,7 @@ std::string_view toml_type_name(toml::node_type type);
 /// One key/value of a configuration file being applied. Holds references: `file` and `node`
 /// must outlive it.
 class TomlEntry {
-public:
+  public:
     TomlEntry(const std::string& file, std::string key, const toml::node& node)
         : file_(file), key_(std::move(key)), node_(node) {}
 
@@ -53,7 +53,7 @@ public:
     /// One of `allowed` (strings).
     std::string one_of(std::span<const std::string_view> allowed) const;
 
-private:
+  private:
     const std::string& file_;
     std::string key_;
     const toml::node& node_;
@@ -63,8 +63,8 @@ private:
 /// must be a table; `apply(spec, table)` handles its keys. Unknown tables or keys at the top
 /// level, and a top-level value that is not a table, throw ConfigError naming the file.
 template <class Spec, class Apply>
-void apply_top_level_tables(const std::string& file, const toml::table& root, std::span<const Spec> specs,
-                            Apply&& apply) {
+void apply_top_level_tables(const std::string& file, const toml::table& root,
+                            std::span<const Spec> specs, Apply&& apply) {
     for (const auto& [key, node] : root) {
         const Spec* match = nullptr;
         for (const Spec& candidate : specs) {
@@ -75,7 +75,9 @@ void apply_top_level_tables(const std::string& file, const toml::table& root, st
             throw ConfigError(file + ": unknown " + kind + " '" + std::string(key.str()) + "'");
         }
         const auto* table = node.as_table();
-        if (table == nullptr) TomlEntry(file, std::string(key.str()), node).fail("a table", toml_type_name(node.type()));
+        if (table == nullptr)
+            TomlEntry(file, std::string(key.str()), node)
+                .fail("a table", toml_type_name(node.type()));
         apply(*match, *table);
     }
 }
