@@ -3,7 +3,6 @@
 // audit log's filters and its chain check, and the school search.
 #include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
-#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <cctype>
@@ -15,6 +14,7 @@
 #include <vector>
 
 #include "server/storage/audit_repository.hpp"
+#include "tests/support/captured_log.hpp"
 #include "tests/support/test_server.hpp"
 
 namespace pakt::test {
@@ -377,27 +377,7 @@ TEST_F(AdminApi, OneTimePasswordForAnUnknownUserOrWithABodyIsRefused) {
 // Secrets go to the person who asked for them and nowhere else: not into paktd's log (at its
 // most talkative level) and not into the audit log.
 TEST(AdminApiLog, PasswordsAndOneTimePasswordsStayOutOfTheLogs) {
-    class MemorySink : public spdlog::sinks::base_sink<std::mutex> {
-      public:
-        std::string text() {
-            std::lock_guard lock(mutex_);
-            return text_;
-        }
-
-      protected:
-        void sink_it_(const spdlog::details::log_msg& msg) override {
-            spdlog::memory_buf_t formatted;
-            formatter_->format(msg, formatted);
-            text_.append(formatted.data(), formatted.size());
-        }
-        void flush_() override {}
-
-      private:
-        std::string text_;
-    };
-    auto sink = std::make_shared<MemorySink>();
-    const auto previous = spdlog::default_logger();
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink));
+    CapturedLog captured;
     std::string otp;
     std::string reset;
     {
@@ -423,10 +403,9 @@ TEST(AdminApiLog, PasswordsAndOneTimePasswordsStayOutOfTheLogs) {
             EXPECT_EQ(all_details.find(secret), std::string::npos) << secret;
         }
     }
-    spdlog::set_default_logger(previous);
     ASSERT_FALSE(otp.empty());
     ASSERT_FALSE(reset.empty());
-    const std::string log = sink->text();
+    const std::string log = captured.text();
     EXPECT_NE(log.find("route=/api/v1/users/{id}/one-time-password"), std::string::npos)
         << "nothing was logged";
     for (const std::string& secret : {otp, reset, std::string("the secret passphrase")}) {

@@ -6,7 +6,6 @@
 #include <SQLiteCpp/Database.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
@@ -15,6 +14,7 @@
 #include <regex>
 #include <string>
 
+#include "tests/support/captured_log.hpp"
 #include "tests/support/test_server.hpp"
 
 namespace pakt::test {
@@ -282,39 +282,6 @@ TEST_F(HardeningPasswords, PasswordSetByTheAdminEndsEverySessionAndApiToken) {
 }
 
 // --- the log ----------------------------------------------------------------------------------
-
-class MemorySink : public spdlog::sinks::base_sink<std::mutex> {
-  public:
-    std::string text() {
-        std::lock_guard lock(mutex_);
-        return text_;
-    }
-
-  protected:
-    void sink_it_(const spdlog::details::log_msg& msg) override {
-        spdlog::memory_buf_t formatted;
-        formatter_->format(msg, formatted);
-        text_.append(formatted.data(), formatted.size());
-    }
-    void flush_() override {}
-
-  private:
-    std::string text_;
-};
-
-// Captures everything logged while it lives; restores the previous logger after.
-class CapturedLog {
-  public:
-    CapturedLog() : sink_(std::make_shared<MemorySink>()), previous_(spdlog::default_logger()) {
-        spdlog::set_default_logger(std::make_shared<spdlog::logger>("captured", sink_));
-    }
-    ~CapturedLog() { spdlog::set_default_logger(previous_); }
-    std::string text() { return sink_->text(); }
-
-  private:
-    std::shared_ptr<MemorySink> sink_;
-    std::shared_ptr<spdlog::logger> previous_;
-};
 
 TEST(HardeningAuthLog, FailedLoginsAndEnrollmentsAreLoggedWithoutTheSecret) {
     CapturedLog log;
