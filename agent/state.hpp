@@ -10,23 +10,13 @@
 #include <string>
 #include <string_view>
 
+#include "common/https_url.hpp"
 #include "common/tls.hpp"
 
 namespace pakt::agent {
 
-/// An HTTPS server address: "https://host[:port][/base/path]" (port 443 by default).
-struct ServerUrl {
-    std::string host;  ///< name, IPv4 address, or IPv6 address without brackets
-    std::uint16_t port = 443;
-    std::string base_path;  ///< "" or "/prefix" without a trailing slash (a reverse proxy's)
-
-    /// `base_path` + `path` (path starts with '/').
-    std::string target(std::string_view path) const;
-    std::string to_string() const;
-};
-
-/// Parses a server URL; nullopt with `why` set if it is not an https URL of the form above.
-std::optional<ServerUrl> parse_server_url(std::string_view url, std::string* why = nullptr);
+using pakt::ServerUrl;
+using pakt::parse_server_url;
 
 struct EnrollmentState {
     std::string server_url;

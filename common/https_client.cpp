@@ -94,7 +94,7 @@ struct HttpsClient::Impl {
         : host(std::move(host_name)),
           port(port_number),
           timeout(op_timeout),
-          verify_host_name(!trust.ca_file.empty()),
+          verify_host_name(!trust.ca_file.empty() || trust.system_store),
           pinned(!trust.pin_sha256.empty()),
           ctx(tls::make_client_context(trust)) {}
 

@@ -329,9 +329,10 @@ ssl::context make_server_context(const CertificateFiles& files) {
 ssl::context make_client_context(const ClientTrust& trust) {
     const bool has_ca = !trust.ca_file.empty();
     const bool has_pin = !trust.pin_sha256.empty();
-    if (has_ca == has_pin) {
+    if (int(has_ca) + int(has_pin) + int(trust.system_store) != 1) {
         throw std::invalid_argument(
-            "TLS trust: set exactly one of a CA file and a certificate pin (SHA-256)");
+            "TLS trust: set exactly one of a CA file, a certificate pin (SHA-256) and the system "
+            "store");
     }
     std::string pin;
     if (has_pin) {
@@ -351,6 +352,12 @@ ssl::context make_client_context(const ClientTrust& trust) {
         if (SSL_CTX_load_verify_locations(ctx.native_handle(), trust.ca_file.c_str(), nullptr) !=
             1) {
             fail("cannot load CA file '" + trust.ca_file.string() + "'");
+        }
+        return ctx;
+    }
+    if (trust.system_store) {
+        if (SSL_CTX_set_default_verify_paths(ctx.native_handle()) != 1) {
+            fail("cannot load the system's CA certificates");
         }
         return ctx;
     }

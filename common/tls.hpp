@@ -41,11 +41,15 @@ boost::asio::ssl::context make_server_context(const CertificateFiles& files);
 struct ClientTrust {
     std::filesystem::path ca_file;
     std::string pin_sha256;  ///< any format accepted by normalize_fingerprint
+    /// The operating system's CA store (Debian's ca-certificates), for public services such as
+    /// Apple's; the host name is verified as with `ca_file`.
+    bool system_store = false;
 };
 
 /// Client context: TLS 1.2 and 1.3 only, verify_peer. With a pin, the leaf certificate must
 /// match the pin (chain errors are then irrelevant); otherwise the chain must verify against
-/// `ca_file`. Throws std::invalid_argument if neither or both are set or the pin is malformed.
+/// `ca_file` (or the system's store). Throws std::invalid_argument unless exactly one of the
+/// three is set, or if the pin is malformed.
 boost::asio::ssl::context make_client_context(const ClientTrust& trust);
 
 }  // namespace pakt::tls

@@ -43,6 +43,12 @@ const std::string& TomlEntry::text() const {
     fail("a string", toml_type_name(node_.type()));
 }
 
+const toml::table& TomlEntry::table() const {
+    const auto* t = node_.as_table();
+    if (t == nullptr) fail("a table", toml_type_name(node_.type()));
+    return *t;
+}
+
 std::vector<std::string> TomlEntry::text_list() const {
     const auto* array = node_.as_array();
     if (array == nullptr) fail("an array of strings", toml_type_name(node_.type()));

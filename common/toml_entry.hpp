@@ -50,6 +50,15 @@ class TomlEntry {
     T integer(std::int64_t min, std::int64_t max) const {
         return static_cast<T>(integer(min, max));
     }
+    const std::string& file() const { return file_; }
+    const std::string& key() const { return key_; }
+
+    /// An entry for `key` of this entry's table (its origin names the dotted key).
+    TomlEntry child(std::string_view key, const toml::node& node) const {
+        return TomlEntry(file_, key_ + "." + std::string(key), node);
+    }
+    /// The value as a table (for tables nested in a table); fails unless it is one.
+    const toml::table& table() const;
     /// One of `allowed` (strings).
     std::string one_of(std::span<const std::string_view> allowed) const;
 

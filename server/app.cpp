@@ -16,6 +16,7 @@
 #include "common/crypto.hpp"
 #include "common/time.hpp"
 #include "common/tls.hpp"
+#include "server/connectors/connector_service.hpp"
 #include "server/domain/login_throttle.hpp"
 #include "server/http/handlers.hpp"
 #include "server/http/metrics.hpp"
@@ -41,6 +42,7 @@ struct App::Parts {
     std::unique_ptr<LoginThrottle> throttle;
     std::unique_ptr<EnrollThrottle> enroll_throttle;
     std::unique_ptr<RateLimiter> checkin_limiter;
+    std::unique_ptr<connectors::ConnectorService> connectors;
     // At most one report parsed per core but one, so the single writer keeps a core.
     std::counting_semaphore<> checkin_parsing{std::max<std::ptrdiff_t>(
         1, static_cast<std::ptrdiff_t>(std::thread::hardware_concurrency()) - 1)};
@@ -160,6 +162,8 @@ void App::start() {
                                        *p.enroll_throttle, p.metrics,
                                        [this] { return ready_.load(); }, *p.checkin_limiter,
                                        p.checkin_parsing, *p.web_assets, fingerprint_});
+    p.connectors = std::make_unique<connectors::ConnectorService>(config_.connectors, *p.writer, *p.reads);
+    p.deps->connectors = p.connectors.get();
     const auto idle = config_.session_idle;
     p.router = std::make_unique<http::Router>(
         [&p, idle](const std::string& token) -> std::optional<Principal> {
@@ -202,6 +206,7 @@ void App::start() {
     http::register_report_routes(*p.router, *p.deps);
     http::register_loan_routes(*p.router, *p.deps);
     http::register_web_routes(*p.router, *p.deps);
+    http::register_connector_routes(*p.router, *p.deps);
     p.metrics.add_collector([&p](std::string& out) {
         out += "# HELP pakt_db_write_groups_total Group commits of the database writer.\n";
         out += "# TYPE pakt_db_write_groups_total counter\n";
@@ -259,6 +264,7 @@ void App::start() {
             }
         }
     });
+    p.connectors->start();
     ready_ = true;
     spdlog::info("paktd {} listening on {}://{}:{}", PAKT_VERSION,
                  config_.tls_enabled ? "https" : "http", config_.listen_address, p.server->port());
@@ -273,6 +279,8 @@ void App::stop() {
         parts_->server->shutdown(config_.shutdown_grace);
         parts_->server.reset();
     }
+    // Before the writer: a run that is applying its data finishes (or fails) while it can.
+    if (parts_->connectors) parts_->connectors->stop();
     if (parts_->audit_watch.joinable()) {
         parts_->audit_watch.request_stop();
         parts_->audit_watch.join();

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <utility>
 
+#include "common/https_url.hpp"
 #include "server/net/client_address.hpp"
 
 namespace pakt::server {
@@ -240,6 +241,142 @@ const KeySpec kAgentsKeys[] = {
      }},
 };
 
+// Applies the keys of a table nested in a table ([connectors.asm] in [connectors]).
+void apply_nested(const Entry& entry, std::span<const KeySpec> keys, ServerConfig& config) {
+    for (const auto& [key, node] : entry.table()) {
+        const KeySpec* match = nullptr;
+        for (const KeySpec& candidate : keys) {
+            if (candidate.name == key.str()) match = &candidate;
+        }
+        const Entry child = entry.child(key.str(), node);
+        if (match == nullptr) {
+            throw ConfigError(child.file() + ": unknown key '" + child.key() + "'");
+        }
+        match->apply(child, config);
+    }
+}
+
+std::string https_url(const Entry& e) {
+    const std::string text = e.name(false);
+    std::string why;
+    if (!parse_server_url(text, &why)) {
+        throw ConfigError(e.origin() + ": expected an https URL, got '" + text + "' (" + why + ")");
+    }
+    return text;
+}
+
+// A table of id -> school number (connectors' location and organisation maps).
+std::map<std::string, std::string> school_map(const Entry& e) {
+    std::map<std::string, std::string> out;
+    for (const auto& [key, node] : e.table()) {
+        const Entry value = e.child(key.str(), node);
+        std::string school = value.name(false);
+        if (school.size() > 32) throw ConfigError(value.origin() + ": expected a school number");
+        out.emplace(std::string(key.str()), std::move(school));
+    }
+    return out;
+}
+
+const KeySpec kAsmKeys[] = {
+    {"enabled", [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.enabled = e.boolean(); }},
+    {"client_id", [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.client_id = e.name(false); }},
+    {"key_id", [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.key_id = e.name(false); }},
+    {"private_key_file",
+     [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.private_key_file = e.path(false); }},
+    {"api_url", [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.api_url = https_url(e); }},
+    {"token_url",
+     [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.token_url = https_url(e); }},
+    {"ca_file", [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.ca_file = e.path(true); }},
+    {"page_size",
+     [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.page_size = e.integer<unsigned>(1, 1000); }},
+};
+
+const KeySpec kJamfSchoolKeys[] = {
+    {"enabled",
+     [](const Entry& e, ServerConfig& c) { c.connectors.jamf_school.enabled = e.boolean(); }},
+    {"url", [](const Entry& e, ServerConfig& c) { c.connectors.jamf_school.url = https_url(e); }},
+    {"network_id",
+     [](const Entry& e, ServerConfig& c) { c.connectors.jamf_school.network_id = e.name(false); }},
+    {"api_key_file",
+     [](const Entry& e, ServerConfig& c) { c.connectors.jamf_school.api_key_file = e.path(false); }},
+    {"ca_file",
+     [](const Entry& e, ServerConfig& c) { c.connectors.jamf_school.ca_file = e.path(true); }},
+    {"locations",
+     [](const Entry& e, ServerConfig& c) { c.connectors.jamf_school.locations = school_map(e); }},
+};
+
+const KeySpec kRelutionKeys[] = {
+    {"enabled", [](const Entry& e, ServerConfig& c) { c.connectors.relution.enabled = e.boolean(); }},
+    {"url", [](const Entry& e, ServerConfig& c) { c.connectors.relution.url = https_url(e); }},
+    {"access_token_file",
+     [](const Entry& e, ServerConfig& c) { c.connectors.relution.access_token_file = e.path(false); }},
+    {"ca_file", [](const Entry& e, ServerConfig& c) { c.connectors.relution.ca_file = e.path(true); }},
+    {"page_size",
+     [](const Entry& e, ServerConfig& c) { c.connectors.relution.page_size = e.integer<unsigned>(1, 10000); }},
+    {"organisations",
+     [](const Entry& e, ServerConfig& c) { c.connectors.relution.organisations = school_map(e); }},
+};
+
+const KeySpec kConnectorsKeys[] = {
+    {"interval_s",
+     [](const Entry& e, ServerConfig& c) {
+         c.connectors.interval = seconds(e.integer<std::int64_t>(0, 7 * 86400));
+     }},
+    {"call_timeout_s",
+     [](const Entry& e, ServerConfig& c) {
+         c.connectors.call_timeout = seconds(e.integer<std::int64_t>(1, 3600));
+     }},
+    {"max_attempts",
+     [](const Entry& e, ServerConfig& c) { c.connectors.max_attempts = e.integer<unsigned>(1, 100); }},
+    {"retry_backoff_ms",
+     [](const Entry& e, ServerConfig& c) {
+         c.connectors.retry_backoff = milliseconds(e.integer<std::int64_t>(1, 600'000));
+     }},
+    {"max_retry_after_s",
+     [](const Entry& e, ServerConfig& c) {
+         c.connectors.max_retry_after = seconds(e.integer<std::int64_t>(1, 86400));
+     }},
+    {"asm",
+     [](const Entry& e, ServerConfig& c) {
+         c.connectors.asm_api.enabled = true;
+         apply_nested(e, kAsmKeys, c);
+     }},
+    {"jamf_school",
+     [](const Entry& e, ServerConfig& c) {
+         c.connectors.jamf_school.enabled = true;
+         apply_nested(e, kJamfSchoolKeys, c);
+     }},
+    {"relution",
+     [](const Entry& e, ServerConfig& c) {
+         c.connectors.relution.enabled = true;
+         apply_nested(e, kRelutionKeys, c);
+     }},
+};
+
+// An enabled connector needs its credentials; the message names the missing key.
+void require_connector_keys(const std::string& file, const ConnectorsSettings& c) {
+    const auto missing = [&](bool absent, const char* key) {
+        if (absent) {
+            throw ConfigError(file + ": key 'connectors." + key +
+                              "' is required when the connector is configured");
+        }
+    };
+    if (c.asm_api.enabled) {
+        missing(c.asm_api.client_id.empty(), "asm.client_id");
+        missing(c.asm_api.key_id.empty(), "asm.key_id");
+        missing(c.asm_api.private_key_file.empty(), "asm.private_key_file");
+    }
+    if (c.jamf_school.enabled) {
+        missing(c.jamf_school.url.empty(), "jamf_school.url");
+        missing(c.jamf_school.network_id.empty(), "jamf_school.network_id");
+        missing(c.jamf_school.api_key_file.empty(), "jamf_school.api_key_file");
+    }
+    if (c.relution.enabled) {
+        missing(c.relution.url.empty(), "relution.url");
+        missing(c.relution.access_token_file.empty(), "relution.access_token_file");
+    }
+}
+
 const KeySpec kOrganisationKeys[] = {
     {"name",
      [](const Entry& e, ServerConfig& c) {
@@ -261,6 +398,7 @@ const TableSpec kTables[] = {
     {"database", kDatabaseKeys},
     {"auth", kAuthKeys},
     {"agents", kAgentsKeys},
+    {"connectors", kConnectorsKeys},
     {"organisation", kOrganisationKeys},
     {"log", kLogKeys},
 };
@@ -324,6 +462,7 @@ ServerConfig load_config(const std::filesystem::path& file) {
                           std::to_string(config.login_forget.count()) +
                           " (failures would be forgotten while a client still waits)");
     }
+    require_connector_keys(name, config.connectors);
     return config;
 }
 

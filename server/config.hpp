@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -16,6 +17,54 @@ namespace pakt::server {
 /// The most enrollments one enroll secret may allow ([agents] enroll_secret_uses, and "uses" when
 /// a secret is created).
 inline constexpr unsigned kMaxEnrollSecretUses = 1000;
+
+/// Apple School Manager API ([connectors.asm]): delivery lists by order number.
+struct AsmSettings {
+    bool enabled = false;  ///< the table is present (and `enabled` is not false)
+    std::string client_id;  ///< "SCHOOLAPI.<uuid>", shown with the API account
+    std::string key_id;     ///< the key's id, shown with the API account
+    std::filesystem::path private_key_file;  ///< the API account's EC P-256 key (PEM), 0600
+    std::string api_url = "https://api-school.apple.com";
+    std::string token_url = "https://account.apple.com/auth/oauth2/token";
+    std::filesystem::path ca_file;  ///< empty: the system's CA store
+    unsigned page_size = 1000;      ///< devices per page (the API allows 1 to 1000)
+};
+
+/// Jamf School API ([connectors.jamf_school]): MDM state of every device.
+struct JamfSchoolSettings {
+    bool enabled = false;
+    std::string url;         ///< "https://<instance>.jamfcloud.com/api"
+    std::string network_id;  ///< the user name of Basic authentication
+    std::filesystem::path api_key_file;  ///< the API key, 0600
+    std::filesystem::path ca_file;
+    /// Jamf School location id -> school number. Locations not listed here are matched by a
+    /// school number in the location's name.
+    std::map<std::string, std::string> locations;
+};
+
+/// Relution REST API ([connectors.relution]): MDM state of every device.
+struct RelutionSettings {
+    bool enabled = false;
+    std::string url;  ///< the Relution server, e.g. "https://mdm.example.org"
+    std::filesystem::path access_token_file;  ///< an API access token, 0600
+    std::filesystem::path ca_file;
+    unsigned page_size = 500;
+    /// Relution organisation UUID -> school number.
+    std::map<std::string, std::string> organisations;
+};
+
+/// [connectors]: vendor APIs paktd pulls from, on a schedule and on request.
+struct ConnectorsSettings {
+    /// Between scheduled runs of each connector (spread ±10 %); 0: only on request.
+    std::chrono::seconds interval{std::chrono::hours(1)};
+    std::chrono::seconds call_timeout{30};  ///< each HTTP call, connect to last byte
+    unsigned max_attempts = 6;  ///< per call, counting retries after 429, 5xx or network errors
+    std::chrono::milliseconds retry_backoff{1000};  ///< first wait after a 5xx, doubled each time
+    std::chrono::seconds max_retry_after{300};  ///< a longer Retry-After fails the run instead
+    AsmSettings asm_api;
+    JamfSchoolSettings jamf_school;
+    RelutionSettings relution;
+};
 
 struct ServerConfig {
     // [server]
@@ -102,6 +151,9 @@ struct ServerConfig {
     std::chrono::hours enroll_secret_ttl{72};  ///< default lifetime of an agent enroll secret
     /// Enrollments one enroll secret allows by default (1 to kMaxEnrollSecretUses).
     unsigned enroll_secret_uses = 1;
+
+    // [connectors]
+    ConnectorsSettings connectors;
 
     // [organisation]
     /// The municipality that owns the devices (Schulträger), named as lender in loan agreements.

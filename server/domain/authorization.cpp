@@ -44,6 +44,7 @@ Decision decide(const Principal& principal, Action action,
         case Action::manage_schools:
         case Action::manage_funding:
         case Action::verify_audit:
+        case Action::manage_connectors:
             return Decision::forbidden;
     }
     return Decision::forbidden;

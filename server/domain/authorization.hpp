@@ -16,6 +16,7 @@ enum class Action {
     manage_devices,        ///< enroll, change status, lend devices of a school
     manage_agent_secrets,  ///< create and revoke agent enroll secrets of a school
     verify_audit,          ///< walk the whole audit chain (it spans every school)
+    manage_connectors,     ///< see and run the vendor API connectors (they span every school)
 };
 
 /// True if `principal` may see objects of `school_number`. city_admin sees every school; the

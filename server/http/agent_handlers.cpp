@@ -398,7 +398,8 @@ Response unknown_devices(HandlerDeps& deps, RequestContext& ctx) {
         items.push_back({{"serial_number", s.serial_number},
                          {"first_seen_at", s.first_seen_at},
                          {"last_seen_at", s.last_seen_at},
-                         {"agent_id", s.agent_id},
+                         {"agent_id", s.source == "agent" ? nlohmann::json(s.agent_id) : nlohmann::json(nullptr)},
+                         {"source", s.source},
                          {"ip_address", s.ip_address ? nlohmann::json(*s.ip_address) : nlohmann::json(nullptr)},
                          {"os_version", s.os_version ? nlohmann::json(*s.os_version) : nlohmann::json(nullptr)},
                          {"times_seen", s.times_seen}});

@@ -13,6 +13,7 @@
 #include "server/domain/qr_code.hpp"
 #include "server/domain/scan_code.hpp"
 #include "server/domain/validation.hpp"
+#include "server/storage/connector_repository.hpp"
 #include "server/http/handlers.hpp"
 #include "server/http/json_input.hpp"
 #include "server/storage/device_repository.hpp"
@@ -406,11 +407,31 @@ Response get(HandlerDeps& deps, RequestContext& ctx) {
     Device device;
     std::optional<DeviceReport> report;
     std::optional<Loan> loan;
+    nlohmann::json mdm = nlohmann::json::array();
+    nlohmann::json apple = nullptr;
     {
         auto lease = deps.reads.acquire();
         device = visible_device(ctx, lease.db(), ctx.param("serial"));
         report = find_device_report(lease.db(), device.serial_number);
         loan = find_open_loan(lease.db(), device.serial_number);
+        // What the MDM connectors last reported, per MDM.
+        for (const char* source : {"jamf_school", "relution"}) {
+            if (const auto m = find_mdm_state(lease.db(), device.serial_number, source)) {
+                mdm.push_back({{"source", source},
+                               {"managed", m->managed},
+                               {"os_version", nullable(m->os_version)},
+                               {"battery_pct", nullable(m->battery_pct)},
+                               {"asset_tag", nullable(m->asset_tag)},
+                               {"last_checkin_at", nullable(m->last_checkin_at)},
+                               {"school_number", nullable(m->school_number)}});
+            }
+        }
+        if (const auto a = find_asm_device(lease.db(), device.serial_number)) {
+            apple = {{"order_number", a->device.order_number},
+                     {"status", a->device.status},
+                     {"added_to_org_at", nullable(a->device.added_to_org_at)},
+                     {"released_from_org_at", nullable(a->device.released_from_org_at)}};
+        }
     }
     if (loan) {
         // Reads of loan data are audited like writes (DOMAIN.md, data protection); the answer
@@ -423,6 +444,8 @@ Response get(HandlerDeps& deps, RequestContext& ctx) {
     }
     nlohmann::json body = device_json(device);
     body["last_report"] = report_json(report);
+    body["mdm"] = std::move(mdm);
+    body["apple_school_manager"] = std::move(apple);
     body["current_loan"] = loan ? loan_json(*loan) : nlohmann::json(nullptr);
     // The lifecycle's legal next statuses, so a UI offers only those (the PATCH still decides).
     nlohmann::json allowed = nlohmann::json::array();

@@ -20,6 +20,9 @@
 #include "server/storage/writer.hpp"
 
 namespace pakt::server {
+namespace connectors {
+class ConnectorService;
+}
 struct ApiTokenRecord;
 struct Loan;
 }
@@ -45,6 +48,7 @@ struct HandlerDeps {
     std::counting_semaphore<>& checkin_parsing;  ///< bounds concurrent report parsing
     const WebAssets& web_assets;                 ///< the web UI's files
     std::string certificate_sha256;  ///< the serving certificate's fingerprint; empty without TLS
+    connectors::ConnectorService* connectors = nullptr;  ///< the vendor API connectors
 };
 
 void register_ops_routes(Router& router, HandlerDeps& deps);
@@ -59,6 +63,7 @@ void register_agent_routes(Router& router, HandlerDeps& deps);
 void register_report_routes(Router& router, HandlerDeps& deps);
 void register_loan_routes(Router& router, HandlerDeps& deps);
 void register_web_routes(Router& router, HandlerDeps& deps);
+void register_connector_routes(Router& router, HandlerDeps& deps);
 
 /// An audit entry for a mutation made by the caller of `ctx`.
 AuditEntry audit_entry(const RequestContext& ctx, std::string action, std::string object_type,

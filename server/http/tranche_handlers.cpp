@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "common/time.hpp"
+#include "server/storage/connector_repository.hpp"
 #include "server/domain/manifest.hpp"
 #include "server/domain/validation.hpp"
 #include "server/http/handlers.hpp"
@@ -338,7 +339,10 @@ Response reconciliation(HandlerDeps& deps, RequestContext& ctx) {
     auto lease = deps.reads.acquire();
     visible_tranche(ctx, lease.db(), id);
     const Reconciliation r = reconcile_tranche(lease.db(), id, days_ago(14));
-    return json_response(200, dump({{"tranche_id", id}, {"missing", r.missing}, {"unexpected", r.unexpected}, {"not_seen", r.not_seen}}));
+    // Released from the organisation in Apple School Manager: no longer the city's to manage,
+    // though the manifest and the proof of use still list it.
+    const auto released = released_serials_of_tranche(lease.db(), id);
+    return json_response(200, dump({{"tranche_id", id}, {"missing", r.missing}, {"unexpected", r.unexpected}, {"not_seen", r.not_seen}, {"released", released}}));
 }
 
 }  // namespace

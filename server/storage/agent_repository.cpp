@@ -105,8 +105,8 @@ constexpr const char* kInsertEvent =
     "INSERT INTO device_events (serial_number, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)";
 constexpr const char* kPrune = "DELETE FROM checkin_reports WHERE received_at < ?";
 constexpr const char* kUnknownColumns =
-    "SELECT serial_number, first_seen_at, last_seen_at, agent_id, ip_address, os_version, times_seen "
-    "FROM unknown_sightings WHERE school_number = ? AND serial_number > ? ORDER BY serial_number LIMIT ?";
+    "SELECT serial_number, first_seen_at, last_seen_at, agent_id, ip_address, os_version, times_seen, "
+    "source FROM unknown_sightings WHERE school_number = ? AND serial_number > ? ORDER BY serial_number LIMIT ?";
 
 AgentSecret read_secret(SQLite::Statement& q) {
     AgentSecret s;
@@ -473,6 +473,7 @@ std::vector<UnknownSighting> list_unknown_sightings(SQLite::Database& db, const 
         s.ip_address = optional_text(q, 4);
         s.os_version = optional_text(q, 5);
         s.times_seen = q.getColumn(6).getInt64();
+        s.source = q.getColumn(7).getString();
         out.push_back(std::move(s));
     }
     return out;

@@ -130,6 +130,7 @@ struct UnknownSighting {
     std::optional<std::string> ip_address;
     std::optional<std::string> os_version;
     std::int64_t times_seen = 0;
+    std::string source = "agent";  ///< agent, or the MDM connector that reported it
 };
 /// Unknown sightings of a school, by serial number after `after`.
 std::vector<UnknownSighting> list_unknown_sightings(SQLite::Database& db, const std::string& school_number,

@@ -11,6 +11,13 @@
 
 namespace pakt::server::sqlutil {
 
+/// Whether device `d` counts as managed by the MDM: what an MDM connector last reported about it
+/// (managed in any MDM), else what a site agent last reported (`r`, its device_reports row,
+/// possibly NULL through a LEFT JOIN). 1, 0 or NULL.
+#define PAKT_MANAGED_SQL                                                                   \
+    "coalesce((SELECT max(m.managed) FROM mdm_device_states m WHERE m.serial_number = "     \
+    "d.serial_number), r.managed)"
+
 inline std::optional<std::string> optional_text(SQLite::Statement& q, int column) {
     if (q.getColumn(column).isNull()) return std::nullopt;
     return q.getColumn(column).getString();
