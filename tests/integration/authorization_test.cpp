@@ -127,6 +127,9 @@ protected:
             {"POST /api/v1/devices/{serial}/loans/current/return", {Scope::school_write, json{{"condition", "ok"}}}},
             {"GET /api/v1/audit", {Scope::scoped_list, {}}},
             {"GET /api/v1/audit/verify", {Scope::admin_only, {}}},
+            {"GET /api/v1/connectors", {Scope::admin_only, {}}},
+            {"POST /api/v1/connectors/{name}/sync", {Scope::admin_only, {}}},
+            {"GET /api/v1/connectors/{name}/runs", {Scope::admin_only, {}}},
             {"POST /api/v1/schools/{school_number}/agent-secrets", {Scope::school_write, json::object()}},
             {"GET /api/v1/schools/{school_number}/agent-secrets", {Scope::school_read, {}}},
             {"DELETE /api/v1/schools/{school_number}/agent-secrets/{id}", {Scope::school_write, {}}},
@@ -159,7 +162,7 @@ protected:
 
     std::string target_for(std::string pattern) const {
         const std::vector<std::pair<std::string, std::string>> values = {
-            {"{school_number}", SeededServer::kSchoolA}, {"{serial}", serial}, {"{token_id}", token_id},
+            {"{school_number}", SeededServer::kSchoolA}, {"{serial}", serial}, {"{name}", "asm"}, {"{token_id}", token_id},
             {"{id}", pattern.find("/agent-secrets/") != std::string::npos ? secret_id
                      : pattern.find("/agents/") != std::string::npos ? agent_id
                      : pattern.find("/tranches/") != std::string::npos ? std::to_string(tranche_id)

@@ -68,6 +68,14 @@ void expect_same_config(const ServerConfig& actual, const ServerConfig& expected
     EXPECT_EQ(actual.enroll_secret_ttl, expected.enroll_secret_ttl);
     EXPECT_EQ(actual.enroll_secret_uses, expected.enroll_secret_uses);
     EXPECT_EQ(actual.log_level, expected.log_level);
+    EXPECT_EQ(actual.connectors.interval, expected.connectors.interval);
+    EXPECT_EQ(actual.connectors.call_timeout, expected.connectors.call_timeout);
+    EXPECT_EQ(actual.connectors.max_attempts, expected.connectors.max_attempts);
+    EXPECT_EQ(actual.connectors.retry_backoff, expected.connectors.retry_backoff);
+    EXPECT_EQ(actual.connectors.max_retry_after, expected.connectors.max_retry_after);
+    EXPECT_EQ(actual.connectors.asm_api.enabled, expected.connectors.asm_api.enabled);
+    EXPECT_EQ(actual.connectors.jamf_school.enabled, expected.connectors.jamf_school.enabled);
+    EXPECT_EQ(actual.connectors.relution.enabled, expected.connectors.relution.enabled);
 }
 
 // "# name = value" -> "name = value"; any other line unchanged. (std::regex trips a false
@@ -195,7 +203,7 @@ TEST_F(ConfigTest, ShippedConfigUncommentedListsEveryKeyWithItsDefault) {
         if (active != line) ++keys;
         uncommented += active + "\n";
     }
-    EXPECT_EQ(keys, 42);  // every key load_config accepts
+    EXPECT_EQ(keys, 47);  // every top-level table key load_config accepts (the vendor tables are examples)
     expect_same_config(load_config(write_config(uncommented)), ServerConfig{});
 }
 
@@ -603,6 +611,54 @@ TEST_F(ConfigTest, PublicUrlDropsTheSchemesDefaultPortAsBrowsersDo) {
               "https://pakt.example.org");
     EXPECT_EQ(load_config(write_config("[server]\npublic_url = \"https://pakt.example.org:8443\"\n")).public_url,
               "https://pakt.example.org:8443");
+}
+
+TEST_F(ConfigTest, ConnectorTablesAreReadWithTheirLocationMaps) {
+    const auto c = load_config(write_config(R"([connectors]
+interval_s = 0
+max_attempts = 3
+retry_backoff_ms = 50
+[connectors.asm]
+client_id = "SCHOOLAPI.abc"
+key_id = "kid-1"
+private_key_file = "/etc/pakt/asm-key.pem"
+page_size = 200
+[connectors.jamf_school]
+url = "https://essen.jamfcloud.com/api"
+network_id = "12345678"
+api_key_file = "/etc/pakt/jamf.key"
+[connectors.jamf_school.locations]
+"1" = "165200"
+"7" = "165211"
+[connectors.relution]
+enabled = false
+url = "https://mdm.example.org"
+access_token_file = "/etc/pakt/relution.token"
+)")).connectors;
+    EXPECT_EQ(c.interval, std::chrono::seconds(0));
+    EXPECT_EQ(c.max_attempts, 3u);
+    EXPECT_EQ(c.retry_backoff, std::chrono::milliseconds(50));
+    EXPECT_TRUE(c.asm_api.enabled);
+    EXPECT_EQ(c.asm_api.client_id, "SCHOOLAPI.abc");
+    EXPECT_EQ(c.asm_api.api_url, "https://api-school.apple.com");  // the default
+    EXPECT_EQ(c.asm_api.page_size, 200u);
+    EXPECT_TRUE(c.jamf_school.enabled);
+    EXPECT_EQ(c.jamf_school.locations, (std::map<std::string, std::string>{{"1", "165200"}, {"7", "165211"}}));
+    EXPECT_FALSE(c.relution.enabled);  // present but switched off
+}
+
+TEST_F(ConfigTest, ConnectorErrorsNameTheFileAndTheDottedKey) {
+    const std::string file = (dir_ / "paktd.toml").string();
+    EXPECT_EQ(load_error("[connectors.asm]\nclient_id = \"x\"\nkey_id = \"y\"\n"),
+              file + ": key 'connectors.asm.private_key_file' is required when the connector is configured");
+    EXPECT_EQ(load_error("[connectors.jamf_school]\nnetwork = \"1\"\n"),
+              file + ": unknown key 'connectors.jamf_school.network'");
+    EXPECT_THAT(load_error("[connectors.relution]\nurl = \"http://mdm.example.org\"\n"),
+                HasSubstr(file + ": key 'connectors.relution.url': expected an https URL, got 'http://mdm.example.org'"));
+    EXPECT_THAT(load_error("[connectors.jamf_school.locations]\n\"1\" = 165200\n"),
+                HasSubstr("key 'connectors.jamf_school.locations.1'"));
+    EXPECT_THAT(load_error("[connectors]\nasm = 1\n"), HasSubstr("key 'connectors.asm': expected a table"));
+    EXPECT_THAT(load_error("[connectors.asm]\npage_size = 5000\n"), HasSubstr("key 'connectors.asm.page_size'"));
 }
 
 }  // namespace

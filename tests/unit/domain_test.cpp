@@ -51,6 +51,7 @@ const char* name_of(Action action) {
         case Action::manage_agent_secrets: return "manage_agent_secrets";
         case Action::verify_audit:
             return "verify_audit";
+        case Action::manage_connectors: return "manage_connectors";
     }
     return "?";
 }
@@ -79,7 +80,7 @@ constexpr Decision A = Decision::allowed;
 constexpr Decision N = Decision::not_visible;
 constexpr Decision F = Decision::forbidden;
 
-constexpr std::array<PolicyRow, 21> kPolicy = {{
+constexpr std::array<PolicyRow, 24> kPolicy = {{
     {Role::city_admin, Action::view, A, A, A},
     {Role::city_admin, Action::manage_users, A, A, A},
     {Role::city_admin, Action::manage_schools, A, A, A},
@@ -87,6 +88,7 @@ constexpr std::array<PolicyRow, 21> kPolicy = {{
     {Role::city_admin, Action::manage_devices, A, A, A},
     {Role::city_admin, Action::manage_agent_secrets, A, A, A},
     {Role::city_admin, Action::verify_audit, A, A, A},
+    {Role::city_admin, Action::manage_connectors, A, A, A},
     {Role::school_it, Action::view, A, N, F},
     {Role::school_it, Action::manage_users, F, N, F},
     {Role::school_it, Action::manage_schools, F, N, F},
@@ -94,6 +96,7 @@ constexpr std::array<PolicyRow, 21> kPolicy = {{
     {Role::school_it, Action::manage_devices, A, N, F},
     {Role::school_it, Action::manage_agent_secrets, A, N, F},
     {Role::school_it, Action::verify_audit, F, N, F},
+    {Role::school_it, Action::manage_connectors, F, N, F},
     {Role::headteacher, Action::view, A, N, F},
     {Role::headteacher, Action::manage_users, F, N, F},
     {Role::headteacher, Action::manage_schools, F, N, F},
@@ -101,6 +104,7 @@ constexpr std::array<PolicyRow, 21> kPolicy = {{
     {Role::headteacher, Action::manage_devices, F, N, F},
     {Role::headteacher, Action::manage_agent_secrets, F, N, F},
     {Role::headteacher, Action::verify_audit, F, N, F},
+    {Role::headteacher, Action::manage_connectors, F, N, F},
 }};
 
 TEST(Authorization, DecideFollowsThePolicyTable) {
