@@ -15,8 +15,8 @@
 
 namespace pakt::agent {
 
-using pakt::ServerUrl;
 using pakt::parse_server_url;
+using pakt::ServerUrl;
 
 struct EnrollmentState {
     std::string server_url;

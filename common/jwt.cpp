@@ -49,7 +49,9 @@ std::string base64url_encode(std::string_view bytes) {
     std::string out;
     out.reserve((bytes.size() + 2) / 3 * 4);
     std::size_t i = 0;
-    const auto byte = [&](std::size_t at) { return static_cast<unsigned char>(bytes[at]); };
+    const auto byte = [&](std::size_t at) {
+        return unsigned{static_cast<unsigned char>(bytes[at])};
+    };
     for (; i + 3 <= bytes.size(); i += 3) {
         const unsigned v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
         out += kAlphabet[(v >> 18) & 63];
@@ -100,7 +102,8 @@ std::string es256_jws(std::string_view header_json, std::string_view payload_jso
         fail("cannot encode the signature");
     }
     return signing_input + "." +
-           base64url_encode(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
+           base64url_encode(
+               std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
 }
 
 }  // namespace pakt

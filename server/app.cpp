@@ -162,7 +162,8 @@ void App::start() {
                                        *p.enroll_throttle, p.metrics,
                                        [this] { return ready_.load(); }, *p.checkin_limiter,
                                        p.checkin_parsing, *p.web_assets, fingerprint_});
-    p.connectors = std::make_unique<connectors::ConnectorService>(config_.connectors, *p.writer, *p.reads);
+    p.connectors =
+        std::make_unique<connectors::ConnectorService>(config_.connectors, *p.writer, *p.reads);
     p.deps->connectors = p.connectors.get();
     const auto idle = config_.session_idle;
     p.router = std::make_unique<http::Router>(
@@ -229,6 +230,34 @@ void App::start() {
         out += "# HELP pakt_audit_head_id Id of the newest audit log entry (0: none).\n";
         out += "# TYPE pakt_audit_head_id gauge\n";
         out += "pakt_audit_head_id " + std::to_string(head.last_id) + "\n";
+    });
+
+    // Whether each configured connector still gets through to its vendor: monitoring alerts on
+    // an old last success, not on a single failed run.
+    p.metrics.add_collector([&p](std::string& out) {
+        out +=
+            "# HELP pakt_connector_last_success_timestamp_seconds End of the connector's last "
+            "successful run (0: none yet).\n";
+        out += "# TYPE pakt_connector_last_success_timestamp_seconds gauge\n";
+        std::string failed =
+            "# HELP pakt_connector_last_run_failed 1 if the connector's last run failed.\n"
+            "# TYPE pakt_connector_last_run_failed gauge\n";
+        for (const auto& c : p.connectors->status()) {
+            if (!c.configured) continue;
+            std::int64_t at = 0;
+            if (c.last_success_at) {
+                if (const auto t = parse_rfc3339(*c.last_success_at)) {
+                    at = std::chrono::duration_cast<std::chrono::seconds>(t->time_since_epoch())
+                             .count();
+                }
+            }
+            const std::string label = "{connector=\"" + c.name + "\"} ";
+            out +=
+                "pakt_connector_last_success_timestamp_seconds" + label + std::to_string(at) + "\n";
+            failed += "pakt_connector_last_run_failed" + label +
+                      (c.last_run && c.last_run->outcome == "failed" ? "1" : "0") + "\n";
+        }
+        out += failed;
     });
 
     p.server = std::make_unique<net::HttpServer>(

@@ -278,17 +278,26 @@ std::map<std::string, std::string> school_map(const Entry& e) {
 }
 
 const KeySpec kAsmKeys[] = {
-    {"enabled", [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.enabled = e.boolean(); }},
-    {"client_id", [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.client_id = e.name(false); }},
-    {"key_id", [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.key_id = e.name(false); }},
+    {"enabled",
+     [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.enabled = e.boolean(); }},
+    {"client_id",
+     [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.client_id = e.name(false); }},
+    {"key_id",
+     [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.key_id = e.name(false); }},
     {"private_key_file",
-     [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.private_key_file = e.path(false); }},
-    {"api_url", [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.api_url = https_url(e); }},
+     [](const Entry& e, ServerConfig& c) {
+         c.connectors.asm_api.private_key_file = e.path(false);
+     }},
+    {"api_url",
+     [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.api_url = https_url(e); }},
     {"token_url",
      [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.token_url = https_url(e); }},
-    {"ca_file", [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.ca_file = e.path(true); }},
+    {"ca_file",
+     [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.ca_file = e.path(true); }},
     {"page_size",
-     [](const Entry& e, ServerConfig& c) { c.connectors.asm_api.page_size = e.integer<unsigned>(1, 1000); }},
+     [](const Entry& e, ServerConfig& c) {
+         c.connectors.asm_api.page_size = e.integer<unsigned>(1, 1000);
+     }},
 };
 
 const KeySpec kJamfSchoolKeys[] = {
@@ -298,7 +307,9 @@ const KeySpec kJamfSchoolKeys[] = {
     {"network_id",
      [](const Entry& e, ServerConfig& c) { c.connectors.jamf_school.network_id = e.name(false); }},
     {"api_key_file",
-     [](const Entry& e, ServerConfig& c) { c.connectors.jamf_school.api_key_file = e.path(false); }},
+     [](const Entry& e, ServerConfig& c) {
+         c.connectors.jamf_school.api_key_file = e.path(false);
+     }},
     {"ca_file",
      [](const Entry& e, ServerConfig& c) { c.connectors.jamf_school.ca_file = e.path(true); }},
     {"locations",
@@ -306,13 +317,19 @@ const KeySpec kJamfSchoolKeys[] = {
 };
 
 const KeySpec kRelutionKeys[] = {
-    {"enabled", [](const Entry& e, ServerConfig& c) { c.connectors.relution.enabled = e.boolean(); }},
+    {"enabled",
+     [](const Entry& e, ServerConfig& c) { c.connectors.relution.enabled = e.boolean(); }},
     {"url", [](const Entry& e, ServerConfig& c) { c.connectors.relution.url = https_url(e); }},
     {"access_token_file",
-     [](const Entry& e, ServerConfig& c) { c.connectors.relution.access_token_file = e.path(false); }},
-    {"ca_file", [](const Entry& e, ServerConfig& c) { c.connectors.relution.ca_file = e.path(true); }},
+     [](const Entry& e, ServerConfig& c) {
+         c.connectors.relution.access_token_file = e.path(false);
+     }},
+    {"ca_file",
+     [](const Entry& e, ServerConfig& c) { c.connectors.relution.ca_file = e.path(true); }},
     {"page_size",
-     [](const Entry& e, ServerConfig& c) { c.connectors.relution.page_size = e.integer<unsigned>(1, 10000); }},
+     [](const Entry& e, ServerConfig& c) {
+         c.connectors.relution.page_size = e.integer<unsigned>(1, 10000);
+     }},
     {"organisations",
      [](const Entry& e, ServerConfig& c) { c.connectors.relution.organisations = school_map(e); }},
 };
@@ -327,7 +344,9 @@ const KeySpec kConnectorsKeys[] = {
          c.connectors.call_timeout = seconds(e.integer<std::int64_t>(1, 3600));
      }},
     {"max_attempts",
-     [](const Entry& e, ServerConfig& c) { c.connectors.max_attempts = e.integer<unsigned>(1, 100); }},
+     [](const Entry& e, ServerConfig& c) {
+         c.connectors.max_attempts = e.integer<unsigned>(1, 100);
+     }},
     {"retry_backoff_ms",
      [](const Entry& e, ServerConfig& c) {
          c.connectors.retry_backoff = milliseconds(e.integer<std::int64_t>(1, 600'000));

@@ -20,9 +20,9 @@ inline constexpr unsigned kMaxEnrollSecretUses = 1000;
 
 /// Apple School Manager API ([connectors.asm]): delivery lists by order number.
 struct AsmSettings {
-    bool enabled = false;  ///< the table is present (and `enabled` is not false)
-    std::string client_id;  ///< "SCHOOLAPI.<uuid>", shown with the API account
-    std::string key_id;     ///< the key's id, shown with the API account
+    bool enabled = false;                    ///< the table is present (and `enabled` is not false)
+    std::string client_id;                   ///< "SCHOOLAPI.<uuid>", shown with the API account
+    std::string key_id;                      ///< the key's id, shown with the API account
     std::filesystem::path private_key_file;  ///< the API account's EC P-256 key (PEM), 0600
     std::string api_url = "https://api-school.apple.com";
     std::string token_url = "https://account.apple.com/auth/oauth2/token";
@@ -33,8 +33,8 @@ struct AsmSettings {
 /// Jamf School API ([connectors.jamf_school]): MDM state of every device.
 struct JamfSchoolSettings {
     bool enabled = false;
-    std::string url;         ///< "https://<instance>.jamfcloud.com/api"
-    std::string network_id;  ///< the user name of Basic authentication
+    std::string url;                     ///< "https://<instance>.jamfcloud.com/api"
+    std::string network_id;              ///< the user name of Basic authentication
     std::filesystem::path api_key_file;  ///< the API key, 0600
     std::filesystem::path ca_file;
     /// Jamf School location id -> school number. Locations not listed here are matched by a
@@ -60,7 +60,7 @@ struct ConnectorsSettings {
     std::chrono::seconds call_timeout{30};  ///< each HTTP call, connect to last byte
     unsigned max_attempts = 6;  ///< per call, counting retries after 429, 5xx or network errors
     std::chrono::milliseconds retry_backoff{1000};  ///< first wait after a 5xx, doubled each time
-    std::chrono::seconds max_retry_after{300};  ///< a longer Retry-After fails the run instead
+    std::chrono::seconds max_retry_after{300};      ///< a longer Retry-After fails the run instead
     AsmSettings asm_api;
     JamfSchoolSettings jamf_school;
     RelutionSettings relution;

@@ -28,7 +28,8 @@ const char* title_of(const std::string& name) {
 std::chrono::milliseconds jittered(std::chrono::milliseconds base) {
     thread_local std::mt19937_64 random{std::random_device{}()};
     std::uniform_real_distribution<double> factor(0.9, 1.1);
-    return std::chrono::milliseconds(static_cast<std::int64_t>(static_cast<double>(base.count()) * factor(random)));
+    return std::chrono::milliseconds(
+        static_cast<std::int64_t>(static_cast<double>(base.count()) * factor(random)));
 }
 
 nlohmann::json conflicts_json(const std::vector<SyncConflict>& conflicts) {
@@ -59,15 +60,16 @@ struct ConnectorService::Worker {
     bool queued = false;
     bool running = false;
     std::string requested_by;
-    std::uint64_t started = 0;        // runs started so far
-    std::uint64_t done = 0;           // runs finished so far
-    std::int64_t last_run_id = 0;     // the newest finished run's row
+    std::uint64_t started = 0;     // runs started so far
+    std::uint64_t done = 0;        // runs finished so far
+    std::int64_t last_run_id = 0;  // the newest finished run's row
     unsigned failures_in_a_row = 0;
     std::optional<Clock::time_point> next_due;
     std::jthread thread;
 };
 
-ConnectorService::ConnectorService(const ConnectorsSettings& settings, Writer& writer, ReadPool& reads)
+ConnectorService::ConnectorService(const ConnectorsSettings& settings, Writer& writer,
+                                   ReadPool& reads)
     : settings_(settings), writer_(writer), reads_(reads) {
     const CallPolicy policy{settings.call_timeout, settings.max_attempts, settings.retry_backoff,
                             settings.max_retry_after};
@@ -116,7 +118,8 @@ void ConnectorService::start() {
         Worker& w = *owned;
         if (!w.configured) continue;
         if (settings_.interval.count() > 0) {
-            const auto spread = std::min<std::chrono::milliseconds>(settings_.interval / 10, std::chrono::minutes(5));
+            const auto spread = std::min<std::chrono::milliseconds>(settings_.interval / 10,
+                                                                    std::chrono::minutes(5));
             thread_local std::mt19937_64 random{std::random_device{}()};
             std::uniform_int_distribution<std::int64_t> first(0, spread.count());
             w.next_due = Clock::now() + std::chrono::milliseconds(first(random));
@@ -124,7 +127,9 @@ void ConnectorService::start() {
         w.thread = std::jthread([this, &w](std::stop_token stop) {
             std::unique_lock lock(w.mutex);
             for (;;) {
-                const auto due = [&] { return w.queued || (w.next_due && Clock::now() >= *w.next_due); };
+                const auto due = [&] {
+                    return w.queued || (w.next_due && Clock::now() >= *w.next_due);
+                };
                 if (w.next_due) {
                     w.wake.wait_until(lock, stop, *w.next_due, [&] { return w.queued; });
                 } else {
@@ -146,10 +151,12 @@ void ConnectorService::start() {
                 w.failures_in_a_row = run.outcome == "ok" ? 0 : w.failures_in_a_row + 1;
                 if (settings_.interval.count() > 0) {
                     auto pause = jittered(settings_.interval);
-                    // After a failure the next try comes sooner: 1 min, 2, 4, ... up to the interval.
+                    // After a failure the next try comes sooner: 1 min, 2, 4, ... up to the
+                    // interval.
                     if (w.failures_in_a_row > 0) {
                         pause = std::min<std::chrono::milliseconds>(
-                            pause, std::chrono::minutes(1) * (1 << std::min(w.failures_in_a_row - 1, 10u)));
+                            pause, std::chrono::minutes(1) *
+                                       (1 << std::min(w.failures_in_a_row - 1, 10u)));
                     }
                     w.next_due = Clock::now() + pause;
                 }
@@ -168,7 +175,8 @@ void ConnectorService::stop() {
     }
 }
 
-std::uint64_t ConnectorService::request_run(const std::string& name, const std::string& requested_by) {
+std::uint64_t ConnectorService::request_run(const std::string& name,
+                                            const std::string& requested_by) {
     Worker& w = worker(name);
     std::lock_guard lock(w.mutex);
     if (!w.queued) {
@@ -180,13 +188,15 @@ std::uint64_t ConnectorService::request_run(const std::string& name, const std::
     return w.started + 1;
 }
 
-std::optional<ConnectorRun> ConnectorService::wait_for_run(const std::string& name, std::uint64_t ticket,
+std::optional<ConnectorRun> ConnectorService::wait_for_run(const std::string& name,
+                                                           std::uint64_t ticket,
                                                            std::chrono::milliseconds timeout) {
     Worker& w = worker(name);
     std::int64_t id = 0;
     {
         std::unique_lock lock(w.mutex);
-        if (!w.finished.wait_for(lock, timeout, [&] { return w.done >= ticket; })) return std::nullopt;
+        if (!w.finished.wait_for(lock, timeout, [&] { return w.done >= ticket; }))
+            return std::nullopt;
         id = w.last_run_id;
     }
     auto lease = reads_.acquire();
@@ -206,7 +216,10 @@ std::vector<ConnectorStatus> ConnectorService::status() {
         s.configured = w.configured;
         {
             std::lock_guard lock(w.mutex);
-            s.state = !w.configured ? "not_configured" : w.running ? "running" : w.queued ? "queued" : "idle";
+            s.state = !w.configured ? "not_configured"
+                      : w.running   ? "running"
+                      : w.queued    ? "queued"
+                                    : "idle";
             if (w.configured && w.next_due) s.next_run_at = format_rfc3339(*w.next_due);
         }
         auto runs = list_connector_runs(lease.db(), w.name, 0, 1);
@@ -245,7 +258,8 @@ ConnectorRun ConnectorService::execute(Worker& w, const std::string& trigger,
         entry.action = "connector.sync";
         entry.object_type = "connector";
         entry.object_id = w.name;
-        entry.detail = {{"run_id", r.id}, {"trigger", r.trigger}, {"outcome", r.outcome}, {"counts", r.counts}};
+        entry.detail = {
+            {"run_id", r.id}, {"trigger", r.trigger}, {"outcome", r.outcome}, {"counts", r.counts}};
         if (!r.requested_by.empty()) entry.detail["requested_by"] = r.requested_by;
         append_audit(db, entry);
     };
@@ -258,9 +272,10 @@ ConnectorRun ConnectorService::execute(Worker& w, const std::string& trigger,
                 const std::string now = now_rfc3339();
                 SyncOutcome outcome = apply_asm_sync(db, devices, now);
                 for (const auto& serial : invalid) {
-                    outcome.conflicts.push_back({serial, "", 0,
-                                                 "Apple lists '" + serial +
-                                                     "', which is not a serial number Pakt accepts"});
+                    outcome.conflicts.push_back(
+                        {serial, "", 0,
+                         "Apple lists '" + serial +
+                             "', which is not a serial number Pakt accepts"});
                 }
                 outcome.counts["invalid_serials"] = invalid.size();
                 finish(run, &outcome);
@@ -270,12 +285,13 @@ ConnectorRun ConnectorService::execute(Worker& w, const std::string& trigger,
             MdmSnapshot snapshot = w.mdm_source->fetch(stop, stats);
             writer_.execute([&](SQLite::Database& db) {
                 const std::string now = now_rfc3339();
-                SyncOutcome outcome = apply_mdm_sync(db, w.name, std::move(snapshot.devices), w.locations,
-                                                     snapshot.location_names, now);
+                SyncOutcome outcome = apply_mdm_sync(db, w.name, std::move(snapshot.devices),
+                                                     w.locations, snapshot.location_names, now);
                 for (const auto& serial : snapshot.invalid) {
-                    outcome.conflicts.push_back({serial, "", 0,
-                                                 "the MDM lists '" + serial +
-                                                     "', which is not a serial number Pakt accepts"});
+                    outcome.conflicts.push_back(
+                        {serial, "", 0,
+                         "the MDM lists '" + serial +
+                             "', which is not a serial number Pakt accepts"});
                 }
                 outcome.counts["invalid_serials"] = snapshot.invalid.size();
                 finish(run, &outcome);
@@ -292,22 +308,25 @@ ConnectorRun ConnectorService::execute(Worker& w, const std::string& trigger,
         run.requested_by = requested_by;
         run.started_at = started_at;
         run.outcome = "failed";
-        run.error = dynamic_cast<const SyncFailed*>(&e) ? std::string(e.what())
-                                                         : std::string("cannot apply the data: ") + e.what();
+        run.error = dynamic_cast<const SyncFailed*>(&e)
+                        ? std::string(e.what())
+                        : std::string("cannot apply the data: ") + e.what();
         finish(run, nullptr);
         try {
             writer_.execute([&](SQLite::Database& db) { record(db, run); });
         } catch (const std::exception& store_error) {
-            spdlog::error("connector {}: cannot record the failed run: {}", w.name, store_error.what());
+            spdlog::error("connector {}: cannot record the failed run: {}", w.name,
+                          store_error.what());
         }
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
     if (run.outcome == "ok") {
-        spdlog::info("connector {} run {} ({}) ok in {:.1f} s: {} calls, {} retries, counts {}", w.name,
-                     run.id, trigger, seconds, run.calls, run.retries, run.counts.dump());
+        spdlog::info("connector {} run {} ({}) ok in {:.1f} s: {} calls, {} retries, counts {}",
+                     w.name, run.id, trigger, seconds, run.calls, run.retries, run.counts.dump());
     } else {
-        spdlog::warn("connector {} run {} ({}) failed after {:.1f} s, nothing changed: {}", w.name, run.id,
-                     trigger, seconds, run.error.value_or(""));
+        spdlog::warn("connector {} run {} ({}) failed after {:.1f} s, nothing changed: {}", w.name,
+                     run.id, trigger, seconds, run.error.value_or(""));
     }
     return run;
 }

@@ -28,8 +28,8 @@ struct ConnectorStatus {
     std::string name;   ///< asm, jamf_school, relution
     std::string title;  ///< "Apple School Manager", ...
     bool configured = false;
-    std::string state;  ///< not_configured, idle, queued, running
-    std::optional<std::string> next_run_at;     ///< the next scheduled run (RFC 3339)
+    std::string state;                       ///< not_configured, idle, queued, running
+    std::optional<std::string> next_run_at;  ///< the next scheduled run (RFC 3339)
     std::optional<std::string> last_success_at;
     std::optional<ConnectorRun> last_run;
 };
@@ -66,8 +66,8 @@ class ConnectorService {
   private:
     struct Worker;
     Worker& worker(const std::string& name);
-    ConnectorRun execute(Worker& worker, const std::string& trigger, const std::string& requested_by,
-                         std::stop_token stop);
+    ConnectorRun execute(Worker& worker, const std::string& trigger,
+                         const std::string& requested_by, std::stop_token stop);
 
     ConnectorsSettings settings_;
     Writer& writer_;

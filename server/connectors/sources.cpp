@@ -24,7 +24,7 @@ constexpr const char* kAsmAudience = "https://account.apple.com/auth/oauth2/v2/t
 constexpr int kMaxPages = 100'000;
 
 // A string member, or nullopt when absent, null, empty or not a string.
-std::optional<std::string> text(const json& object, const char* key) {
+std::optional<std::string> text_of(const json& object, const char* key) {
     const auto it = object.find(key);
     if (it == object.end() || !it->is_string()) return std::nullopt;
     std::string value = it->get<std::string>();
@@ -40,6 +40,20 @@ std::optional<std::string> canonical_time(const std::optional<std::string>& valu
     return format_rfc3339(*t);
 }
 
+// Jamf School's "2026-11-30 08:15:00" (the instance's time; Pakt reads it as UTC).
+std::optional<std::string> jamf_time(const std::optional<std::string>& value) {
+    if (!value || value->size() != 19 || (*value)[10] != ' ') return canonical_time(value);
+    std::string iso = *value;
+    iso[10] = 'T';
+    return canonical_time(iso + "Z");
+}
+
+std::string id_text(const json& value) {
+    if (value.is_string()) return value.get<std::string>();
+    if (value.is_number_integer()) return std::to_string(value.get<std::int64_t>());
+    return "";
+}
+
 std::string uuid4() {
     std::string hex = random_hex(16);
     hex[12] = '4';
@@ -53,9 +67,10 @@ std::string uuid4() {
 std::string oauth_error(const HttpResponse& response) {
     const auto body = json::parse(response.body, nullptr, false);
     if (!body.is_object()) return "";
-    const auto code = text(body, "error");
-    if (!code || code->size() > 40 ||
-        !std::all_of(code->begin(), code->end(), [](char c) { return std::islower(static_cast<unsigned char>(c)) || c == '_'; })) {
+    const auto code = text_of(body, "error");
+    if (!code || code->size() > 40 || !std::all_of(code->begin(), code->end(), [](char c) {
+            return std::islower(static_cast<unsigned char>(c)) || c == '_';
+        })) {
         return "";
     }
     return ", " + *code;
@@ -71,6 +86,140 @@ auto guarded(const char* api, Fn&& body) {
                          e.what() + ")");
     }
 }
+
+json parse_body(const char* api, std::string_view what, std::string_view body) {
+    auto parsed = json::parse(body, nullptr, false);
+    if (parsed.is_discarded()) {
+        throw SyncFailed(std::string(api) + ": " + std::string(what) +
+                         " answered with invalid or truncated JSON (" +
+                         std::to_string(body.size()) + " bytes)");
+    }
+    return parsed;
+}
+
+}  // namespace
+
+AsmPage parse_asm_page(std::string_view text) {
+    return guarded(kAsm, [&] {
+        const json body = parse_body(kAsm, "GET /v1/orgDevices", text);
+        AsmPage page;
+        for (const json& item : body.at("data")) {
+            const json& a = item.at("attributes");
+            const auto serial = text_of(a, "serialNumber");
+            if (!serial) continue;
+            const std::string normal = normalize_serial(*serial);
+            if (!is_valid_serial(normal)) {
+                page.invalid.push_back(*serial);
+                continue;
+            }
+            AsmDevice d;
+            d.serial_number = normal;
+            d.order_number = text_of(a, "orderNumber").value_or("");
+            d.order_date_time = canonical_time(text_of(a, "orderDateTime"));
+            d.part_number = text_of(a, "partNumber").value_or("");
+            d.device_model = text_of(a, "deviceModel").value_or("");
+            d.product_family = text_of(a, "productFamily").value_or("");
+            d.status = text_of(a, "status").value_or("");
+            d.added_to_org_at = canonical_time(text_of(a, "addedToOrgDateTime"));
+            d.released_from_org_at = canonical_time(text_of(a, "releasedFromOrgDateTime"));
+            page.devices.push_back(std::move(d));
+        }
+        if (const auto meta = body.find("meta"); meta != body.end() && meta->is_object()) {
+            if (const auto paging = meta->find("paging");
+                paging != meta->end() && paging->is_object()) {
+                page.next_cursor = text_of(*paging, "nextCursor").value_or("");
+            }
+        }
+        return page;
+    });
+}
+
+MdmSnapshot parse_jamf_school(std::string_view devices_body, std::string_view locations_body) {
+    return guarded(kJamf, [&] {
+        MdmSnapshot snapshot;
+        const json locations = parse_body(kJamf, "GET /locations", locations_body);
+        if (const auto list = locations.find("locations");
+            list != locations.end() && list->is_array()) {
+            for (const json& l : *list) {
+                snapshot.location_names[id_text(l.value("id", json()))] =
+                    text_of(l, "name").value_or("");
+            }
+        }
+        const json body = parse_body(kJamf, "GET /devices", devices_body);
+        for (const json& d : body.at("devices")) {
+            const auto serial = text_of(d, "serialNumber");
+            if (!serial) continue;
+            MdmDevice device;
+            device.serial_number = normalize_serial(*serial);
+            if (!is_valid_serial(device.serial_number)) {
+                snapshot.invalid.push_back(*serial);
+                continue;
+            }
+            device.mdm_id = text_of(d, "UDID").value_or("");
+            device.location = id_text(d.value("locationId", json()));
+            device.managed = d.value("isManaged", false);
+            if (const auto os = d.find("os"); os != d.end() && os->is_object()) {
+                device.os_version = text_of(*os, "version");
+            }
+            if (const auto b = d.find("batteryLevel"); b != d.end() && b->is_number()) {
+                const double level = b->get<double>();
+                // A fraction in protocol version 3; some instances answer a percentage.
+                const double pct = level <= 1.0 ? level * 100.0 : level;
+                device.battery_pct = std::isfinite(pct)
+                                         ? std::clamp<std::int64_t>(
+                                               std::llround(std::clamp(pct, 0.0, 100.0)), 0, 100)
+                                         : std::optional<std::int64_t>();
+            }
+            device.asset_tag = text_of(d, "assetTag");
+            device.last_checkin_at = jamf_time(text_of(d, "lastCheckin"));
+            snapshot.devices.push_back(std::move(device));
+        }
+        return snapshot;
+    });
+}
+
+RelutionPage parse_relution_page(std::string_view text, Clock::time_point now) {
+    // Statuses of devices that are not (or no longer) under management.
+    static const std::set<std::string> kUnmanaged = {
+        "NEW", "INACTIVE", "DELETED", "WIPED", "RETIRED", "UNENROLLED", "DECOMMISSIONED"};
+    return guarded(kRelution, [&] {
+        const json body = parse_body(kRelution, "GET /api/v2/devices", text);
+        RelutionPage page;
+        const json& results = body.at("results");
+        page.total = body.at("total").get<std::int64_t>();
+        page.results = results.size();
+        for (const json& d : results) {
+            const auto serial = text_of(d, "serialNumber");
+            if (!serial) continue;
+            MdmDevice device;
+            device.serial_number = normalize_serial(*serial);
+            if (!is_valid_serial(device.serial_number)) {
+                page.invalid.push_back(*serial);
+                continue;
+            }
+            device.mdm_id = text_of(d, "uuid").value_or("");
+            device.location = text_of(d, "organizationUuid").value_or("");
+            device.os_version = text_of(d, "osVersion");
+            std::optional<Clock::time_point> last;
+            if (const auto t = d.find("lastConnectionDate");
+                t != d.end() && t->is_number_integer()) {
+                const auto ms = t->get<std::int64_t>();
+                // Years 2000 to 2100 only: anything else is not a real connection time.
+                if (ms >= 946684800000 && ms < 4102444800000) {
+                    last = Clock::time_point(std::chrono::milliseconds(ms));
+                    device.last_checkin_at = format_rfc3339(*last);
+                }
+            }
+            const std::string status = text_of(d, "status").value_or("");
+            device.managed =
+                !kUnmanaged.count(status) && last && now - *last <= kManagedCheckinWindow;
+            page.devices.push_back(std::move(device));
+        }
+        return page;
+    });
+}
+
+namespace {
 
 class AppleSchoolManager final : public AsmSource {
   public:
@@ -105,13 +254,13 @@ class AppleSchoolManager final : public AsmSource {
     // A fresh access token for a fresh client assertion, signed with the API account's key.
     void refresh_token(VendorClient& client) {
         const std::string key = read_credential_file(settings_.private_key_file);
-        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                             Clock::now().time_since_epoch())
-                             .count();
+        const auto now =
+            std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch())
+                .count();
         const json header = {{"alg", "ES256"}, {"kid", settings_.key_id}, {"typ", "JWT"}};
-        const json claims = {{"sub", settings_.client_id}, {"aud", kAsmAudience},
-                             {"iat", now},                 {"exp", now + 600},
-                             {"jti", uuid4()},             {"iss", settings_.client_id}};
+        const json claims = {
+            {"sub", settings_.client_id}, {"aud", kAsmAudience}, {"iat", now},
+            {"exp", now + 600},           {"jti", uuid4()},      {"iss", settings_.client_id}};
         std::string assertion;
         try {
             assertion = es256_jws(header.dump(), claims.dump(), key);
@@ -124,20 +273,24 @@ class AppleSchoolManager final : public AsmSource {
             "&client_assertion_type=" +
             url_encode("urn:ietf:params:oauth:client-assertion-type:jwt-bearer") +
             "&client_assertion=" + url_encode(assertion) + "&scope=school.api";
-        const HttpResponse response = client.call(
-            "POST", "", form, {{"Content-Type", "application/x-www-form-urlencoded"}});
+        const HttpResponse response =
+            client.call("POST", "", form, {{"Content-Type", "application/x-www-form-urlencoded"}});
         if (response.status != 200) {
-            throw SyncFailed(std::string(kAsm) + ": the token endpoint refused the client assertion (HTTP " +
+            throw SyncFailed(std::string(kAsm) +
+                             ": the token endpoint refused the client assertion (HTTP " +
                              std::to_string(response.status) + oauth_error(response) +
                              "): check connectors.asm.client_id, key_id and the private key file");
         }
         const json body = parse_json_body(client, "POST token", response);
-        const auto access = text(body, "access_token");
-        if (!access) throw SyncFailed(std::string(kAsm) + ": the token endpoint answered without an access_token");
+        const auto access = text_of(body, "access_token");
+        if (!access)
+            throw SyncFailed(std::string(kAsm) +
+                             ": the token endpoint answered without an access_token");
         const auto lifetime = body.value("expires_in", std::int64_t{3600});
         token_ = *access;
         // A minute's margin, so a token does not expire between check and use.
-        token_expires_ = Clock::now() + std::chrono::seconds(std::max<std::int64_t>(0, lifetime - 60));
+        token_expires_ =
+            Clock::now() + std::chrono::seconds(std::max<std::int64_t>(0, lifetime - 60));
     }
 
     std::vector<AsmDevice> fetch_pages(VendorClient& token_client, VendorClient& api,
@@ -146,7 +299,9 @@ class AppleSchoolManager final : public AsmSource {
         std::set<std::string> seen_cursors;
         std::string cursor;
         for (int page = 0;; ++page) {
-            if (page >= kMaxPages) throw SyncFailed(std::string(kAsm) + ": more than 100000 pages; the cursor does not end");
+            if (page >= kMaxPages)
+                throw SyncFailed(std::string(kAsm) +
+                                 ": more than 100000 pages; the cursor does not end");
             std::string path = "/v1/orgDevices?limit=" + std::to_string(settings_.page_size);
             if (!cursor.empty()) path += "&cursor=" + url_encode(cursor);
             HttpResponse response;
@@ -158,45 +313,23 @@ class AppleSchoolManager final : public AsmSource {
                 // An expired or revoked token: one new token, then give up.
                 token_.clear();
                 if (attempt >= 1 || fresh) {
-                    throw SyncFailed(std::string(kAsm) +
-                                     ": GET /v1/orgDevices was refused (HTTP 401) with a fresh access token");
+                    throw SyncFailed(
+                        std::string(kAsm) +
+                        ": GET /v1/orgDevices was refused (HTTP 401) with a fresh access token");
                 }
             }
             if (response.status != 200) {
                 throw SyncFailed(std::string(kAsm) + ": GET /v1/orgDevices answered HTTP " +
                                  std::to_string(response.status));
             }
-            const json body = parse_json_body(api, "GET /v1/orgDevices", response);
-            for (const json& item : body.at("data")) {
-                const json& a = item.at("attributes");
-                const auto serial = text(a, "serialNumber");
-                if (!serial) continue;
-                const std::string normal = normalize_serial(*serial);
-                if (!is_valid_serial(normal)) {
-                    invalid.push_back(*serial);
-                    continue;
-                }
-                AsmDevice d;
-                d.serial_number = normal;
-                d.order_number = text(a, "orderNumber").value_or("");
-                d.order_date_time = canonical_time(text(a, "orderDateTime"));
-                d.part_number = text(a, "partNumber").value_or("");
-                d.device_model = text(a, "deviceModel").value_or("");
-                d.product_family = text(a, "productFamily").value_or("");
-                d.status = text(a, "status").value_or("");
-                d.added_to_org_at = canonical_time(text(a, "addedToOrgDateTime"));
-                d.released_from_org_at = canonical_time(text(a, "releasedFromOrgDateTime"));
-                devices.push_back(std::move(d));
-            }
-            std::string next;
-            if (const auto meta = body.find("meta"); meta != body.end() && meta->is_object()) {
-                if (const auto paging = meta->find("paging"); paging != meta->end() && paging->is_object()) {
-                    next = text(*paging, "nextCursor").value_or("");
-                }
-            }
+            AsmPage parsed = parse_asm_page(response.body);
+            for (auto& d : parsed.devices) devices.push_back(std::move(d));
+            for (auto& serial : parsed.invalid) invalid.push_back(std::move(serial));
+            std::string next = std::move(parsed.next_cursor);
             if (next.empty()) return devices;
             if (!seen_cursors.insert(next).second) {
-                throw SyncFailed(std::string(kAsm) + ": the API returned the same page cursor twice");
+                throw SyncFailed(std::string(kAsm) +
+                                 ": the API returned the same page cursor twice");
             }
             cursor = std::move(next);
         }
@@ -207,20 +340,6 @@ class AppleSchoolManager final : public AsmSource {
     std::string token_;
     Clock::time_point token_expires_{};
 };
-
-// Jamf School's "2026-11-30 08:15:00" (the instance's time; Pakt reads it as UTC).
-std::optional<std::string> jamf_time(const std::optional<std::string>& value) {
-    if (!value || value->size() != 19 || (*value)[10] != ' ') return canonical_time(value);
-    std::string iso = *value;
-    iso[10] = 'T';
-    return canonical_time(iso + "Z");
-}
-
-std::string id_text(const json& value) {
-    if (value.is_string()) return value.get<std::string>();
-    if (value.is_number_integer()) return std::to_string(value.get<std::int64_t>());
-    return "";
-}
 
 class JamfSchool final : public MdmSource {
   public:
@@ -251,45 +370,12 @@ class JamfSchool final : public MdmSource {
             {"Authorization", "Basic " + base64(settings_.network_id + ":" + key)},
             {"X-Server-Protocol-Version", "3"},
             {"Accept", "application/json"}};
-        MdmSnapshot snapshot;
-        const json locations = get(api, "/locations", headers);
-        if (const auto list = locations.find("locations"); list != locations.end() && list->is_array()) {
-            for (const json& l : *list) {
-                snapshot.location_names[id_text(l.value("id", json()))] = text(l, "name").value_or("");
-            }
-        }
-        const json body = get(api, "/devices", headers);
-        const auto now = Clock::now();
-        for (const json& d : body.at("devices")) {
-            const auto serial = text(d, "serialNumber");
-            if (!serial) continue;
-            MdmDevice device;
-            device.serial_number = normalize_serial(*serial);
-            if (!is_valid_serial(device.serial_number)) {
-                snapshot.invalid.push_back(*serial);
-                continue;
-            }
-            device.mdm_id = text(d, "UDID").value_or("");
-            device.location = id_text(d.value("locationId", json()));
-            device.managed = d.value("isManaged", false);
-            if (const auto os = d.find("os"); os != d.end() && os->is_object()) {
-                device.os_version = text(*os, "version");
-            }
-            if (const auto b = d.find("batteryLevel"); b != d.end() && b->is_number()) {
-                const double level = b->get<double>();
-                // A fraction in protocol version 3; some instances answer a percentage.
-                const double pct = level <= 1.0 ? level * 100.0 : level;
-                device.battery_pct = std::clamp<std::int64_t>(std::llround(pct), 0, 100);
-            }
-            device.asset_tag = text(d, "assetTag");
-            device.last_checkin_at = jamf_time(text(d, "lastCheckin"));
-            (void)now;
-            snapshot.devices.push_back(std::move(device));
-        }
-        return snapshot;
+        const std::string locations = get(api, "/locations", headers);
+        const std::string devices = get(api, "/devices", headers);
+        return parse_jamf_school(devices, locations);
     }
 
-    static json get(VendorClient& api, const std::string& path, const HeaderList& headers) {
+    static std::string get(VendorClient& api, const std::string& path, const HeaderList& headers) {
         const HttpResponse response = api.call("GET", path, {}, headers);
         if (response.status == 401 || response.status == 403) {
             throw SyncFailed(std::string(kJamf) + ": GET " + path + " was refused (HTTP " +
@@ -300,14 +386,16 @@ class JamfSchool final : public MdmSource {
             throw SyncFailed(std::string(kJamf) + ": GET " + path + " answered HTTP " +
                              std::to_string(response.status));
         }
-        return parse_json_body(api, "GET " + path, response);
+        return response.body;
     }
 
     static std::string base64(std::string_view bytes) {
         std::string out = base64url_encode(bytes);
         for (char& c : out) {
-            if (c == '-') c = '+';
-            else if (c == '_') c = '/';
+            if (c == '-')
+                c = '+';
+            else if (c == '_')
+                c = '/';
         }
         while (out.size() % 4 != 0) out += '=';
         return out;
@@ -343,54 +431,29 @@ class Relution final : public MdmSource {
     MdmSnapshot fetch_all(VendorClient& api) {
         const std::string token = read_credential_file(settings_.access_token_file);
         const HeaderList headers = {{"X-User-Access-Token", token}, {"Accept", "application/json"}};
-        // Statuses of devices that are not (or no longer) under management.
-        static const std::set<std::string> kUnmanaged = {"NEW",     "INACTIVE",  "DELETED",
-                                                         "WIPED",   "RETIRED",   "UNENROLLED",
-                                                         "DECOMMISSIONED"};
         MdmSnapshot snapshot;
         const auto now = Clock::now();
         std::int64_t offset = 0;
         for (int page = 0;; ++page) {
-            if (page >= kMaxPages) throw SyncFailed(std::string(kRelution) + ": more than 100000 pages");
+            if (page >= kMaxPages)
+                throw SyncFailed(std::string(kRelution) + ": more than 100000 pages");
             const std::string path = "/api/v2/devices?offset=" + std::to_string(offset) +
                                      "&limit=" + std::to_string(settings_.page_size);
             const HttpResponse response = api.call("GET", path, {}, headers);
             if (response.status == 401 || response.status == 403) {
-                throw SyncFailed(std::string(kRelution) + ": GET /api/v2/devices was refused (HTTP " +
-                                 std::to_string(response.status) +
-                                 "): check the access token file");
+                throw SyncFailed(
+                    std::string(kRelution) + ": GET /api/v2/devices was refused (HTTP " +
+                    std::to_string(response.status) + "): check the access token file");
             }
             if (response.status != 200) {
                 throw SyncFailed(std::string(kRelution) + ": GET /api/v2/devices answered HTTP " +
                                  std::to_string(response.status));
             }
-            const json body = parse_json_body(api, "GET /api/v2/devices", response);
-            const json& results = body.at("results");
-            const std::int64_t total = body.at("total").get<std::int64_t>();
-            for (const json& d : results) {
-                const auto serial = text(d, "serialNumber");
-                if (!serial) continue;
-                MdmDevice device;
-                device.serial_number = normalize_serial(*serial);
-                if (!is_valid_serial(device.serial_number)) {
-                    snapshot.invalid.push_back(*serial);
-                    continue;
-                }
-                device.mdm_id = text(d, "uuid").value_or("");
-                device.location = text(d, "organizationUuid").value_or("");
-                device.os_version = text(d, "osVersion");
-                std::optional<Clock::time_point> last;
-                if (const auto t = d.find("lastConnectionDate"); t != d.end() && t->is_number_integer()) {
-                    last = Clock::time_point(std::chrono::milliseconds(t->get<std::int64_t>()));
-                    device.last_checkin_at = format_rfc3339(*last);
-                }
-                const std::string status = text(d, "status").value_or("");
-                device.managed = !kUnmanaged.count(status) && last &&
-                                 now - *last <= kManagedCheckinWindow;
-                snapshot.devices.push_back(std::move(device));
-            }
-            offset += static_cast<std::int64_t>(results.size());
-            if (results.empty() || offset >= total) return snapshot;
+            RelutionPage parsed = parse_relution_page(response.body, now);
+            for (auto& d : parsed.devices) snapshot.devices.push_back(std::move(d));
+            for (auto& serial : parsed.invalid) snapshot.invalid.push_back(std::move(serial));
+            offset += static_cast<std::int64_t>(parsed.results);
+            if (parsed.results == 0 || offset >= parsed.total) return snapshot;
         }
     }
 

@@ -14,8 +14,10 @@
 #include <memory>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "common/time.hpp"
 #include "server/config.hpp"
 #include "server/connectors/vendor_client.hpp"
 #include "server/domain/connector_records.hpp"
@@ -51,6 +53,27 @@ class MdmSource {
     virtual ~MdmSource() = default;
     virtual MdmSnapshot fetch(std::stop_token stop, CallStats& stats) = 0;
 };
+
+/// One page of GET /v1/orgDevices: its devices (serials normalised; those Pakt does not accept
+/// in `invalid`) and the next page's cursor ("" on the last page).
+struct AsmPage {
+    std::vector<AsmDevice> devices;
+    std::vector<std::string> invalid;
+    std::string next_cursor;
+};
+/// One page of Relution's GET /api/v2/devices.
+struct RelutionPage {
+    std::vector<MdmDevice> devices;
+    std::vector<std::string> invalid;
+    std::int64_t total = 0;   ///< devices in all pages
+    std::size_t results = 0;  ///< entries in this page, skipped ones included
+};
+
+/// The parsers of the vendors' answers (bytes from outside: fuzzed). Each throws SyncFailed if
+/// the body is not JSON of the documented shape; unknown members are ignored.
+AsmPage parse_asm_page(std::string_view body);
+MdmSnapshot parse_jamf_school(std::string_view devices_body, std::string_view locations_body);
+RelutionPage parse_relution_page(std::string_view body, Clock::time_point now);
 
 /// The real APIs. The access token of Apple's API is kept between runs until shortly before it
 /// expires.

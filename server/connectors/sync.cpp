@@ -69,8 +69,10 @@ std::vector<std::string> split_order_numbers(const std::string& field) {
         current.clear();
     };
     for (const char c : field) {
-        if (c == ',' || c == ';' || c == ' ' || c == '\t' || c == '\n') flush();
-        else current += c;
+        if (c == ',' || c == ';' || c == ' ' || c == '\t' || c == '\n')
+            flush();
+        else
+            current += c;
     }
     flush();
     return out;
@@ -104,7 +106,8 @@ SyncOutcome apply_asm_sync(SQLite::Database& db, const std::vector<AsmDevice>& d
         if (it->second.size() > 1) {
             if (ambiguous_orders.insert(order).second) {
                 std::string ids;
-                for (const auto& t : it->second) ids += (ids.empty() ? "" : ", ") + std::to_string(t.tranche_id);
+                for (const auto& t : it->second)
+                    ids += (ids.empty() ? "" : ", ") + std::to_string(t.tranche_id);
                 conflict({"", d.order_number, 0,
                           "order " + d.order_number + " is the order number of tranches " + ids +
                               ": Apple does not say which device went to which school; give each "
@@ -132,17 +135,18 @@ SyncOutcome apply_asm_sync(SQLite::Database& db, const std::vector<AsmDevice>& d
                     manifest_tranche[serial] = tranche_id;
                 } else {
                     conflict({serial, d->order_number, tranche_id,
-                              "'" + serial + "' is in the manifest of tranche " + std::to_string(*owner) +
-                                  "; Apple lists it under order " + d->order_number + " of tranche " +
-                                  std::to_string(tranche_id)});
+                              "'" + serial + "' is in the manifest of tranche " +
+                                  std::to_string(*owner) + "; Apple lists it under order " +
+                                  d->order_number + " of tranche " + std::to_string(tranche_id)});
                 }
                 continue;
             }
-            if (const auto device = find_device(db, serial); device && device->tranche_id != tranche_id) {
+            if (const auto device = find_device(db, serial);
+                device && device->tranche_id != tranche_id) {
                 conflict({serial, d->order_number, tranche_id,
-                          "'" + serial + "' is enrolled in tranche " + std::to_string(device->tranche_id) +
-                              "; Apple lists it under order " + d->order_number + " of tranche " +
-                              std::to_string(tranche_id)});
+                          "'" + serial + "' is enrolled in tranche " +
+                              std::to_string(device->tranche_id) + "; Apple lists it under order " +
+                              d->order_number + " of tranche " + std::to_string(tranche_id)});
                 continue;
             }
             ManifestRow row;
@@ -154,7 +158,8 @@ SyncOutcome apply_asm_sync(SQLite::Database& db, const std::vector<AsmDevice>& d
         const std::int64_t size = manifest_size(db, tranche_id);
         if (size + static_cast<std::int64_t>(fresh.size()) > tranche->expected_count) {
             conflict({"", "", tranche_id,
-                      "Apple lists " + std::to_string(size + static_cast<std::int64_t>(fresh.size())) +
+                      "Apple lists " +
+                          std::to_string(size + static_cast<std::int64_t>(fresh.size())) +
                           " devices for tranche " + std::to_string(tranche_id) +
                           ", which expects " + std::to_string(tranche->expected_count) +
                           "; none of the " + std::to_string(fresh.size()) +
@@ -250,16 +255,21 @@ SyncOutcome apply_mdm_sync(SQLite::Database& db, const std::string& source,
                     append_device_event(db, d.serial_number, kind, actor, detail);
                     ++changed;
                 };
-                if (d.os_version && previous->os_version && *d.os_version != *previous->os_version) {
-                    event("os_version_changed", {{"from", *previous->os_version}, {"to", *d.os_version}});
+                if (d.os_version && previous->os_version &&
+                    *d.os_version != *previous->os_version) {
+                    event("os_version_changed",
+                          {{"from", *previous->os_version}, {"to", *d.os_version}});
                 }
                 if (d.managed != previous->managed) {
                     event("mdm_managed_changed", {{"from", previous->managed}, {"to", d.managed}});
                 }
                 if (d.school_number != previous->school_number) {
-                    event("mdm_location_changed",
-                          {{"from", previous->school_number ? nlohmann::json(*previous->school_number) : nlohmann::json()},
-                           {"to", d.school_number ? nlohmann::json(*d.school_number) : nlohmann::json()}});
+                    event(
+                        "mdm_location_changed",
+                        {{"from", previous->school_number ? nlohmann::json(*previous->school_number)
+                                                          : nlohmann::json()},
+                         {"to",
+                          d.school_number ? nlohmann::json(*d.school_number) : nlohmann::json()}});
                 }
             }
             if (d.school_number && *d.school_number != device->school_number) {
@@ -287,10 +297,10 @@ SyncOutcome apply_mdm_sync(SQLite::Database& db, const std::string& source,
                  (name != location_names.end() ? " (" + name->second + ")" : std::string()) +
                  " maps to no school: add it to the connector's location table in paktd.toml"});
     }
-    outcome.counts = {{"devices", devices.size()},   {"enrolled", enrolled},
-                      {"managed", managed},          {"unknown_sightings", unknown},
-                      {"unmapped", unmapped},        {"other_school", elsewhere},
-                      {"events", changed},           {"conflicts", outcome.conflicts.size()}};
+    outcome.counts = {{"devices", devices.size()}, {"enrolled", enrolled},
+                      {"managed", managed},        {"unknown_sightings", unknown},
+                      {"unmapped", unmapped},      {"other_school", elsewhere},
+                      {"events", changed},         {"conflicts", outcome.conflicts.size()}};
     return outcome;
 }
 

@@ -14,8 +14,10 @@ namespace pakt::server::connectors {
 
 tls::ClientTrust vendor_trust(const std::filesystem::path& ca_file) {
     tls::ClientTrust trust;
-    if (ca_file.empty()) trust.system_store = true;
-    else trust.ca_file = ca_file;
+    if (ca_file.empty())
+        trust.system_store = true;
+    else
+        trust.ca_file = ca_file;
     return trust;
 }
 
@@ -94,8 +96,8 @@ HttpResponse VendorClient::call(std::string_view method, std::string_view path,
                                 std::string_view body, const HeaderList& headers) {
     const std::string target = url_.target(path);
     // The path without its query: cursors and offsets make messages long and say little.
-    const std::string what = api_ + ": " + std::string(method) + " " +
-                             target.substr(0, target.find('?'));
+    const std::string what =
+        api_ + ": " + std::string(method) + " " + target.substr(0, target.find('?'));
     auto backoff = policy_.retry_backoff;
     std::string last_problem;
     for (unsigned attempt = 1;; ++attempt) {
@@ -112,11 +114,12 @@ HttpResponse VendorClient::call(std::string_view method, std::string_view path,
                 parse_retry_after(response.header("Retry-After"), std::chrono::system_clock::now());
             if (retry_after) {
                 if (*retry_after > policy_.max_retry_after) {
-                    throw SyncFailed(what + ": HTTP " + std::to_string(response.status) +
-                                     " asks to wait " + std::to_string(retry_after->count()) +
-                                     " s (Retry-After), longer than connectors.max_retry_after_s (" +
-                                     std::to_string(policy_.max_retry_after.count()) +
-                                     " s); the next run tries again");
+                    throw SyncFailed(
+                        what + ": HTTP " + std::to_string(response.status) + " asks to wait " +
+                        std::to_string(retry_after->count()) +
+                        " s (Retry-After), longer than connectors.max_retry_after_s (" +
+                        std::to_string(policy_.max_retry_after.count()) +
+                        " s); the next run tries again");
                 }
                 pause = *retry_after;
             }

@@ -2,11 +2,10 @@
 // What the connectors read from vendor APIs, in Pakt's terms and vendor-neutral: a device as
 // Apple School Manager lists it, a device as an MDM reports it, and a connector run's record.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace pakt::server {
 

@@ -19,7 +19,8 @@ constexpr auto kSyncWait = std::chrono::seconds(120);
 nlohmann::json run_json(const ConnectorRun& r) {
     return {{"id", r.id},
             {"trigger", r.trigger},
-            {"requested_by", r.requested_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.requested_by)},
+            {"requested_by",
+             r.requested_by.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.requested_by)},
             {"started_at", r.started_at},
             {"finished_at", r.finished_at},
             {"outcome", r.outcome},
@@ -45,7 +46,8 @@ nlohmann::json status_json(const ConnectorStatus& s) {
 
 const std::string& connector_name(const RequestContext& ctx) {
     const std::string& name = ctx.param("name");
-    if (!ConnectorService::known(name)) throw ApiError::not_found("no connector named '" + name + "'");
+    if (!ConnectorService::known(name))
+        throw ApiError::not_found("no connector named '" + name + "'");
     return name;
 }
 
@@ -81,7 +83,8 @@ Response sync(HandlerDeps& deps, RequestContext& ctx) {
     }
     const auto ticket = deps.connectors->request_run(name, ctx.user().username);
     deps.writer.execute([&](SQLite::Database& db) {
-        append_audit(db, audit_entry(ctx, "connector.sync_requested", "connector", name, std::nullopt));
+        append_audit(db,
+                     audit_entry(ctx, "connector.sync_requested", "connector", name, std::nullopt));
     });
     if (wait) {
         if (const auto run = deps.connectors->wait_for_run(name, ticket, kSyncWait)) {
@@ -107,7 +110,8 @@ Response runs(HandlerDeps& deps, RequestContext& ctx) {
     }
     nlohmann::json body = {{"items", items}, {"next_cursor", nullptr}};
     if (rows.size() > static_cast<std::size_t>(limit)) {
-        body["next_cursor"] = encode_cursor(std::to_string(rows[static_cast<std::size_t>(limit) - 1].id));
+        body["next_cursor"] =
+            encode_cursor(std::to_string(rows[static_cast<std::size_t>(limit) - 1].id));
     }
     return json_response(200, dump(body));
 }
@@ -115,7 +119,8 @@ Response runs(HandlerDeps& deps, RequestContext& ctx) {
 }  // namespace
 
 void register_connector_routes(Router& router, HandlerDeps& deps) {
-    router.add("GET", "/api/v1/connectors", Auth::user, [&deps](RequestContext& ctx) { return list(deps, ctx); });
+    router.add("GET", "/api/v1/connectors", Auth::user,
+               [&deps](RequestContext& ctx) { return list(deps, ctx); });
     router.add("POST", "/api/v1/connectors/{name}/sync", Auth::user,
                [&deps](RequestContext& ctx) { return sync(deps, ctx); });
     router.add("GET", "/api/v1/connectors/{name}/runs", Auth::user,

@@ -47,8 +47,10 @@ constexpr const char* kUpsertMdm =
     "INSERT INTO mdm_device_states (serial_number, source, mdm_id, location, school_number, "
     "managed, os_version, battery_pct, asset_tag, last_mdm_checkin_at, synced_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(serial_number, source) DO UPDATE SET "
-    "mdm_id = excluded.mdm_id, location = excluded.location, school_number = excluded.school_number, "
-    "managed = excluded.managed, os_version = excluded.os_version, battery_pct = excluded.battery_pct, "
+    "mdm_id = excluded.mdm_id, location = excluded.location, school_number = "
+    "excluded.school_number, "
+    "managed = excluded.managed, os_version = excluded.os_version, battery_pct = "
+    "excluded.battery_pct, "
     "asset_tag = excluded.asset_tag, last_mdm_checkin_at = excluded.last_mdm_checkin_at, "
     "synced_at = excluded.synced_at";
 // An agent's sighting of the same serial at the same school stays the agent's (it says more:
@@ -100,8 +102,9 @@ std::int64_t insert_connector_run(SQLite::Database& db, const ConnectorRun& run)
 
 std::vector<ConnectorRun> list_connector_runs(SQLite::Database& db, const std::string& connector,
                                               std::int64_t before_id, int limit) {
-    SQLite::Statement q(db, std::string(kRunColumns) +
-                                "WHERE connector = ? AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?");
+    SQLite::Statement q(db,
+                        std::string(kRunColumns) +
+                            "WHERE connector = ? AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?");
     q.bind(1, connector);
     q.bind(2, before_id);
     q.bind(3, before_id);
@@ -156,7 +159,8 @@ void upsert_asm_device(SQLite::Database& db, const AsmDevice& d,
     q.exec();
 }
 
-std::vector<std::string> released_serials_of_tranche(SQLite::Database& db, std::int64_t tranche_id) {
+std::vector<std::string> released_serials_of_tranche(SQLite::Database& db,
+                                                     std::int64_t tranche_id) {
     SQLite::Statement q(db, kReleased);
     q.bind(1, tranche_id);
     std::vector<std::string> out;
@@ -168,7 +172,8 @@ std::vector<TrancheOrder> tranches_with_order_numbers(SQLite::Database& db) {
     SQLite::Statement q(db, kTrancheOrders);
     std::vector<TrancheOrder> out;
     while (q.executeStep()) {
-        out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getInt64()});
+        out.push_back(
+            {q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getInt64()});
     }
     return out;
 }

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "common/time.hpp"
 #include "tests/support/captured_log.hpp"
@@ -22,8 +23,8 @@ namespace {
 using nlohmann::json;
 using namespace std::chrono_literals;
 
-constexpr const char* kOrderA = "0012-3456";        // as the delivery note prints it
-constexpr const char* kAppleOrderA = "00123456";    // as Apple lists it
+constexpr const char* kOrderA = "0012-3456";      // as the delivery note prints it
+constexpr const char* kAppleOrderA = "00123456";  // as Apple lists it
 constexpr const char* kOrderB = "4711000222";
 
 std::string jamf_time_ago(std::chrono::hours ago) {
@@ -33,13 +34,14 @@ std::string jamf_time_ago(std::chrono::hours ago) {
 }
 
 std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+        .count();
 }
 
 // Configures all three connectors against `fake`: only on request, quick backoff, two ASM
 // devices per page so every sync pages.
-std::function<void(server::ServerConfig&)> against(const FakeVendorServer& fake,
-                                                   std::function<void(server::ServerConfig&)> more = {}) {
+std::function<void(server::ServerConfig&)> against(
+    const FakeVendorServer& fake, std::function<void(server::ServerConfig&)> more = {}) {
     return [&fake, more](server::ServerConfig& c) {
         auto& k = c.connectors;
         k.interval = 0s;
@@ -80,17 +82,26 @@ class Connectors : public ::testing::Test {
 
     std::int64_t create_grant() {
         auto r = call(http, "POST", "/api/v1/grants", s.admin,
-                      json{{"programme", "DP-SOFORT"}, {"reference", "AZ-ASM-1"}, {"amount_cents", 10'000'000},
-                           {"approved_on", "2023-03-01"}, {"spend_by", "2024-12-31"}});
+                      json{{"programme", "DP-SOFORT"},
+                           {"reference", "AZ-ASM-1"},
+                           {"amount_cents", 10'000'000},
+                           {"approved_on", "2023-03-01"},
+                           {"spend_by", "2024-12-31"}});
         EXPECT_EQ(r.status, 201) << r.body;
         return json_of(r).at("id").get<std::int64_t>();
     }
 
     std::int64_t create_tranche(const std::string& school, const std::string& order, int expected) {
         auto r = call(http, "POST", "/api/v1/tranches", s.admin,
-                      json{{"school_number", school}, {"grant_id", grant}, {"supplier", "Apple via Reseller"},
-                           {"order_number", order}, {"delivery_note", "LS-1"}, {"delivered_on", "2023-08-21"},
-                           {"model", "iPad"}, {"unit_price_cents", 44900}, {"expected_count", expected}});
+                      json{{"school_number", school},
+                           {"grant_id", grant},
+                           {"supplier", "Apple via Reseller"},
+                           {"order_number", order},
+                           {"delivery_note", "LS-1"},
+                           {"delivered_on", "2023-08-21"},
+                           {"model", "iPad"},
+                           {"unit_price_cents", 44900},
+                           {"expected_count", expected}});
         EXPECT_EQ(r.status, 201) << r.body;
         return json_of(r).at("id").get<std::int64_t>();
     }
@@ -115,7 +126,9 @@ class Connectors : public ::testing::Test {
     }
 
     std::vector<std::string> manifest_serials(std::int64_t tranche) {
-        SQLite::Statement q(s.server.db(), "SELECT serial_number FROM manifest_entries WHERE tranche_id = ? ORDER BY 1");
+        SQLite::Statement q(
+            s.server.db(),
+            "SELECT serial_number FROM manifest_entries WHERE tranche_id = ? ORDER BY 1");
         q.bind(1, tranche);
         std::vector<std::string> out;
         while (q.executeStep()) out.push_back(q.getColumn(0).getString());
@@ -129,7 +142,8 @@ class Connectors : public ::testing::Test {
     }
 
     void enroll(const std::string& serial, std::int64_t tranche) {
-        auto r = call(http, "POST", "/api/v1/devices", s.admin, json{{"serial_number", serial}, {"tranche_id", tranche}});
+        auto r = call(http, "POST", "/api/v1/devices", s.admin,
+                      json{{"serial_number", serial}, {"tranche_id", tranche}});
         ASSERT_EQ(r.status, 201) << r.body;
     }
 
@@ -179,7 +193,8 @@ TEST_F(Connectors, AsmSyncFillsTheDeliveryListsOfBothOrdersAndALaterReleaseShows
     EXPECT_EQ(manifest_serials(b), serials("ASMB", 0, 2));
     EXPECT_EQ(progress(a).at("in_manifest"), 3);
     // The delivery list now works as an uploaded one would: enrollment off it is refused.
-    auto off = call(http, "POST", "/api/v1/devices", s.admin, json{{"serial_number", serial("ASMB", 0)}, {"tranche_id", a}});
+    auto off = call(http, "POST", "/api/v1/devices", s.admin,
+                    json{{"serial_number", serial("ASMB", 0)}, {"tranche_id", a}});
     EXPECT_EQ(off.status, 422) << off.body;
 
     // A later sync adds what is new and leaves the rest; one enrolled device was released.
@@ -198,7 +213,8 @@ TEST_F(Connectors, AsmSyncFillsTheDeliveryListsOfBothOrdersAndALaterReleaseShows
     EXPECT_NE(std::find(kinds.begin(), kinds.end(), "released_from_org"), kinds.end());
     const json reconciliation = get("/api/v1/tranches/" + std::to_string(a) + "/reconciliation");
     EXPECT_EQ(reconciliation.at("released"), json::array({serial("ASMA", 0)}));
-    EXPECT_EQ(get("/api/v1/tranches/" + std::to_string(b) + "/reconciliation").at("released"), json::array());
+    EXPECT_EQ(get("/api/v1/tranches/" + std::to_string(b) + "/reconciliation").at("released"),
+              json::array());
     const json device = get("/api/v1/devices/" + serial("ASMA", 0));
     EXPECT_EQ(device.at("apple_school_manager").at("released_from_org_at"), "2026-11-20T09:00:00Z");
 
@@ -217,8 +233,9 @@ TEST_F(Connectors, AsmConflictsAreReportedAndNotApplied) {
                             "serial_number\n" + serial("DUPE", 0) + "\n",
                             {{"Authorization", "Bearer " + s.admin}, {"Content-Type", "text/csv"}});
     ASSERT_EQ(put.status, 200) << put.body;
-    fake.asm_set_devices({apple(serial("DUPE", 0), kAppleOrderA), apple(serial("ASMA", 0), kAppleOrderA),
-                          apple(serial("TWIN", 0), "555"), apple(serial("TWIN", 1), "555")});
+    fake.asm_set_devices({apple(serial("DUPE", 0), kAppleOrderA),
+                          apple(serial("ASMA", 0), kAppleOrderA), apple(serial("TWIN", 0), "555"),
+                          apple(serial("TWIN", 1), "555")});
 
     const json run = sync("asm");
     EXPECT_EQ(run.at("outcome"), "ok");
@@ -226,19 +243,26 @@ TEST_F(Connectors, AsmConflictsAreReportedAndNotApplied) {
     EXPECT_EQ(run.at("counts").at("conflicts"), 2);
     std::string messages;
     for (const auto& c : run.at("conflicts")) messages += c.at("message").get<std::string>() + "\n";
-    EXPECT_NE(messages.find("'" + serial("DUPE", 0) + "' is in the manifest of tranche " + std::to_string(b)), std::string::npos) << messages;
-    EXPECT_NE(messages.find("tranches " + std::to_string(twin1) + ", " + std::to_string(twin2)), std::string::npos) << messages;
+    EXPECT_NE(messages.find("'" + serial("DUPE", 0) + "' is in the manifest of tranche " +
+                            std::to_string(b)),
+              std::string::npos)
+        << messages;
+    EXPECT_NE(messages.find("tranches " + std::to_string(twin1) + ", " + std::to_string(twin2)),
+              std::string::npos)
+        << messages;
     EXPECT_EQ(manifest_serials(a), std::vector<std::string>{serial("ASMA", 0)});
     EXPECT_EQ(manifest_serials(b), std::vector<std::string>{serial("DUPE", 0)});  // not moved
     EXPECT_TRUE(manifest_serials(twin1).empty());
     EXPECT_TRUE(manifest_serials(twin2).empty());
 
     // More devices than the tranche expects: none of the new ones is added.
-    fake.asm_set_devices({apple(serial("ASMA", 0), kAppleOrderA), apple(serial("ASMA", 1), kAppleOrderA),
-                          apple(serial("ASMA", 2), kAppleOrderA), apple(serial("ASMA", 3), kAppleOrderA)});
+    fake.asm_set_devices(
+        {apple(serial("ASMA", 0), kAppleOrderA), apple(serial("ASMA", 1), kAppleOrderA),
+         apple(serial("ASMA", 2), kAppleOrderA), apple(serial("ASMA", 3), kAppleOrderA)});
     const json over = sync("asm");
     EXPECT_EQ(over.at("counts").at("manifest_added"), 0);
-    EXPECT_NE(over.at("conflicts").dump().find("which expects 3"), std::string::npos) << over.dump();
+    EXPECT_NE(over.at("conflicts").dump().find("which expects 3"), std::string::npos)
+        << over.dump();
     EXPECT_EQ(manifest_serials(a), std::vector<std::string>{serial("ASMA", 0)});
 }
 
@@ -248,7 +272,8 @@ TEST_F(Connectors, AnExpiredAccessTokenIsRenewedOnce) {
     EXPECT_EQ(sync("asm").at("outcome"), "ok");
     EXPECT_EQ(fake.asm_tokens_issued(), 1u);
     // The token is kept between runs until Apple refuses it.
-    fake.asm_set_devices({apple(serial("ASMA", 0), kAppleOrderA), apple(serial("ASMA", 1), kAppleOrderA)});
+    fake.asm_set_devices(
+        {apple(serial("ASMA", 0), kAppleOrderA), apple(serial("ASMA", 1), kAppleOrderA)});
     fake.asm_expire_tokens();
     fake.clear_calls();
     const json run = sync("asm");
@@ -265,7 +290,8 @@ TEST_F(Connectors, ABadAssertionIsRefusedAndTheRunChangesNothing) {
     FakeVendorServer other;
     const auto key_file = s.server.data_dir() / "wrong-key.pem";
     std::filesystem::copy_file(other.asm_private_key_file(), key_file);
-    TestServer wrong(against(fake, [&](server::ServerConfig& c) { c.connectors.asm_api.private_key_file = key_file; }));
+    TestServer wrong(against(
+        fake, [&](server::ServerConfig& c) { c.connectors.asm_api.private_key_file = key_file; }));
     wrong.add_user("admin2", server::Role::city_admin, {}, SeededServer::kPassword);
     const std::string token = wrong.login("admin2", SeededServer::kPassword);
     fake.asm_set_devices({apple(serial("ASMA", 0), kAppleOrderA)});
@@ -274,8 +300,10 @@ TEST_F(Connectors, ABadAssertionIsRefusedAndTheRunChangesNothing) {
     ASSERT_EQ(r.status, 200) << r.body;
     const json run = json_of(r);
     EXPECT_EQ(run.at("outcome"), "failed");
-    EXPECT_NE(run.at("error").get<std::string>().find("refused the client assertion (HTTP 401, invalid_client)"),
-              std::string::npos) << run.dump();
+    EXPECT_NE(run.at("error").get<std::string>().find(
+                  "refused the client assertion (HTTP 401, invalid_client)"),
+              std::string::npos)
+        << run.dump();
     SQLite::Statement q(wrong.db(), "SELECT count(*) FROM asm_devices");
     q.executeStep();
     EXPECT_EQ(q.getColumn(0).getInt(), 0);
@@ -287,7 +315,8 @@ TEST_F(Connectors, ABadAssertionIsRefusedAndTheRunChangesNothing) {
 
 TEST_F(Connectors, A429StormDelaysTheSyncAndLosesNothing) {
     const auto a = create_tranche(SeededServer::kSchoolA, kOrderA, 10);
-    fake.asm_set_devices({apple(serial("ASMA", 0), kAppleOrderA), apple(serial("ASMA", 1), kAppleOrderA),
+    fake.asm_set_devices({apple(serial("ASMA", 0), kAppleOrderA),
+                          apple(serial("ASMA", 1), kAppleOrderA),
                           apple(serial("ASMA", 2), kAppleOrderA)});
     fake.fail_next("/asm/v1/orgDevices", 3, 429, "1");
     const json run = sync("asm");
@@ -322,23 +351,28 @@ TEST_F(Connectors, ServerErrorsAreRetriedAndTooManyFailTheRunWithoutAChange) {
     EXPECT_EQ(recovered.at("outcome"), "ok") << recovered.dump();
     EXPECT_EQ(recovered.at("retries"), 2);
 
-    fake.asm_set_devices({apple(serial("ASMA", 0), kAppleOrderA), apple(serial("ASMA", 1), kAppleOrderA)});
+    fake.asm_set_devices(
+        {apple(serial("ASMA", 0), kAppleOrderA), apple(serial("ASMA", 1), kAppleOrderA)});
     fake.fail_next("/asm/v1/orgDevices", 6, 502);
     const json failed = sync("asm");
     EXPECT_EQ(failed.at("outcome"), "failed");
-    EXPECT_EQ(failed.at("error"), "Apple School Manager: GET /asm/v1/orgDevices: HTTP 502 after 6 attempts");
+    EXPECT_EQ(failed.at("error"),
+              "Apple School Manager: GET /asm/v1/orgDevices: HTTP 502 after 6 attempts");
     EXPECT_EQ(manifest_serials(a).size(), 1u);
 }
 
 TEST_F(Connectors, TruncatedJsonOnALaterPageFailsTheWholeRun) {
     const auto a = create_tranche(SeededServer::kSchoolA, kOrderA, 10);
-    fake.asm_set_devices({apple(serial("ASMA", 0), kAppleOrderA), apple(serial("ASMA", 1), kAppleOrderA),
+    fake.asm_set_devices({apple(serial("ASMA", 0), kAppleOrderA),
+                          apple(serial("ASMA", 1), kAppleOrderA),
                           apple(serial("ASMA", 2), kAppleOrderA)});
     // The second page (the first one asked for with a cursor) arrives cut in half.
     fake.truncate_next("/asm/v1/orgDevices?limit=2&cursor=");
     const json run = sync("asm");
     EXPECT_EQ(run.at("outcome"), "failed");
-    EXPECT_NE(run.at("error").get<std::string>().find("invalid or truncated JSON"), std::string::npos) << run.dump();
+    EXPECT_NE(run.at("error").get<std::string>().find("invalid or truncated JSON"),
+              std::string::npos)
+        << run.dump();
     EXPECT_TRUE(manifest_serials(a).empty());  // not even the first page's devices
     EXPECT_EQ(count("SELECT count(*) FROM asm_devices"), 0);
     // The next run succeeds.
@@ -373,7 +407,8 @@ TEST_F(Connectors, MdmsSetTheFunnelsManagedCountsWithoutASiteAgent) {
     stray.last_checkin = jamf_time_ago(1h);
     jamf.push_back(stray);
     fake.jamf_set_devices(jamf);
-    fake.jamf_set_locations({{1, "Schule A"}, {2, std::string("Gymnasium ") + SeededServer::kSchoolB + " Nord"}});
+    fake.jamf_set_locations(
+        {{1, "Schule A"}, {2, std::string("Gymnasium ") + SeededServer::kSchoolB + " Nord"}});
 
     std::vector<FakeRelutionDevice> relution;
     for (int i = 0; i < 3; ++i) {
@@ -409,7 +444,8 @@ TEST_F(Connectors, MdmsSetTheFunnelsManagedCountsWithoutASiteAgent) {
     EXPECT_EQ(device.at("mdm").at(0).at("battery_pct"), 87);
     EXPECT_TRUE(device.at("last_report").is_null());  // no agent saw it on the school network
 
-    const json unknown = get(std::string("/api/v1/schools/") + SeededServer::kSchoolB + "/unknown-devices");
+    const json unknown =
+        get(std::string("/api/v1/schools/") + SeededServer::kSchoolB + "/unknown-devices");
     ASSERT_EQ(unknown.at("items").size(), 1u);
     EXPECT_EQ(unknown.at("items").at(0).at("serial_number"), serial("STRY", 0));
     EXPECT_EQ(unknown.at("items").at(0).at("source"), "jamf_school");
@@ -419,7 +455,8 @@ TEST_F(Connectors, MdmsSetTheFunnelsManagedCountsWithoutASiteAgent) {
 TEST_F(Connectors, ADeviceMovedBetweenLocationsMovesItsSightingAndIsAnEvent) {
     const auto a = create_tranche(SeededServer::kSchoolA, kOrderA, 10);
     enroll(serial("JAMF", 0), a);
-    fake.jamf_set_locations({{1, "Schule A"}, {2, std::string("Schule ") + SeededServer::kSchoolB}});
+    fake.jamf_set_locations(
+        {{1, "Schule A"}, {2, std::string("Schule ") + SeededServer::kSchoolB}});
     FakeJamfDevice enrolled;
     enrolled.udid = "u0";
     enrolled.serial = serial("JAMF", 0);
@@ -430,7 +467,10 @@ TEST_F(Connectors, ADeviceMovedBetweenLocationsMovesItsSightingAndIsAnEvent) {
     stray.serial = serial("STRY", 0);
     fake.jamf_set_devices({enrolled, stray});
     ASSERT_EQ(sync("jamf_school").at("outcome"), "ok");
-    EXPECT_EQ(get(std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/unknown-devices").at("items").size(), 1u);
+    EXPECT_EQ(get(std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/unknown-devices")
+                  .at("items")
+                  .size(),
+              1u);
 
     enrolled.location_id = 2;
     enrolled.os_version = "18.1";
@@ -439,18 +479,26 @@ TEST_F(Connectors, ADeviceMovedBetweenLocationsMovesItsSightingAndIsAnEvent) {
     const json run = sync("jamf_school");
     EXPECT_EQ(run.at("outcome"), "ok");
     EXPECT_EQ(run.at("counts").at("other_school"), 1);
-    EXPECT_NE(run.at("conflicts").dump().find(std::string("Pakt has it enrolled at school ") + SeededServer::kSchoolA),
-              std::string::npos) << run.dump();
-    EXPECT_TRUE(get(std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/unknown-devices").at("items").empty());
-    const json at_b = get(std::string("/api/v1/schools/") + SeededServer::kSchoolB + "/unknown-devices");
+    EXPECT_NE(run.at("conflicts")
+                  .dump()
+                  .find(std::string("Pakt has it enrolled at school ") + SeededServer::kSchoolA),
+              std::string::npos)
+        << run.dump();
+    EXPECT_TRUE(get(std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/unknown-devices")
+                    .at("items")
+                    .empty());
+    const json at_b =
+        get(std::string("/api/v1/schools/") + SeededServer::kSchoolB + "/unknown-devices");
     ASSERT_EQ(at_b.at("items").size(), 1u);
     EXPECT_EQ(at_b.at("items").at(0).at("serial_number"), serial("STRY", 0));
 
     const auto kinds = event_kinds(serial("JAMF", 0));
-    EXPECT_NE(std::find(kinds.begin(), kinds.end(), "mdm_location_changed"), kinds.end()) << json(kinds).dump();
+    EXPECT_NE(std::find(kinds.begin(), kinds.end(), "mdm_location_changed"), kinds.end())
+        << json(kinds).dump();
     EXPECT_NE(std::find(kinds.begin(), kinds.end(), "os_version_changed"), kinds.end());
     // The device stays where Pakt enrolled it: the MDM's filing is reported, not applied.
-    EXPECT_EQ(get("/api/v1/devices/" + serial("JAMF", 0)).at("school_number"), SeededServer::kSchoolA);
+    EXPECT_EQ(get("/api/v1/devices/" + serial("JAMF", 0)).at("school_number"),
+              SeededServer::kSchoolA);
 }
 
 TEST_F(Connectors, NoCredentialAppearsInALogLineAnAnswerOrAnError) {
@@ -497,12 +545,15 @@ TEST_F(Connectors, NoCredentialAppearsInALogLineAnAnswerOrAnError) {
     std::string everything = log.text();
     for (const auto& answer : answers) everything += answer;
     {
-        SQLite::Statement q(s.server.db(), "SELECT coalesce(error, '') || counts || conflicts FROM connector_runs");
+        SQLite::Statement q(
+            s.server.db(), "SELECT coalesce(error, '') || counts || conflicts FROM connector_runs");
         while (q.executeStep()) everything += q.getColumn(0).getString();
     }
-    ASSERT_NE(everything.find("check connectors.jamf_school.network_id and the API key file"), std::string::npos);
+    ASSERT_NE(everything.find("check connectors.jamf_school.network_id and the API key file"),
+              std::string::npos);
     for (const auto& secret : secrets) {
-        EXPECT_EQ(everything.find(secret), std::string::npos) << "a credential leaked: " << secret.substr(0, 4) << "...";
+        EXPECT_EQ(everything.find(secret), std::string::npos)
+            << "a credential leaked: " << secret.substr(0, 4) << "...";
     }
 }
 
@@ -510,8 +561,10 @@ TEST_F(Connectors, ACredentialFileOthersCanReadIsRefused) {
     ::chmod(fake.jamf_api_key_file().c_str(), 0644);
     const json run = sync("jamf_school");
     EXPECT_EQ(run.at("outcome"), "failed");
-    EXPECT_EQ(run.at("error"), "the credential file " + fake.jamf_api_key_file().string() +
-                                   " is readable by others than its owner (mode 0644); make it owner-only: chmod 600");
+    EXPECT_EQ(
+        run.at("error"),
+        "the credential file " + fake.jamf_api_key_file().string() +
+            " is readable by others than its owner (mode 0644); make it owner-only: chmod 600");
     EXPECT_TRUE(fake.calls().empty());  // nothing was sent
 }
 
@@ -536,11 +589,53 @@ TEST_F(Connectors, OnlyMunicipalItSeesAndRunsConnectors) {
     EXPECT_EQ(audit.at("items").at(0).at("actor"), "admin");
 }
 
+TEST_F(Connectors, MetricsShowTheLastSuccessAndAFailedLastRun) {
+    fake.asm_set_devices({});
+    EXPECT_EQ(sync("asm").at("outcome"), "ok");
+    fake.fail_next("/relution", 6, 500);
+    EXPECT_EQ(sync("relution").at("outcome"), "failed");
+    const auto metrics = call(http, "GET", "/metrics").body;
+    EXPECT_NE(metrics.find("pakt_connector_last_run_failed{connector=\"relution\"} 1"),
+              std::string::npos)
+        << metrics;
+    EXPECT_NE(metrics.find("pakt_connector_last_run_failed{connector=\"asm\"} 0"),
+              std::string::npos);
+    EXPECT_NE(
+        metrics.find("pakt_connector_last_success_timestamp_seconds{connector=\"relution\"} 0"),
+        std::string::npos);
+    EXPECT_EQ(metrics.find("pakt_connector_last_success_timestamp_seconds{connector=\"asm\"} 0\n"),
+              std::string::npos);
+}
+
+// With an interval, runs come by themselves: the first within a tenth of the interval.
+TEST(ConnectorsScheduled, RunWithoutBeingAskedAndSayWhenTheNextRunIs) {
+    FakeVendorServer fake;
+    SeededServer s(against(fake, [](server::ServerConfig& c) {
+        c.connectors.interval = 2s;
+        c.connectors.jamf_school.enabled = false;
+        c.connectors.relution.enabled = false;
+    }));
+    // Waits for the scheduled run (a condition with a deadline, not a fixed sleep).
+    json asm_status;
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline) {
+        asm_status =
+            json_of(call(*s.http, "GET", "/api/v1/connectors", s.admin)).at("connectors").at(0);
+        if (!asm_status.at("last_run").is_null()) break;
+        std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_FALSE(asm_status.at("last_run").is_null()) << "no scheduled run within 60 s";
+    EXPECT_EQ(asm_status.at("last_run").at("trigger"), "schedule");
+    EXPECT_EQ(asm_status.at("last_run").at("outcome"), "ok");
+    EXPECT_FALSE(asm_status.at("next_run_at").is_null());
+}
+
 TEST(ConnectorsNotConfigured, SyncIsAConflictAndTheListSaysSo) {
     SeededServer s;
     auto r = call(*s.http, "POST", "/api/v1/connectors/asm/sync", s.admin);
     EXPECT_EQ(r.status, 409);
-    EXPECT_NE(r.body.find("add its [connectors.asm] table to paktd.toml"), std::string::npos) << r.body;
+    EXPECT_NE(r.body.find("add its [connectors.asm] table to paktd.toml"), std::string::npos)
+        << r.body;
     const json list = json_of(call(*s.http, "GET", "/api/v1/connectors", s.admin));
     for (const auto& c : list.at("connectors")) EXPECT_EQ(c.at("state"), "not_configured");
 }

@@ -29,7 +29,8 @@ TEST(OrderNumbers, DeliveryNoteSpellingsMatchApplesNumber) {
 }
 
 TEST(RetryAfter, SecondsAndHttpDates) {
-    const auto now = std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
+    const auto now =
+        std::chrono::system_clock::from_time_t(784111777);  // Sun, 06 Nov 1994 08:49:37 GMT
     EXPECT_EQ(parse_retry_after("120", now), 120s);
     EXPECT_EQ(parse_retry_after(" 0 ", now), 0s);
     EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:50:07 GMT", now), 30s);
@@ -51,8 +52,11 @@ std::string base64url_decode(std::string_view text) {
     while (b64.size() % 4 != 0) b64 += '=';
     std::string out(b64.size(), '\0');
     const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                  reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
-    out.resize(static_cast<std::size_t>(n) - (text.size() % 4 == 2 ? 2 : text.size() % 4 == 3 ? 1 : 0));
+                                  reinterpret_cast<const unsigned char*>(b64.data()),
+                                  static_cast<int>(b64.size()));
+    out.resize(static_cast<std::size_t>(n) - (text.size() % 4 == 2   ? 2
+                                              : text.size() % 4 == 3 ? 1
+                                                                     : 0));
     return out;
 }
 
@@ -74,7 +78,8 @@ TEST(Jws, Es256SignatureVerifiesWithThePublicKeyAsRawRAndS) {
     const std::string pem(data, static_cast<std::size_t>(size));
     BIO_free(bio);
 
-    const std::string jws = es256_jws(R"({"alg":"ES256","kid":"k"})", R"({"sub":"SCHOOLAPI.x"})", pem);
+    const std::string jws =
+        es256_jws(R"({"alg":"ES256","kid":"k"})", R"({"sub":"SCHOOLAPI.x"})", pem);
     const auto first = jws.find('.');
     const auto second = jws.find('.', first + 1);
     ASSERT_NE(second, std::string::npos);
@@ -91,7 +96,8 @@ TEST(Jws, Es256SignatureVerifiesWithThePublicKeyAsRawRAndS) {
     const std::string signed_part = jws.substr(0, second);
     ASSERT_EQ(EVP_DigestVerifyInit(md, nullptr, EVP_sha256(), nullptr, key), 1);
     EXPECT_EQ(EVP_DigestVerify(md, der, static_cast<std::size_t>(der_size),
-                               reinterpret_cast<const unsigned char*>(signed_part.data()), signed_part.size()),
+                               reinterpret_cast<const unsigned char*>(signed_part.data()),
+                               signed_part.size()),
               1);
     EVP_MD_CTX_free(md);
     OPENSSL_free(der);
