@@ -4,13 +4,14 @@
 // funded devices stolen or unseen inside the earmarking period). Every figure must be the API's,
 // every link must lead to the page that explains it, and axe must find nothing serious.
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { test } from 'node:test';
 
 import { checkin, enrollAgent } from './support/agents.mjs';
 import {
     loginCookie, seriousViolations, settled, visit, withPage,
 } from './support/browser.mjs';
-import { schools, users } from './support/env.mjs';
+import { artifactsDir, schools, users } from './support/env.mjs';
 import { suite } from './support/suite.mjs';
 
 const ws = (text) => text.replace(/\s+/g, ' ').trim();
@@ -218,6 +219,28 @@ test('CityOverview_LinksLeadToThePagesThatExplainThem', async () => {
         assert.deepEqual(await serials(), unseen.items.map((x) => x.serial_number));
         assert.ok((await deliveries()).every((x) => grantTranches.has(x)));
         assert.deepEqual(await seriousViolations(page), []);
+        assert.deepEqual(page.problems, []);
+    });
+});
+
+// This paktd's paktd.toml sets up no connection (tests/web/connectors.test.mjs runs them): each
+// says so and where to set it up, and offers nothing to press.
+test('CityOverview_ConnectionsNotSetUpSayWhereToSetThemUp', async () => {
+    const api = await s.admin.get('/api/v1/connectors');
+    assert.deepEqual(api.connectors.map((c) => [c.name, c.configured, c.state]),
+        [['asm', false, 'not_configured'], ['jamf_school', false, 'not_configured'], ['relution', false, 'not_configured']]);
+    await withPage(s.browser, s.server, 'city overview connections', async ({ context, page }) => {
+        await loginCookie(context, users.admin);
+        await overview(page, 'city-overview-connections');
+        const section = page.getByRole('region', { name: 'Anbindungen' });
+        for (const c of api.connectors) {
+            const card = section.getByRole('article', { name: c.title });
+            const text = ws(await card.innerText());
+            assert.equal(text, `${c.title} Zustand nicht eingerichtet Einrichten in paktd.toml im Abschnitt [connectors.${c.name}]; ` +
+                'wie, steht in der README im Abschnitt „Connectors“.');
+            assert.equal(await card.getByRole('button').count(), 0);
+        }
+        await section.screenshot({ path: path.join(artifactsDir(), 'city_overview-connections-section.png') });
         assert.deepEqual(page.problems, []);
     });
 });

@@ -11,6 +11,7 @@ import { navigate } from '../js/router.js';
 import {
   pageTitle, alertBox, errorAlert, badge, dataTable, link, button, inputField, selectField, copyButton, loading,
 } from '../js/ui.js';
+import { sourceName } from '../js/connectors.js';
 
 const AGENT_STATES = ['on_time', 'late', 'silent'];
 const STATE_KIND = { on_time: 'success', late: 'warning', silent: 'danger' };
@@ -64,7 +65,12 @@ export function unknownColumns() {
     { label: t('agents.unknown.times_seen'), numeric: true, render: (u) => formatNumber(u.times_seen) },
     { label: t('agents.unknown.ip'), render: (u) => (u.ip_address ? h('span', { class: 'app-mono' }, u.ip_address) : t('app.none')) },
     { label: t('agents.unknown.os'), render: (u) => u.os_version || t('app.none') },
-    { label: t('agents.unknown.agent'), render: (u) => t('agents.unknown.agent_id', { id: u.agent_id }) },
+    // A site agent saw it in the school network, or an MDM connector listed it for the school.
+    {
+      label: t('agents.unknown.agent'),
+      render: (u) => (!u.source || u.source === 'agent' ? t('agents.unknown.agent_id', { id: u.agent_id })
+        : t('agents.unknown.mdm_source', { source: sourceName(u.source) })),
+    },
   ];
 }
 

@@ -1,4 +1,5 @@
-// Device detail: data, last agent report, current loan, history; status change and edits for writers.
+// Device detail: data, last agent report, the MDMs' and Apple School Manager's view, current loan,
+// history; status change and edits for writers.
 import { h, announce } from '../js/dom.js';
 import { t, has } from '../js/i18n.js';
 import { api, ApiProblem } from '../js/api.js';
@@ -10,6 +11,7 @@ import {
   pageTitle, descList, statusBadge, badge, link, buttonLink, dataTable, section, alertBox, errorAlert,
   loading, inputField, textareaField, selectField, button,
 } from '../js/ui.js';
+import { sourceName } from '../js/connectors.js';
 
 const RETIRED_REASONS = ['lost', 'stolen', 'damaged_beyond_repair'];
 
@@ -34,10 +36,18 @@ function detailValue(k, v) {
   if ((k === 'condition' || k === 'return_condition') && has(`event_detail.condition_${v}`)) return t(`event_detail.condition_${v}`);
   if (k === 'retired_reason' && has(`retired_reason.${v}`)) return t(`retired_reason.${v}`);
   if ((k === 'from' || k === 'to' || k === 'status') && has(`status.${v}`)) return t(`status.${v}`);
+  if (k === 'source') return sourceName(v);
   if (/_on$/.test(k) && /^\d{4}-\d{2}-\d{2}$/.test(String(v))) return formatDate(v);
   if (/_at$/.test(k)) return formatDateTime(v);
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
+}
+
+// A connector's events name it as "connector:asm"; people read the service's name.
+function eventActor(actor) {
+  const m = /^connector:(.+)$/.exec(actor || '');
+  if (m) return t('device.actor_connector', { source: sourceName(m[1]) });
+  return actor || t('app.none');
 }
 
 function eventDetail(ev) {
@@ -143,7 +153,9 @@ export async function render(main, ctx) {
         [t('device.storage_free'), storage(d.last_report.storage_free_mb)],
         [t('device.managed'), yesNo(d.last_report.managed)],
       ]) : h('p', { class: 'kern-body' }, t('device.no_report'))),
-      section(t('device.loan'), ...loanBlock(d.current_loan))));
+      section(t('device.loan'), ...loanBlock(d.current_loan)),
+      Array.isArray(d.mdm) ? section(t('device.mdm'), ...mdmBlock(d)) : null,
+      d.apple_school_manager !== undefined ? section(t('device.asm'), asmBlock(d.apple_school_manager)) : null));
 
     if (ctx.canWrite) {
       parts.push(statusForm(d));
@@ -161,7 +173,7 @@ export async function render(main, ctx) {
         columns: [
           { label: t('device.event_at'), header: true, render: (e) => formatDateTime(e.at) },
           { label: t('device.event_kind'), render: (e) => eventKind(e.kind) },
-          { label: t('device.event_actor'), render: (e) => e.actor || t('app.none') },
+          { label: t('device.event_actor'), render: (e) => eventActor(e.actor) },
           { label: t('device.event_detail'), render: (e) => eventDetail(e) },
         ],
         rows: items,
@@ -257,6 +269,38 @@ export async function render(main, ctx) {
       return;
     }
     showErrors(form, err, { reason: { name: 'reason', message: t('unenroll.reason_invalid') } });
+  }
+
+  // What each MDM connector last reported (Jamf School, Relution): one list per MDM.
+  function mdmBlock(d) {
+    if (!d.mdm.length) return [h('p', { class: 'kern-body' }, t('device.mdm_none'))];
+    return d.mdm.map((m) => {
+      const name = sourceName(m.source);
+      const otherSchool = m.school_number && m.school_number !== d.school_number;
+      return h('div', { class: 'app-mdm' },
+        h('h3', { class: 'kern-heading-small' }, name),
+        descList([
+          [t('device.mdm_managed'), yesNo(m.managed)],
+          [t('device.os_version'), m.os_version],
+          [t('device.battery'), m.battery_pct === null || m.battery_pct === undefined ? null : t('device.percent', { value: formatNumber(m.battery_pct) })],
+          [t('device.mdm_asset_tag'), m.asset_tag],
+          [t('device.mdm_last_checkin'), formatDateTime(m.last_checkin_at)],
+          [t('device.mdm_school'), m.school_number ? h('span', {}, schoolNames.has(m.school_number) ? `${schoolNames.get(m.school_number)} (${m.school_number})` : m.school_number,
+            otherSchool ? [' ', badge(t('device.mdm_other_school'), 'warning')] : null) : null],
+        ], t('device.mdm_label', { source: name })));
+    });
+  }
+
+  function asmBlock(a) {
+    if (!a) return h('p', { class: 'kern-body' }, t('device.asm_none'));
+    return descList([
+      [t('device.asm_order'), a.order_number ? h('span', { class: 'app-mono' }, a.order_number) : null],
+      [t('device.asm_status'), has(`asm_status.${a.status}`) ? t(`asm_status.${a.status}`) : a.status],
+      [t('device.asm_added'), formatDateTime(a.added_to_org_at)],
+      [t('device.asm_released'), a.released_from_org_at
+        ? h('span', {}, badge(t('device.asm_released_badge'), 'warning'), ' ', formatDateTime(a.released_from_org_at))
+        : t('device.asm_not_released')],
+    ], t('device.asm_label'));
   }
 
   function loanBlock(loan) {

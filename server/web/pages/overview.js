@@ -1,5 +1,5 @@
 // Overview: for the school roles their school(s) at a glance; for city_admin all schools: risks,
-// devices by status, rollout, silent site agents and grants.
+// devices by status, rollout, silent site agents, the vendor connections and grants.
 import { h } from '../js/dom.js';
 import { t } from '../js/i18n.js';
 import { api } from '../js/api.js';
@@ -8,6 +8,7 @@ import {
   atRiskBadge, daysText, grantShareBar, rolloutFunnel, schoolSummary, statusBlock, trancheProgress,
 } from '../js/summary.js';
 import { pageTitle, alertBox, badge, section, dataTable, errorAlert, loading, link, STATUSES } from '../js/ui.js';
+import { connectorsSection } from '../js/connectors.js';
 
 export async function render(main, ctx) {
   if (ctx.user.role === 'city_admin') return renderCity(main, ctx);
@@ -29,8 +30,9 @@ const AGENTS_LIMIT = 10;
 const GRANTS_TOP = 20;
 const LIST_SHOWN = 5; // schools or deliveries named in one risk item
 
-// Municipal IT: what needs doing first (risks), then devices, rollout, site agents and grants.
-// Every block is one request (reports are aggregates; lists are paged); each item links on.
+// Municipal IT: what needs doing first (risks), then devices, rollout, site agents, the vendor
+// connections and grants. Every block is one request (reports are aggregates; lists are paged);
+// each item links on.
 async function renderCity(main, ctx) {
   ctx.setTitle(t('city.title'));
   main.appendChild(pageTitle(t('city.title'), t('city_overview.intro')));
@@ -41,7 +43,9 @@ async function renderCity(main, ctx) {
   const rolloutSec = section(t('city.rollout'), loading());
   const agentsSec = section(t('city_overview.silent_agents'), loading());
   const grantsSec = section(t('city.grants'), loading());
-  main.append(riskSec, statusSec, rolloutSec, agentsSec, grantsSec);
+  // Loads and updates itself (its "sync now" polls until the run has finished).
+  const connectorsSec = connectorsSection({ isCurrent: ctx.isCurrent });
+  main.append(riskSec, statusSec, rolloutSec, agentsSec, connectorsSec, grantsSec);
 
   const fundingP = api.get('/reports/funding').then((r) => ({ report: r }), (error) => ({ error }));
   const earmarkP = api.get('/reports/earmark').then((r) => ({ report: r }), (error) => ({ error }));

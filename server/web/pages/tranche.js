@@ -21,7 +21,7 @@ function serialList(serials, { linked }) {
   const shown = serials.slice(0, LIST_MAX);
   return [
     h('ul', { class: 'app-serials' }, shown.map((s) => h('li', { class: 'app-mono' },
-      linked ? link(`/devices/${encodeURIComponent(s)}`, s) : s))),
+      (typeof linked === 'function' ? linked(s) : linked) ? link(`/devices/${encodeURIComponent(s)}`, s) : s))),
     serials.length > shown.length ? h('p', { class: 'kern-body app-muted' }, t('tranche.more_items', { count: formatNumber(serials.length - shown.length) })) : null,
   ];
 }
@@ -182,7 +182,10 @@ export async function render(main, ctx) {
         h('p', { class: 'kern-body' }, t('delivery.missing_hint'), ' ',
           ctx.canWrite ? link(`/tranches/${tr.id}/scan`, t('delivery.scan_missing')) : null)) : null,
       block(t('tranche.unexpected'), rec.unexpected || [], t('tranche.none_unexpected'), true),
-      block(t('tranche.not_seen'), rec.not_seen || [], t('tranche.none_not_seen'), true)].filter(Boolean));
+      block(t('tranche.not_seen'), rec.not_seen || [], t('tranche.none_not_seen'), true),
+      // Only an enrolled device has a page: those on the delivery list but missing have none.
+      Array.isArray(rec.released) ? block(t('tranche.released'), rec.released, t('tranche.none_released'), (serial) => !missing.includes(serial),
+        h('p', { class: 'kern-body' }, t('tranche.released_hint'))) : null].filter(Boolean));
   }
 
   async function refresh() {

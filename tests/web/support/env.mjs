@@ -24,14 +24,18 @@ function executable(variable, fallback) {
 }
 
 /**
- * The paths of the real paktd and paktctl binaries (checked to be executable), and of the real
- * pakt-agent (`agent`, checked only when a test asks for it).
+ * The paths of the real paktd and paktctl binaries (checked to be executable), of the real
+ * pakt-agent (`agent`) and of the fake vendor APIs (`fakeVendors`, tests/support/
+ * fake_vendors_main.cpp); the last two checked only when a test asks for them.
  */
 export function binaries() {
     return {
         paktd: executable('PAKT_PAKTD', path.join(buildDir, 'server/paktd')),
         paktctl: executable('PAKT_PAKTCTL', path.join(buildDir, 'tools/paktctl')),
         get agent() { return executable('PAKT_AGENT', path.join(buildDir, 'agent/pakt-agent')); },
+        get fakeVendors() {
+            return executable('PAKT_FAKE_VENDORS', path.join(buildDir, 'tests/pakt_fake_vendors'));
+        },
     };
 }
 

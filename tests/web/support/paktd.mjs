@@ -55,11 +55,12 @@ function readReady(file) {
 }
 
 /**
- * Starts a seeded paktd for the test file `name`. Returns { url, host, port, fingerprint,
+ * Starts a seeded paktd for the test file `name`. `extraToml`, if given, is appended to its
+ * paktd.toml (tables of its own, e.g. [connectors]). Returns { url, host, port, fingerprint,
  * dataDir, ca, seedOutput, log(), stop() }. Throws (with paktd's log) if it does not become ready
  * within 30 s or exits before.
  */
-export async function startPaktd(name) {
+export async function startPaktd(name, { extraToml = '' } = {}) {
     const { paktd, paktctl: paktctlPath } = binaries();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `pakt-web-${name}-`));
     const seedOutput = await seed(paktctlPath, dataDir);
@@ -69,7 +70,8 @@ export async function startPaktd(name) {
     // A first login delay no browser round trip can outlast, so the lockout test meets the 429
     // at the first throttled attempt however slow the machine is.
     fs.writeFileSync(configFile,
-        `[organisation]\nname = "${kLender}"\n\n[auth]\nlogin_first_delay_s = 600\nlogin_max_delay_s = 900\n`);
+        `[organisation]\nname = "${kLender}"\n\n[auth]\nlogin_first_delay_s = 600\nlogin_max_delay_s = 900\n` +
+        (extraToml ? `\n${extraToml}\n` : ''));
     const readyFile = path.join(dataDir, 'ready');
     const logFile = path.join(dataDir, 'paktd.log');
     const logFd = fs.openSync(logFile, 'a');

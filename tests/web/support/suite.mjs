@@ -15,14 +15,19 @@ import { startPaktd } from './paktd.mjs';
  * admin (ApiClient as city_admin) are set once before() ran. `setup(s)`, if given, runs in the
  * same hook after them: the file's own preparation (Node 20 runs several top-level before()
  * hooks at once, so a file must not add its own).
+ * `options.paktdConfig(s)`, if given, runs first and returns TOML text for paktd.toml (for what
+ * paktd must know at start, such as other servers the file starts); whatever it starts it hands
+ * to `s.onStop(fn)`, and after() runs those functions once paktd has stopped, last first.
  */
-export function suite(name, setup) {
-    const s = { server: null, browser: null, admin: null };
+export function suite(name, setup, { paktdConfig } = {}) {
+    const stops = [];
+    const s = { server: null, browser: null, admin: null, onStop: (fn) => stops.push(fn) };
     const stop = async () => {
         await s.browser?.close();
         s.browser = null;
         await s.server?.stop();
         s.server = null;
+        while (stops.length) await stops.pop()();
     };
     before(async () => {
         try {
@@ -31,7 +36,8 @@ export function suite(name, setup) {
             for (const f of fs.readdirSync(dir)) {
                 if (f.startsWith(`${name}-`)) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
             }
-            s.server = await startPaktd(name);
+            const extraToml = paktdConfig ? await paktdConfig(s) : '';
+            s.server = await startPaktd(name, { extraToml });
             s.browser = await launchBrowser();
             s.admin = await apiAs(s.server, users.admin);
             if (setup) await setup(s);
