@@ -304,6 +304,8 @@ void App::start() {
 void App::stop() {
     if (!parts_) return;
     ready_ = false;
+    // A "sync now" waiting for its run must not hold up the drain of requests below.
+    if (parts_->connectors) parts_->connectors->begin_stop();
     if (parts_->server) {
         parts_->server->shutdown(config_.shutdown_grace);
         parts_->server.reset();

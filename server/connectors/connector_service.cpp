@@ -166,12 +166,19 @@ void ConnectorService::start() {
     }
 }
 
-void ConnectorService::stop() {
+void ConnectorService::begin_stop() {
+    stopping_ = true;
     for (auto& w : workers_) {
-        if (w->thread.joinable()) {
-            w->thread.request_stop();
-            w->thread.join();
-        }
+        if (w->thread.joinable()) w->thread.request_stop();
+        std::lock_guard lock(w->mutex);
+        w->finished.notify_all();  // a "sync now" waiting for a run answers at once
+    }
+}
+
+void ConnectorService::stop() {
+    begin_stop();
+    for (auto& w : workers_) {
+        if (w->thread.joinable()) w->thread.join();
     }
 }
 
@@ -195,8 +202,8 @@ std::optional<ConnectorRun> ConnectorService::wait_for_run(const std::string& na
     std::int64_t id = 0;
     {
         std::unique_lock lock(w.mutex);
-        if (!w.finished.wait_for(lock, timeout, [&] { return w.done >= ticket; }))
-            return std::nullopt;
+        w.finished.wait_for(lock, timeout, [&] { return w.done >= ticket || stopping_; });
+        if (w.done < ticket) return std::nullopt;
         id = w.last_run_id;
     }
     auto lease = reads_.acquire();
@@ -250,6 +257,7 @@ ConnectorRun ConnectorService::execute(Worker& w, const std::string& trigger,
                 r.counts["more_conflicts"] = outcome->conflicts.size() - kMaxRecordedConflicts;
             }
         }
+        r.counts["retry_wait_ms"] = stats.waited_ms;
     };
     const auto record = [&](SQLite::Database& db, ConnectorRun& r) {
         r.id = insert_connector_run(db, r);

@@ -2,6 +2,7 @@
 // Runs the configured connectors: each on its own thread, on a schedule with jitter and on
 // request ("sync now"). A run fetches everything from its API first and then applies it in one
 // transaction, so a failed run changes nothing but its own record in connector_runs.
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -45,7 +46,11 @@ class ConnectorService {
     /// part of a tenth of the interval (at most 5 minutes), so several paktd restarts do not
     /// hit the vendor at the same second.
     void start();
-    /// Interrupts waits and retries (a running fetch fails as "stopped") and joins. Idempotent.
+    /// Asks every worker to stop (waits and retries are interrupted; a running fetch fails as
+    /// "stopped") and wakes everyone waiting for a run, without joining: call it before the
+    /// network server drains its requests, so a "sync now" that waits does not hold it up.
+    void begin_stop();
+    /// begin_stop(), then joins the workers. Idempotent.
     void stop();
 
     /// True if `name` is one of kConnectorNames.
@@ -73,6 +78,7 @@ class ConnectorService {
     Writer& writer_;
     ReadPool& reads_;
     std::vector<std::unique_ptr<Worker>> workers_;
+    std::atomic<bool> stopping_{false};
 };
 
 }  // namespace pakt::server::connectors

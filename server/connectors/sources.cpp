@@ -249,11 +249,12 @@ class AppleSchoolManager final : public AsmSource {
     static void add(CallStats& stats, const VendorClient& a, const VendorClient& b) {
         stats.calls += a.calls() + b.calls();
         stats.retries += a.retries() + b.retries();
+        stats.waited_ms += (a.waited() + b.waited()).count();
     }
 
     // A fresh access token for a fresh client assertion, signed with the API account's key.
     void refresh_token(VendorClient& client) {
-        const std::string key = read_credential_file(settings_.private_key_file);
+        const std::string key = read_credential_file(settings_.private_key_file, CredentialKind::pem);
         const auto now =
             std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch())
                 .count();
@@ -354,10 +355,12 @@ class JamfSchool final : public MdmSource {
                 MdmSnapshot snapshot = fetch_all(api);
                 stats.calls += api.calls();
                 stats.retries += api.retries();
+                stats.waited_ms += api.waited().count();
                 return snapshot;
             } catch (...) {
                 stats.calls += api.calls();
                 stats.retries += api.retries();
+                stats.waited_ms += api.waited().count();
                 throw;
             }
         });
@@ -418,10 +421,12 @@ class Relution final : public MdmSource {
                 MdmSnapshot snapshot = fetch_all(api);
                 stats.calls += api.calls();
                 stats.retries += api.retries();
+                stats.waited_ms += api.waited().count();
                 return snapshot;
             } catch (...) {
                 stats.calls += api.calls();
                 stats.retries += api.retries();
+                stats.waited_ms += api.waited().count();
                 throw;
             }
         });

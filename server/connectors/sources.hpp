@@ -28,6 +28,7 @@ namespace pakt::server::connectors {
 struct CallStats {
     std::int64_t calls = 0;
     std::int64_t retries = 0;
+    std::int64_t waited_ms = 0;  ///< time spent waiting before retries (Retry-After, backoff)
 };
 
 /// Apple School Manager: every device of the organisation.

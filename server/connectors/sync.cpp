@@ -69,7 +69,7 @@ std::vector<std::string> split_order_numbers(const std::string& field) {
         current.clear();
     };
     for (const char c : field) {
-        if (c == ',' || c == ';' || c == ' ' || c == '\t' || c == '\n')
+        if (c == ',' || c == ';' || c == '\n')
             flush();
         else
             current += c;
@@ -78,10 +78,30 @@ std::vector<std::string> split_order_numbers(const std::string& field) {
     return out;
 }
 
-SyncOutcome apply_asm_sync(SQLite::Database& db, const std::vector<AsmDevice>& devices,
+SyncOutcome apply_asm_sync(SQLite::Database& db, const std::vector<AsmDevice>& listed,
                            const std::string& now) {
     SyncOutcome outcome;
     const auto conflict = [&](SyncConflict c) { outcome.conflicts.push_back(std::move(c)); };
+
+    // A serial listed twice (the list changed while it was paged through) counts once, as first
+    // listed; two different orders for it are worth a look.
+    std::vector<AsmDevice> devices;
+    devices.reserve(listed.size());
+    {
+        std::unordered_map<std::string, std::size_t> seen;
+        for (const AsmDevice& d : listed) {
+            const auto [it, fresh] = seen.emplace(d.serial_number, devices.size());
+            if (fresh) {
+                devices.push_back(d);
+            } else if (normalize_order_number(devices[it->second].order_number) !=
+                       normalize_order_number(d.order_number)) {
+                conflict({d.serial_number, d.order_number, 0,
+                          "Apple lists '" + d.serial_number + "' under two orders, " +
+                              devices[it->second].order_number + " and " + d.order_number +
+                              "; the first is used"});
+            }
+        }
+    }
 
     // Order number -> the tranches naming it.
     std::unordered_map<std::string, std::vector<TrancheOrder>> tranches_by_order;
@@ -93,6 +113,7 @@ SyncOutcome apply_asm_sync(SQLite::Database& db, const std::vector<AsmDevice>& d
 
     // Each device's tranche by its order; orders naming no tranche or several stay unassigned.
     std::map<std::int64_t, std::vector<const AsmDevice*>> by_tranche;
+    std::unordered_map<std::string, std::int64_t> order_tranche;  // serial -> its order's tranche
     std::set<std::string> orders, matched_orders, ambiguous_orders;
     std::int64_t unmatched = 0;
     for (const AsmDevice& d : devices) {
@@ -118,11 +139,11 @@ SyncOutcome apply_asm_sync(SQLite::Database& db, const std::vector<AsmDevice>& d
         }
         matched_orders.insert(order);
         by_tranche[it->second.front().tranche_id].push_back(&d);
+        order_tranche[d.serial_number] = it->second.front().tranche_id;
     }
 
     // The rules of a CSV upload, per tranche.
     std::int64_t added = 0, already_present = 0, tranches_filled = 0;
-    std::map<std::string, std::int64_t> manifest_tranche;  // serial -> tranche, after this run
     for (const auto& [tranche_id, list] : by_tranche) {
         const auto tranche = find_tranche(db, tranche_id);
         std::vector<ManifestRow> fresh;
@@ -132,7 +153,6 @@ SyncOutcome apply_asm_sync(SQLite::Database& db, const std::vector<AsmDevice>& d
             if (const auto owner = manifest_tranche_of(db, serial)) {
                 if (*owner == tranche_id) {
                     ++present;
-                    manifest_tranche[serial] = tranche_id;
                 } else {
                     conflict({serial, d->order_number, tranche_id,
                               "'" + serial + "' is in the manifest of tranche " +
@@ -155,6 +175,7 @@ SyncOutcome apply_asm_sync(SQLite::Database& db, const std::vector<AsmDevice>& d
             fresh.push_back(std::move(row));
         }
         already_present += present;
+        if (fresh.empty()) continue;
         const std::int64_t size = manifest_size(db, tranche_id);
         if (size + static_cast<std::int64_t>(fresh.size()) > tranche->expected_count) {
             conflict({"", "", tranche_id,
@@ -166,9 +187,7 @@ SyncOutcome apply_asm_sync(SQLite::Database& db, const std::vector<AsmDevice>& d
                           " new ones was added: correct the expected count or the order number"});
             continue;
         }
-        if (fresh.empty()) continue;
         insert_manifest_entries(db, tranche_id, fresh);
-        for (const auto& row : fresh) manifest_tranche[row.serial_number] = tranche_id;
         added += static_cast<std::int64_t>(fresh.size());
         ++tranches_filled;
         AuditEntry entry = connector_audit("asm", "tranche.manifest", "tranche",
@@ -177,14 +196,15 @@ SyncOutcome apply_asm_sync(SQLite::Database& db, const std::vector<AsmDevice>& d
         append_audit(db, entry);
     }
 
-    // Every device as Apple lists it; a new release from the organisation is an event.
+    // Every device as Apple lists it. A release from the organisation is an event in the
+    // device's history, once, also for a device enrolled after Apple released it.
     std::int64_t released_now = 0, released_total = 0;
     for (const AsmDevice& d : devices) {
         const auto previous = find_asm_device(db, d.serial_number);
         if (d.released_from_org_at) {
             ++released_total;
-            if (!previous || !previous->device.released_from_org_at) {
-                ++released_now;
+            if (!previous || !previous->device.released_from_org_at) ++released_now;
+            if (!has_device_event(db, d.serial_number, "released_from_org")) {
                 if (const auto device = find_device(db, d.serial_number)) {
                     append_device_event(db, d.serial_number, "released_from_org", "connector:asm",
                                         {{"released_at", *d.released_from_org_at},
@@ -196,11 +216,10 @@ SyncOutcome apply_asm_sync(SQLite::Database& db, const std::vector<AsmDevice>& d
                 }
             }
         }
+        // The tranche its order names now (none: unmatched or ambiguous).
         std::optional<std::int64_t> tranche;
-        if (const auto it = manifest_tranche.find(d.serial_number); it != manifest_tranche.end()) {
+        if (const auto it = order_tranche.find(d.serial_number); it != order_tranche.end()) {
             tranche = it->second;
-        } else if (previous) {
-            tranche = previous->tranche_id;
         }
         upsert_asm_device(db, d, tranche, now);
     }
@@ -239,6 +258,24 @@ SyncOutcome apply_mdm_sync(SQLite::Database& db, const std::string& source,
         school_of_location.emplace(location, school);
         return school;
     };
+
+    // One record per serial: an MDM may keep an old record next to a re-enrolled device's new
+    // one. The one with the newest check-in wins.
+    {
+        std::unordered_map<std::string, std::size_t> index;
+        std::vector<MdmDevice> unique;
+        unique.reserve(devices.size());
+        for (MdmDevice& d : devices) {
+            const auto [it, fresh] = index.emplace(d.serial_number, unique.size());
+            if (fresh) {
+                unique.push_back(std::move(d));
+            } else if (d.last_checkin_at.value_or("") >
+                       unique[it->second].last_checkin_at.value_or("")) {
+                unique[it->second] = std::move(d);
+            }
+        }
+        devices = std::move(unique);
+    }
 
     std::int64_t enrolled = 0, managed = 0, unknown = 0, unmapped = 0, elsewhere = 0, changed = 0;
     std::set<std::string> unmapped_locations;
@@ -289,6 +326,11 @@ SyncOutcome apply_mdm_sync(SQLite::Database& db, const std::string& source,
         }
         upsert_mdm_state(db, d, source, now);
     }
+    // A run sees everything the MDM manages: what it no longer lists is no longer its.
+    std::vector<std::string> serials;
+    serials.reserve(devices.size());
+    for (const MdmDevice& d : devices) serials.push_back(d.serial_number);
+    const std::int64_t removed = forget_unlisted_mdm_devices(db, source, serials);
     for (const std::string& location : unmapped_locations) {
         const auto name = location_names.find(location);
         outcome.conflicts.push_back(
@@ -300,7 +342,7 @@ SyncOutcome apply_mdm_sync(SQLite::Database& db, const std::string& source,
     outcome.counts = {{"devices", devices.size()}, {"enrolled", enrolled},
                       {"managed", managed},        {"unknown_sightings", unknown},
                       {"unmapped", unmapped},      {"other_school", elsewhere},
-                      {"events", changed},         {"conflicts", outcome.conflicts.size()}};
+                      {"events", changed}, {"removed", removed},         {"conflicts", outcome.conflicts.size()}};
     return outcome;
 }
 

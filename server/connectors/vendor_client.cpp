@@ -28,7 +28,7 @@ ServerUrl vendor_url(const std::string& url) {
     return *parsed;
 }
 
-std::string read_credential_file(const std::filesystem::path& file) {
+std::string read_credential_file(const std::filesystem::path& file, CredentialKind kind) {
     struct stat info {};
     if (::stat(file.c_str(), &info) != 0) {
         throw SyncFailed("cannot read the credential file " + file.string() + ": " +
@@ -51,6 +51,16 @@ std::string read_credential_file(const std::filesystem::path& file) {
         text.pop_back();
     }
     if (text.empty()) throw SyncFailed("the credential file " + file.string() + " is empty");
+    // A key or token goes into an HTTP header: a line break in it would split the header.
+    if (kind == CredentialKind::single_line) {
+        for (const char c : text) {
+            if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+                throw SyncFailed("the credential file " + file.string() +
+                                 " has more than one line or a control character; it must hold "
+                                 "only the key or token");
+            }
+        }
+    }
     return text;
 }
 
@@ -64,6 +74,10 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
     if (error == std::errc{} && end == value.data() + value.size()) {
         if (seconds < 0) return std::nullopt;
         return std::chrono::seconds(seconds);
+    }
+    if (error == std::errc::result_out_of_range && end == value.data() + value.size() &&
+        value.front() != '-') {
+        return std::chrono::seconds(std::chrono::hours(24 * 366));  // "much too long"
     }
     // An HTTP date (IMF-fixdate): "Sun, 06 Nov 1994 08:49:37 GMT".
     std::tm tm{};
@@ -80,8 +94,14 @@ VendorClient::VendorClient(std::string api, const ServerUrl& url, tls::ClientTru
     : api_(std::move(api)),
       url_(url),
       policy_(policy),
-      stop_(std::move(stop)),
-      client_(url.host, url.port, std::move(trust), policy.timeout) {}
+      stop_(std::move(stop)) {
+    try {
+        client_ = std::make_unique<HttpsClient>(url.host, url.port, std::move(trust), policy.timeout);
+    } catch (const std::exception& e) {
+        // A CA file that cannot be read, for instance: the configuration, not the vendor.
+        throw SyncFailed(api_ + ": cannot set up TLS: " + e.what());
+    }
+}
 
 void VendorClient::wait(std::chrono::milliseconds how_long) {
     std::mutex mutex;
@@ -105,7 +125,7 @@ HttpResponse VendorClient::call(std::string_view method, std::string_view path,
         ++calls_;
         std::optional<std::chrono::milliseconds> pause;
         try {
-            HttpResponse response = client_.request(method, target, body, headers);
+            HttpResponse response = send(method, target, body, headers);
             const bool throttled = response.status == 429;
             const bool server_error = response.status >= 500;
             if (!throttled && !server_error) return response;
@@ -126,7 +146,11 @@ HttpResponse VendorClient::call(std::string_view method, std::string_view path,
             // A 5xx or a 429 without Retry-After: the client's own backoff.
         } catch (const std::system_error& e) {
             last_problem = e.what();
-            client_.close();
+            client_->close();
+            // A certificate that does not verify will not verify on the next attempt either.
+            if (last_problem.find("certificate") != std::string::npos) {
+                throw SyncFailed(what + ": " + last_problem);
+            }
         }
         if (attempt >= policy_.max_attempts) {
             throw SyncFailed(what + ": " + last_problem + " after " + std::to_string(attempt) +
@@ -139,6 +163,31 @@ HttpResponse VendorClient::call(std::string_view method, std::string_view path,
         }
         wait(*pause);
     }
+}
+
+HttpResponse VendorClient::send(std::string_view method, const std::string& target,
+                                std::string_view body, const HeaderList& headers) {
+    if (!body.empty()) return client_->request(method, target, body, headers);
+    // Answers are read piece by piece with a limit of our own: an unpaged device list of a large
+    // city can pass the client's default limit.
+    std::string collected;
+    bool too_large = false;
+    HttpResponse response =
+        client_->request_streamed(method, target, headers, [&](std::string_view piece) {
+            if (collected.size() + piece.size() > kMaxAnswerBytes) {
+                too_large = true;
+                return false;
+            }
+            collected.append(piece);
+            return true;
+        });
+    if (too_large) {
+        throw SyncFailed(api_ + ": " + std::string(method) + " " + target.substr(0, target.find('?')) +
+                         ": the answer is larger than " + std::to_string(kMaxAnswerBytes >> 20) +
+                         " MiB");
+    }
+    response.body = std::move(collected);
+    return response;
 }
 
 nlohmann::json parse_json_body(const VendorClient& client, std::string_view call,

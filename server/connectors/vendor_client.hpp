@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <stop_token>
@@ -38,10 +39,20 @@ tls::ClientTrust vendor_trust(const std::filesystem::path& ca_file);
 /// Parses a configured URL (validated when the configuration was loaded).
 ServerUrl vendor_url(const std::string& url);
 
+enum class CredentialKind {
+    single_line,  ///< an API key or token, sent in a header
+    pem,          ///< a private key in PEM (several lines)
+};
+
 /// Reads a credential file: the whole content without trailing white space. The file must be
 /// readable by its owner only (no group or other permission bits), as an SSH key must. Throws
 /// SyncFailed naming the file, never its content.
-std::string read_credential_file(const std::filesystem::path& file);
+std::string read_credential_file(const std::filesystem::path& file,
+                                 CredentialKind kind = CredentialKind::single_line);
+
+/// The largest answer a vendor call accepts (a whole city's unpaged Jamf School device list is
+/// some tens of MiB).
+inline constexpr std::size_t kMaxAnswerBytes = std::size_t{1} << 30;
 
 /// Seconds to wait from a Retry-After value (delta-seconds or an HTTP date); nullopt if absent
 /// or unreadable.
@@ -69,12 +80,14 @@ class VendorClient {
 
   private:
     void wait(std::chrono::milliseconds how_long);
+    HttpResponse send(std::string_view method, const std::string& target, std::string_view body,
+                      const HeaderList& headers);
 
     std::string api_;
     ServerUrl url_;
     CallPolicy policy_;
     std::stop_token stop_;
-    HttpsClient client_;
+    std::unique_ptr<HttpsClient> client_;
     std::int64_t calls_ = 0;
     std::int64_t retries_ = 0;
     std::chrono::milliseconds waited_{0};

@@ -49,6 +49,14 @@ std::optional<MdmDevice> find_mdm_state(SQLite::Database& db, const std::string&
 void upsert_mdm_state(SQLite::Database& db, const MdmDevice& device, const std::string& source,
                       const std::string& now);
 
+/// Removes the state and the unknown sightings the MDM `source` reported for any serial not in
+/// `listed` (what a complete run no longer lists); returns how many states were removed.
+std::int64_t forget_unlisted_mdm_devices(SQLite::Database& db, const std::string& source,
+                                         const std::vector<std::string>& listed);
+
+/// True if the device's history has an event of `kind`.
+bool has_device_event(SQLite::Database& db, const std::string& serial, const std::string& kind);
+
 /// Records that the MDM `source` manages `serial` at `school`, which has no enrollment for it;
 /// the sighting the same MDM recorded at any other school is removed (the device moved).
 void record_mdm_unknown_sighting(SQLite::Database& db, const std::string& school,

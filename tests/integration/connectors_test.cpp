@@ -322,6 +322,7 @@ TEST_F(Connectors, A429StormDelaysTheSyncAndLosesNothing) {
     const json run = sync("asm");
     EXPECT_EQ(run.at("outcome"), "ok") << run.dump();
     EXPECT_EQ(run.at("retries"), 3);
+    EXPECT_EQ(run.at("counts").at("retry_wait_ms"), 3000);  // Retry-After: 1, three times
     EXPECT_EQ(manifest_serials(a).size(), 3u);
 
     // The same for the MDM: every device arrives after the storm.
@@ -340,6 +341,7 @@ TEST_F(Connectors, A429StormDelaysTheSyncAndLosesNothing) {
     const json mdm = sync("jamf_school");
     EXPECT_EQ(mdm.at("outcome"), "ok") << mdm.dump();
     EXPECT_EQ(mdm.at("retries"), 2);
+    EXPECT_EQ(mdm.at("counts").at("retry_wait_ms"), 2000);
     EXPECT_EQ(progress(a).at("managed"), 3);
 }
 
@@ -502,6 +504,13 @@ TEST_F(Connectors, ADeviceMovedBetweenLocationsMovesItsSightingAndIsAnEvent) {
 }
 
 TEST_F(Connectors, NoCredentialAppearsInALogLineAnAnswerOrAnError) {
+    // Every line paktd would write at any level.
+    const auto level = spdlog::get_level();
+    spdlog::set_level(spdlog::level::trace);
+    struct Restore {
+        spdlog::level::level_enum level;
+        ~Restore() { spdlog::set_level(level); }
+    } restore{level};
     const auto a = create_tranche(SeededServer::kSchoolA, kOrderA, 10);
     fake.asm_set_devices({apple(serial("ASMA", 0), kAppleOrderA)});
     FakeJamfDevice d;
@@ -536,12 +545,13 @@ TEST_F(Connectors, NoCredentialAppearsInALogLineAnAnswerOrAnError) {
         const auto space = c.authorization.find(' ');
         if (space != std::string::npos) secrets.insert(c.authorization.substr(space + 1));
     }
+    for (const auto& assertion : fake.asm_assertions()) secrets.insert(assertion);
     std::ifstream key_in(fake.asm_private_key_file());
     std::string line;
     while (std::getline(key_in, line)) {
         if (line.size() > 20 && line.find("-----") == std::string::npos) secrets.insert(line);
     }
-    ASSERT_GE(secrets.size(), 4u);
+    ASSERT_GE(secrets.size(), 6u);  // keys, tokens, the Basic value, assertions, key lines
     std::string everything = log.text();
     for (const auto& answer : answers) everything += answer;
     {
@@ -551,6 +561,7 @@ TEST_F(Connectors, NoCredentialAppearsInALogLineAnAnswerOrAnError) {
     }
     ASSERT_NE(everything.find("check connectors.jamf_school.network_id and the API key file"),
               std::string::npos);
+    ASSERT_NE(everything.find("connector asm run"), std::string::npos);  // info lines captured
     for (const auto& secret : secrets) {
         EXPECT_EQ(everything.find(secret), std::string::npos)
             << "a credential leaked: " << secret.substr(0, 4) << "...";
@@ -587,6 +598,183 @@ TEST_F(Connectors, OnlyMunicipalItSeesAndRunsConnectors) {
     const json audit = get("/api/v1/audit?action=connector.sync_requested");
     ASSERT_FALSE(audit.at("items").empty());
     EXPECT_EQ(audit.at("items").at(0).at("actor"), "admin");
+}
+
+TEST_F(Connectors, ARetryAfterLongerThanTheLimitFailsTheRunInsteadOfWaiting) {
+    create_tranche(SeededServer::kSchoolA, kOrderA, 10);
+    fake.asm_set_devices({apple(serial("ASMA", 0), kAppleOrderA)});
+    fake.fail_next("/asm/v1/orgDevices", 1, 429, "3600");
+    const json run = sync("asm");
+    EXPECT_EQ(run.at("outcome"), "failed");
+    EXPECT_NE(run.at("error").get<std::string>().find("HTTP 429 asks to wait 3600 s (Retry-After), longer than "
+                                                      "connectors.max_retry_after_s (300 s)"),
+              std::string::npos)
+        << run.dump();
+    EXPECT_EQ(run.at("counts").at("retry_wait_ms"), 0);
+}
+
+TEST_F(Connectors, ATokenRefusedRightAfterItWasIssuedFailsTheRun) {
+    fake.asm_set_token_lifetime(0s);  // every token is expired when used
+    const json run = sync("asm");
+    EXPECT_EQ(run.at("outcome"), "failed");
+    EXPECT_EQ(run.at("error"),
+              "Apple School Manager: GET /v1/orgDevices was refused (HTTP 401) with a fresh access token");
+    EXPECT_EQ(fake.asm_tokens_issued(), 1u);  // not a loop of new tokens
+}
+
+TEST_F(Connectors, ASerialEnrolledInAnotherTrancheIsAConflict) {
+    const auto a = create_tranche(SeededServer::kSchoolA, kOrderA, 10);
+    const auto b = create_tranche(SeededServer::kSchoolB, kOrderB, 10);
+    enroll(serial("ELSE", 0), b);  // tranche B has no delivery list
+    fake.asm_set_devices({apple(serial("ELSE", 0), kAppleOrderA), apple(serial("ASMA", 0), kAppleOrderA)});
+    const json run = sync("asm");
+    EXPECT_EQ(run.at("outcome"), "ok");
+    ASSERT_EQ(run.at("conflicts").size(), 1u) << run.dump();
+    EXPECT_EQ(run.at("conflicts").at(0).at("serial_number"), serial("ELSE", 0));
+    EXPECT_EQ(run.at("conflicts").at(0).at("tranche_id"), a);
+    EXPECT_NE(run.at("conflicts").at(0).at("message").get<std::string>().find("is enrolled in tranche " +
+                                                                              std::to_string(b)),
+              std::string::npos);
+    EXPECT_EQ(manifest_serials(a), std::vector<std::string>{serial("ASMA", 0)});
+}
+
+TEST_F(Connectors, ASerialListedTwiceCountsOnce) {
+    const auto a = create_tranche(SeededServer::kSchoolA, kOrderA, 10);
+    fake.asm_set_devices({apple(serial("ASMA", 0), kAppleOrderA), apple(serial("ASMA", 0), kAppleOrderA),
+                          apple(serial("ASMA", 1), kAppleOrderA), apple(serial("ASMA", 1), kOrderB)});
+    const json run = sync("asm");
+    EXPECT_EQ(run.at("outcome"), "ok") << run.dump();
+    EXPECT_EQ(run.at("counts").at("manifest_added"), 2);
+    EXPECT_NE(run.at("conflicts").dump().find("under two orders"), std::string::npos) << run.dump();
+    EXPECT_EQ(manifest_serials(a).size(), 2u);
+    EXPECT_EQ(sync("asm").at("outcome"), "ok");  // and again: nothing new, nothing failing
+
+    // The same for an MDM keeping an old record next to a re-enrolled device's new one.
+    enroll(serial("ASMA", 0), a);
+    FakeJamfDevice old_record;
+    old_record.udid = "old";
+    old_record.serial = serial("ASMA", 0);
+    old_record.managed = false;
+    old_record.last_checkin = jamf_time_ago(24h * 30);
+    FakeJamfDevice new_record = old_record;
+    new_record.udid = "new";
+    new_record.managed = true;
+    new_record.last_checkin = jamf_time_ago(1h);
+    fake.jamf_set_devices({new_record, old_record});
+    const json mdm = sync("jamf_school");
+    EXPECT_EQ(mdm.at("counts").at("enrolled"), 1);
+    EXPECT_EQ(mdm.at("counts").at("managed"), 1);
+    EXPECT_EQ(progress(a).at("managed"), 1);
+    EXPECT_EQ(sync("jamf_school").at("counts").at("events"), 0);  // no flip-flop between the two
+}
+
+TEST_F(Connectors, ADeviceReleasedBeforeItWasEnrolledGetsItsEventOnEnrollment) {
+    const auto a = create_tranche(SeededServer::kSchoolA, kOrderA, 10);
+    FakeAsmDevice released = apple(serial("ASMA", 0), kAppleOrderA);
+    released.released_from_org = "2026-11-01T08:00:00.000Z";
+    fake.asm_set_devices({released});
+    EXPECT_EQ(sync("asm").at("counts").at("newly_released"), 1);
+    enroll(serial("ASMA", 0), a);
+    EXPECT_EQ(sync("asm").at("counts").at("newly_released"), 0);
+    const auto kinds = event_kinds(serial("ASMA", 0));
+    EXPECT_EQ(std::count(kinds.begin(), kinds.end(), "released_from_org"), 1);
+    sync("asm");
+    EXPECT_EQ(count("SELECT count(*) FROM device_events WHERE kind = 'released_from_org'"), 1);
+}
+
+TEST_F(Connectors, ADeviceTheMdmNoLongerListsIsNoLongerManaged) {
+    const auto a = create_tranche(SeededServer::kSchoolA, kOrderA, 10);
+    enroll(serial("JAMF", 0), a);
+    FakeJamfDevice d;
+    d.udid = "u0";
+    d.serial = serial("JAMF", 0);
+    d.last_checkin = jamf_time_ago(1h);
+    FakeJamfDevice stray = d;
+    stray.udid = "u1";
+    stray.serial = serial("STRY", 0);
+    fake.jamf_set_devices({d, stray});
+    ASSERT_EQ(sync("jamf_school").at("outcome"), "ok");
+    EXPECT_EQ(progress(a).at("managed"), 1);
+    fake.jamf_set_devices({});
+    const json run = sync("jamf_school");
+    EXPECT_EQ(run.at("counts").at("removed"), 2);
+    EXPECT_EQ(progress(a).at("managed"), 0);
+    EXPECT_TRUE(
+        get(std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/unknown-devices").at("items").empty());
+    EXPECT_TRUE(get("/api/v1/devices/" + serial("JAMF", 0)).at("mdm").empty());
+}
+
+TEST_F(Connectors, ALocationThatMapsToNoSchoolIsReportedWithItsName) {
+    fake.jamf_set_locations({{1, "Schule A"}, {3, "Verwaltung Rathaus"}});
+    FakeJamfDevice d;
+    d.udid = "u0";
+    d.serial = serial("STRY", 0);
+    d.location_id = 3;
+    fake.jamf_set_devices({d});
+    const json run = sync("jamf_school");
+    EXPECT_EQ(run.at("outcome"), "ok");
+    EXPECT_EQ(run.at("counts").at("unmapped"), 1);
+    EXPECT_EQ(run.at("conflicts").at(0).at("message"),
+              "MDM location '3' (Verwaltung Rathaus) maps to no school: add it to the connector's location "
+              "table in paktd.toml");
+}
+
+TEST_F(Connectors, AMissingOrMultiLineCredentialFileFailsTheRunNamingTheFile) {
+    const std::string file = fake.relution_token_file().string();
+    std::filesystem::remove(fake.relution_token_file());
+    const json missing = sync("relution");
+    EXPECT_EQ(missing.at("outcome"), "failed");
+    EXPECT_EQ(missing.at("error"), "cannot read the credential file " + file + ": No such file or directory");
+    write_owner_only_file(fake.relution_token_file(), fake.relution_token() + "\nX-Injected: 1\n");
+    const json two_lines = sync("relution");
+    EXPECT_EQ(two_lines.at("outcome"), "failed");
+    EXPECT_NE(two_lines.at("error").get<std::string>().find("has more than one line"), std::string::npos);
+    EXPECT_EQ(two_lines.at("error").get<std::string>().find(fake.relution_token()), std::string::npos);
+    write_owner_only_file(fake.relution_token_file(), "");
+    EXPECT_EQ(sync("relution").at("error"), "the credential file " + file + " is empty");
+    EXPECT_TRUE(fake.calls().empty());
+}
+
+TEST_F(Connectors, SyncWithoutWaitingAnswers202AndRunsArePaged) {
+    auto r = call(http, "POST", "/api/v1/connectors/relution/sync", s.admin);
+    ASSERT_EQ(r.status, 202) << r.body;
+    EXPECT_EQ(json_of(r).at("name"), "relution");
+    EXPECT_NE(json_of(r).at("state"), "not_configured");
+    sync("relution");
+    sync("relution");
+    // Two or three runs (the 202's request may have been covered by the first waited one).
+    const json first = get("/api/v1/connectors/relution/runs?limit=1");
+    ASSERT_EQ(first.at("items").size(), 1u);
+    ASSERT_FALSE(first.at("next_cursor").is_null());
+    const json rest =
+        get("/api/v1/connectors/relution/runs?limit=5&cursor=" + first.at("next_cursor").get<std::string>());
+    ASSERT_GE(rest.at("items").size(), 1u);
+    EXPECT_LT(rest.at("items").at(0).at("id").get<std::int64_t>(),
+              first.at("items").at(0).at("id").get<std::int64_t>());
+    EXPECT_EQ(call(http, "GET", "/api/v1/connectors/relution/runs?cursor=garbage", s.admin).status, 400);
+}
+
+TEST(ConnectorsShutdown, AWaitingSyncDoesNotHoldUpTheServersStop) {
+    FakeVendorServer fake;
+    // Every call is answered 429 with a minute's Retry-After: the run sits in its wait.
+    fake.fail_next("/relution", 100, 429, "60");
+    SeededServer s(against(fake));
+    std::thread waiter([&] {
+        auto client = s.server.client();
+        call(*client, "POST", "/api/v1/connectors/relution/sync?wait=true", s.admin);
+    });
+    // The run has started once the fake saw its first call (a condition with a deadline).
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (fake.calls().empty() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_FALSE(fake.calls().empty());
+    s.server.app().stop();  // returns although a request waits for a run that waits a minute
+    waiter.join();
+    SQLite::Statement q(s.server.db(), "SELECT outcome, error FROM connector_runs");
+    ASSERT_TRUE(q.executeStep());
+    EXPECT_EQ(q.getColumn(0).getString(), "failed");
+    EXPECT_EQ(q.getColumn(1).getString(), "Relution: stopped (paktd is shutting down)");
 }
 
 TEST_F(Connectors, MetricsShowTheLastSuccessAndAFailedLastRun) {

@@ -388,6 +388,7 @@ struct FakeVendorServer::Impl {
     std::map<std::string, SteadyClock::time_point> asm_tokens;  ///< token -> expiry
     std::chrono::seconds asm_token_lifetime = kDefaultTokenLifetime;
     std::size_t asm_tokens_issued = 0;
+    std::vector<std::string> asm_assertions;  // every client assertion received
     std::vector<FakeJamfDevice> jamf_devices;
     std::vector<std::pair<int, std::string>> jamf_locations;
     std::vector<FakeRelutionDevice> relution_devices;
@@ -636,6 +637,11 @@ Reply FakeVendorServer::Impl::route(const bhttp::request<bhttp::string_body>& re
 
 Reply FakeVendorServer::Impl::asm_token(const bhttp::request<bhttp::string_body>& req) {
     const auto form = parse_params(req.body());
+    if (form) {
+        if (const auto it = form->find("client_assertion"); it != form->end()) {
+            asm_assertions.push_back(it->second);
+        }
+    }
     const bool form_encoded =
         starts_with(req[bhttp::field::content_type], "application/x-www-form-urlencoded");
     if (!form_encoded || !form || !asm_assertion_valid(*form)) {
@@ -856,6 +862,11 @@ void FakeVendorServer::asm_expire_tokens() {
 std::size_t FakeVendorServer::asm_tokens_issued() const {
     std::lock_guard lock(impl_->mutex);
     return impl_->asm_tokens_issued;
+}
+
+std::vector<std::string> FakeVendorServer::asm_assertions() const {
+    std::lock_guard lock(impl_->mutex);
+    return impl_->asm_assertions;
 }
 
 void FakeVendorServer::jamf_set_devices(std::vector<FakeJamfDevice> devices) {

@@ -113,6 +113,8 @@ class FakeVendorServer {
     void asm_expire_tokens();
     /// How many tokens the token endpoint has issued.
     std::size_t asm_tokens_issued() const;
+    /// Every client assertion (JWT) sent to the token endpoint, valid or not.
+    std::vector<std::string> asm_assertions() const;
 
     /// Replaces Jamf School's devices (served in this order).
     void jamf_set_devices(std::vector<FakeJamfDevice> devices);

@@ -26,6 +26,8 @@ TEST(OrderNumbers, DeliveryNoteSpellingsMatchApplesNumber) {
     EXPECT_EQ(split_order_numbers("PO-77; 4711000222, 4711000222\n0099"),
               (std::vector<std::string>{"PO77", "4711000222", "99"}));
     EXPECT_TRUE(split_order_numbers(" ,; ").empty());
+    // Spaces are part of a number as a delivery note prints it, not a separator.
+    EXPECT_EQ(split_order_numbers("0012 3456"), std::vector<std::string>{"123456"});
 }
 
 TEST(RetryAfter, SecondsAndHttpDates) {
@@ -38,6 +40,7 @@ TEST(RetryAfter, SecondsAndHttpDates) {
     EXPECT_FALSE(parse_retry_after("", now));
     EXPECT_FALSE(parse_retry_after("-5", now));
     EXPECT_FALSE(parse_retry_after("soon", now));
+    EXPECT_GT(parse_retry_after("99999999999999999999999", now), std::chrono::hours(24 * 365));
 }
 
 TEST(UrlEncode, KeepsUnreservedAndEncodesTheRest) {
