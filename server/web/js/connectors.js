@@ -11,10 +11,10 @@ import { alertBox, badge, button, descList, disclosure, errorAlert, link } from 
 // The counts a run reports, in the order shown; the rest (more_conflicts) feed other lines.
 const COUNTS = {
   asm: ['devices', 'orders', 'matched_orders', 'unmatched_devices', 'tranches_filled', 'manifest_added', 'already_present', 'released', 'newly_released'],
-  mdm: ['devices', 'enrolled', 'managed', 'unknown_sightings', 'unmapped', 'other_school', 'events'],
+  mdm: ['devices', 'enrolled', 'managed', 'unknown_sightings', 'unmapped', 'other_school', 'events', 'removed'],
 };
 // Shown only when not zero: rare, and a zero says nothing.
-const COUNTS_IF_ANY = ['newly_released', 'events', 'invalid_serials'];
+const COUNTS_IF_ANY = ['newly_released', 'events', 'removed', 'invalid_serials'];
 const CONFLICTS_SHOWN = 3;
 const STATE_KIND = { not_configured: 'neutral', idle: 'success', queued: 'info', running: 'info' };
 // Polling after "sync now": 0.5 s, growing to 3 s between requests, at most this many requests
