@@ -11,17 +11,15 @@
 #include <memory>
 #include <stdexcept>
 
+#include "common/openssl_ptr.hpp"
+
 namespace pakt {
 namespace {
 
-template <class T, void (*Free)(T*)>
-struct Deleter {
-    void operator()(T* p) const { Free(p); }
-};
-using Bio = std::unique_ptr<BIO, Deleter<BIO, BIO_free_all>>;
-using Key = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
-using MdContext = std::unique_ptr<EVP_MD_CTX, Deleter<EVP_MD_CTX, EVP_MD_CTX_free>>;
-using Signature = std::unique_ptr<ECDSA_SIG, Deleter<ECDSA_SIG, ECDSA_SIG_free>>;
+using Bio = openssl::BioPtr;
+using Key = openssl::PkeyPtr;
+using MdContext = openssl::MdCtxPtr;
+using Signature = openssl::EcdsaSigPtr;
 
 constexpr std::size_t kCoordinate = 32;  // P-256: R and S are 32 bytes each
 

@@ -22,6 +22,8 @@
 #include <string>
 #include <system_error>
 
+#include "common/openssl_ptr.hpp"
+
 namespace pakt::tls {
 namespace {
 
@@ -36,26 +38,11 @@ constexpr const char* kTls12Ciphers =
 
 constexpr long kValidityDays = 3650;
 
-struct BioFree {
-    void operator()(BIO* p) const { BIO_free_all(p); }
-};
-struct X509Free {
-    void operator()(X509* p) const { X509_free(p); }
-};
-struct PkeyFree {
-    void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct ExtensionFree {
-    void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
-};
-struct BignumFree {
-    void operator()(BIGNUM* p) const { BN_free(p); }
-};
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using ExtensionPtr = std::unique_ptr<X509_EXTENSION, ExtensionFree>;
-using BignumPtr = std::unique_ptr<BIGNUM, BignumFree>;
+using openssl::BignumPtr;
+using openssl::BioPtr;
+using openssl::ExtensionPtr;
+using openssl::PkeyPtr;
+using openssl::X509Ptr;
 
 // Drains OpenSSL's thread-local error queue into one readable string; leaving errors queued
 // would make them show up in the next, unrelated failure.

@@ -221,6 +221,23 @@ RelutionPage parse_relution_page(std::string_view text, Clock::time_point now) {
 
 namespace {
 
+// Adds a client's calls to a fetch's statistics when the fetch ends, successful or not.
+class Counted {
+  public:
+    Counted(CallStats& stats, const VendorClient& client) : stats_(stats), client_(client) {}
+    ~Counted() {
+        stats_.calls += client_.calls();
+        stats_.retries += client_.retries();
+        stats_.waited_ms += client_.waited().count();
+    }
+    Counted(const Counted&) = delete;
+    Counted& operator=(const Counted&) = delete;
+
+  private:
+    CallStats& stats_;
+    const VendorClient& client_;
+};
+
 class AppleSchoolManager final : public AsmSource {
   public:
     AppleSchoolManager(const AsmSettings& settings, const CallPolicy& policy)
@@ -233,28 +250,17 @@ class AppleSchoolManager final : public AsmSource {
                                       vendor_trust(settings_.ca_file), policy_, stop);
             VendorClient api(kAsm, vendor_url(settings_.api_url), vendor_trust(settings_.ca_file),
                              policy_, stop);
-            std::vector<AsmDevice> devices;
-            try {
-                devices = fetch_pages(token_client, api, invalid);
-            } catch (...) {
-                add(stats, token_client, api);
-                throw;
-            }
-            add(stats, token_client, api);
-            return devices;
+            const Counted counted_token(stats, token_client);
+            const Counted counted_api(stats, api);
+            return fetch_pages(token_client, api, invalid);
         });
     }
 
   private:
-    static void add(CallStats& stats, const VendorClient& a, const VendorClient& b) {
-        stats.calls += a.calls() + b.calls();
-        stats.retries += a.retries() + b.retries();
-        stats.waited_ms += (a.waited() + b.waited()).count();
-    }
-
     // A fresh access token for a fresh client assertion, signed with the API account's key.
     void refresh_token(VendorClient& client) {
-        const std::string key = read_credential_file(settings_.private_key_file, CredentialKind::pem);
+        const std::string key =
+            read_credential_file(settings_.private_key_file, CredentialKind::pem);
         const auto now =
             std::chrono::duration_cast<std::chrono::seconds>(Clock::now().time_since_epoch())
                 .count();
@@ -351,18 +357,8 @@ class JamfSchool final : public MdmSource {
         return guarded(kJamf, [&] {
             VendorClient api(kJamf, vendor_url(settings_.url), vendor_trust(settings_.ca_file),
                              policy_, stop);
-            try {
-                MdmSnapshot snapshot = fetch_all(api);
-                stats.calls += api.calls();
-                stats.retries += api.retries();
-                stats.waited_ms += api.waited().count();
-                return snapshot;
-            } catch (...) {
-                stats.calls += api.calls();
-                stats.retries += api.retries();
-                stats.waited_ms += api.waited().count();
-                throw;
-            }
+            const Counted counted(stats, api);
+            return fetch_all(api);
         });
     }
 
@@ -417,18 +413,8 @@ class Relution final : public MdmSource {
         return guarded(kRelution, [&] {
             VendorClient api(kRelution, vendor_url(settings_.url), vendor_trust(settings_.ca_file),
                              policy_, stop);
-            try {
-                MdmSnapshot snapshot = fetch_all(api);
-                stats.calls += api.calls();
-                stats.retries += api.retries();
-                stats.waited_ms += api.waited().count();
-                return snapshot;
-            } catch (...) {
-                stats.calls += api.calls();
-                stats.retries += api.retries();
-                stats.waited_ms += api.waited().count();
-                throw;
-            }
+            const Counted counted(stats, api);
+            return fetch_all(api);
         });
     }
 

@@ -339,10 +339,15 @@ SyncOutcome apply_mdm_sync(SQLite::Database& db, const std::string& source,
                  (name != location_names.end() ? " (" + name->second + ")" : std::string()) +
                  " maps to no school: add it to the connector's location table in paktd.toml"});
     }
-    outcome.counts = {{"devices", devices.size()}, {"enrolled", enrolled},
-                      {"managed", managed},        {"unknown_sightings", unknown},
-                      {"unmapped", unmapped},      {"other_school", elsewhere},
-                      {"events", changed}, {"removed", removed},         {"conflicts", outcome.conflicts.size()}};
+    outcome.counts = {{"devices", devices.size()},
+                      {"enrolled", enrolled},
+                      {"managed", managed},
+                      {"unknown_sightings", unknown},
+                      {"unmapped", unmapped},
+                      {"other_school", elsewhere},
+                      {"events", changed},
+                      {"removed", removed},
+                      {"conflicts", outcome.conflicts.size()}};
     return outcome;
 }
 

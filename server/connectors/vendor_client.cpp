@@ -91,12 +91,10 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value,
 
 VendorClient::VendorClient(std::string api, const ServerUrl& url, tls::ClientTrust trust,
                            CallPolicy policy, std::stop_token stop)
-    : api_(std::move(api)),
-      url_(url),
-      policy_(policy),
-      stop_(std::move(stop)) {
+    : api_(std::move(api)), url_(url), policy_(policy), stop_(std::move(stop)) {
     try {
-        client_ = std::make_unique<HttpsClient>(url.host, url.port, std::move(trust), policy.timeout);
+        client_ =
+            std::make_unique<HttpsClient>(url.host, url.port, std::move(trust), policy.timeout);
     } catch (const std::exception& e) {
         // A CA file that cannot be read, for instance: the configuration, not the vendor.
         throw SyncFailed(api_ + ": cannot set up TLS: " + e.what());
@@ -182,9 +180,9 @@ HttpResponse VendorClient::send(std::string_view method, const std::string& targ
             return true;
         });
     if (too_large) {
-        throw SyncFailed(api_ + ": " + std::string(method) + " " + target.substr(0, target.find('?')) +
-                         ": the answer is larger than " + std::to_string(kMaxAnswerBytes >> 20) +
-                         " MiB");
+        throw SyncFailed(api_ + ": " + std::string(method) + " " +
+                         target.substr(0, target.find('?')) + ": the answer is larger than " +
+                         std::to_string(kMaxAnswerBytes >> 20) + " MiB");
     }
     response.body = std::move(collected);
     return response;

@@ -218,19 +218,23 @@ std::int64_t forget_unlisted_mdm_devices(SQLite::Database& db, const std::string
                                          const std::vector<std::string>& listed) {
     // The listed serials in a temporary table, so the comparison is one indexed pass however
     // many devices the MDM has.
-    db.exec("CREATE TEMP TABLE IF NOT EXISTS mdm_listed (serial_number TEXT PRIMARY KEY) WITHOUT ROWID");
+    db.exec(
+        "CREATE TEMP TABLE IF NOT EXISTS mdm_listed (serial_number TEXT PRIMARY KEY) WITHOUT "
+        "ROWID");
     db.exec("DELETE FROM temp.mdm_listed");
     {
-        SQLite::Statement insert(db, "INSERT OR IGNORE INTO temp.mdm_listed (serial_number) VALUES (?)");
+        SQLite::Statement insert(
+            db, "INSERT OR IGNORE INTO temp.mdm_listed (serial_number) VALUES (?)");
         for (const auto& serial : listed) {
             insert.bind(1, serial);
             insert.exec();
             insert.reset();
         }
     }
-    SQLite::Statement states(db,
-                             "DELETE FROM mdm_device_states WHERE source = ? AND serial_number NOT IN "
-                             "(SELECT serial_number FROM temp.mdm_listed)");
+    SQLite::Statement states(
+        db,
+        "DELETE FROM mdm_device_states WHERE source = ? AND serial_number NOT IN "
+        "(SELECT serial_number FROM temp.mdm_listed)");
     states.bind(1, source);
     const int removed = states.exec();
     SQLite::Statement sightings(db,
@@ -243,7 +247,8 @@ std::int64_t forget_unlisted_mdm_devices(SQLite::Database& db, const std::string
 }
 
 bool has_device_event(SQLite::Database& db, const std::string& serial, const std::string& kind) {
-    SQLite::Statement q(db, "SELECT 1 FROM device_events WHERE serial_number = ? AND kind = ? LIMIT 1");
+    SQLite::Statement q(db,
+                        "SELECT 1 FROM device_events WHERE serial_number = ? AND kind = ? LIMIT 1");
     q.bind(1, serial);
     q.bind(2, kind);
     return q.executeStep();

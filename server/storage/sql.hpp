@@ -15,9 +15,9 @@ namespace pakt::server::sqlutil {
 /// recently reported, if that was within 7 days (an MDM no longer configured stops counting),
 /// else what a site agent last reported (`r`, its device_reports row, possibly NULL through a
 /// LEFT JOIN). 1, 0 or NULL.
-#define PAKT_MANAGED_SQL                                                                      \
-    "coalesce((SELECT m.managed FROM mdm_device_states m WHERE m.serial_number = "             \
-    "d.serial_number AND m.synced_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-7 days') "    \
+#define PAKT_MANAGED_SQL                                                                   \
+    "coalesce((SELECT m.managed FROM mdm_device_states m WHERE m.serial_number = "         \
+    "d.serial_number AND m.synced_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-7 days') " \
     "ORDER BY m.synced_at DESC LIMIT 1), r.managed)"
 
 inline std::optional<std::string> optional_text(SQLite::Statement& q, int column) {

@@ -606,8 +606,9 @@ TEST_F(Connectors, ARetryAfterLongerThanTheLimitFailsTheRunInsteadOfWaiting) {
     fake.fail_next("/asm/v1/orgDevices", 1, 429, "3600");
     const json run = sync("asm");
     EXPECT_EQ(run.at("outcome"), "failed");
-    EXPECT_NE(run.at("error").get<std::string>().find("HTTP 429 asks to wait 3600 s (Retry-After), longer than "
-                                                      "connectors.max_retry_after_s (300 s)"),
+    EXPECT_NE(run.at("error").get<std::string>().find(
+                  "HTTP 429 asks to wait 3600 s (Retry-After), longer than "
+                  "connectors.max_retry_after_s (300 s)"),
               std::string::npos)
         << run.dump();
     EXPECT_EQ(run.at("counts").at("retry_wait_ms"), 0);
@@ -618,7 +619,8 @@ TEST_F(Connectors, ATokenRefusedRightAfterItWasIssuedFailsTheRun) {
     const json run = sync("asm");
     EXPECT_EQ(run.at("outcome"), "failed");
     EXPECT_EQ(run.at("error"),
-              "Apple School Manager: GET /v1/orgDevices was refused (HTTP 401) with a fresh access token");
+              "Apple School Manager: GET /v1/orgDevices was refused (HTTP 401) with a fresh access "
+              "token");
     EXPECT_EQ(fake.asm_tokens_issued(), 1u);  // not a loop of new tokens
 }
 
@@ -626,22 +628,27 @@ TEST_F(Connectors, ASerialEnrolledInAnotherTrancheIsAConflict) {
     const auto a = create_tranche(SeededServer::kSchoolA, kOrderA, 10);
     const auto b = create_tranche(SeededServer::kSchoolB, kOrderB, 10);
     enroll(serial("ELSE", 0), b);  // tranche B has no delivery list
-    fake.asm_set_devices({apple(serial("ELSE", 0), kAppleOrderA), apple(serial("ASMA", 0), kAppleOrderA)});
+    fake.asm_set_devices(
+        {apple(serial("ELSE", 0), kAppleOrderA), apple(serial("ASMA", 0), kAppleOrderA)});
     const json run = sync("asm");
     EXPECT_EQ(run.at("outcome"), "ok");
     ASSERT_EQ(run.at("conflicts").size(), 1u) << run.dump();
     EXPECT_EQ(run.at("conflicts").at(0).at("serial_number"), serial("ELSE", 0));
     EXPECT_EQ(run.at("conflicts").at(0).at("tranche_id"), a);
-    EXPECT_NE(run.at("conflicts").at(0).at("message").get<std::string>().find("is enrolled in tranche " +
-                                                                              std::to_string(b)),
+    EXPECT_NE(run.at("conflicts")
+                  .at(0)
+                  .at("message")
+                  .get<std::string>()
+                  .find("is enrolled in tranche " + std::to_string(b)),
               std::string::npos);
     EXPECT_EQ(manifest_serials(a), std::vector<std::string>{serial("ASMA", 0)});
 }
 
 TEST_F(Connectors, ASerialListedTwiceCountsOnce) {
     const auto a = create_tranche(SeededServer::kSchoolA, kOrderA, 10);
-    fake.asm_set_devices({apple(serial("ASMA", 0), kAppleOrderA), apple(serial("ASMA", 0), kAppleOrderA),
-                          apple(serial("ASMA", 1), kAppleOrderA), apple(serial("ASMA", 1), kOrderB)});
+    fake.asm_set_devices(
+        {apple(serial("ASMA", 0), kAppleOrderA), apple(serial("ASMA", 0), kAppleOrderA),
+         apple(serial("ASMA", 1), kAppleOrderA), apple(serial("ASMA", 1), kOrderB)});
     const json run = sync("asm");
     EXPECT_EQ(run.at("outcome"), "ok") << run.dump();
     EXPECT_EQ(run.at("counts").at("manifest_added"), 2);
@@ -699,8 +706,9 @@ TEST_F(Connectors, ADeviceTheMdmNoLongerListsIsNoLongerManaged) {
     const json run = sync("jamf_school");
     EXPECT_EQ(run.at("counts").at("removed"), 2);
     EXPECT_EQ(progress(a).at("managed"), 0);
-    EXPECT_TRUE(
-        get(std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/unknown-devices").at("items").empty());
+    EXPECT_TRUE(get(std::string("/api/v1/schools/") + SeededServer::kSchoolA + "/unknown-devices")
+                    .at("items")
+                    .empty());
     EXPECT_TRUE(get("/api/v1/devices/" + serial("JAMF", 0)).at("mdm").empty());
 }
 
@@ -715,7 +723,8 @@ TEST_F(Connectors, ALocationThatMapsToNoSchoolIsReportedWithItsName) {
     EXPECT_EQ(run.at("outcome"), "ok");
     EXPECT_EQ(run.at("counts").at("unmapped"), 1);
     EXPECT_EQ(run.at("conflicts").at(0).at("message"),
-              "MDM location '3' (Verwaltung Rathaus) maps to no school: add it to the connector's location "
+              "MDM location '3' (Verwaltung Rathaus) maps to no school: add it to the connector's "
+              "location "
               "table in paktd.toml");
 }
 
@@ -724,12 +733,15 @@ TEST_F(Connectors, AMissingOrMultiLineCredentialFileFailsTheRunNamingTheFile) {
     std::filesystem::remove(fake.relution_token_file());
     const json missing = sync("relution");
     EXPECT_EQ(missing.at("outcome"), "failed");
-    EXPECT_EQ(missing.at("error"), "cannot read the credential file " + file + ": No such file or directory");
+    EXPECT_EQ(missing.at("error"),
+              "cannot read the credential file " + file + ": No such file or directory");
     write_owner_only_file(fake.relution_token_file(), fake.relution_token() + "\nX-Injected: 1\n");
     const json two_lines = sync("relution");
     EXPECT_EQ(two_lines.at("outcome"), "failed");
-    EXPECT_NE(two_lines.at("error").get<std::string>().find("has more than one line"), std::string::npos);
-    EXPECT_EQ(two_lines.at("error").get<std::string>().find(fake.relution_token()), std::string::npos);
+    EXPECT_NE(two_lines.at("error").get<std::string>().find("has more than one line"),
+              std::string::npos);
+    EXPECT_EQ(two_lines.at("error").get<std::string>().find(fake.relution_token()),
+              std::string::npos);
     write_owner_only_file(fake.relution_token_file(), "");
     EXPECT_EQ(sync("relution").at("error"), "the credential file " + file + " is empty");
     EXPECT_TRUE(fake.calls().empty());
@@ -746,12 +758,13 @@ TEST_F(Connectors, SyncWithoutWaitingAnswers202AndRunsArePaged) {
     const json first = get("/api/v1/connectors/relution/runs?limit=1");
     ASSERT_EQ(first.at("items").size(), 1u);
     ASSERT_FALSE(first.at("next_cursor").is_null());
-    const json rest =
-        get("/api/v1/connectors/relution/runs?limit=5&cursor=" + first.at("next_cursor").get<std::string>());
+    const json rest = get("/api/v1/connectors/relution/runs?limit=5&cursor=" +
+                          first.at("next_cursor").get<std::string>());
     ASSERT_GE(rest.at("items").size(), 1u);
     EXPECT_LT(rest.at("items").at(0).at("id").get<std::int64_t>(),
               first.at("items").at(0).at("id").get<std::int64_t>());
-    EXPECT_EQ(call(http, "GET", "/api/v1/connectors/relution/runs?cursor=garbage", s.admin).status, 400);
+    EXPECT_EQ(call(http, "GET", "/api/v1/connectors/relution/runs?cursor=garbage", s.admin).status,
+              400);
 }
 
 TEST(ConnectorsShutdown, AWaitingSyncDoesNotHoldUpTheServersStop) {

@@ -38,6 +38,7 @@
 #include <thread>
 
 #include "common/crypto.hpp"
+#include "common/openssl_ptr.hpp"
 #include "common/tls.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -69,22 +70,10 @@ constexpr int kRelutionDefaultLimit = 100;
 
 // ---- OpenSSL ownership ----------------------------------------------------------------------
 
-struct PkeyFree {
-    void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct MdCtxFree {
-    void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
-struct EcdsaSigFree {
-    void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
-};
-struct BioFree {
-    void operator()(BIO* p) const { BIO_free_all(p); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
+using openssl::BioPtr;
+using openssl::EcdsaSigPtr;
+using openssl::MdCtxPtr;
+using openssl::PkeyPtr;
 
 [[noreturn]] void openssl_fail(const std::string& what) {
     std::string detail;
