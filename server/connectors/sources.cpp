@@ -186,7 +186,13 @@ RelutionPage parse_relution_page(std::string_view text, Clock::time_point now) {
         const json body = parse_body(kRelution, "GET /api/v2/devices", text);
         RelutionPage page;
         const json& results = body.at("results");
-        page.total = body.at("total").get<std::int64_t>();
+        const json& total = body.at("total");
+        // An integer, not a float: converting a float out of range is undefined behaviour.
+        if (!total.is_number_integer()) {
+            throw SyncFailed(std::string(kRelution) +
+                             ": GET /api/v2/devices answered a 'total' that is not a whole number");
+        }
+        page.total = total.get<std::int64_t>();
         page.results = results.size();
         for (const json& d : results) {
             const auto serial = text_of(d, "serialNumber");
@@ -293,7 +299,10 @@ class AppleSchoolManager final : public AsmSource {
         if (!access)
             throw SyncFailed(std::string(kAsm) +
                              ": the token endpoint answered without an access_token");
-        const auto lifetime = body.value("expires_in", std::int64_t{3600});
+        std::int64_t lifetime = 3600;
+        if (const auto it = body.find("expires_in"); it != body.end() && it->is_number_integer()) {
+            lifetime = std::clamp<std::int64_t>(it->get<std::int64_t>(), 0, 86400);
+        }
         token_ = *access;
         // A minute's margin, so a token does not expire between check and use.
         token_expires_ =
