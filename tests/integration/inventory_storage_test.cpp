@@ -165,6 +165,21 @@ TEST(InventoryStorage, EveryDeviceListFilterIsServedByAnIndex) {
     }
 }
 
+// A search by serial or asset tag over the whole city reads the two prefix ranges from their
+// indexes and looks each match up by key; it does not walk every device in serial order to filter
+// them (what the OR of the two ranges did).
+TEST(InventoryStorage, ASearchWithoutASchoolReadsOnlyThePrefixRanges) {
+    TestServer server;
+    server::DeviceFilter filter;  // a city_admin's search: no school, no scope list
+    filter.serial_prefix = "DMPA";
+    filter.asset_tag_prefix = "DMPA";
+    const std::string text = joined(query_plan(server.db(), filter));
+    EXPECT_NE(text.find("devices_by_asset_tag (asset_tag>? AND asset_tag<?)"), std::string::npos) << text;
+    EXPECT_NE(text.find("PRIMARY KEY (serial_number>? AND serial_number<?)"), std::string::npos) << text;
+    EXPECT_NE(text.find("SEARCH devices USING PRIMARY KEY (serial_number=?)"), std::string::npos) << text;
+    EXPECT_EQ(text.find("TEMP B-TREE FOR ORDER BY"), std::string::npos) << text;
+}
+
 // Person-name-like column names: a bare "name", any "*_name", and the words of pupils' names.
 bool looks_like_a_person_name(std::string column) {
     std::transform(column.begin(), column.end(), column.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
