@@ -61,11 +61,11 @@ constexpr const char* kInsertCheckin =
     "INSERT INTO checkin_reports (report_id, agent_id, received_at, generated_at, device_count, accepted, "
     "unknown_serials) VALUES (?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kTouchAgent = "UPDATE agents SET last_checkin_at = ?, agent_version = ? WHERE id = ?";
-// The school's devices and their last report, read once per report instead of once per device.
-constexpr const char* kSchoolDeviceState =
-    "SELECT d.serial_number, r.seen_at, r.os_version FROM devices d "
-    "LEFT JOIN device_reports r ON r.serial_number = d.serial_number WHERE d.school_number = ?";
-constexpr const char* kEnrolledAnywhere = "SELECT 1 FROM devices WHERE serial_number = ?";
+// A reported device's school and last report, by key: a check-in reads what it reports, not its
+// school's whole inventory (which made a check-in's cost grow with the school's size).
+constexpr const char* kDeviceState =
+    "SELECT d.school_number, r.seen_at, r.os_version FROM devices d "
+    "LEFT JOIN device_reports r ON r.serial_number = d.serial_number WHERE d.serial_number = ?";
 // Reports may arrive out of order (an agent's spool, retries): only a newer sighting replaces
 // the stored one. A report's rows are written kUpsertChunk to a statement: SQLite then runs one
 // statement per chunk instead of one per device, which about halves the cost of the writer's
@@ -326,36 +326,47 @@ std::optional<CheckinRecord> find_checkin(SQLite::Database& db, const std::strin
 CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const CheckinReport& report,
                              const std::string& now, int away_days) {
     CheckinOutcome outcome;
-    // What the school's devices last reported, read in one pass; the writer thread is the
-    // serial part of every check-in, so this stays free of per-device queries and string copies
-    // where it can (serials and OS versions fit the small-string buffer).
+    // What each reported device last reported, looked up once per serial (a serial repeated in
+    // the report sees the earlier observation as its previous one). The writer thread is the
+    // serial part of every check-in, so this avoids string copies where it can (serials and OS
+    // versions fit the small-string buffer).
     struct PreviousState {
         bool reported = false;
         Clock::time_point seen_at{};
         std::optional<std::string> os_version;
     };
-    std::unordered_map<std::string, PreviousState> school_devices;
-    school_devices.reserve(report.devices.size());
-    {
-        PreparedStatement state(db, kSchoolDeviceState);
-        state->bind(1, agent.school_number);
-        while (state->executeStep()) {
-            PreviousState previous;
-            const SQLite::Column seen = state->getColumn(1);
-            if (!seen.isNull()) {
-                previous.reported = true;
-                // Only this function writes device_reports, always with canonical times (see
-                // normalize_checkin_report), so comparing parsed times here agrees with the
-                // upsert's text comparison. An unreadable time counts as long ago.
-                const char* text = seen.getText();  // before getBytes, as SQLite documents
-                const auto t = parse_rfc3339(std::string_view(text, static_cast<std::size_t>(seen.getBytes())));
-                previous.seen_at = t ? *t : Clock::time_point::min();
-            }
-            previous.os_version = optional_text(*state, 2);
-            school_devices.emplace(state->getColumn(0).getString(), std::move(previous));
+    enum class Where { this_school, other_school, nowhere };
+    struct Known {
+        Where where = Where::nowhere;
+        PreviousState previous;
+    };
+    std::unordered_map<std::string, Known> known_devices;
+    known_devices.reserve(report.devices.size());
+    PreparedStatement state(db, kDeviceState);
+    const auto lookup = [&](const std::string& serial) -> Known& {
+        const auto [it, fresh] = known_devices.try_emplace(serial);
+        if (!fresh) return it->second;
+        Known& k = it->second;
+        state->reset();
+        state->bindNoCopy(1, serial);
+        if (!state->executeStep()) return k;  // enrolled nowhere
+        const SQLite::Column school = state->getColumn(0);
+        k.where = agent.school_number == std::string_view(school.getText(), static_cast<std::size_t>(school.getBytes()))
+                      ? Where::this_school
+                      : Where::other_school;
+        const SQLite::Column seen = state->getColumn(1);
+        if (!seen.isNull()) {
+            k.previous.reported = true;
+            // Only this function writes device_reports, always with canonical times (see
+            // normalize_checkin_report), so comparing parsed times here agrees with the
+            // upsert's text comparison. An unreadable time counts as long ago.
+            const char* text = seen.getText();  // before getBytes, as SQLite documents
+            const auto t = parse_rfc3339(std::string_view(text, static_cast<std::size_t>(seen.getBytes())));
+            k.previous.seen_at = t ? *t : Clock::time_point::min();
         }
-    }
-    PreparedStatement enrolled(db, kEnrolledAnywhere);
+        k.previous.os_version = optional_text(*state, 2);
+        return k;
+    };
     PreparedStatement unknown(db, kUpsertUnknown);
     PreparedStatement event(db, kInsertEvent);
     const std::string actor = "agent:" + std::to_string(agent.id);
@@ -379,14 +390,12 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
             outcome.unknown_serials.push_back(serial);
             continue;
         }
-        auto known = school_devices.find(serial);
-        if (known == school_devices.end()) {
-            enrolled->reset();
-            enrolled->bindNoCopy(1, serial);
-            if (enrolled->executeStep()) {
-                outcome.unknown_serials.push_back(serial);  // enrolled at another school: not ours to touch
-                continue;
-            }
+        Known& known = lookup(serial);
+        if (known.where == Where::other_school) {
+            outcome.unknown_serials.push_back(serial);  // enrolled at another school: not ours to touch
+            continue;
+        }
+        if (known.where == Where::nowhere) {
             unknown->reset();
             unknown->bindNoCopy(1, agent.school_number);
             unknown->bindNoCopy(2, serial);
@@ -403,7 +412,7 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
         stored.push_back(&observation);
         ++outcome.accepted;
 
-        PreviousState& previous = known->second;
+        PreviousState& previous = known.previous;
         const Clock::time_point seen_time = parse_rfc3339(seen_at).value_or(Clock::time_point::min());
         if (!previous.reported) {
             append_event(serial, "first_seen", {{"seen_at", seen_at}, {"report_id", report.report_id}});

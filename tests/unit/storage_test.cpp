@@ -1028,5 +1028,76 @@ TEST_F(AgentListTest, StateFilterLeavesOutRevokedAgentsAndPagesWhole) {
     EXPECT_EQ(listed(f).at(revoked).state, "late") << "unfiltered, a revoked agent keeps its state";
 }
 
+// A check-in reads the devices it reports, not its school's whole inventory: the SQLite virtual
+// machine's work for a 10-device report is the same at a school of 20 devices and of 2,000.
+// Counted with the progress handler (every 10 VM instructions), not timed.
+TEST(CheckinCost, DoesNotGrowWithTheSchoolsSize) {
+    const auto work_at_school_of = [](int devices) {
+        auto db = memory_db();
+        migrate(*db);
+        db->exec(
+            "INSERT INTO schools (school_number, name, created_at, updated_at) VALUES "
+            "('165432', 'A', 'x', 'x')");
+        db->exec(
+            "INSERT INTO grants (programme_code, reference, amount_cents, approved_on, spend_by, "
+            "earmark_end, created_at, updated_at) VALUES ('EIGEN', 'AZ-1', 1, '2024-01-01', "
+            "'2024-12-31', '2029-12-31', 'x', 'x')");
+        db->exec(
+            "INSERT INTO tranches (school_number, grant_id, delivered_on, unit_price_cents, "
+            "expected_count, created_at, updated_at) VALUES ('165432', 1, '2024-05-01', 1, 100000, "
+            "'x', 'x')");
+        SQLite::Statement device(
+            *db,
+            "INSERT INTO devices (serial_number, tranche_id, school_number, "
+            "enrolled_at, enrolled_by, updated_at) VALUES (?, 1, '165432', 'x', 'x', 'x')");
+        for (int i = 0; i < devices; ++i) {
+            device.bind(1, "DMPX" + std::to_string(10000000 + i));
+            device.exec();
+            device.reset();
+        }
+        Agent agent;
+        agent.school_number = "165432";
+        agent.hostname = "box";
+        agent.agent_version = "1";
+        const auto secret =
+            insert_agent_secret(*db, "165432", sha256_hex("secret"), "it", "2099-01-01T00:00:00Z");
+        agent.id = insert_agent(*db, agent, sha256_hex("node"), secret);
+        CheckinReport report;
+        report.report_id = "r-1";
+        report.generated_at = "2026-11-30T08:00:00Z";
+        report.agent_version = "1";
+        for (int i = 0; i < 10; ++i) {
+            report.devices.push_back({"DMPX" + std::to_string(10000000 + i),
+                                      "2026-11-30T08:00:00Z",
+                                      "17.5",
+                                      {},
+                                      {},
+                                      true,
+                                      {}});
+        }
+        report.devices.push_back(
+            {"DMPZ00000001", "2026-11-30T08:00:00Z", {}, {}, {}, {}, {}});  // enrolled nowhere
+        std::int64_t ticks = 0;
+        sqlite3_progress_handler(
+            db->getHandle(), 10,
+            [](void* counter) {
+                ++*static_cast<std::int64_t*>(counter);
+                return 0;
+            },
+            &ticks);
+        SQLite::Transaction transaction(*db);
+        const auto outcome = apply_checkin(*db, agent, report, "2026-11-30T08:00:01Z", 14);
+        transaction.commit();
+        sqlite3_progress_handler(db->getHandle(), 0, nullptr, nullptr);
+        EXPECT_EQ(outcome.accepted, 10);
+        return ticks;
+    };
+    const std::int64_t small = work_at_school_of(20);
+    const std::int64_t large = work_at_school_of(2000);
+    ASSERT_GT(small, 0);
+    // One B-tree level more for 100 times the devices, nothing per device of the school.
+    EXPECT_LT(large, small * 3 / 2) << "20 devices: " << small << ", 2000 devices: " << large;
+}
+
 }  // namespace
 }  // namespace pakt::server
