@@ -30,7 +30,7 @@ using Stream = beast::ssl_stream<beast::tcp_stream>;
 
 // Large enough for any manifest or export the API serves, small enough that a misbehaving
 // server cannot make the agent allocate without bound.
-constexpr std::uint64_t kBodyLimit = 64ull * 1024 * 1024;
+constexpr std::uint64_t kDefaultBodyLimit = 64ull * 1024 * 1024;
 
 // Answering a TLS close_notify is quick; a peer that never does must not stall close() (and so
 // the destructor) for the full request timeout.
@@ -246,6 +246,7 @@ struct HttpsClient::Impl {
     std::uint16_t port;
     std::optional<tcp::endpoint> local_address;
     std::chrono::milliseconds timeout;
+    std::uint64_t body_limit = kDefaultBodyLimit;
     bool verify_host_name;
     bool pinned;
     net::io_context ioc{1};
@@ -286,7 +287,7 @@ HttpResponse HttpsClient::request(std::string_view method, std::string_view targ
         bool nothing_received = true;
         if (!ec) {
             http::response_parser<http::string_body> parser;
-            parser.body_limit(kBodyLimit);
+            parser.body_limit(impl.body_limit);
             // Without this the parser would wait for a body that a HEAD response never has.
             parser.skip(req.method() == http::verb::head);
             beast::get_lowest_layer(stream).expires_after(impl.timeout);
@@ -388,7 +389,7 @@ std::optional<HttpResponse> HttpsClient::send_raw(std::string_view bytes) {
     if (ec && !is_connection_closed(ec)) impl.fail(ec, "cannot send raw bytes");
 
     http::response_parser<http::string_body> parser;
-    parser.body_limit(kBodyLimit);
+    parser.body_limit(impl.body_limit);
     beast::flat_buffer buffer;
     tcp_layer.expires_after(impl.timeout);
     ec = impl.run(
@@ -406,6 +407,8 @@ std::optional<HttpResponse> HttpsClient::send_raw(std::string_view bytes) {
 }
 
 void HttpsClient::close() { impl_->close(); }
+
+void HttpsClient::set_body_limit(std::uint64_t bytes) { impl_->body_limit = bytes; }
 
 void HttpsClient::set_local_address(const std::string& address) {
     impl_->close();

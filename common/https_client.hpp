@@ -70,6 +70,10 @@ class HttpsClient {
     /// malformed requests.
     std::optional<HttpResponse> send_raw(std::string_view bytes);
 
+    /// The largest response body request() and send_raw() accept (default 64 MiB); a larger
+    /// one throws std::system_error ("body limit exceeded").
+    void set_body_limit(std::uint64_t bytes);
+
     /// Closes the connection (TLS close_notify, tolerant of a peer that already left).
     void close();
 

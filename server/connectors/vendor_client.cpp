@@ -123,7 +123,7 @@ HttpResponse VendorClient::call(std::string_view method, std::string_view path,
         ++calls_;
         std::optional<std::chrono::milliseconds> pause;
         try {
-            HttpResponse response = send(method, target, body, headers);
+            HttpResponse response = client_->request(method, target, body, headers);
             const bool throttled = response.status == 429;
             const bool server_error = response.status >= 500;
             if (!throttled && !server_error) return response;
@@ -145,9 +145,14 @@ HttpResponse VendorClient::call(std::string_view method, std::string_view path,
         } catch (const std::system_error& e) {
             last_problem = e.what();
             client_->close();
-            // A certificate that does not verify will not verify on the next attempt either.
+            // A certificate that does not verify will not verify on the next attempt either, nor
+            // will an answer grow smaller.
             if (last_problem.find("certificate") != std::string::npos) {
                 throw SyncFailed(what + ": " + last_problem);
+            }
+            if (last_problem.find("body limit exceeded") != std::string::npos) {
+                throw SyncFailed(what + ": the answer is larger than " +
+                                 std::to_string(kMaxAnswerBytes >> 20) + " MiB");
             }
         }
         if (attempt >= policy_.max_attempts) {
@@ -161,31 +166,6 @@ HttpResponse VendorClient::call(std::string_view method, std::string_view path,
         }
         wait(*pause);
     }
-}
-
-HttpResponse VendorClient::send(std::string_view method, const std::string& target,
-                                std::string_view body, const HeaderList& headers) {
-    if (!body.empty()) return client_->request(method, target, body, headers);
-    // Answers are read piece by piece with a limit of our own: an unpaged device list of a large
-    // city can pass the client's default limit.
-    std::string collected;
-    bool too_large = false;
-    HttpResponse response =
-        client_->request_streamed(method, target, headers, [&](std::string_view piece) {
-            if (collected.size() + piece.size() > kMaxAnswerBytes) {
-                too_large = true;
-                return false;
-            }
-            collected.append(piece);
-            return true;
-        });
-    if (too_large) {
-        throw SyncFailed(api_ + ": " + std::string(method) + " " +
-                         target.substr(0, target.find('?')) + ": the answer is larger than " +
-                         std::to_string(kMaxAnswerBytes >> 20) + " MiB");
-    }
-    response.body = std::move(collected);
-    return response;
 }
 
 nlohmann::json parse_json_body(const VendorClient& client, std::string_view call,

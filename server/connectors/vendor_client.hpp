@@ -80,8 +80,6 @@ class VendorClient {
 
   private:
     void wait(std::chrono::milliseconds how_long);
-    HttpResponse send(std::string_view method, const std::string& target, std::string_view body,
-                      const HeaderList& headers);
 
     std::string api_;
     ServerUrl url_;

@@ -18,8 +18,11 @@ constexpr const char* kInsertRun =
 constexpr const char* kRunColumns =
     "SELECT id, connector, trigger, requested_by, started_at, finished_at, outcome, calls, "
     "retries, counts, conflicts, error FROM connector_runs ";
+// Backwards through the connector's runs (connector_runs_by_connector) to its newest success:
+// usually the first row, not a count over years of runs on every /metrics scrape.
 constexpr const char* kLastSuccess =
-    "SELECT max(finished_at) FROM connector_runs WHERE connector = ? AND outcome = 'ok'";
+    "SELECT finished_at FROM connector_runs WHERE connector = ? AND outcome = 'ok' "
+    "ORDER BY id DESC LIMIT 1";
 constexpr const char* kAsmColumns =
     "SELECT serial_number, order_number, order_date_time, part_number, device_model, "
     "product_family, status, added_to_org_at, released_from_org_at, tranche_id FROM asm_devices ";
@@ -118,8 +121,8 @@ std::optional<std::string> last_successful_run_at(SQLite::Database& db,
                                                   const std::string& connector) {
     SQLite::Statement q(db, kLastSuccess);
     q.bind(1, connector);
-    q.executeStep();
-    return optional_text(q, 0);
+    if (!q.executeStep()) return std::nullopt;
+    return q.getColumn(0).getString();
 }
 
 std::optional<StoredAsmDevice> find_asm_device(SQLite::Database& db, const std::string& serial) {

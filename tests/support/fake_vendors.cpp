@@ -37,6 +37,7 @@
 #include <system_error>
 #include <thread>
 
+#include "common/atomic_file.hpp"
 #include "common/crypto.hpp"
 #include "common/openssl_ptr.hpp"
 #include "common/tls.hpp"
@@ -897,40 +898,7 @@ void FakeVendorServer::clear_calls() {
 }
 
 void write_owner_only_file(const std::filesystem::path& path, std::string_view contents) {
-    const std::filesystem::path tmp =
-        path.string() + ".tmp-" + std::to_string(static_cast<long>(::getpid()));
-    const auto error = [&](const std::string& what) {
-        return std::system_error(errno, std::generic_category(),
-                                 "cannot " + what + " '" + path.string() + "'");
-    };
-    ::unlink(tmp.c_str());
-    // Created with mode 0600 (O_EXCL): a secret is never readable by others, not even briefly.
-    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    if (fd < 0) throw error("create a temporary file for");
-    std::size_t written = 0;
-    while (written < contents.size()) {
-        const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            const auto e = error("write");
-            ::close(fd);
-            ::unlink(tmp.c_str());
-            throw e;
-        }
-        written += static_cast<std::size_t>(n);
-    }
-    if (::fchmod(fd, 0600) != 0) {
-        const auto e = error("set the mode of");
-        ::close(fd);
-        ::unlink(tmp.c_str());
-        throw e;
-    }
-    ::close(fd);
-    if (::rename(tmp.c_str(), path.c_str()) != 0) {
-        const auto e = error("rename a temporary file to");
-        ::unlink(tmp.c_str());
-        throw e;
-    }
+    write_file_atomically(path, contents, 0600);
 }
 
 }  // namespace pakt::test

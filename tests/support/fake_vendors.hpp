@@ -147,7 +147,7 @@ class FakeVendorServer {
 
 /// Writes `contents` to `path` with mode 0600 (regardless of the umask), through a temporary
 /// file in the same directory and a rename, so a reader never sees half a file. Throws
-/// std::system_error naming the file on failure.
+/// std::runtime_error naming the file on failure.
 void write_owner_only_file(const std::filesystem::path& path, std::string_view contents);
 
 }  // namespace pakt::test

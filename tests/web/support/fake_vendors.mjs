@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { artifactsDir, binaries } from './env.mjs';
+import { waitForReadyFile } from './ready_file.mjs';
 
-const kReadyTimeoutMs = 30_000;
 const kStopTimeoutMs = 10_000;
 
 function readReady(file) {
@@ -47,27 +47,10 @@ export async function startFakeVendors(name, fixture) {
     const killOnExit = () => { if (!exited) child.kill('SIGKILL'); };
     process.on('exit', killOnExit);
 
-    // Written by rename once everything else is in place: watch the directory, re-check on a
-    // short interval (a rename can be missed), until the deadline or the process's exit.
+    // Written by rename once everything else is in place.
     const readyFile = path.join(dir, 'ready.json');
-    const ready = await new Promise((resolve, reject) => {
-        const check = () => {
-            const r = readReady(readyFile);
-            if (r) return finish(null, r);
-            if (exited) finish(new Error(`pakt_fake_vendors exited (${JSON.stringify(exited)}) before it was ready:\n${log()}`));
-        };
-        const watcher = fs.watch(dir, check);
-        const interval = setInterval(check, 50);
-        const deadline = setTimeout(() => finish(new Error(
-            `pakt_fake_vendors did not write ${readyFile} within ${kReadyTimeoutMs} ms:\n${log()}`)), kReadyTimeoutMs);
-        exitPromise.then(check);
-        function finish(error, value) {
-            watcher.close();
-            clearInterval(interval);
-            clearTimeout(deadline);
-            if (error) reject(error); else resolve(value);
-        }
-        check();
+    const ready = await waitForReadyFile({
+        file: readyFile, read: readReady, what: 'pakt_fake_vendors', exited: () => exited, exitPromise, log,
     }).catch((error) => {
         child.kill('SIGKILL');
         process.off('exit', killOnExit);

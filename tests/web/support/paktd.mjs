@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { artifactsDir, binaries, schoolsCsv, users } from './env.mjs';
+import { waitForReadyFile } from './ready_file.mjs';
 
-const kReadyTimeoutMs = 30_000;
 const kStopTimeoutMs = 10_000;
 /** The municipality paktd is configured with ([organisation] name). */
 export const kLender = 'Stadt Essen';
@@ -99,30 +99,8 @@ export async function startPaktd(name, { extraToml = '' } = {}) {
     const killOnExit = () => { if (!exited) child.kill('SIGKILL'); };
     process.on('exit', killOnExit);
 
-    // paktd writes the ready file by rename once it listens: watch the directory, and re-check on
-    // a short interval too (a rename can be missed by inotify on some file systems), until a
-    // bounded deadline or paktd's exit.
-    const ready = await new Promise((resolve, reject) => {
-        const check = () => {
-            const r = readReady(readyFile);
-            if (r) return finish(null, r);
-            if (exited) {
-                return finish(new Error(`paktd exited (${JSON.stringify(exited)}) before it was ` +
-                    `ready:\n${log()}`));
-            }
-        };
-        const watcher = fs.watch(dataDir, check);
-        const interval = setInterval(check, 50);
-        const deadline = setTimeout(() => finish(new Error(
-            `paktd did not write ${readyFile} within ${kReadyTimeoutMs} ms:\n${log()}`)), kReadyTimeoutMs);
-        exitPromise.then(check);
-        function finish(error, value) {
-            watcher.close();
-            clearInterval(interval);
-            clearTimeout(deadline);
-            if (error) reject(error); else resolve(value);
-        }
-        check();
+    const ready = await waitForReadyFile({
+        file: readyFile, read: readReady, what: 'paktd', exited: () => exited, exitPromise, log,
     }).catch((error) => {
         child.kill('SIGKILL');
         throw error;
