@@ -29,7 +29,8 @@ std::optional<Column> column_for(std::string_view header) {
 }
 
 bool is_imei(std::string_view s) {
-    return s.size() == 15 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return s.size() == 15 &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 }  // namespace

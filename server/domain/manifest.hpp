@@ -13,7 +13,7 @@
 namespace pakt::server {
 
 struct ManifestRow {
-    std::size_t line = 0;  ///< 1-based; the header is line 1
+    std::size_t line = 0;       ///< 1-based; the header is line 1
     std::string serial_number;  ///< normalised
     std::string model;
     std::string asset_tag;

@@ -22,8 +22,8 @@ std::optional<std::string> check_username(std::string_view username) {
         return "must be 3 to 64 characters long";
     }
     for (char c : username) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                        c == '.' || c == '_' || c == '-' || c == '@';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '@';
         if (!ok) return "may contain only letters a-z, digits and . _ - @";
     }
     return std::nullopt;

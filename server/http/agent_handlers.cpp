@@ -31,7 +31,8 @@ constexpr int kKeepCheckinsDays = 35;  // replays are recognised for at least 30
 std::int64_t parse_positive(const std::string& text, const char* what) {
     std::int64_t id = 0;
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-    if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0) throw ApiError::not_found(std::string("no such ") + what);
+    if (ec != std::errc() || ptr != text.data() + text.size() || id <= 0)
+        throw ApiError::not_found(std::string("no such ") + what);
     return id;
 }
 
@@ -84,7 +85,8 @@ std::string agent_server_url(const HandlerDeps& deps, const RequestContext& ctx)
 }
 
 void require_school(const RequestContext& ctx, SQLite::Database& db, const std::string& number) {
-    if (!can_see(ctx.user(), number) || !school_exists(db, number)) throw ApiError::not_found("no such school");
+    if (!can_see(ctx.user(), number) || !school_exists(db, number))
+        throw ApiError::not_found("no such school");
 }
 
 Response create_secret(HandlerDeps& deps, RequestContext& ctx) {
@@ -95,7 +97,8 @@ Response create_secret(HandlerDeps& deps, RequestContext& ctx) {
     if (!ctx.request.body.empty()) body = parse_json_body(ctx.request);
     ObjectReader in(body, {"expires_in_hours", "uses"});
     const auto hours = in.optional_integer("expires_in_hours");
-    if (hours && (*hours < 1 || *hours > 24 * 90)) in.invalid("expires_in_hours", "must be between 1 and 2160");
+    if (hours && (*hours < 1 || *hours > 24 * 90))
+        in.invalid("expires_in_hours", "must be between 1 and 2160");
     const auto requested_uses = in.optional_integer("uses");
     constexpr auto kMaxUses = static_cast<std::int64_t>(kMaxEnrollSecretUses);
     if (requested_uses && (*requested_uses < 1 || *requested_uses > kMaxUses)) {
@@ -111,7 +114,8 @@ Response create_secret(HandlerDeps& deps, RequestContext& ctx) {
         require_school(ctx, db, number);
         const auto new_id = insert_agent_secret(db, number, sha256_hex(secret), ctx.user().username,
                                                 expires_at, uses);
-        AuditEntry entry = audit_entry(ctx, "agent_secret.create", "agent_secret", std::to_string(new_id), number);
+        AuditEntry entry =
+            audit_entry(ctx, "agent_secret.create", "agent_secret", std::to_string(new_id), number);
         entry.detail = {{"expires_at", expires_at}, {"max_uses", uses}};
         append_audit(db, entry);
         return new_id;
@@ -149,7 +153,8 @@ Response revoke_secret(HandlerDeps& deps, RequestContext& ctx) {
         auto s = find_agent_secret(db, id);
         if (!s || s->school_number != number) throw ApiError::not_found("no such agent secret");
         revoke_agent_secret(db, id, now_rfc3339());
-        append_audit(db, audit_entry(ctx, "agent_secret.revoke", "agent_secret", std::to_string(id), number));
+        append_audit(db, audit_entry(ctx, "agent_secret.revoke", "agent_secret", std::to_string(id),
+                                     number));
     });
     return no_content();
 }
@@ -197,7 +202,8 @@ Response enroll(HandlerDeps& deps, RequestContext& ctx) {
         a.hostname = hostname;
         a.agent_version = version;
         a.id = insert_agent(db, a, sha256_hex(node_key), s->id);
-        AuditEntry entry = audit_entry(ctx, "agent.enroll", "agent", std::to_string(a.id), a.school_number);
+        AuditEntry entry =
+            audit_entry(ctx, "agent.enroll", "agent", std::to_string(a.id), a.school_number);
         entry.actor = "agent:" + std::to_string(a.id);
         entry.detail = {{"hostname", hostname},
                         {"agent_version", version},
@@ -227,10 +233,11 @@ Response enroll(HandlerDeps& deps, RequestContext& ctx) {
         }
         throw ApiError::unauthorized("the enroll secret is unknown, used up, expired or revoked");
     }
-    return json_response(201, dump({{"agent_id", agent->id},
-                                    {"node_key", node_key},
-                                    {"school_number", agent->school_number},
-                                    {"checkin_interval_s", next_checkin_s(deps.config, agent->id)}}));
+    return json_response(201,
+                         dump({{"agent_id", agent->id},
+                               {"node_key", node_key},
+                               {"school_number", agent->school_number},
+                               {"checkin_interval_s", next_checkin_s(deps.config, agent->id)}}));
 }
 
 std::optional<std::string> bearer(const Request& request) {
@@ -254,7 +261,8 @@ Response checkin(HandlerDeps& deps, RequestContext& ctx) {
     }
     if (!agent) throw ApiError::unauthorized("the node key is unknown or revoked");
     if (auto wait = deps.checkin_limiter.acquire(agent->id, RateLimiter::Clock::now())) {
-        throw ApiError::too_many_requests("check-ins arrive faster than allowed for this agent", static_cast<int>(wait->count()));
+        throw ApiError::too_many_requests("check-ins arrive faster than allowed for this agent",
+                                          static_cast<int>(wait->count()));
     }
 
     // Only a gzip body needs a request of its own; a plain one is parsed where it lies (a
@@ -264,11 +272,14 @@ Response checkin(HandlerDeps& deps, RequestContext& ctx) {
         std::string e = csv::trim(*encoding);
         for (char& c : e) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         if (e == "gzip") {
-            auto result = gzip_decompress(ctx.request.body, deps.config.checkin_max_decompressed_bytes);
+            auto result =
+                gzip_decompress(ctx.request.body, deps.config.checkin_max_decompressed_bytes);
             if (!result.data) {
                 if (result.error == GunzipError::too_large) {
                     throw ApiError(413, "payload-too-large", "Payload too large",
-                                   "the decompressed report exceeds " + std::to_string(deps.config.checkin_max_decompressed_bytes) + " bytes");
+                                   "the decompressed report exceeds " +
+                                       std::to_string(deps.config.checkin_max_decompressed_bytes) +
+                                       " bytes");
                 }
                 if (result.error == GunzipError::trailing_data) {
                     throw ApiError::bad_request(
@@ -281,7 +292,8 @@ Response checkin(HandlerDeps& deps, RequestContext& ctx) {
             inflated->headers = ctx.request.headers;
             inflated->body = std::move(*result.data);
         } else if (e != "identity") {
-            throw ApiError::unsupported_media_type("Content-Encoding '" + e + "' is not supported; use gzip or none");
+            throw ApiError::unsupported_media_type("Content-Encoding '" + e +
+                                                   "' is not supported; use gzip or none");
         }
     }
     // Parsing a report is the heaviest work outside the writer; with at most one parse per core
@@ -306,7 +318,8 @@ Response checkin(HandlerDeps& deps, RequestContext& ctx) {
             type_error = type_error || e.wrong_type;
             return FieldError{e.field, e.message, std::nullopt};
         });
-        if (type_error) throw ApiError::bad_request("the report has fields of the wrong type", errors);
+        if (type_error)
+            throw ApiError::bad_request("the report has fields of the wrong type", errors);
         throw ApiError::unprocessable("the report is invalid", errors);
     }
     const CheckinReport& report = *parsed.report;
@@ -327,9 +340,12 @@ Response checkin(HandlerDeps& deps, RequestContext& ctx) {
         }
         const std::string now = now_rfc3339();
         CheckinOutcome outcome = apply_checkin(db, *agent, report, now, kAwayDays);
-        AuditEntry entry = audit_entry(ctx, "agent.checkin", "agent", std::to_string(agent->id), agent->school_number);
+        AuditEntry entry = audit_entry(ctx, "agent.checkin", "agent", std::to_string(agent->id),
+                                       agent->school_number);
         entry.actor = "agent:" + std::to_string(agent->id);
-        entry.detail = {{"report_id", report.report_id}, {"devices", report.devices.size()}, {"accepted", outcome.accepted},
+        entry.detail = {{"report_id", report.report_id},
+                        {"devices", report.devices.size()},
+                        {"accepted", outcome.accepted},
                         {"unknown", outcome.unknown_serials.size()}};
         append_audit(db, entry);
         if (prune) prune_checkins(db, days_ago(kKeepCheckinsDays));
@@ -365,7 +381,8 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
     auto agents = list_agents(lease.db(), f);
     nlohmann::json items = nlohmann::json::array();
     nlohmann::json next = nullptr;
-    for (std::size_t i = 0; i < agents.size() && static_cast<int>(i) < limit; ++i) items.push_back(agent_json(agents[i]));
+    for (std::size_t i = 0; i < agents.size() && static_cast<int>(i) < limit; ++i)
+        items.push_back(agent_json(agents[i]));
     if (static_cast<int>(agents.size()) > limit)
         next = encode_cursor(std::to_string(agents[static_cast<std::size_t>(limit) - 1].agent.id));
     return json_response(200, dump({{"items", items}, {"next_cursor", next}}));
@@ -375,10 +392,12 @@ Response revoke(HandlerDeps& deps, RequestContext& ctx) {
     const auto id = parse_positive(ctx.param("id"), "agent");
     deps.writer.execute([&](SQLite::Database& db) {
         auto a = find_agent(db, id);
-        if (!a || !can_see(ctx.user(), a->school_number)) throw ApiError::not_found("no such agent");
+        if (!a || !can_see(ctx.user(), a->school_number))
+            throw ApiError::not_found("no such agent");
         require(ctx, Action::manage_agent_secrets, a->school_number);
         revoke_agent(db, id, now_rfc3339());
-        append_audit(db, audit_entry(ctx, "agent.revoke", "agent", std::to_string(id), a->school_number));
+        append_audit(
+            db, audit_entry(ctx, "agent.revoke", "agent", std::to_string(id), a->school_number));
     });
     return no_content();
 }
@@ -395,25 +414,31 @@ Response unknown_devices(HandlerDeps& deps, RequestContext& ctx) {
     nlohmann::json next = nullptr;
     for (std::size_t i = 0; i < sightings.size() && static_cast<int>(i) < limit; ++i) {
         const auto& s = sightings[i];
-        items.push_back({{"serial_number", s.serial_number},
-                         {"first_seen_at", s.first_seen_at},
-                         {"last_seen_at", s.last_seen_at},
-                         {"agent_id", s.source == "agent" ? nlohmann::json(s.agent_id) : nlohmann::json(nullptr)},
-                         {"source", s.source},
-                         {"ip_address", s.ip_address ? nlohmann::json(*s.ip_address) : nlohmann::json(nullptr)},
-                         {"os_version", s.os_version ? nlohmann::json(*s.os_version) : nlohmann::json(nullptr)},
-                         {"times_seen", s.times_seen}});
+        items.push_back(
+            {{"serial_number", s.serial_number},
+             {"first_seen_at", s.first_seen_at},
+             {"last_seen_at", s.last_seen_at},
+             {"agent_id",
+              s.source == "agent" ? nlohmann::json(s.agent_id) : nlohmann::json(nullptr)},
+             {"source", s.source},
+             {"ip_address", s.ip_address ? nlohmann::json(*s.ip_address) : nlohmann::json(nullptr)},
+             {"os_version", s.os_version ? nlohmann::json(*s.os_version) : nlohmann::json(nullptr)},
+             {"times_seen", s.times_seen}});
     }
-    if (static_cast<int>(sightings.size()) > limit) next = encode_cursor(sightings[static_cast<std::size_t>(limit) - 1].serial_number);
+    if (static_cast<int>(sightings.size()) > limit)
+        next = encode_cursor(sightings[static_cast<std::size_t>(limit) - 1].serial_number);
     return json_response(200, dump({{"items", items}, {"next_cursor", next}}));
 }
 
 }  // namespace
 
 void register_agent_routes(Router& router, HandlerDeps& deps) {
-    router.add("POST", "/api/v1/schools/{school_number}/agent-secrets", Auth::user, [&deps](RequestContext& ctx) { return create_secret(deps, ctx); });
-    router.add("GET", "/api/v1/schools/{school_number}/agent-secrets", Auth::user, [&deps](RequestContext& ctx) { return list_secrets(deps, ctx); });
-    router.add("DELETE", "/api/v1/schools/{school_number}/agent-secrets/{id}", Auth::user, [&deps](RequestContext& ctx) { return revoke_secret(deps, ctx); });
+    router.add("POST", "/api/v1/schools/{school_number}/agent-secrets", Auth::user,
+               [&deps](RequestContext& ctx) { return create_secret(deps, ctx); });
+    router.add("GET", "/api/v1/schools/{school_number}/agent-secrets", Auth::user,
+               [&deps](RequestContext& ctx) { return list_secrets(deps, ctx); });
+    router.add("DELETE", "/api/v1/schools/{school_number}/agent-secrets/{id}", Auth::user,
+               [&deps](RequestContext& ctx) { return revoke_secret(deps, ctx); });
     router.add(
         "POST", "/api/v1/agent/enroll", Auth::none,
         [&deps](RequestContext& ctx) { return enroll(deps, ctx); }, kAnonymousBodyLimit);
@@ -421,9 +446,12 @@ void register_agent_routes(Router& router, HandlerDeps& deps) {
     router.add(
         "POST", "/api/v1/agent/checkin", Auth::none,
         [&deps](RequestContext& ctx) { return checkin(deps, ctx); }, deps.config.body_limit_bytes);
-    router.add("GET", "/api/v1/agents", Auth::user, [&deps](RequestContext& ctx) { return list(deps, ctx); });
-    router.add("DELETE", "/api/v1/agents/{id}", Auth::user, [&deps](RequestContext& ctx) { return revoke(deps, ctx); });
-    router.add("GET", "/api/v1/schools/{school_number}/unknown-devices", Auth::user, [&deps](RequestContext& ctx) { return unknown_devices(deps, ctx); });
+    router.add("GET", "/api/v1/agents", Auth::user,
+               [&deps](RequestContext& ctx) { return list(deps, ctx); });
+    router.add("DELETE", "/api/v1/agents/{id}", Auth::user,
+               [&deps](RequestContext& ctx) { return revoke(deps, ctx); });
+    router.add("GET", "/api/v1/schools/{school_number}/unknown-devices", Auth::user,
+               [&deps](RequestContext& ctx) { return unknown_devices(deps, ctx); });
 }
 
 }  // namespace pakt::server::http

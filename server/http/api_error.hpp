@@ -18,35 +18,36 @@ struct FieldError;
 using FieldErrors = ProblemList<FieldError>;
 
 struct FieldError {
-    std::string field;    ///< JSON field name (dotted path) or CSV column
-    std::string message;  ///< what is wrong, for a person
+    std::string field;                ///< JSON field name (dotted path) or CSV column
+    std::string message;              ///< what is wrong, for a person
     std::optional<std::size_t> line;  ///< for uploaded files: 1-based line, header is line 1
 };
 
 class ApiError : public std::runtime_error {
-public:
-  ApiError(int status, std::string type, std::string title, std::string detail,
-           FieldErrors errors = {})
-      : std::runtime_error(detail),
-        status_(status),
-        type_(std::move(type)),
-        title_(std::move(title)),
-        detail_(std::move(detail)),
-        errors_(std::move(errors)) {}
+  public:
+    ApiError(int status, std::string type, std::string title, std::string detail,
+             FieldErrors errors = {})
+        : std::runtime_error(detail),
+          status_(status),
+          type_(std::move(type)),
+          title_(std::move(title)),
+          detail_(std::move(detail)),
+          errors_(std::move(errors)) {}
 
-  int status() const { return status_; }
-  const std::string& type() const { return type_; }  ///< short slug, e.g. "validation-failed"
-  const std::string& title() const { return title_; }
-  const std::string& detail() const { return detail_; }
-  const FieldErrors& errors() const { return errors_; }
-  std::optional<int> retry_after_s() const { return retry_after_s_; }
-  ApiError& with_retry_after(int seconds) {
-      retry_after_s_ = seconds;
-      return *this;
+    int status() const { return status_; }
+    const std::string& type() const { return type_; }  ///< short slug, e.g. "validation-failed"
+    const std::string& title() const { return title_; }
+    const std::string& detail() const { return detail_; }
+    const FieldErrors& errors() const { return errors_; }
+    std::optional<int> retry_after_s() const { return retry_after_s_; }
+    ApiError& with_retry_after(int seconds) {
+        retry_after_s_ = seconds;
+        return *this;
     }
 
     static ApiError bad_request(std::string detail, FieldErrors errors = {}) {
-        return {400, "malformed-request", "Malformed request", std::move(detail), std::move(errors)};
+        return {400, "malformed-request", "Malformed request", std::move(detail),
+                std::move(errors)};
     }
     static ApiError unauthorized(std::string detail = "a valid bearer token is required") {
         return {401, "unauthorized", "Authentication required", std::move(detail)};
@@ -61,7 +62,8 @@ public:
         return {409, "conflict", "Conflict", std::move(detail), std::move(errors)};
     }
     static ApiError unprocessable(std::string detail, FieldErrors errors = {}) {
-        return {422, "validation-failed", "Validation failed", std::move(detail), std::move(errors)};
+        return {422, "validation-failed", "Validation failed", std::move(detail),
+                std::move(errors)};
     }
     static ApiError unsupported_media_type(std::string detail) {
         return {415, "unsupported-media-type", "Unsupported media type", std::move(detail)};
@@ -71,7 +73,7 @@ public:
             .with_retry_after(retry_after_s);
     }
 
-private:
+  private:
     int status_;
     std::string type_;
     std::string title_;
