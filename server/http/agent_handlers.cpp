@@ -339,15 +339,10 @@ Response checkin(HandlerDeps& deps, RequestContext& ctx) {
             return Answer{first->accepted, first->unknown_serials, true};
         }
         const std::string now = now_rfc3339();
+        // No audit entry: a check-in is telemetry, not a decision. Its record is checkin_reports
+        // (kept kKeepCheckinsDays) and the device events it causes; an entry per check-in made the
+        // audit log the largest table of a state's database (README, "Audit log").
         CheckinOutcome outcome = apply_checkin(db, *agent, report, now, kAwayDays);
-        AuditEntry entry = audit_entry(ctx, "agent.checkin", "agent", std::to_string(agent->id),
-                                       agent->school_number);
-        entry.actor = "agent:" + std::to_string(agent->id);
-        entry.detail = {{"report_id", report.report_id},
-                        {"devices", report.devices.size()},
-                        {"accepted", outcome.accepted},
-                        {"unknown", outcome.unknown_serials.size()}};
-        append_audit(db, entry);
         if (prune) prune_checkins(db, days_ago(kKeepCheckinsDays));
         return Answer{outcome.accepted, std::move(outcome.unknown_serials), false};
     });

@@ -10,6 +10,7 @@
 #include "common/checkin_report.hpp"
 #include "common/gzip.hpp"
 #include "common/time.hpp"
+#include "server/storage/audit_repository.hpp"
 #include "tests/support/test_server.hpp"
 
 namespace pakt::test {
@@ -83,6 +84,24 @@ protected:
 
     std::int64_t count(const std::string& sql) { return s.server.db().execAndGet(sql).getInt64(); }
 };
+
+// What a check-in adds to the database is what the README ("Audit log") says: one checkin_reports
+// row, the device events of what changed, and no audit entry; the audit chain stays verifiable.
+TEST_F(CheckinApi, ACheckInAddsACheckinRecordAndEventsButNoAuditEntry) {
+    const std::int64_t audit_before = count("SELECT count(*) FROM audit_log");
+    ASSERT_EQ(send(report(ours)).status, 200);
+    // The first sighting of each device is an event; a repeated report with a new OS adds one
+    // os_version_changed per device; a plain repeat adds nothing but its checkin record.
+    ASSERT_EQ(send(report(ours, "18.1")).status, 200);
+    ASSERT_EQ(send(report(ours, "18.1")).status, 200);
+    EXPECT_EQ(count("SELECT count(*) FROM audit_log"), audit_before);
+    EXPECT_EQ(count("SELECT count(*) FROM checkin_reports WHERE agent_id = " + std::to_string(agent_id)), 3);
+    EXPECT_EQ(count("SELECT count(*) FROM device_events WHERE kind = 'first_seen'"), 3);
+    EXPECT_EQ(count("SELECT count(*) FROM device_events WHERE kind = 'os_version_changed'"), 3);
+    const auto chain = server::verify_audit_chain(s.server.db());
+    EXPECT_FALSE(chain.first_broken.has_value());
+    EXPECT_EQ(chain.entries, audit_before);
+}
 
 // paktd writes a report's device rows several to a statement: a report longer than one such
 // batch, with a device repeated across batches, must still end with each device's newest sighting.

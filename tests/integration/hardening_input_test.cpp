@@ -110,7 +110,7 @@ class HardeningInput : public ::testing::Test {
     void expect_nothing_stored() {
         EXPECT_EQ(count("SELECT count(*) FROM device_reports"), 0);
         EXPECT_EQ(count("SELECT count(*) FROM unknown_sightings"), 0);
-        EXPECT_EQ(count("SELECT count(*) FROM audit_log WHERE action = 'agent.checkin'"), 0);
+        EXPECT_EQ(count("SELECT count(*) FROM checkin_reports"), 0);
     }
 
     static std::vector<std::string> fields_of(const json& problem) {
