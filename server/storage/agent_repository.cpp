@@ -61,11 +61,16 @@ constexpr const char* kInsertCheckin =
     "INSERT INTO checkin_reports (report_id, agent_id, received_at, generated_at, device_count, accepted, "
     "unknown_serials) VALUES (?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kTouchAgent = "UPDATE agents SET last_checkin_at = ?, agent_version = ? WHERE id = ?";
-// A reported device's school and last report, by key: a check-in reads what it reports, not its
-// school's whole inventory (which made a check-in's cost grow with the school's size).
+// A reported device's last report, by key, if it is enrolled at the agent's school: a check-in
+// reads what it reports, not its school's whole inventory (which made a check-in's cost grow with
+// the school's size). Through devices_by_school, where the school's devices lie together like
+// their reports, rather than the primary key, where random serial numbers scatter them.
 constexpr const char* kDeviceState =
-    "SELECT d.school_number, r.seen_at, r.os_version FROM devices d "
-    "LEFT JOIN device_reports r ON r.serial_number = d.serial_number WHERE d.serial_number = ?";
+    "SELECT r.seen_at, r.os_version FROM devices d INDEXED BY devices_by_school "
+    "LEFT JOIN device_reports r ON r.school_number = d.school_number AND r.serial_number = d.serial_number "
+    "WHERE d.school_number = ? AND d.serial_number = ?";
+// Whether a device not enrolled at the agent's school is enrolled anywhere.
+constexpr const char* kDeviceEnrolled = "SELECT 1 FROM devices WHERE serial_number = ?";
 // Reports may arrive out of order (an agent's spool, retries): only a newer sighting replaces
 // the stored one. A report's rows are written kUpsertChunk to a statement: SQLite then runs one
 // statement per chunk instead of one per device, which about halves the cost of the writer's
@@ -73,12 +78,12 @@ constexpr const char* kDeviceState =
 // newest sighting either way.
 constexpr std::size_t kUpsertChunk = 50;
 constexpr const char* kUpsertInto =
-    "INSERT INTO device_reports (serial_number, agent_id, seen_at, os_version, battery_pct, storage_free_mb, "
-    "managed, ip_address, report_id, updated_at) VALUES ";
-constexpr const char* kUpsertRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-constexpr int kUpsertColumns = 10;
+    "INSERT INTO device_reports (school_number, serial_number, agent_id, seen_at, os_version, battery_pct, "
+    "storage_free_mb, managed, ip_address, report_id, updated_at) VALUES ";
+constexpr const char* kUpsertRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr int kUpsertColumns = 11;
 constexpr const char* kUpsertOnConflict =
-    " ON CONFLICT(serial_number) DO UPDATE SET agent_id = excluded.agent_id, seen_at = excluded.seen_at, "
+    " ON CONFLICT(school_number, serial_number) DO UPDATE SET agent_id = excluded.agent_id, seen_at = excluded.seen_at, "
     "os_version = excluded.os_version, battery_pct = excluded.battery_pct, "
     "storage_free_mb = excluded.storage_free_mb, managed = excluded.managed, ip_address = excluded.ip_address, "
     "report_id = excluded.report_id, updated_at = excluded.updated_at "
@@ -133,26 +138,28 @@ Agent read_agent(SQLite::Statement& q) {
     return a;
 }
 
-// Binds one device's row at column offset `base` of an upsert statement.
-void bind_report_row(SQLite::Statement& q, int base, const DeviceObservation& o, std::int64_t agent_id,
+// Binds one device's row at column offset `base` of an upsert statement. The rows are the agent's
+// school's (the caller checked), so its school number is theirs.
+void bind_report_row(SQLite::Statement& q, int base, const DeviceObservation& o, const Agent& agent,
                      const std::string& report_id, const std::string& now) {
-    q.bindNoCopy(base + 1, o.serial_number);
-    q.bind(base + 2, agent_id);
-    q.bindNoCopy(base + 3, o.seen_at);
-    if (o.os_version) q.bindNoCopy(base + 4, *o.os_version);
-    else q.bind(base + 4);
-    bind_optional(q, base + 5, o.battery_pct);
-    bind_optional(q, base + 6, o.storage_free_mb);
-    if (o.managed) q.bind(base + 7, *o.managed ? 1 : 0);
-    else q.bind(base + 7);
-    if (o.ip_address) q.bindNoCopy(base + 8, *o.ip_address);
+    q.bindNoCopy(base + 1, agent.school_number);
+    q.bindNoCopy(base + 2, o.serial_number);
+    q.bind(base + 3, agent.id);
+    q.bindNoCopy(base + 4, o.seen_at);
+    if (o.os_version) q.bindNoCopy(base + 5, *o.os_version);
+    else q.bind(base + 5);
+    bind_optional(q, base + 6, o.battery_pct);
+    bind_optional(q, base + 7, o.storage_free_mb);
+    if (o.managed) q.bind(base + 8, *o.managed ? 1 : 0);
     else q.bind(base + 8);
-    q.bindNoCopy(base + 9, report_id);
-    q.bindNoCopy(base + 10, now);
+    if (o.ip_address) q.bindNoCopy(base + 9, *o.ip_address);
+    else q.bind(base + 9);
+    q.bindNoCopy(base + 10, report_id);
+    q.bindNoCopy(base + 11, now);
 }
 
 // The latest report of each device, kUpsertChunk rows per statement and the rest one by one.
-void store_device_reports(SQLite::Database& db, std::int64_t agent_id, const std::string& report_id,
+void store_device_reports(SQLite::Database& db, const Agent& agent, const std::string& report_id,
                           const std::string& now, const std::vector<const DeviceObservation*>& rows) {
     static const std::string chunk_sql = upsert_sql(kUpsertChunk);
     static const std::string row_sql = upsert_sql(1);
@@ -162,7 +169,7 @@ void store_device_reports(SQLite::Database& db, std::int64_t agent_id, const std
         for (; next + kUpsertChunk <= rows.size(); next += kUpsertChunk) {
             chunk->reset();
             for (std::size_t i = 0; i < kUpsertChunk; ++i) {
-                bind_report_row(*chunk, static_cast<int>(i) * kUpsertColumns, *rows[next + i], agent_id, report_id, now);
+                bind_report_row(*chunk, static_cast<int>(i) * kUpsertColumns, *rows[next + i], agent, report_id, now);
             }
             chunk->exec();
         }
@@ -171,7 +178,7 @@ void store_device_reports(SQLite::Database& db, std::int64_t agent_id, const std
     PreparedStatement single(db, row_sql.c_str());
     for (; next < rows.size(); ++next) {
         single->reset();
-        bind_report_row(*single, 0, *rows[next], agent_id, report_id, now);
+        bind_report_row(*single, 0, *rows[next], agent, report_id, now);
         single->exec();
     }
 }
@@ -343,18 +350,22 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
     std::unordered_map<std::string, Known> known_devices;
     known_devices.reserve(report.devices.size());
     PreparedStatement state(db, kDeviceState);
+    PreparedStatement enrolled(db, kDeviceEnrolled);
     const auto lookup = [&](const std::string& serial) -> Known& {
         const auto [it, fresh] = known_devices.try_emplace(serial);
         if (!fresh) return it->second;
         Known& k = it->second;
         state->reset();
-        state->bindNoCopy(1, serial);
-        if (!state->executeStep()) return k;  // enrolled nowhere
-        const SQLite::Column school = state->getColumn(0);
-        k.where = agent.school_number == std::string_view(school.getText(), static_cast<std::size_t>(school.getBytes()))
-                      ? Where::this_school
-                      : Where::other_school;
-        const SQLite::Column seen = state->getColumn(1);
+        state->bindNoCopy(1, agent.school_number);
+        state->bindNoCopy(2, serial);
+        if (!state->executeStep()) {
+            enrolled->reset();
+            enrolled->bindNoCopy(1, serial);
+            k.where = enrolled->executeStep() ? Where::other_school : Where::nowhere;
+            return k;
+        }
+        k.where = Where::this_school;
+        const SQLite::Column seen = state->getColumn(0);
         if (!seen.isNull()) {
             k.previous.reported = true;
             // Only this function writes device_reports, always with canonical times (see
@@ -364,7 +375,7 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
             const auto t = parse_rfc3339(std::string_view(text, static_cast<std::size_t>(seen.getBytes())));
             k.previous.seen_at = t ? *t : Clock::time_point::min();
         }
-        k.previous.os_version = optional_text(*state, 2);
+        k.previous.os_version = optional_text(*state, 1);
         return k;
     };
     PreparedStatement unknown(db, kUpsertUnknown);
@@ -434,7 +445,7 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
         if (observation.os_version) previous.os_version = observation.os_version;
     }
 
-    store_device_reports(db, agent.id, report.report_id, now, stored);
+    store_device_reports(db, agent, report.report_id, now, stored);
 
     PreparedStatement record(db, kInsertCheckin);
     record->bind(1, report.report_id);

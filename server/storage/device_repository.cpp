@@ -26,14 +26,17 @@ constexpr const char* kUpdate =
 constexpr const char* kCountInTranche = "SELECT count(*) FROM devices WHERE tranche_id = ?";
 constexpr const char* kEverLent = "SELECT 1 FROM loans WHERE serial_number = ? LIMIT 1";
 // Children first: reports and events reference the device.
-constexpr const char* kDeleteReport = "DELETE FROM device_reports WHERE serial_number = ?";
+constexpr const char* kDeleteReport =
+    "DELETE FROM device_reports WHERE school_number = (SELECT school_number FROM devices WHERE serial_number = ?1) "
+    "AND serial_number = ?1";
 constexpr const char* kDeleteEvents = "DELETE FROM device_events WHERE serial_number = ?";
 constexpr const char* kDeleteDevice = "DELETE FROM devices WHERE serial_number = ?";
 constexpr const char* kCountsByStatus =
     "SELECT status, count(*) FROM devices WHERE school_number = ? GROUP BY status";
 constexpr const char* kReport =
     "SELECT agent_id, seen_at, os_version, battery_pct, storage_free_mb, managed, ip_address "
-    "FROM device_reports WHERE serial_number = ?";
+    "FROM device_reports WHERE school_number = (SELECT school_number FROM devices WHERE serial_number = ?1) "
+    "AND serial_number = ?1";
 constexpr const char* kLoanColumns =
     "SELECT id, serial_number, school_number, borrower_ref, borrower_kind, agreement_ref, due_on, "
     "started_at, started_by, returned_at, return_condition, return_note, returned_by, accessories, "
@@ -51,8 +54,8 @@ constexpr const char* kCountSchoolLoans =
     "WHERE school_number = ? AND returned_at IS NULL";
 constexpr const char* kCountNotSeen =
     "SELECT count(*) FROM devices WHERE school_number = ? "
-    "AND NOT EXISTS (SELECT 1 FROM device_reports r WHERE r.serial_number = devices.serial_number "
-    "AND r.seen_at >= ?)";
+    "AND NOT EXISTS (SELECT 1 FROM device_reports r WHERE r.school_number = devices.school_number "
+    "AND r.school_number = devices.school_number AND r.serial_number = devices.serial_number AND r.seen_at >= ?)";
 constexpr const char* kCloseLoan =
     "UPDATE loans SET returned_at = ?, return_condition = ?, return_note = ?, returned_by = ? WHERE id = ?";
 constexpr const char* kInsertEvent =
@@ -206,13 +209,14 @@ std::string device_list_sql(const DeviceFilter& f) {
                "AND l.returned_at IS NULL) ";
     }
     if (f.stale_before) {
-        sql += "AND NOT EXISTS (SELECT 1 FROM device_reports r WHERE r.serial_number = devices.serial_number "
+        sql += "AND NOT EXISTS (SELECT 1 FROM device_reports r WHERE r.school_number = devices.school_number "
+               "AND r.school_number = devices.school_number AND r.serial_number = devices.serial_number "
                "AND r.seen_at >= ?) ";
     }
     if (f.unseen_since) {
         sql +=
             "AND status <> 'retired' AND NOT EXISTS (SELECT 1 FROM device_reports r "
-            "WHERE r.serial_number = devices.serial_number AND r.seen_at >= ?) ";
+            "WHERE r.school_number = devices.school_number AND r.serial_number = devices.serial_number AND r.seen_at >= ?) ";
     }
     sql += "ORDER BY serial_number LIMIT ?";
     return sql;

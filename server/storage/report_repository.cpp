@@ -36,11 +36,11 @@ constexpr const char* kRollout =
     "t.unit_price_cents, t.expected_count, "
     " (SELECT count(*) FROM manifest_entries m WHERE m.tranche_id = t.id), "
     " (SELECT count(*) FROM devices d WHERE d.tranche_id = t.id), "
-    " (SELECT count(*) FROM devices d JOIN device_reports r ON r.serial_number = d.serial_number "
+    " (SELECT count(*) FROM devices d JOIN device_reports r ON r.school_number = d.school_number AND r.serial_number = d.serial_number "
     "   WHERE d.tranche_id = t.id), "
-    " (SELECT count(*) FROM devices d JOIN device_reports r ON r.serial_number = d.serial_number "
+    " (SELECT count(*) FROM devices d JOIN device_reports r ON r.school_number = d.school_number AND r.serial_number = d.serial_number "
     "   WHERE d.tranche_id = t.id AND r.seen_at >= :since), "
-    " (SELECT count(*) FROM devices d LEFT JOIN device_reports r ON r.serial_number = d.serial_number "
+    " (SELECT count(*) FROM devices d LEFT JOIN device_reports r ON r.school_number = d.school_number AND r.serial_number = d.serial_number "
     "   WHERE d.tranche_id = t.id AND " PAKT_MANAGED_SQL " = 1), "
     " (SELECT count(*) FROM devices d WHERE d.tranche_id = t.id AND d.status = 'in_use'), "
     " (SELECT count(*) FROM devices d JOIN loans l ON l.serial_number = d.serial_number AND l.returned_at IS NULL "
@@ -61,7 +61,7 @@ constexpr const char* kEarmark =
     " count(CASE WHEN d.status = 'stolen' OR (d.status = 'retired' AND d.retired_reason = "
     "'stolen') THEN 1 END), "
     " count(CASE WHEN d.status <> 'retired' AND NOT EXISTS (SELECT 1 FROM device_reports r "
-    "   WHERE r.serial_number = d.serial_number AND r.seen_at >= ?) THEN 1 END) "
+    "   WHERE r.school_number = d.school_number AND r.serial_number = d.serial_number AND r.seen_at >= ?) THEN 1 END) "
     "FROM grants g JOIN programmes p ON p.code = g.programme_code "
     "LEFT JOIN tranches t ON t.grant_id = g.id LEFT JOIN devices d ON d.tranche_id = t.id "
     "WHERE p.funds_devices = 1 AND g.spend_by < ? AND g.earmark_end >= ? ";
@@ -74,7 +74,7 @@ constexpr const char* kInventory =
     "FROM devices d JOIN schools s ON s.school_number = d.school_number "
     "JOIN tranches t ON t.id = d.tranche_id JOIN grants g ON g.id = t.grant_id "
     "LEFT JOIN loans l ON l.serial_number = d.serial_number AND l.returned_at IS NULL "
-    "LEFT JOIN device_reports r ON r.serial_number = d.serial_number "
+    "LEFT JOIN device_reports r ON r.school_number = d.school_number AND r.serial_number = d.serial_number "
     "WHERE 1 ";
 constexpr const char* kInventoryOrder = "ORDER BY d.school_number, d.serial_number";
 

@@ -25,9 +25,9 @@ constexpr const char* kProgress =
     "SELECT "
     " (SELECT count(*) FROM manifest_entries WHERE tranche_id = :t),"
     " (SELECT count(*) FROM devices WHERE tranche_id = :t),"
-    " (SELECT count(*) FROM devices d LEFT JOIN device_reports r ON r.serial_number = d.serial_number"
+    " (SELECT count(*) FROM devices d LEFT JOIN device_reports r ON r.school_number = d.school_number AND r.serial_number = d.serial_number"
     "   WHERE d.tranche_id = :t AND " PAKT_MANAGED_SQL " = 1),"
-    " (SELECT count(*) FROM devices d JOIN device_reports r ON r.serial_number = d.serial_number"
+    " (SELECT count(*) FROM devices d JOIN device_reports r ON r.school_number = d.school_number AND r.serial_number = d.serial_number"
     "   WHERE d.tranche_id = :t AND r.seen_at >= :since),"
     " (SELECT count(*) FROM devices d JOIN loans l ON l.serial_number = d.serial_number"
     "   AND l.returned_at IS NULL WHERE d.tranche_id = :t),"
@@ -49,7 +49,7 @@ constexpr const char* kUnexpected =
     "ORDER BY d.serial_number";
 constexpr const char* kNotSeen =
     "SELECT d.serial_number FROM devices d WHERE d.tranche_id = ? AND NOT EXISTS "
-    "(SELECT 1 FROM device_reports r WHERE r.serial_number = d.serial_number AND r.seen_at >= ?) "
+    "(SELECT 1 FROM device_reports r WHERE r.school_number = d.school_number AND r.serial_number = d.serial_number AND r.seen_at >= ?) "
     "ORDER BY d.serial_number";
 
 Tranche read_tranche(SQLite::Statement& q) {

@@ -99,8 +99,9 @@ class CorrectionApi : public ::testing::Test {
     void reported(const std::string& serial_number, Clock::time_point seen_at) {
         SQLite::Statement q(
             s.server.db(),
-            "INSERT OR REPLACE INTO device_reports (serial_number, agent_id, seen_at, os_version, "
-            "managed, report_id, updated_at) VALUES (?, 1, ?, '17.5', 1, 'test-report', ?)");
+            "INSERT OR REPLACE INTO device_reports (school_number, serial_number, agent_id, seen_at, "
+            "os_version, managed, report_id, updated_at) VALUES ((SELECT school_number FROM devices "
+            "WHERE serial_number = ?1), ?1, 1, ?, '17.5', 1, 'test-report', ?)");
         q.bind(1, serial_number);
         q.bind(2, format_rfc3339(seen_at));
         q.bind(3, format_rfc3339(seen_at));

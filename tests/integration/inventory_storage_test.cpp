@@ -16,7 +16,10 @@
 #include <vector>
 
 #include "common/time.hpp"
+#include "server/storage/database.hpp"
 #include "server/storage/device_repository.hpp"
+#include "server/storage/migrator.hpp"
+#include "tests/support/temp_dir.hpp"
 #include "tests/support/test_server.hpp"
 
 namespace pakt::test {
@@ -158,10 +161,24 @@ TEST(InventoryStorage, EveryDeviceListFilterIsServedByAnIndex) {
     filters["school+grant+unseen"].school_number = "165432";
     filters["school+grant+unseen"].grant_id = 1;
     filters["school+grant+unseen"].unseen_since = "2026-01-01T00:00:00Z";
+    filters["stale"].stale_before = "2026-01-01T00:00:00Z";
+    filters["scope list+stale"].schools = std::vector<std::string>{"165432", "100018"};
+    filters["scope list+stale"].stale_before = "2026-01-01T00:00:00Z";
+    filters["on loan"].on_loan = true;
+    filters["school+on loan"].school_number = "165432";
+    filters["school+on loan"].on_loan = true;
+    filters["scope list+q"].schools = std::vector<std::string>{"165432", "100018"};
+    filters["scope list+q"].serial_prefix = "DMPA";
+    filters["scope list+q"].asset_tag_prefix = "DMPA";
     for (const auto& [name, filter] : filters) {
         const auto plan = query_plan(server.db(), filter);
         EXPECT_TRUE(uses_an_index_on_devices(plan)) << name << ":" << joined(plan);
         EXPECT_FALSE(scans_devices_without_index(plan)) << name << ":" << joined(plan);
+        // Nor any other table (a device's last report, its loans, the grant's tranches).
+        for (const auto& line : plan) {
+            EXPECT_FALSE(line.rfind("SCAN ", 0) == 0 && line.find(" USING ") == std::string::npos)
+                << name << ":" << joined(plan);
+        }
     }
 }
 
@@ -178,6 +195,50 @@ TEST(InventoryStorage, ASearchWithoutASchoolReadsOnlyThePrefixRanges) {
     EXPECT_NE(text.find("PRIMARY KEY (serial_number>? AND serial_number<?)"), std::string::npos) << text;
     EXPECT_NE(text.find("SEARCH devices USING PRIMARY KEY (serial_number=?)"), std::string::npos) << text;
     EXPECT_EQ(text.find("TEMP B-TREE FOR ORDER BY"), std::string::npos) << text;
+}
+
+// Migration 0009 keys each device's last report by its school first, so a check-in's rows lie
+// together; reports stored before it keep their content and gain their device's school.
+TEST(InventoryStorage, Migration9KeysTheLastReportsByTheDevicesSchool) {
+    TempDir dir;
+    auto db = server::open_database(dir.path() / "pakt.db", server::OpenMode::read_write, std::chrono::seconds(5));
+    ASSERT_EQ(server::migrate(*db, server::embedded_migrations().first(8)), 8);
+    db->exec("INSERT INTO schools (school_number, name, created_at, updated_at) VALUES "
+             "('100001', 'A', 't', 't'), ('100002', 'B', 't', 't')");
+    db->exec("INSERT INTO grants (programme_code, reference, amount_cents, approved_on, spend_by, earmark_end, "
+             "created_at, updated_at) VALUES ('DP-BASIS', 'G', 1, 'd', 'd', 'd', 't', 't')");
+    db->exec("INSERT INTO tranches (school_number, grant_id, delivered_on, unit_price_cents, expected_count, "
+             "created_at, updated_at) VALUES ('100001', 1, 'd', 1, 9, 't', 't'), ('100002', 1, 'd', 1, 9, 't', 't')");
+    db->exec("INSERT INTO devices (serial_number, tranche_id, school_number, enrolled_at, enrolled_by, updated_at) "
+             "VALUES ('ZZZ000000001', 1, '100001', 't', 'u', 't'), ('AAA000000002', 2, '100002', 't', 'u', 't')");
+    db->exec("INSERT INTO device_reports (serial_number, agent_id, seen_at, os_version, managed, report_id, "
+             "updated_at) VALUES ('ZZZ000000001', 7, '2026-11-30T08:00:00Z', '17.5.1', 1, 'r1', 't'), "
+             "('AAA000000002', 8, '2026-11-29T08:00:00Z', NULL, 0, 'r2', 't')");
+
+    ASSERT_EQ(server::migrate(*db), server::latest_schema_version() - 8);
+    SQLite::Statement q(*db, "SELECT school_number, serial_number, agent_id, seen_at, os_version, managed, report_id "
+                             "FROM device_reports ORDER BY school_number, serial_number");
+    ASSERT_TRUE(q.executeStep());
+    EXPECT_EQ(q.getColumn(0).getString(), "100001");
+    EXPECT_EQ(q.getColumn(1).getString(), "ZZZ000000001");
+    EXPECT_EQ(q.getColumn(2).getInt64(), 7);
+    EXPECT_EQ(q.getColumn(3).getString(), "2026-11-30T08:00:00Z");
+    EXPECT_EQ(q.getColumn(4).getString(), "17.5.1");
+    EXPECT_EQ(q.getColumn(5).getInt(), 1);
+    EXPECT_EQ(q.getColumn(6).getString(), "r1");
+    ASSERT_TRUE(q.executeStep());
+    EXPECT_EQ(q.getColumn(0).getString(), "100002");
+    EXPECT_TRUE(q.getColumn(4).isNull());
+    EXPECT_FALSE(q.executeStep());
+    // The key is (school_number, serial_number): a school's reports are one range of it.
+    SQLite::Statement plan(*db, "EXPLAIN QUERY PLAN SELECT seen_at FROM device_reports WHERE school_number = '100001'");
+    ASSERT_TRUE(plan.executeStep());
+    EXPECT_NE(plan.getColumn(3).getString().find("USING PRIMARY KEY (school_number=?)"), std::string::npos)
+        << plan.getColumn(3).getString();
+    // What a device's detail shows comes through the new key.
+    const auto report = server::find_device_report(*db, "AAA000000002");
+    ASSERT_TRUE(report.has_value());
+    EXPECT_EQ(report->agent_id, 8);
 }
 
 // Person-name-like column names: a bare "name", any "*_name", and the words of pupils' names.

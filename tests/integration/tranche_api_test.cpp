@@ -73,8 +73,9 @@ protected:
     // What an agent would have reported (check-ins are not part of this suite).
     void report(const std::string& serial_number, const std::string& seen_at, bool managed) {
         SQLite::Statement q(s.server.db(),
-                            "INSERT INTO device_reports (serial_number, agent_id, seen_at, managed, report_id, updated_at) "
-                            "VALUES (?, 1, ?, ?, 'test-report', ?)");
+                            "INSERT INTO device_reports (school_number, serial_number, agent_id, seen_at, managed, report_id, "
+                            "updated_at) VALUES ((SELECT school_number FROM devices WHERE serial_number = ?1), ?1, 1, ?, ?, "
+                            "'test-report', ?)");
         q.bind(1, serial_number);
         q.bind(2, seen_at);
         q.bind(3, managed ? 1 : 0);

@@ -27,9 +27,10 @@ constexpr const char* kInsertDevice =
     "retired_reason, enrolled_at, enrolled_by, updated_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, '2023-09-01T08:00:00Z', 'seed', '2023-09-01T08:00:00Z')";
 constexpr const char* kInsertReport =
-    "INSERT INTO device_reports (serial_number, agent_id, seen_at, os_version, battery_pct, "
-    "storage_free_mb, managed, ip_address, report_id, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "INSERT INTO device_reports (school_number, serial_number, agent_id, seen_at, os_version, "
+    "battery_pct, storage_free_mb, managed, ip_address, report_id, updated_at) "
+    "VALUES ((SELECT school_number FROM devices WHERE serial_number = ?1), ?1, ?, ?, ?, ?, ?, ?, ?, "
+    "?, ?)";
 constexpr const char* kInsertLoan =
     "INSERT INTO loans (serial_number, school_number, borrower_ref, borrower_kind, agreement_ref, "
     "due_on, started_at, started_by) VALUES (?, ?, ?, 'student', ?, '2026-07-31', "

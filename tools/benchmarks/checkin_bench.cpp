@@ -63,14 +63,13 @@ using SteadyClock = std::chrono::steady_clock;
 // 50 to a statement with the same conflict clause; the baseline is the plain prepared upsert the
 // issue names, one row per step.)
 constexpr const char* kUpsertReport =
-    "INSERT INTO device_reports (serial_number, agent_id, seen_at, os_version, battery_pct, "
-    "storage_free_mb, "
-    "managed, ip_address, report_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT(serial_number) DO UPDATE SET agent_id = excluded.agent_id, seen_at = "
-    "excluded.seen_at, "
-    "os_version = excluded.os_version, battery_pct = excluded.battery_pct, "
-    "storage_free_mb = excluded.storage_free_mb, managed = excluded.managed, ip_address = "
-    "excluded.ip_address, "
+    "INSERT INTO device_reports (school_number, serial_number, agent_id, seen_at, os_version, "
+    "battery_pct, storage_free_mb, managed, ip_address, report_id, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(school_number, serial_number) DO UPDATE SET agent_id = excluded.agent_id, "
+    "seen_at = excluded.seen_at, os_version = excluded.os_version, "
+    "battery_pct = excluded.battery_pct, storage_free_mb = excluded.storage_free_mb, "
+    "managed = excluded.managed, ip_address = excluded.ip_address, "
     "report_id = excluded.report_id, updated_at = excluded.updated_at "
     "WHERE excluded.seen_at >= device_reports.seen_at";
 
@@ -234,19 +233,20 @@ void upsert_round(SQLite::Statement& upsert, const std::vector<Site>& sites,
     for (std::size_t a = 0; a < round.size(); ++a) {
         for (const auto& o : round[a].devices) {
             upsert.reset();
-            upsert.bind(1, o.serial_number);
-            upsert.bind(2, sites[a].agent_id);
-            upsert.bind(3, o.seen_at);
-            bind_optional(upsert, 4, o.os_version);
-            bind_optional(upsert, 5, o.battery_pct);
-            bind_optional(upsert, 6, o.storage_free_mb);
+            upsert.bind(1, sites[a].school_number);
+            upsert.bind(2, o.serial_number);
+            upsert.bind(3, sites[a].agent_id);
+            upsert.bind(4, o.seen_at);
+            bind_optional(upsert, 5, o.os_version);
+            bind_optional(upsert, 6, o.battery_pct);
+            bind_optional(upsert, 7, o.storage_free_mb);
             if (o.managed)
-                upsert.bind(7, *o.managed ? 1 : 0);
+                upsert.bind(8, *o.managed ? 1 : 0);
             else
-                upsert.bind(7);
-            bind_optional(upsert, 8, o.ip_address);
-            upsert.bind(9, round[a].report_id);
-            upsert.bind(10, now);
+                upsert.bind(8);
+            bind_optional(upsert, 9, o.ip_address);
+            upsert.bind(10, round[a].report_id);
+            upsert.bind(11, now);
             upsert.exec();
         }
     }

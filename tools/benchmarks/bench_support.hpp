@@ -1,0 +1,24 @@
+#pragma once
+// Small measuring helpers the benchmark suites share: percentiles, the machine's load, and what
+// the kernel accounts to another process (CPU time, bytes written to storage).
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace pakt::bench {
+
+/// The p-th percentile (0..100) of `sorted` (ascending), nearest rank; 0 for an empty list.
+double percentile(const std::vector<double>& sorted, double p);
+
+/// The 1-minute load average from /proc/loadavg, so a run on a busy machine says so.
+std::string load_average();
+
+/// User plus system CPU seconds the kernel has accounted to `pid` (/proc/<pid>/stat).
+double process_cpu_seconds(pid_t pid);
+
+/// Bytes `pid` caused to be sent to storage (/proc/<pid>/io write_bytes); -1 if unreadable.
+std::int64_t process_write_bytes(pid_t pid);
+
+}  // namespace pakt::bench
