@@ -60,6 +60,10 @@ struct DeviceFilter {
     std::optional<std::string> school_number;
     std::optional<std::int64_t> tranche_id;
     std::optional<std::int64_t> grant_id;  ///< only devices of the grant's tranches
+    /// Set by list_devices when the grant has many devices (kLargeGrantDevices): the list then
+    /// walks the serial-number order and keeps the grant's devices, rather than reading every
+    /// device of the grant through its tranches and sorting them for one page.
+    bool large_grant = false;
     std::optional<std::string> status;
     /// `q` of the API: devices whose serial number starts with `serial_prefix` or whose asset tag
     /// starts with `asset_tag_prefix` (set both or neither).

@@ -792,6 +792,15 @@ TEST_F(EarmarkApi, Devices_GrantFilterListsThatGrantsDevicesAcrossPages) {
                   s.admin, 2)
             .size(),
         5u);
+    // A delivery of 10,000 more makes it a large grant, listed by walking the serial order
+    // (InventoryStorage.ALargeGrantsPagesWalkTheSerialOrderWithoutSorting): the same pages.
+    create_tranche(SeededServer::kSchoolB, in_period, 10'000);
+    EXPECT_EQ(
+        serials_of(all_pages("/api/v1/devices?grant_id=" + std::to_string(in_period), s.admin, 2)),
+        of_grant);
+    EXPECT_EQ(
+        serials_of(all_pages("/api/v1/devices?grant_id=" + std::to_string(in_period), s.it_a, 2)),
+        (std::vector<std::string>{of_grant[0], of_grant[2], of_grant[4]}));
 }
 
 TEST_F(EarmarkApi, Devices_UnseenDaysListsDevicesInServiceNotReportedForThatLong) {

@@ -161,6 +161,8 @@ TEST(InventoryStorage, EveryDeviceListFilterIsServedByAnIndex) {
     filters["school+grant+unseen"].school_number = "165432";
     filters["school+grant+unseen"].grant_id = 1;
     filters["school+grant+unseen"].unseen_since = "2026-01-01T00:00:00Z";
+    filters["large grant"].grant_id = 1;
+    filters["large grant"].large_grant = true;
     filters["stale"].stale_before = "2026-01-01T00:00:00Z";
     filters["scope list+stale"].schools = std::vector<std::string>{"165432", "100018"};
     filters["scope list+stale"].stale_before = "2026-01-01T00:00:00Z";
@@ -180,6 +182,21 @@ TEST(InventoryStorage, EveryDeviceListFilterIsServedByAnIndex) {
                 << name << ":" << joined(plan);
         }
     }
+}
+
+// A grant with a million devices is listed by walking the serial-number order, not by reading all
+// of its devices through their tranches and sorting them for every page.
+TEST(InventoryStorage, ALargeGrantsPagesWalkTheSerialOrderWithoutSorting) {
+    TestServer server;
+    server::DeviceFilter filter;
+    filter.grant_id = 1;
+    filter.large_grant = true;
+    const std::string large = joined(query_plan(server.db(), filter));
+    EXPECT_NE(large.find("SEARCH devices USING PRIMARY KEY (serial_number>?)"), std::string::npos) << large;
+    EXPECT_EQ(large.find("TEMP B-TREE"), std::string::npos) << large;
+    filter.large_grant = false;  // a small grant: its tranches' devices, then sorted
+    const std::string small = joined(query_plan(server.db(), filter));
+    EXPECT_NE(small.find("devices_by_tranche (tranche_id=? AND serial_number>?)"), std::string::npos) << small;
 }
 
 // A search by serial or asset tag over the whole city reads the two prefix ranges from their

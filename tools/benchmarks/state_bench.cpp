@@ -76,6 +76,7 @@ struct Options {
     unsigned backlog_connections = 16;
     unsigned idle_connections = 2000;
     std::string out = "bench-state.md";
+    std::filesystem::path data_dir;  ///< empty: a temporary directory
 };
 
 /// One row of the result table.
@@ -408,20 +409,37 @@ std::string markdown(const std::vector<Row>& rows) {
 }
 
 int run(const Options& o) {
+    std::cout << std::unitbuf;  // progress shows as it happens, also when redirected
     raise_file_limit();
     const std::string load_start = load_average();
     std::cout << fmt::format(
         "tools/bench state: {} schools, {} devices, {} serials; load average {}\n", o.schools,
         o.devices, o.adjacent_serials ? "adjacent" : "random", load_start);
-    test::TempDir dir;
-    const auto database = dir.path() / "pakt.db";
+    // A temporary directory, or --data-dir: seeded on the first run, reused by the next ones.
+    std::optional<test::TempDir> temp;
+    std::filesystem::path dir = o.data_dir;
+    if (dir.empty()) {
+        temp.emplace();
+        dir = temp->path();
+    }
+    std::filesystem::create_directories(dir);
+    const auto database = dir / "pakt.db";
     StatePlan plan;
     plan.schools_csv = kSchoolsCsv;
     plan.schools = o.schools;
     plan.devices = o.devices;
     plan.adjacent_serials = o.adjacent_serials;
-    std::cout << "seeding through Pakt's storage code ...\n";
-    const SeededState state = seed_state(database, plan);
+    const auto seed_file = dir / "bench-state-seed.json";
+    std::optional<SeededState> reused = load_seeded_state(seed_file, plan);
+    if (!reused && std::filesystem::exists(database)) {
+        throw std::runtime_error(database.string() + " exists without " + seed_file.string() +
+                                 ": use an empty directory");
+    }
+    if (reused) std::cout << "reusing the database seeded earlier in " << dir.string() << "\n";
+    else std::cout << "seeding through Pakt's storage code ...\n";
+    const bool reused_database = reused.has_value();
+    const SeededState state = reused ? std::move(*reused) : seed_state(database, plan);
+    if (!reused && !o.data_dir.empty()) save_seeded_state(seed_file, plan, state);
     const DatabaseSize seeded = database_size(database);
     std::cout << fmt::format(
         "seeded in {:.0f} s: {} devices, {} open loans, {} audit entries, {:.0f} MB\n",
@@ -434,7 +452,7 @@ int run(const Options& o) {
         "[limits]\nmax_connections = {0}\nmax_connections_per_address = {0}\n"
         "[agents]\ncheckin_burst = 100000\ncheckin_per_minute = 100000\n[log]\nlevel = \"warn\"\n",
         max_connections);
-    test::PaktdProcess paktd(kPaktd, dir.path(), config, std::chrono::minutes(5));
+    test::PaktdProcess paktd(kPaktd, dir, config, std::chrono::minutes(5));
     auto client = paktd.client();
     // Warm up: the first requests prepare statements and fill caches.
     for (const auto* token : {&state.admin_token, &state.school_it_token}) {
@@ -696,10 +714,10 @@ int run(const Options& o) {
     const std::string table = markdown(rows);
     const std::string header = fmt::format(
         "# tools/bench state\n\n{} schools of `tools/demo-data/nrw-schools.csv`, {} devices ({} "
-        "serials), seeded in "
-        "{:.0f} s. Load average {} at the start, {} at the end; {} hardware threads.\n\n",
+        "serials), seeded in {:.0f} s{}. Load average {} at the start, {} at the end; {} hardware "
+        "threads.\n\n",
         o.schools, state.devices, o.adjacent_serials ? "adjacent" : "random", state.seconds,
-        load_start, load_average(), std::thread::hardware_concurrency());
+        reused_database ? " by an earlier run (this one reused the database)" : "", load_start, load_average(), std::thread::hardware_concurrency());
     std::cout << "\n" << header << table;
     std::ofstream(o.out) << header << table;
     std::cout << "\nwritten to " << o.out << "\n";
@@ -729,6 +747,9 @@ int main(int argc, char** argv) {
     app.add_option("--idle-connections", o.idle_connections,
                    "idle keep-alive TLS connections held");
     app.add_option("--out", o.out, "the Markdown file for the results");
+    app.add_option("--data-dir", o.data_dir,
+                   "keep the seeded database here and reuse it in later runs with the same sizes "
+                   "(their check-ins accumulate)");
     CLI11_PARSE(app, argc, argv);
     pakt::setup_logging("warn");
     try {

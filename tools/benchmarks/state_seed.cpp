@@ -8,6 +8,7 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -296,7 +297,67 @@ std::string read_file(const std::filesystem::path& path) {
     return out.str();
 }
 
+nlohmann::json plan_json(const StatePlan& plan) {
+    return {{"schools", plan.schools}, {"devices", plan.devices}, {"adjacent_serials", plan.adjacent_serials}};
+}
+
 }  // namespace
+
+void save_seeded_state(const std::filesystem::path& file, const StatePlan& plan, const SeededState& state) {
+    nlohmann::json schools = nlohmann::json::array();
+    for (const auto& s : state.schools) {
+        schools.push_back({{"school_number", s.school_number},
+                           {"agent_id", s.agent_id},
+                           {"node_key", s.node_key},
+                           {"tranche_ids", s.tranche_ids},
+                           {"present_serials", s.present_serials},
+                           {"devices", s.devices}});
+    }
+    const nlohmann::json j = {{"plan", plan_json(plan)},
+                              {"schools", std::move(schools)},
+                              {"grant_id", state.grant_id},
+                              {"sample_asset_tags", state.sample_asset_tags},
+                              {"devices", state.devices},
+                              {"loans_open", state.loans_open},
+                              {"audit_entries", state.audit_entries},
+                              {"admin_token", state.admin_token},
+                              {"school_it_token", state.school_it_token},
+                              {"headteacher_token", state.headteacher_token},
+                              {"seconds", state.seconds}};
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << j.dump();
+    if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
+}
+
+std::optional<SeededState> load_seeded_state(const std::filesystem::path& file, const StatePlan& plan) {
+    if (!std::filesystem::exists(file)) return std::nullopt;
+    const auto j = nlohmann::json::parse(read_file(file));
+    if (j.at("plan") != plan_json(plan)) {
+        throw std::runtime_error(fmt::format("{} was seeded for {}, not for {}: use another directory",
+                                             file.string(), j.at("plan").dump(), plan_json(plan).dump()));
+    }
+    SeededState state;
+    for (const auto& s : j.at("schools")) {
+        SeededSchool school;
+        school.school_number = s.at("school_number").get<std::string>();
+        school.agent_id = s.at("agent_id").get<std::int64_t>();
+        school.node_key = s.at("node_key").get<std::string>();
+        school.tranche_ids = s.at("tranche_ids").get<std::vector<std::int64_t>>();
+        school.present_serials = s.at("present_serials").get<std::vector<std::string>>();
+        school.devices = s.at("devices").get<std::size_t>();
+        state.schools.push_back(std::move(school));
+    }
+    state.grant_id = j.at("grant_id").get<std::int64_t>();
+    state.sample_asset_tags = j.at("sample_asset_tags").get<std::vector<std::string>>();
+    state.devices = j.at("devices").get<std::size_t>();
+    state.loans_open = j.at("loans_open").get<std::size_t>();
+    state.audit_entries = j.at("audit_entries").get<std::size_t>();
+    state.admin_token = j.at("admin_token").get<std::string>();
+    state.school_it_token = j.at("school_it_token").get<std::string>();
+    state.headteacher_token = j.at("headteacher_token").get<std::string>();
+    state.seconds = j.at("seconds").get<double>();
+    return state;
+}
 
 SeededState seed_state(const std::filesystem::path& database_file, const StatePlan& plan) {
     const auto start = SteadyClock::now();
