@@ -23,7 +23,6 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
-#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <iostream>
@@ -37,6 +36,7 @@
 #include "server/app.hpp"
 #include "server/config.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tools/benchmarks/fresh_connection.hpp"
 
 namespace pakt::bench {
 namespace {
@@ -45,7 +45,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
-using SteadyClock = std::chrono::steady_clock;
 
 struct Options {
     unsigned connections = 200;  ///< per server and TLS version
@@ -101,39 +100,6 @@ class BareServer {
     std::thread thread_;
 };
 
-struct Sample {
-    double first_byte_ms;
-    double answer_ms;
-};
-
-/// One fresh connection: connect, handshake, GET /healthz, first byte, whole answer.
-Sample one_connection(asio::io_context& ioc, asio::ssl::context& client_tls, std::uint16_t port) {
-    const auto start = SteadyClock::now();
-    tcp::socket socket(ioc);
-    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    socket.set_option(tcp::no_delay(true));
-    asio::ssl::stream<tcp::socket> stream(std::move(socket), client_tls);
-    stream.handshake(asio::ssl::stream_base::client);
-    bhttp::request<bhttp::empty_body> request{bhttp::verb::get, "/healthz", 11};
-    request.set(bhttp::field::host, "127.0.0.1");
-    request.keep_alive(false);
-    bhttp::write(stream, request);
-    beast::flat_buffer buffer;
-    const std::size_t n = stream.read_some(buffer.prepare(4096));
-    buffer.commit(n);
-    const auto first_byte = SteadyClock::now();
-    bhttp::response<bhttp::string_body> response;
-    bhttp::read(stream, buffer, response);
-    const auto answer = SteadyClock::now();
-    if (response.result_int() != 200) {
-        throw std::runtime_error(fmt::format("GET /healthz answered {}", response.result_int()));
-    }
-    beast::error_code ignored;
-    stream.lowest_layer().close(ignored);
-    return {std::chrono::duration<double, std::milli>(first_byte - start).count(),
-            std::chrono::duration<double, std::milli>(answer - start).count()};
-}
-
 double median(std::vector<double> values) {
     std::sort(values.begin(), values.end());
     return values[values.size() / 2];
@@ -181,10 +147,10 @@ int run(const Options& options) {
         SSL_CTX_set_session_cache_mode(client_tls.native_handle(), SSL_SESS_CACHE_OFF);
         std::vector<double> paktd_first, paktd_answer, bare_first, bare_answer;
         for (unsigned i = 0; i < options.connections; ++i) {
-            const Sample p = one_connection(ioc, client_tls, app.port());
+            const FirstAnswerTiming p = time_fresh_connection(ioc, client_tls, app.port());
             paktd_first.push_back(p.first_byte_ms);
             paktd_answer.push_back(p.answer_ms);
-            const Sample b = one_connection(ioc, client_tls, bare.port());
+            const FirstAnswerTiming b = time_fresh_connection(ioc, client_tls, bare.port());
             bare_first.push_back(b.first_byte_ms);
             bare_answer.push_back(b.answer_ms);
         }
