@@ -23,6 +23,7 @@
 #include "server/http/router.hpp"
 #include "server/http/web_assets.hpp"
 #include "server/net/http_server.hpp"
+#include "server/storage/statement_cache.hpp"
 #include "server/storage/audit_repository.hpp"
 #include "server/storage/database.hpp"
 #include "server/storage/database_lock.hpp"
@@ -175,6 +176,8 @@ void App::start() {
             std::optional<UserRecord> user;
             {
                 auto lease = p.reads->acquire();
+                // Every authenticated request takes this path: its statements stay compiled.
+                StatementCache::Scope statements(lease.statements());
                 owner = find_bearer(lease.db(), hash, now, now.substr(0, 10),
                                     format_rfc3339(now_point - idle));
                 if (!owner) return std::nullopt;
@@ -275,8 +278,9 @@ void App::start() {
         });
     // Each route's own body limit, known once the header is read: a login body is tiny, so an
     // anonymous request cannot make paktd buffer megabytes.
-    p.server->set_body_limit([&p](std::string_view method, std::string_view target) {
-        return p.router->body_limit(method, target);
+    p.server->set_request_traits([&p](std::string_view method, std::string_view target) {
+        const http::RouteTraits route = p.router->traits(method, target);
+        return net::RequestTraits{route.body_limit, route.runs_inline};
     });
     p.server->start();
     p.audit_watch = std::jthread([&p](std::stop_token stop) {

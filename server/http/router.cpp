@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "server/http/json_input.hpp"
 #include "server/storage/writer.hpp"
@@ -157,21 +158,36 @@ void Router::add(std::string method, std::string pattern, Auth auth, Handler han
     routes_.push_back(std::move(route));
 }
 
-std::size_t Router::body_limit(std::string_view method, std::string_view target) const {
+RouteTraits Router::traits(std::string_view method, std::string_view target) const {
+    const RouteTraits unmatched{kUnmatchedBodyLimit, false};
     try {
         const std::string_view path = target.substr(0, target.find('?'));
-        if (path.empty() || path.front() != '/') return kUnmatchedBodyLimit;
+        if (path.empty() || path.front() != '/') return unmatched;
         std::vector<std::string> segments;
         for (const auto& raw : split_pattern(path)) {
             auto decoded = percent_decode(raw, false);
-            if (!decoded) return kUnmatchedBodyLimit;
+            if (!decoded) return unmatched;
             segments.push_back(std::move(*decoded));
         }
         const Route* route = find(method, segments, nullptr, nullptr);
-        return route ? route->info.body_limit : kUnmatchedBodyLimit;
+        return route ? RouteTraits{route->info.body_limit, route->info.runs_inline} : unmatched;
     } catch (const std::exception&) {  // out of memory: the smallest limit is the safe answer
-        return kUnmatchedBodyLimit;
+        return unmatched;
     }
+}
+
+std::size_t Router::body_limit(std::string_view method, std::string_view target) const {
+    return traits(method, target).body_limit;
+}
+
+void Router::run_inline(std::string_view method, std::string_view pattern) {
+    for (Route& route : routes_) {
+        if (route.info.method == method && route.info.pattern == pattern) {
+            route.info.runs_inline = true;
+            return;
+        }
+    }
+    throw std::invalid_argument("no route " + std::string(method) + " " + std::string(pattern));
 }
 
 std::vector<RouteInfo> Router::routes() const {

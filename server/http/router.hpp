@@ -48,6 +48,15 @@ struct RouteInfo {
     std::string pattern;  ///< e.g. "/api/v1/schools/{school_number}"
     Auth auth;
     std::size_t body_limit = 0;  ///< the largest request body the route takes, in bytes
+    /// Answered on the network thread that read the request, without the hop to the handler pool
+    /// and back: for handlers that only compute a tiny answer from memory (liveness, readiness).
+    bool runs_inline = false;
+};
+
+/// What the network layer needs to know of a request's route once its header is read.
+struct RouteTraits {
+    std::size_t body_limit = 0;
+    bool runs_inline = false;
 };
 
 /// The largest request body of a route that declares nothing else: a JSON object of a signed-in
@@ -94,6 +103,14 @@ public:
     /// malformed). The network layer asks this once the header is read, before it reads the
     /// body. Never throws; thread-safe once registration is over.
     std::size_t body_limit(std::string_view method, std::string_view target) const;
+
+    /// body_limit() and whether the route runs inline (see run_inline()), from one lookup.
+    RouteTraits traits(std::string_view method, std::string_view target) const;
+
+    /// Marks the registered route `method` `pattern` to be answered on the network thread. Only
+    /// for handlers that never block: no database, no lock held for long, no I/O. Throws
+    /// std::invalid_argument if no such route is registered.
+    void run_inline(std::string_view method, std::string_view pattern);
 
     /// Routes `request` and always returns a response: 404 for unknown paths, 405 (with Allow,
     /// which names HEAD wherever GET is allowed) for a known path with another method, 413 for a

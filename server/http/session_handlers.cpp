@@ -9,6 +9,7 @@
 #include "server/domain/password.hpp"
 #include "server/domain/validation.hpp"
 #include "server/http/handlers.hpp"
+#include "server/storage/statement_cache.hpp"
 #include "server/http/json_input.hpp"
 #include "server/storage/session_repository.hpp"
 #include "server/storage/user_repository.hpp"
@@ -194,6 +195,7 @@ Response change_password(HandlerDeps& deps, RequestContext& ctx) {
 
 Response me(HandlerDeps& deps, RequestContext& ctx) {
     auto lease = deps.reads.acquire();
+    StatementCache::Scope statements(lease.statements());  // the UI asks on every page
     auto user = find_user_by_id(lease.db(), ctx.user().user_id);
     if (!user) throw ApiError::unauthorized();
     return json_response(200, dump(me_json(*user)));

@@ -131,7 +131,7 @@ struct HttpServer::Impl {
     asio::ssl::context* tls;
     RequestHandler handler;
     CompletionObserver observer;
-    BodyLimit body_limit;
+    RequestTraitsLookup request_traits;
     const TrustedProxies trusted;
 
     struct Connection {
@@ -187,8 +187,8 @@ struct HttpServer::Impl {
     void schedule_trim_check();
     void check_trim();
 
-    std::size_t body_limit_for(std::string_view method, std::string_view target) const {
-        return body_limit ? body_limit(method, target) : config.body_limit_bytes;
+    RequestTraits traits_for(std::string_view method, std::string_view target) const {
+        return request_traits ? request_traits(method, target) : RequestTraits{config.body_limit_bytes, false};
     }
 
     // Admits a connection from `limit_key` (empty: exempt) unless the per-address or the overall
@@ -408,7 +408,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                                     "Unsupported transfer coding",
                                     "Transfer-Encoding must be \"chunked\" or absent", true);
         }
-        body_limit_ = server_.body_limit_for(header.method_string(), header.target());
+        const RequestTraits traits = server_.traits_for(header.method_string(), header.target());
+        body_limit_ = traits.body_limit;
+        run_inline_ = traits.run_inline;
         const auto declared = parser_->content_length();
         if (declared && *declared > body_limit_) return body_too_large();
         parser_->body_limit(body_limit_);
@@ -490,6 +492,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         state_ = State::handling;
         // No read timer while the handler runs: the request is complete, the client waits.
         beast::get_lowest_layer(stream_).expires_never();
+        if (run_inline_) return do_write(server_.handler(request_), false);
         if (server_.handler_load.fetch_add(1) >= server_.config.max_queued_requests) {
             server_.handler_load.fetch_sub(1);
             auto response = http::problem_response(
@@ -736,6 +739,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     beast::flat_buffer buffer_;
     std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
     std::size_t body_limit_ = 0;
+    bool run_inline_ = false;  ///< the current request's handler runs on this thread
     SteadyClock::time_point body_started_{};
     std::size_t body_bytes_ = 0;
     http::Request request_;
@@ -860,7 +864,13 @@ HttpServer::HttpServer(const ServerConfig& config, asio::ssl::context* tls, Requ
 
 HttpServer::~HttpServer() { shutdown(std::chrono::milliseconds(0)); }
 
-void HttpServer::set_body_limit(BodyLimit limit) { impl_->body_limit = std::move(limit); }
+void HttpServer::set_body_limit(BodyLimit limit) {
+    impl_->request_traits = [limit = std::move(limit)](std::string_view method, std::string_view target) {
+        return RequestTraits{limit(method, target), false};
+    };
+}
+
+void HttpServer::set_request_traits(RequestTraitsLookup lookup) { impl_->request_traits = std::move(lookup); }
 
 void HttpServer::start() {
     Impl& s = *impl_;

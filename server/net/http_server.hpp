@@ -32,6 +32,16 @@ using CompletionObserver =
 /// must not throw.
 using BodyLimit = std::function<std::size_t(std::string_view method, std::string_view target)>;
 
+/// What the server does with a request, known once its header is read.
+struct RequestTraits {
+    std::size_t body_limit = 0;  ///< the largest body accepted; beyond it, 413
+    /// Handle it on the network thread that read it instead of the handler pool: for handlers
+    /// that answer from memory and never block (a health check), it saves two thread switches.
+    bool run_inline = false;
+};
+/// Called as BodyLimit is (on a network thread, cheap, thread-safe, never throws).
+using RequestTraitsLookup = std::function<RequestTraits(std::string_view method, std::string_view target)>;
+
 /// What the network layer guarantees against slow and greedy clients (see ServerConfig's
 /// [limits] for the numbers): a deadline for the TLS handshake, for each request header and for
 /// each idle keep-alive wait; a minimum body rate; a cap on connections overall (the longest-idle
@@ -50,6 +60,9 @@ public:
     /// Per-route body limits; unset: config.body_limit_bytes for every request. A body beyond
     /// the limit is answered 413. Call before start().
     void set_body_limit(BodyLimit limit);
+
+    /// Per-route body limits and inline handling (replaces set_body_limit). Call before start().
+    void set_request_traits(RequestTraitsLookup lookup);
 
     /// Binds, listens and starts the network and handler threads. Throws std::system_error if
     /// the address cannot be bound.

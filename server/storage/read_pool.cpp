@@ -3,14 +3,23 @@
 #include <SQLiteCpp/Database.h>
 
 #include "server/storage/database.hpp"
+#include "server/storage/statement_cache.hpp"
 
 namespace pakt::server {
+
+struct ReadPool::Connection {
+    explicit Connection(std::unique_ptr<SQLite::Database> database)
+        : db(std::move(database)), statements(*db) {}
+    std::unique_ptr<SQLite::Database> db;
+    StatementCache statements;  // destroyed before the connection it compiled on
+};
 
 ReadPool::ReadPool(const std::filesystem::path& file, unsigned size,
                    std::chrono::milliseconds busy_timeout) {
     if (size == 0) size = 1;
     for (unsigned i = 0; i < size; ++i) {
-        idle_.push_back(open_database(file, OpenMode::read_only, busy_timeout));
+        idle_.push_back(
+            std::make_unique<Connection>(open_database(file, OpenMode::read_only, busy_timeout)));
     }
 }
 
@@ -19,27 +28,31 @@ ReadPool::~ReadPool() = default;
 ReadPool::Lease ReadPool::acquire() {
     std::unique_lock lock(mutex_);
     available_.wait(lock, [this] { return !idle_.empty(); });
-    auto db = std::move(idle_.back());
+    auto connection = std::move(idle_.back());
     idle_.pop_back();
-    return Lease(*this, std::move(db));
+    return Lease(*this, std::move(connection));
 }
 
-void ReadPool::give_back(std::unique_ptr<SQLite::Database> db) {
+void ReadPool::give_back(std::unique_ptr<Connection> connection) {
     {
         std::lock_guard lock(mutex_);
-        idle_.push_back(std::move(db));
+        idle_.push_back(std::move(connection));
     }
     available_.notify_one();
 }
 
-ReadPool::Lease::Lease(ReadPool& pool, std::unique_ptr<SQLite::Database> db)
-    : pool_(&pool), db_(std::move(db)) {}
+ReadPool::Lease::Lease(ReadPool& pool, std::unique_ptr<Connection> connection)
+    : pool_(&pool), connection_(std::move(connection)) {}
 
 ReadPool::Lease::Lease(Lease&& other) noexcept
-    : pool_(other.pool_), db_(std::move(other.db_)) {}
+    : pool_(other.pool_), connection_(std::move(other.connection_)) {}
 
 ReadPool::Lease::~Lease() {
-    if (db_) pool_->give_back(std::move(db_));
+    if (connection_) pool_->give_back(std::move(connection_));
 }
+
+SQLite::Database& ReadPool::Lease::db() { return *connection_->db; }
+
+StatementCache& ReadPool::Lease::statements() { return connection_->statements; }
 
 }  // namespace pakt::server

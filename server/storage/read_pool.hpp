@@ -14,6 +14,8 @@ class Database;
 
 namespace pakt::server {
 
+class StatementCache;
+
 class ReadPool {
 public:
     /// Opens `size` read-only connections to `file` (which must exist and be migrated).
@@ -23,28 +25,35 @@ public:
     ReadPool& operator=(const ReadPool&) = delete;
 
     /// A connection borrowed for the lifetime of the lease; returned to the pool on destruction.
+    /// A connection with the statements compiled on it so far.
+    struct Connection;
+
     class Lease {
     public:
-        Lease(ReadPool& pool, std::unique_ptr<SQLite::Database> db);
+        Lease(ReadPool& pool, std::unique_ptr<Connection> connection);
         Lease(Lease&& other) noexcept;
         Lease& operator=(Lease&&) = delete;
         ~Lease();
-        SQLite::Database& db() { return *db_; }
+        SQLite::Database& db();
+        /// The connection's statement cache, for a StatementCache::Scope on the thread that
+        /// uses the lease (the hot paths every request takes: authentication). Not put in scope
+        /// by the lease itself, since a lease may move between threads (a streamed export).
+        StatementCache& statements();
 
     private:
         ReadPool* pool_;
-        std::unique_ptr<SQLite::Database> db_;
+        std::unique_ptr<Connection> connection_;
     };
 
     /// Borrows a connection, waiting while all are in use. Thread-safe.
     Lease acquire();
 
 private:
-    void give_back(std::unique_ptr<SQLite::Database> db);
+    void give_back(std::unique_ptr<Connection> connection);
 
     std::mutex mutex_;
     std::condition_variable available_;
-    std::vector<std::unique_ptr<SQLite::Database>> idle_;
+    std::vector<std::unique_ptr<Connection>> idle_;
 };
 
 }  // namespace pakt::server

@@ -4,6 +4,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include "common/time.hpp"
+#include "server/storage/statement_cache.hpp"
 
 namespace pakt::server {
 namespace {
@@ -48,20 +49,20 @@ std::optional<BearerOwner> find_bearer(SQLite::Database& db, const std::string& 
                                        const std::string& now, const std::string& today,
                                        const std::string& idle_cutoff) {
     {
-        SQLite::Statement q(db, kFindSession);
-        q.bind(1, token_hash);
-        q.bind(2, now);
-        q.bind(3, idle_cutoff);
-        if (q.executeStep()) {
-            return BearerOwner{q.getColumn(0).getInt64(), false, std::nullopt, q.getColumn(1).getString()};
+        PreparedStatement q(db, kFindSession);
+        q->bind(1, token_hash);
+        q->bind(2, now);
+        q->bind(3, idle_cutoff);
+        if (q->executeStep()) {
+            return BearerOwner{q->getColumn(0).getInt64(), false, std::nullopt, q->getColumn(1).getString()};
         }
     }
-    SQLite::Statement q(db, kFindApiToken);
-    q.bind(1, token_hash);
-    q.bind(2, today);
-    if (q.executeStep()) {
-        return BearerOwner{q.getColumn(1).getInt64(), true, q.getColumn(0).getInt64(),
-                           q.getColumn(2).getString()};
+    PreparedStatement q(db, kFindApiToken);
+    q->bind(1, token_hash);
+    q->bind(2, today);
+    if (q->executeStep()) {
+        return BearerOwner{q->getColumn(1).getInt64(), true, q->getColumn(0).getInt64(),
+                           q->getColumn(2).getString()};
     }
     return std::nullopt;
 }

@@ -4,6 +4,7 @@
 #include <SQLiteCpp/Statement.h>
 
 #include "common/time.hpp"
+#include "server/storage/statement_cache.hpp"
 
 namespace pakt::server {
 namespace {
@@ -36,9 +37,9 @@ UserRecord read_user(SQLite::Database& db, SQLite::Statement& q) {
     u.created_at = q.getColumn(6).getString();
     u.updated_at = q.getColumn(7).getString();
     u.must_change_password = q.getColumn(8).getInt() != 0;
-    SQLite::Statement schools(db, kSchoolsOfUser);
-    schools.bind(1, u.id);
-    while (schools.executeStep()) u.schools.push_back(schools.getColumn(0).getString());
+    PreparedStatement schools(db, kSchoolsOfUser);
+    schools->bind(1, u.id);
+    while (schools->executeStep()) u.schools.push_back(schools->getColumn(0).getString());
     return u;
 }
 
@@ -65,10 +66,13 @@ std::optional<UserRecord> find_user_by_username(SQLite::Database& db, const std:
 }
 
 std::optional<UserRecord> find_user_by_id(SQLite::Database& db, std::int64_t id) {
-    SQLite::Statement q(db, std::string(kColumns) + "WHERE id = ?");
-    q.bind(1, id);
-    if (!q.executeStep()) return std::nullopt;
-    return read_user(db, q);
+    // Every authenticated request reads its user: compiled once per connection where a
+    // statement cache is in scope.
+    static const std::string sql = std::string(kColumns) + "WHERE id = ?";
+    PreparedStatement q(db, sql.c_str());
+    q->bind(1, id);
+    if (!q->executeStep()) return std::nullopt;
+    return read_user(db, *q);
 }
 
 std::vector<UserRecord> list_users(SQLite::Database& db, std::int64_t after_id, int limit) {

@@ -190,6 +190,20 @@ TEST_F(RouterTest, BodyLimitIsTheOneTheRouteWasRegisteredWith) {
     EXPECT_EQ(router_.body_limit("HEAD", "/api/v1/things/1"), kDefaultBodyLimit);
 }
 
+// Only the routes marked run inline (on the network thread); HEAD follows its GET route.
+TEST_F(RouterTest, OnlyRoutesMarkedInlineRunInline) {
+    router_.add("GET", "/healthz", Auth::none, [](RequestContext&) { return no_content(); });
+    router_.run_inline("GET", "/healthz");
+    EXPECT_TRUE(router_.traits("GET", "/healthz").runs_inline);
+    EXPECT_TRUE(router_.traits("HEAD", "/healthz?probe=1").runs_inline);
+    EXPECT_EQ(router_.traits("GET", "/healthz").body_limit, kDefaultBodyLimit);
+    EXPECT_FALSE(router_.traits("GET", "/api/v1/things/1").runs_inline);
+    EXPECT_FALSE(router_.traits("GET", "/nowhere").runs_inline);
+    EXPECT_EQ(router_.traits("GET", "/nowhere").body_limit, kUnmatchedBodyLimit);
+    EXPECT_THROW(router_.run_inline("GET", "/not-registered"), std::invalid_argument);
+    EXPECT_THROW(router_.run_inline("POST", "/healthz"), std::invalid_argument);
+}
+
 TEST_F(RouterTest, BodyLimitOfAnUnmatchedOrMalformedTargetIsTheSmallOne) {
     EXPECT_EQ(router_.body_limit("POST", "/nowhere"), kUnmatchedBodyLimit);
     EXPECT_EQ(router_.body_limit("DELETE", "/api/v1/things/1"), kUnmatchedBodyLimit);

@@ -435,8 +435,10 @@ int run(const Options& o) {
         throw std::runtime_error(database.string() + " exists without " + seed_file.string() +
                                  ": use an empty directory");
     }
-    if (reused) std::cout << "reusing the database seeded earlier in " << dir.string() << "\n";
-    else std::cout << "seeding through Pakt's storage code ...\n";
+    if (reused)
+        std::cout << "reusing the database seeded earlier in " << dir.string() << "\n";
+    else
+        std::cout << "seeding through Pakt's storage code ...\n";
     const bool reused_database = reused.has_value();
     const SeededState state = reused ? std::move(*reused) : seed_state(database, plan);
     if (!reused && !o.data_dir.empty()) save_seeded_state(seed_file, plan, state);
@@ -717,7 +719,8 @@ int run(const Options& o) {
         "serials), seeded in {:.0f} s{}. Load average {} at the start, {} at the end; {} hardware "
         "threads.\n\n",
         o.schools, state.devices, o.adjacent_serials ? "adjacent" : "random", state.seconds,
-        reused_database ? " by an earlier run (this one reused the database)" : "", load_start, load_average(), std::thread::hardware_concurrency());
+        reused_database ? " by an earlier run (this one reused the database)" : "", load_start,
+        load_average(), std::thread::hardware_concurrency());
     std::cout << "\n" << header << table;
     std::ofstream(o.out) << header << table;
     std::cout << "\nwritten to " << o.out << "\n";

@@ -298,12 +298,15 @@ std::string read_file(const std::filesystem::path& path) {
 }
 
 nlohmann::json plan_json(const StatePlan& plan) {
-    return {{"schools", plan.schools}, {"devices", plan.devices}, {"adjacent_serials", plan.adjacent_serials}};
+    return {{"schools", plan.schools},
+            {"devices", plan.devices},
+            {"adjacent_serials", plan.adjacent_serials}};
 }
 
 }  // namespace
 
-void save_seeded_state(const std::filesystem::path& file, const StatePlan& plan, const SeededState& state) {
+void save_seeded_state(const std::filesystem::path& file, const StatePlan& plan,
+                       const SeededState& state) {
     nlohmann::json schools = nlohmann::json::array();
     for (const auto& s : state.schools) {
         schools.push_back({{"school_number", s.school_number},
@@ -329,12 +332,14 @@ void save_seeded_state(const std::filesystem::path& file, const StatePlan& plan,
     if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
 }
 
-std::optional<SeededState> load_seeded_state(const std::filesystem::path& file, const StatePlan& plan) {
+std::optional<SeededState> load_seeded_state(const std::filesystem::path& file,
+                                             const StatePlan& plan) {
     if (!std::filesystem::exists(file)) return std::nullopt;
     const auto j = nlohmann::json::parse(read_file(file));
     if (j.at("plan") != plan_json(plan)) {
-        throw std::runtime_error(fmt::format("{} was seeded for {}, not for {}: use another directory",
-                                             file.string(), j.at("plan").dump(), plan_json(plan).dump()));
+        throw std::runtime_error(
+            fmt::format("{} was seeded for {}, not for {}: use another directory", file.string(),
+                        j.at("plan").dump(), plan_json(plan).dump()));
     }
     SeededState state;
     for (const auto& s : j.at("schools")) {

@@ -52,11 +52,13 @@ struct SeededState {
 
 /// Writes `state` with its plan's sizes to `file` (JSON; it holds the agents' node keys and the
 /// users' tokens, which the database keeps only hashed), so a later run can reuse the database.
-void save_seeded_state(const std::filesystem::path& file, const StatePlan& plan, const SeededState& state);
+void save_seeded_state(const std::filesystem::path& file, const StatePlan& plan,
+                       const SeededState& state);
 
 /// Reads what save_seeded_state() wrote; nullopt if `file` does not exist. Throws if it was
 /// written for another plan (schools, devices or serials differ) or cannot be read.
-std::optional<SeededState> load_seeded_state(const std::filesystem::path& file, const StatePlan& plan);
+std::optional<SeededState> load_seeded_state(const std::filesystem::path& file,
+                                             const StatePlan& plan);
 
 /// Creates and migrates `database_file` (which must not exist) and seeds `plan` into it. Prints a
 /// line of progress every tenth of the schools. Throws on a bad plan or file, and on any database
