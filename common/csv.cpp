@@ -1,5 +1,7 @@
 #include "common/csv.hpp"
 
+#include <algorithm>
+
 namespace pakt::csv {
 namespace {
 
@@ -193,18 +195,28 @@ Document parse(std::string_view text, std::optional<char> separator) {
     return document;
 }
 
-std::string escape_field(std::string_view field, char separator) {
-    const bool needs_quotes =
-        field.find_first_of(std::string{'"', '\r', '\n', separator}) != std::string_view::npos;
-    if (!needs_quotes) return std::string(field);
-    std::string out;
-    out.reserve(field.size() + 2);
-    out.push_back('"');
-    for (const char c : field) {
-        if (c == '"') out.push_back('"');
-        out.push_back(c);
+void append_field(std::string& out, std::string_view field, char separator) {
+    const bool needs_quotes = std::any_of(field.begin(), field.end(), [separator](char c) {
+        return c == '"' || c == '\r' || c == '\n' || c == separator;
+    });
+    if (!needs_quotes) {
+        out.append(field);
+        return;
     }
     out.push_back('"');
+    for (std::size_t from = 0;;) {
+        const std::size_t quote = field.find('"', from);
+        out.append(field.substr(from, quote == std::string_view::npos ? std::string_view::npos : quote + 1 - from));
+        if (quote == std::string_view::npos) break;
+        out.push_back('"');  // a quote is doubled
+        from = quote + 1;
+    }
+    out.push_back('"');
+}
+
+std::string escape_field(std::string_view field, char separator) {
+    std::string out;
+    append_field(out, field, separator);
     return out;
 }
 

@@ -41,6 +41,9 @@ Document parse(std::string_view text, std::optional<char> separator = std::nullo
 /// Quotes `field` if it contains the separator, a quote, CR or LF; doubles embedded quotes.
 std::string escape_field(std::string_view field, char separator = ',');
 
+/// escape_field(), appended to `out` (no temporary: what a large export writes per field).
+void append_field(std::string& out, std::string_view field, char separator = ',');
+
 /// Trims ASCII whitespace at both ends.
 std::string trim(std::string_view s);
 

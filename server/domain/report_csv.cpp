@@ -1,5 +1,8 @@
 #include "server/domain/report_csv.hpp"
 
+#include <charconv>
+#include <iterator>
+
 #include "common/csv.hpp"
 
 namespace pakt::server {
@@ -17,20 +20,22 @@ void CsvWriter::text(std::string& out, std::string_view value) {
         // (-Wrestrict, GCC bug 105329).
         std::string guarded(1, '\'');
         guarded.append(value);
-        out += csv::escape_field(guarded, separator_);
+        csv::append_field(out, guarded, separator_);
     } else {
-        out += csv::escape_field(value, separator_);
+        csv::append_field(out, value, separator_);
     }
 }
 
 void CsvWriter::code(std::string& out, std::string_view value) {
     start(out);
-    out += csv::escape_field(value, separator_);
+    csv::append_field(out, value, separator_);
 }
 
 void CsvWriter::integer(std::string& out, std::int64_t value) {
     start(out);
-    out += std::to_string(value);
+    char digits[24];
+    const auto end = std::to_chars(std::begin(digits), std::end(digits), value).ptr;
+    out.append(digits, end);
 }
 
 void CsvWriter::empty(std::string& out) { start(out); }

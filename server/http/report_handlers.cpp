@@ -413,21 +413,26 @@ void append_json_string(std::string& out, std::string_view text) {
     }
     static constexpr char kHex[] = "0123456789abcdef";
     out += '"';
-    for (char c : text) {
+    // Runs of characters that need no escape (nearly all of them) are appended at once.
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
         const auto u = static_cast<unsigned char>(c);
+        if (c != '"' && c != '\\' && u >= 0x20) continue;
+        out.append(text.substr(run, i - run));
+        run = i + 1;
         if (c == '"') out += "\\\"";
         else if (c == '\\') out += "\\\\";
         else if (c == '\n') out += "\\n";
         else if (c == '\r') out += "\\r";
         else if (c == '\t') out += "\\t";
-        else if (u < 0x20) {
+        else {
             out += "\\u00";
             out += kHex[u >> 4];
             out += kHex[u & 15];
-        } else {
-            out += c;
         }
     }
+    out.append(text.substr(run));
     out += '"';
 }
 

@@ -52,6 +52,7 @@
 #include "server/storage/school_repository.hpp"
 #include "server/storage/tranche_repository.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tools/benchmarks/bench_support.hpp"
 
 namespace pakt::bench {
 namespace {
@@ -198,14 +199,6 @@ double cpu_time(clockid_t clock) {
     timespec ts{};
     ::clock_gettime(clock, &ts);
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-/// The 1-minute load average, so a run on a busy machine says so.
-std::string load_average() {
-    std::ifstream in("/proc/loadavg");
-    std::string one;
-    in >> one;
-    return one.empty() ? "unknown" : one;
 }
 
 struct Measurement {
@@ -383,13 +376,6 @@ PhaseResult run_phase(std::vector<SimulatedAgent>& agents, HttpsClient& observer
     result.writer = {after.groups - before.groups, after.commands - before.commands};
     std::sort(result.latencies_ms.begin(), result.latencies_ms.end());
     return result;
-}
-
-double percentile(const std::vector<double>& sorted, double p) {
-    if (sorted.empty()) return 0;
-    const auto rank =
-        static_cast<std::size_t>(p / 100.0 * static_cast<double>(sorted.size() - 1) + 0.5);
-    return sorted[std::min(rank, sorted.size() - 1)];
 }
 
 struct EndpointResult {
