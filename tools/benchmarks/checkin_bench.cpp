@@ -82,7 +82,7 @@ struct Options {
     unsigned reports = 40;  ///< steady-state reports per agent, after the first check-in round
     unsigned devices = 250;
     unsigned handler_threads = 32;
-    unsigned io_threads = 0;  ///< 0: paktd's default (hardware concurrency)
+    unsigned io_threads = 0;  ///< 0: paktd's default (half the hardware threads)
     std::size_t writer_max_batch = 256;
 };
 
@@ -414,7 +414,7 @@ EndpointResult through_endpoint(const std::filesystem::path& data_dir, std::vect
 
     EndpointResult result;
     result.io_threads =
-        options.io_threads ? options.io_threads : std::max(1u, std::thread::hardware_concurrency());
+        options.io_threads ? options.io_threads : std::max(1u, std::thread::hardware_concurrency() / 2);
     const std::string sample = to_json(rounds[0][0]).dump();
     result.json_bytes = sample.size();
     result.gzip_bytes = gzip_compress(sample).size();
@@ -572,7 +572,7 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     cli.add_option("--handler-threads", options.handler_threads, "paktd handler threads")
         ->capture_default_str();
-    cli.add_option("--io-threads", options.io_threads, "paktd network threads (0: nproc)")
+    cli.add_option("--io-threads", options.io_threads, "paktd network threads (0: paktd's default, half of nproc)")
         ->capture_default_str();
     cli.add_option("--writer-max-batch", options.writer_max_batch,
                    "write commands per group commit")

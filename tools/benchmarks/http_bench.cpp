@@ -103,6 +103,7 @@ struct Options {
     std::string wrk = "wrk";
     std::filesystem::path out = "bench-http.md";
     std::string paktd_log_level;  ///< empty: paktd's default
+    std::string paktd_toml;       ///< more of paktd's configuration (TOML), e.g. "[server]\nio_threads = 1"
 };
 
 /// The file to run for `program`: itself if it names a path, else the first match on $PATH.
@@ -516,9 +517,10 @@ int run(const Options& options) {
                     "read_timeout_ms = {1}\n{2}",
                     max_connections,
                     std::chrono::duration_cast<std::chrono::milliseconds>(kIdleTimeout).count(),
-                    options.paktd_log_level.empty()
-                        ? ""
-                        : fmt::format("[log]\nlevel = \"{}\"\n", options.paktd_log_level)));
+                    (options.paktd_log_level.empty()
+                         ? ""
+                         : fmt::format("[log]\nlevel = \"{}\"\n", options.paktd_log_level)) +
+                        options.paktd_toml));
     const std::string token = create_api_token(paktd_process, account);
     const std::vector<std::string> auth_header{"Authorization: Bearer " + token};
     std::string me_body;
@@ -695,6 +697,13 @@ int main(int argc, char** argv) {
     cli.add_option("--paktd-log-level", options.paktd_log_level,
                    "paktd's [log] level (default: paktd's own, info, which logs every request)")
         ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+    cli.add_option("--paktd-toml", options.paktd_toml,
+                   "more of paktd's configuration, as TOML text appended to the benchmark's")
+        ->transform([](std::string text) {
+            // "\n" typed on a command line stands for a line break.
+            for (std::size_t at; (at = text.find("\\n")) != std::string::npos;) text.replace(at, 2, "\n");
+            return text;
+        });
     CLI11_PARSE(cli, argc, argv);
     try {
         pakt::setup_logging("warn");
