@@ -1,5 +1,6 @@
 #include "server/net/http_server.hpp"
 
+#include <pthread.h>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
@@ -894,7 +895,12 @@ void HttpServer::start() {
     asio::dispatch(s.acceptor.get_executor(), [&s] { s.do_accept(); });
     asio::dispatch(s.trim_timer.get_executor(), [&s] { s.schedule_trim_check(); });
     const unsigned n = io_thread_count(s.config);
-    for (unsigned i = 0; i < n; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });
+    for (unsigned i = 0; i < n; ++i) {
+        s.threads.emplace_back([&s] {
+            pthread_setname_np(pthread_self(), "pakt-net");
+            s.ioc.run();
+        });
+    }
 }
 
 std::uint16_t HttpServer::port() const { return impl_->bound_port; }

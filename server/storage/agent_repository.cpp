@@ -347,6 +347,20 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
         Where where = Where::nowhere;
         PreviousState previous;
     };
+    // A report's sightings and its devices' previous ones mostly share one time each (an agent
+    // reports what it saw at one moment): parse each distinct text once, not twice per device.
+    struct ParsedTime {
+        std::string text;
+        Clock::time_point value = Clock::time_point::min();
+    };
+    ParsedTime last_previous, last_seen;
+    const auto parsed = [](ParsedTime& cache, std::string_view text) {
+        if (text != cache.text) {
+            cache.text.assign(text);
+            cache.value = parse_rfc3339(text).value_or(Clock::time_point::min());
+        }
+        return cache.value;
+    };
     std::unordered_map<std::string, Known> known_devices;
     known_devices.reserve(report.devices.size());
     PreparedStatement state(db, kDeviceState);
@@ -372,8 +386,8 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
             // normalize_checkin_report), so comparing parsed times here agrees with the
             // upsert's text comparison. An unreadable time counts as long ago.
             const char* text = seen.getText();  // before getBytes, as SQLite documents
-            const auto t = parse_rfc3339(std::string_view(text, static_cast<std::size_t>(seen.getBytes())));
-            k.previous.seen_at = t ? *t : Clock::time_point::min();
+            k.previous.seen_at =
+                parsed(last_previous, std::string_view(text, static_cast<std::size_t>(seen.getBytes())));
         }
         k.previous.os_version = optional_text(*state, 1);
         return k;
@@ -424,7 +438,7 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
         ++outcome.accepted;
 
         PreviousState& previous = known.previous;
-        const Clock::time_point seen_time = parse_rfc3339(seen_at).value_or(Clock::time_point::min());
+        const Clock::time_point seen_time = parsed(last_seen, seen_at);
         if (!previous.reported) {
             append_event(serial, "first_seen", {{"seen_at", seen_at}, {"report_id", report.report_id}});
         } else if (seen_time >= previous.seen_at) {  // an older sighting changes no history
