@@ -12,6 +12,8 @@ PaktdProcess::PaktdProcess(const std::filesystem::path& paktd,
                            const std::filesystem::path& data_dir, const std::string& config_toml,
                            std::chrono::milliseconds timeout) {
     const auto ready_file = data_dir / "ready";
+    // One left by an earlier paktd on this directory names that one's port.
+    std::filesystem::remove(ready_file);
     std::vector<std::string> args{"--data-dir",  data_dir.string(), "--listen",
                                   "127.0.0.1:0", "--ready-file",    ready_file.string()};
     if (!config_toml.empty()) {

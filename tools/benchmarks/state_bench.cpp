@@ -554,14 +554,16 @@ int run(const Options& o) {
     std::cout << fmt::format("building {} agents' backlog of {} reports each ...\n", backlog_agents,
                              o.backlog_reports);
     std::vector<std::vector<Body>> spools;
+    const auto backlog_now = Clock::now();
     {
-        const auto now = Clock::now();
+        const auto now = backlog_now;
         std::vector<std::pair<std::size_t, std::string>> plan_reports;
         for (unsigned a = 0; a < backlog_agents; ++a) {
             for (unsigned k = 0; k < o.backlog_reports; ++k) {
-                plan_reports.emplace_back(
-                    a, format_rfc3339(now - std::chrono::minutes(15) * (o.backlog_reports - k) -
-                                      std::chrono::minutes(5)));
+                // In the field a spool's reports are 15 minutes apart; here a second, so that
+                // they are newer than anything an earlier run stored in a reused database (each
+                // is then news that paktd writes). A check-in's cost does not depend on the gap.
+                plan_reports.emplace_back(a, format_rfc3339(now - std::chrono::seconds(o.backlog_reports - k)));
             }
         }
         auto bodies = build_bodies(state, plan_reports);
@@ -604,11 +606,12 @@ int run(const Options& o) {
         std::vector<std::pair<std::size_t, std::string>> plan_reports;
         for (std::size_t i = 0; i < state_checkins; ++i) {
             // Newer than the backlog's, and increasing per school, so every report is news.
+            const auto base = std::max(now - std::chrono::minutes(4), backlog_now + std::chrono::seconds(1));
             plan_reports.emplace_back(
                 i % state.schools.size(),
-                format_rfc3339(now - std::chrono::minutes(4) +
-                               std::chrono::milliseconds(
-                                   i * 200'000 / std::max<std::size_t>(1, state_checkins))));
+                format_rfc3339(base + std::chrono::duration_cast<Clock::duration>(
+                                          (now - base) * static_cast<double>(i) /
+                                          static_cast<double>(std::max<std::size_t>(1, state_checkins)))));
         }
         state_bodies = build_bodies(state, plan_reports);
     }
