@@ -4,9 +4,14 @@
 -- serial numbers are random since 2021), so a 341-device check-in rewrote about 341 pages of it;
 -- keyed by school first, they lie together on a handful. A device never changes school (its
 -- tranche's), so the key is stable; every reader joins on both columns from the device row.
+-- The device's key, (school_number, serial_number), is the parent key: a foreign key on the serial
+-- number alone would make every deletion of a device scan this table for children.
+DROP INDEX devices_by_school;
+CREATE UNIQUE INDEX devices_by_school ON devices(school_number, serial_number);
+
 CREATE TABLE device_reports_new (
     school_number    TEXT NOT NULL,             -- the device's (devices.school_number)
-    serial_number    TEXT NOT NULL REFERENCES devices(serial_number),
+    serial_number    TEXT NOT NULL,
     agent_id         INTEGER NOT NULL,
     seen_at          TEXT NOT NULL,
     os_version       TEXT,
@@ -16,7 +21,8 @@ CREATE TABLE device_reports_new (
     ip_address       TEXT,
     report_id        TEXT NOT NULL,
     updated_at       TEXT NOT NULL,
-    PRIMARY KEY (school_number, serial_number)
+    PRIMARY KEY (school_number, serial_number),
+    FOREIGN KEY (school_number, serial_number) REFERENCES devices(school_number, serial_number)
 ) WITHOUT ROWID;
 
 INSERT INTO device_reports_new (school_number, serial_number, agent_id, seen_at, os_version, battery_pct,
@@ -30,6 +36,3 @@ DROP TABLE device_reports;
 ALTER TABLE device_reports_new RENAME TO device_reports;
 CREATE INDEX device_reports_by_seen ON device_reports(seen_at);
 
--- No query reads check-in records by agent (a replay is found by its report id, pruning goes by
--- time), so this index only cost every check-in a write and a state's 35 days of records space.
-DROP INDEX checkin_reports_by_agent;

@@ -21,9 +21,9 @@ void register_ops_routes(Router& router, HandlerDeps& deps) {
         r.body = ready ? "ready\n" : "not ready\n";
         return r;
     });
-    // A load balancer or monitor asks these every few seconds: no reason to wake a handler thread.
+    // Liveness: a monitor asks every few seconds; answered where it was read, without waking a
+    // handler thread. (Readiness goes through the handler pool, so an overloaded paktd says 503.)
     router.run_inline("GET", "/healthz");
-    router.run_inline("GET", "/readyz");
 
     router.add("GET", "/metrics", Auth::none, [&deps](RequestContext&) {
         Response r;

@@ -875,6 +875,10 @@ HttpServer::HttpServer(const ServerConfig& config, asio::ssl::context* tls, Requ
 HttpServer::~HttpServer() { shutdown(std::chrono::milliseconds(0)); }
 
 void HttpServer::set_body_limit(BodyLimit limit) {
+    if (!limit) {
+        impl_->request_traits = nullptr;  // the configured limit for every request
+        return;
+    }
     impl_->request_traits = [limit = std::move(limit)](std::string_view method, std::string_view target) {
         return RequestTraits{limit(method, target), false};
     };

@@ -55,7 +55,7 @@ constexpr const char* kCountSchoolLoans =
 constexpr const char* kCountNotSeen =
     "SELECT count(*) FROM devices WHERE school_number = ? "
     "AND NOT EXISTS (SELECT 1 FROM device_reports r WHERE r.school_number = devices.school_number "
-    "AND r.school_number = devices.school_number AND r.serial_number = devices.serial_number AND r.seen_at >= ?)";
+    "AND r.serial_number = devices.serial_number AND r.seen_at >= ?)";
 constexpr const char* kCloseLoan =
     "UPDATE loans SET returned_at = ?, return_condition = ?, return_note = ?, returned_by = ? WHERE id = ?";
 constexpr const char* kInsertEvent =
@@ -214,7 +214,7 @@ std::string device_list_sql(const DeviceFilter& f) {
     }
     if (f.stale_before) {
         sql += "AND NOT EXISTS (SELECT 1 FROM device_reports r WHERE r.school_number = devices.school_number "
-               "AND r.school_number = devices.school_number AND r.serial_number = devices.serial_number "
+               "AND r.serial_number = devices.serial_number "
                "AND r.seen_at >= ?) ";
     }
     if (f.unseen_since) {
@@ -228,17 +228,20 @@ std::string device_list_sql(const DeviceFilter& f) {
 
 // Through its tranches, a grant's devices come in tranche order and are sorted for each page: cheap
 // for a small grant, but a state's DigitalPakt grant has a million devices. Walking the serial
-// order instead reads about limit × all / grant devices for a page: at most a few thousand when
-// the grant has this many. The delivered counts are the estimate (one read per tranche).
+// order instead reads about limit × all / grant devices for a page: with this many enrolled in the
+// grant, a few thousand at a state's two million. Counting stops there, so it costs at most that.
 constexpr std::int64_t kLargeGrantDevices = 10'000;
-constexpr const char* kGrantExpected = "SELECT coalesce(sum(expected_count), 0) FROM tranches WHERE grant_id = ?";
+constexpr const char* kGrantEnrolledUpTo =
+    "SELECT count(*) FROM (SELECT 1 FROM devices WHERE tranche_id IN (SELECT id FROM tranches WHERE grant_id = ?) "
+    "LIMIT ?)";
 
 std::vector<Device> list_devices(SQLite::Database& db, const DeviceFilter& filter) {
     DeviceFilter f = filter;
     if (f.grant_id && !f.school_number && !f.tranche_id) {
-        SQLite::Statement expected(db, kGrantExpected);
-        expected.bind(1, *f.grant_id);
-        f.large_grant = expected.executeStep() && expected.getColumn(0).getInt64() >= kLargeGrantDevices;
+        SQLite::Statement enrolled(db, kGrantEnrolledUpTo);
+        enrolled.bind(1, *f.grant_id);
+        enrolled.bind(2, kLargeGrantDevices);
+        f.large_grant = enrolled.executeStep() && enrolled.getColumn(0).getInt64() >= kLargeGrantDevices;
     }
     SQLite::Statement q(db, device_list_sql(f));
     int i = 1;

@@ -60,7 +60,7 @@ struct DeviceFilter {
     std::optional<std::string> school_number;
     std::optional<std::int64_t> tranche_id;
     std::optional<std::int64_t> grant_id;  ///< only devices of the grant's tranches
-    /// Set by list_devices when the grant has many devices (kLargeGrantDevices): the list then
+    /// Set by list_devices when the grant has many enrolled devices (10,000): the list then
     /// walks the serial-number order and keeps the grant's devices, rather than reading every
     /// device of the grant through its tranches and sorting them for one page.
     bool large_grant = false;

@@ -24,10 +24,10 @@ public:
     ReadPool(const ReadPool&) = delete;
     ReadPool& operator=(const ReadPool&) = delete;
 
-    /// A connection borrowed for the lifetime of the lease; returned to the pool on destruction.
     /// A connection with the statements compiled on it so far.
     struct Connection;
 
+    /// A connection borrowed for the lifetime of the lease; returned to the pool on destruction.
     class Lease {
     public:
         Lease(ReadPool& pool, std::unique_ptr<Connection> connection);

@@ -727,6 +727,54 @@ TEST(HardeningNet, HeadGetsTheHeaderWithTheBodysContentLengthButNoBody) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Inline routes
+
+// A route marked to run inline is answered on the network thread, so a liveness probe is answered
+// while every handler thread is busy; any other request waits for a handler thread.
+TEST(HardeningNet, AnInlineRouteIsAnsweredWhileEveryHandlerThreadIsBusy) {
+    std::mutex mutex;
+    std::condition_variable changed;
+    int blocked = 0;
+    bool release = false;
+    std::atomic<int> inline_calls{0};
+    NetServer server([](server::ServerConfig& c) { c.handler_threads = 2; },
+                     [&](const server::http::Request& request) {
+                         if (request.target == "/healthz") {
+                             ++inline_calls;
+                             return text("ok");
+                         }
+                         std::unique_lock lock(mutex);
+                         ++blocked;
+                         changed.notify_all();
+                         changed.wait(lock, [&] { return release; });
+                         return text("slow");
+                     },
+                     [](server::net::HttpServer& http) {
+                         http.set_request_traits([](std::string_view, std::string_view target) {
+                             return server::net::RequestTraits{64 * 1024, target == "/healthz"};
+                         });
+                     });
+    // Both handler threads wait for `release`.
+    std::vector<std::thread> slow;
+    for (int i = 0; i < 2; ++i) {
+        slow.emplace_back([&] { EXPECT_EQ(server.client()->request("GET", "/slow").body, "slow"); });
+    }
+    {
+        std::unique_lock lock(mutex);
+        ASSERT_TRUE(changed.wait_for(lock, kPatience, [&] { return blocked == 2; }));
+    }
+    auto probe = server.client();
+    EXPECT_EQ(probe->request("GET", "/healthz").body, "ok");
+    EXPECT_EQ(inline_calls.load(), 1);
+    {
+        std::lock_guard lock(mutex);
+        release = true;
+    }
+    changed.notify_all();
+    for (auto& t : slow) t.join();
+}
+
+// ---------------------------------------------------------------------------------------------
 // Per-route body limits
 
 TEST(HardeningNet, BodyLimitComesFromThePerRouteFunction) {

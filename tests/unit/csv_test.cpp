@@ -175,6 +175,22 @@ TEST(Csv, EscapeQuotesOnlyWhenNeeded) {
     EXPECT_EQ(escape_field("a\nb"), "\"a\nb\"");
 }
 
+// What an export writes: each field appended to the row built so far, quotes doubled wherever
+// they stand (first, last, side by side).
+TEST(Csv, AppendFieldAddsToWhatIsThereAndDoublesEveryQuote) {
+    std::string row = "x,";
+    append_field(row, "plain");
+    EXPECT_EQ(row, "x,plain");
+    row += ',';
+    append_field(row, "\"a\"\"b\"");
+    EXPECT_EQ(row, "x,plain,\"\"\"a\"\"\"\"b\"\"\"");
+    row.clear();
+    append_field(row, "");
+    EXPECT_EQ(row, "");
+    append_field(row, "a\r", ';');
+    EXPECT_EQ(row, "\"a\r\"");
+}
+
 TEST(Csv, TrimRemovesAsciiWhitespaceAtBothEnds) {
     EXPECT_EQ(trim(" \t a b \r\n"), "a b");
     EXPECT_EQ(trim("   "), "");

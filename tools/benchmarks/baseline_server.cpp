@@ -51,7 +51,7 @@ struct Options {
     std::filesystem::path cert_file;
     std::filesystem::path key_file;
     std::filesystem::path me_body_file;
-    unsigned threads = 0;  ///< 0: one per hardware thread, like paktd's io_threads
+    unsigned threads = 0;  ///< 0: half the hardware threads, at least one: paktd's io_threads default
     unsigned handshake_timeout_s = 10;
     unsigned idle_timeout_s = 30;  ///< a kept-alive connection's wait for its next request
 };
@@ -188,7 +188,7 @@ int serve(const Options& options) {
               std::chrono::seconds(options.idle_timeout_s)};
     asio::ssl::context tls = tls::make_server_context({options.cert_file, options.key_file});
     const unsigned threads =
-        options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+        options.threads > 0 ? options.threads : std::max(1u, std::thread::hardware_concurrency() / 2);
     asio::io_context ioc(static_cast<int>(threads));
     auto listener = std::make_shared<Listener>(ioc, tls, site);
     listener->accept();
@@ -214,7 +214,7 @@ int main(int argc, char** argv) {
     cli.add_option("--cert", options.cert_file, "PEM certificate (paktd's)")->required();
     cli.add_option("--key", options.key_file, "PEM private key (paktd's)")->required();
     cli.add_option("--me-body-file", options.me_body_file, "body of GET /api/v1/me")->required();
-    cli.add_option("--threads", options.threads, "network threads (0: one per hardware thread)")
+    cli.add_option("--threads", options.threads, "network threads (0: half the hardware threads, as paktd)")
         ->capture_default_str();
     cli.add_option("--handshake-timeout-s", options.handshake_timeout_s, "TLS handshake deadline")
         ->capture_default_str();
