@@ -4,12 +4,16 @@
 // the state filter; the enroll secret's server URL, fingerprint and the command line that
 // enrolls the real pakt-agent; the earmark report and the device list filters behind it.
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -780,27 +784,48 @@ TEST_F(EarmarkApi, Devices_GrantFilterListsThatGrantsDevicesAcrossPages) {
         enroll(of_grant.back(), i % 2 ? at_a : at_b);
         enroll(serial("DMPH", i), create_tranche(SeededServer::kSchoolA, running, 1));
     }
-    EXPECT_EQ(
-        serials_of(all_pages("/api/v1/devices?grant_id=" + std::to_string(in_period), s.admin, 2)),
-        of_grant);
-    EXPECT_EQ(
-        serials_of(all_pages("/api/v1/devices?grant_id=" + std::to_string(in_period), s.it_a, 2)),
-        (std::vector<std::string>{of_grant[0], of_grant[2], of_grant[4]}));
+    const auto expect_the_grants_devices = [&] {
+        EXPECT_EQ(serials_of(all_pages("/api/v1/devices?grant_id=" + std::to_string(in_period), s.admin, 2)),
+                  of_grant);
+        EXPECT_EQ(serials_of(all_pages("/api/v1/devices?grant_id=" + std::to_string(in_period), s.it_a, 2)),
+                  (std::vector<std::string>{of_grant[0], of_grant[2], of_grant[4]}));
+    };
+    expect_the_grants_devices();
     EXPECT_TRUE(all_pages("/api/v1/devices?grant_id=999999", s.admin, 2).empty());
     EXPECT_EQ(
         all_pages("/api/v1/devices?grant_id=" + std::to_string(running) + "&school_number=165432",
                   s.admin, 2)
             .size(),
         5u);
-    // A delivery of 10,000 more makes it a large grant, listed by walking the serial order
-    // (InventoryStorage.ALargeGrantsPagesWalkTheSerialOrderWithoutSorting): the same pages.
-    create_tranche(SeededServer::kSchoolB, in_period, 10'000);
-    EXPECT_EQ(
-        serials_of(all_pages("/api/v1/devices?grant_id=" + std::to_string(in_period), s.admin, 2)),
-        of_grant);
-    EXPECT_EQ(
-        serials_of(all_pages("/api/v1/devices?grant_id=" + std::to_string(in_period), s.it_a, 2)),
-        (std::vector<std::string>{of_grant[0], of_grant[2], of_grant[4]}));
+}
+
+// With 10,000 enrolled devices a grant's list walks the serial order instead of sorting the
+// grant's devices per page (InventoryStorage.ALargeGrantsPagesWalkTheSerialOrderWithoutSorting):
+// still every device of the grant once, in order, and only those of the caller's schools.
+TEST_F(EarmarkApi, Devices_ALargeGrantsListHasEachOfItsDevicesOnceInOrder) {
+    enroll(serial("DMPG", 1), at_a);
+    enroll(serial("DMPH", 1), create_tranche(SeededServer::kSchoolA, running, 1));  // not the grant's
+    const std::int64_t large = create_tranche(SeededServer::kSchoolB, in_period, 10'000);
+    {
+        SQLite::Transaction tx(s.server.db());
+        SQLite::Statement insert(s.server.db(),
+                                 "INSERT INTO devices (serial_number, tranche_id, school_number, enrolled_at, "
+                                 "enrolled_by, updated_at) VALUES (?, ?, ?, 't', 'test', 't')");
+        for (int i = 0; i < 10'000; ++i) {
+            insert.reset();
+            insert.bind(1, serial("DMPL", i));
+            insert.bind(2, large);
+            insert.bind(3, SeededServer::kSchoolB);
+            insert.exec();
+        }
+        tx.commit();
+    }
+    const auto all = serials_of(all_pages("/api/v1/devices?grant_id=" + std::to_string(in_period), s.admin, 500));
+    ASSERT_EQ(all.size(), 10'001u);
+    EXPECT_TRUE(std::adjacent_find(all.begin(), all.end(), std::greater_equal<>()) == all.end());
+    EXPECT_EQ(all.front(), serial("DMPG", 1));
+    EXPECT_EQ(serials_of(all_pages("/api/v1/devices?grant_id=" + std::to_string(in_period), s.it_a, 500)),
+              std::vector<std::string>{serial("DMPG", 1)});
 }
 
 TEST_F(EarmarkApi, Devices_UnseenDaysListsDevicesInServiceNotReportedForThatLong) {

@@ -264,35 +264,27 @@ void check_answer(const HttpResponse& r, CheckinPhase& phase, std::mutex& m) {
     phase.rows += accepted;
 }
 
-/// Sends `bodies` at `rate` per second, each on a new TLS connection, from `workers` threads.
-CheckinPhase run_state_rate(test::PaktdProcess& paktd, const SeededState& state,
-                            const std::vector<Body>& bodies, double rate, unsigned workers) {
-    CheckinPhase phase;
-    std::mutex m;
+/// Sends one check-in on `client` and records the answer and its latency in `phase`.
+void send_checkin(HttpsClient& client, const SeededState& state, const Body& body,
+                  CheckinPhase& phase, std::mutex& m) {
+    const auto sent = SteadyClock::now();
+    const auto r = client.request("POST", "/api/v1/agent/checkin", body.gzip,
+                                  checkin_headers(state.schools[body.school]));
+    const double latency =
+        std::chrono::duration<double, std::milli>(SteadyClock::now() - sent).count();
+    check_answer(r, phase, m);
+    std::lock_guard lock(m);
+    phase.latencies_ms.push_back(latency);
+}
+
+/// Runs `work(w)` for w in [0, workers) on as many threads; rethrows what the first one threw.
+void run_on_threads(unsigned workers, const std::function<void(unsigned)>& work) {
     std::vector<std::exception_ptr> errors(workers);
-    const auto cpu_start = process_cpu_seconds(paktd.pid());
-    const auto io_start = process_write_bytes(paktd.pid());
-    const auto start = SteadyClock::now() + std::chrono::milliseconds(100);
     std::vector<std::thread> threads;
     for (unsigned w = 0; w < workers; ++w) {
         threads.emplace_back([&, w] {
             try {
-                for (std::size_t i = w; i < bodies.size(); i += workers) {
-                    std::this_thread::sleep_until(
-                        start + std::chrono::duration_cast<SteadyClock::duration>(
-                                    std::chrono::duration<double>(static_cast<double>(i) / rate)));
-                    auto client = paktd.client();  // an agent connects anew every 15 minutes
-                    const auto sent = SteadyClock::now();
-                    const auto r =
-                        client->request("POST", "/api/v1/agent/checkin", bodies[i].gzip,
-                                        checkin_headers(state.schools[bodies[i].school]));
-                    const double latency =
-                        std::chrono::duration<double, std::milli>(SteadyClock::now() - sent)
-                            .count();
-                    check_answer(r, phase, m);
-                    std::lock_guard lock(m);
-                    phase.latencies_ms.push_back(latency);
-                }
+                work(w);
             } catch (...) {
                 errors[w] = std::current_exception();
             }
@@ -302,6 +294,25 @@ CheckinPhase run_state_rate(test::PaktdProcess& paktd, const SeededState& state,
     for (auto& e : errors) {
         if (e) std::rethrow_exception(e);
     }
+}
+
+/// Sends `bodies` at `rate` per second, each on a new TLS connection, from `workers` threads.
+CheckinPhase run_state_rate(test::PaktdProcess& paktd, const SeededState& state,
+                            const std::vector<Body>& bodies, double rate, unsigned workers) {
+    CheckinPhase phase;
+    std::mutex m;
+    const auto cpu_start = process_cpu_seconds(paktd.pid());
+    const auto io_start = process_write_bytes(paktd.pid());
+    const auto start = SteadyClock::now() + std::chrono::milliseconds(100);
+    run_on_threads(workers, [&](unsigned w) {
+        for (std::size_t i = w; i < bodies.size(); i += workers) {
+            std::this_thread::sleep_until(
+                start + std::chrono::duration_cast<SteadyClock::duration>(
+                            std::chrono::duration<double>(static_cast<double>(i) / rate)));
+            auto client = paktd.client();  // an agent connects anew every 15 minutes
+            send_checkin(*client, state, bodies[i], phase, m);
+        }
+    });
     phase.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
     phase.cpu_seconds = process_cpu_seconds(paktd.pid()) - cpu_start;
     if (io_start >= 0) phase.write_bytes = process_write_bytes(paktd.pid()) - io_start;
@@ -315,36 +326,14 @@ CheckinPhase run_backlog(test::PaktdProcess& paktd, const SeededState& state,
     CheckinPhase phase;
     std::mutex m;
     std::atomic<std::size_t> next_agent{0};
-    std::vector<std::exception_ptr> errors(connections);
     const auto cpu_start = process_cpu_seconds(paktd.pid());
     const auto start = SteadyClock::now();
-    std::vector<std::thread> threads;
-    for (unsigned w = 0; w < connections; ++w) {
-        threads.emplace_back([&, w] {
-            try {
-                for (std::size_t a = next_agent++; a < spools.size(); a = next_agent++) {
-                    auto client = paktd.client();
-                    for (const auto& body : spools[a]) {
-                        const auto sent = SteadyClock::now();
-                        const auto r = client->request("POST", "/api/v1/agent/checkin", body.gzip,
-                                                       checkin_headers(state.schools[body.school]));
-                        const double latency =
-                            std::chrono::duration<double, std::milli>(SteadyClock::now() - sent)
-                                .count();
-                        check_answer(r, phase, m);
-                        std::lock_guard lock(m);
-                        phase.latencies_ms.push_back(latency);
-                    }
-                }
-            } catch (...) {
-                errors[w] = std::current_exception();
-            }
-        });
-    }
-    for (auto& t : threads) t.join();
-    for (auto& e : errors) {
-        if (e) std::rethrow_exception(e);
-    }
+    run_on_threads(connections, [&](unsigned) {
+        for (std::size_t a = next_agent++; a < spools.size(); a = next_agent++) {
+            auto client = paktd.client();
+            for (const auto& body : spools[a]) send_checkin(*client, state, body, phase, m);
+        }
+    });
     phase.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
     phase.cpu_seconds = process_cpu_seconds(paktd.pid()) - cpu_start;
     return phase;
@@ -453,7 +442,8 @@ int run(const Options& o) {
     const unsigned max_connections = o.idle_connections + 512;
     const std::string config = fmt::format(
         // The idle connections are opened one after another: none may time out meanwhile.
-        "[limits]\nmax_connections = {0}\nmax_connections_per_address = {0}\nread_timeout_ms = 300000\n"
+        "[limits]\nmax_connections = {0}\nmax_connections_per_address = {0}\nread_timeout_ms = "
+        "300000\n"
         "[agents]\ncheckin_burst = 100000\ncheckin_per_minute = 100000\n[log]\nlevel = \"warn\"\n",
         max_connections);
     test::PaktdProcess paktd(kPaktd, dir, config, std::chrono::minutes(5));
@@ -481,7 +471,8 @@ int run(const Options& o) {
             sample_serials.push_back(state.schools[i].present_serials.front());
     }
     const auto serial_search = [&](std::mt19937& rng) {
-        return sample_serials.empty() ? std::string("0") : sample_serials[rng() % sample_serials.size()].substr(0, 3);
+        return sample_serials.empty() ? std::string("0")
+                                      : sample_serials[rng() % sample_serials.size()].substr(0, 3);
     };
     const auto tag_search = [&](std::mt19937& rng) {
         return state.sample_asset_tags.empty()
@@ -567,7 +558,8 @@ int run(const Options& o) {
                 // In the field a spool's reports are 15 minutes apart; here a second, so that
                 // they are newer than anything an earlier run stored in a reused database (each
                 // is then news that paktd writes). A check-in's cost does not depend on the gap.
-                plan_reports.emplace_back(a, format_rfc3339(now - std::chrono::seconds(o.backlog_reports - k)));
+                plan_reports.emplace_back(
+                    a, format_rfc3339(now - std::chrono::seconds(o.backlog_reports - k)));
             }
         }
         auto bodies = build_bodies(state, plan_reports);
@@ -610,12 +602,14 @@ int run(const Options& o) {
         std::vector<std::pair<std::size_t, std::string>> plan_reports;
         for (std::size_t i = 0; i < state_checkins; ++i) {
             // Newer than the backlog's, and increasing per school, so every report is news.
-            const auto base = std::max(now - std::chrono::minutes(4), backlog_now + std::chrono::seconds(1));
+            const auto base =
+                std::max(now - std::chrono::minutes(4), backlog_now + std::chrono::seconds(1));
             plan_reports.emplace_back(
                 i % state.schools.size(),
-                format_rfc3339(base + std::chrono::duration_cast<Clock::duration>(
-                                          (now - base) * static_cast<double>(i) /
-                                          static_cast<double>(std::max<std::size_t>(1, state_checkins)))));
+                format_rfc3339(base +
+                               std::chrono::duration_cast<Clock::duration>(
+                                   (now - base) * static_cast<double>(i) /
+                                   static_cast<double>(std::max<std::size_t>(1, state_checkins)))));
         }
         state_bodies = build_bodies(state, plan_reports);
     }
@@ -648,7 +642,8 @@ int run(const Options& o) {
                                           : -1;
         rows.push_back(
             {fmt::format("write volume per check-in ({:.0f} devices)",
-                         static_cast<double>(at_rate.rows) / static_cast<double>(std::max<std::uint64_t>(1, at_rate.checkins))),
+                         static_cast<double>(at_rate.rows) /
+                             static_cast<double>(std::max<std::uint64_t>(1, at_rate.checkins))),
              "—",
              per_checkin_mb >= 0 ? fmt::format("{:.2f} MB (paktd's write_bytes)", per_checkin_mb)
                                  : "n/a",
@@ -668,10 +663,11 @@ int run(const Options& o) {
              fmt::format("{:.0f} MB a day ({:.0f} bytes per check-in; check-in records are pruned "
                          "after 35 days)",
                          bytes_per_checkin * day / 1e6, bytes_per_checkin),
-             fmt::format("device events per check-in: {:.2f} (0.1 % of the devices report a changed OS "
-                         "version in each report)",
-                         static_cast<double>(after_day.device_events - before_day.device_events) /
-                             checkins),
+             fmt::format(
+                 "device events per check-in: {:.2f} (0.1 % of the devices report a changed OS "
+                 "version in each report)",
+                 static_cast<double>(after_day.device_events - before_day.device_events) /
+                     checkins),
              true});
     }
     state_bodies.clear();

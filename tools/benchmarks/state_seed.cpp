@@ -329,7 +329,8 @@ void save_seeded_state(const std::filesystem::path& file, const StatePlan& plan,
                               {"seconds", state.seconds}};
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     // It holds credentials (node keys, API tokens) of the benchmark's database: the owner's only.
-    std::filesystem::permissions(file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    std::filesystem::permissions(
+        file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     out << j.dump();
     if (!out.flush()) throw std::runtime_error("cannot write " + file.string());
 }
