@@ -1,5 +1,6 @@
 #include "tools/benchmarks/bench_support.hpp"
 
+#include <SQLiteCpp/Statement.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,7 +9,46 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/checkin_report.hpp"
+
 namespace pakt::bench {
+
+const char* const kRawReportUpsert =
+    "INSERT INTO device_reports (school_number, serial_number, agent_id, seen_at, os_version, "
+    "battery_pct, storage_free_mb, managed, ip_address, report_id, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(school_number, serial_number) DO UPDATE SET agent_id = excluded.agent_id, "
+    "seen_at = excluded.seen_at, os_version = excluded.os_version, "
+    "battery_pct = excluded.battery_pct, storage_free_mb = excluded.storage_free_mb, "
+    "managed = excluded.managed, ip_address = excluded.ip_address, "
+    "report_id = excluded.report_id, updated_at = excluded.updated_at "
+    "WHERE excluded.seen_at >= device_reports.seen_at";
+
+void bind_raw_report_row(SQLite::Statement& upsert, const std::string& school_number,
+                         std::int64_t agent_id, const DeviceObservation& o,
+                         const std::string& report_id, const std::string& now) {
+    const auto optional = [&upsert](int index, const auto& value) {
+        if (value)
+            upsert.bind(index, *value);
+        else
+            upsert.bind(index);
+    };
+    upsert.reset();
+    upsert.bind(1, school_number);
+    upsert.bind(2, o.serial_number);
+    upsert.bind(3, agent_id);
+    upsert.bind(4, o.seen_at);
+    optional(5, o.os_version);
+    optional(6, o.battery_pct);
+    optional(7, o.storage_free_mb);
+    if (o.managed)
+        upsert.bind(8, *o.managed ? 1 : 0);
+    else
+        upsert.bind(8);
+    optional(9, o.ip_address);
+    upsert.bind(10, report_id);
+    upsert.bind(11, now);
+}
 
 double percentile(const std::vector<double>& sorted, double p) {
     if (sorted.empty()) return 0;

@@ -7,7 +7,24 @@
 #include <string>
 #include <vector>
 
+namespace SQLite {
+class Statement;
+}
+
+namespace pakt {
+struct DeviceObservation;
+}
+
 namespace pakt::bench {
+
+/// paktd's upsert of a device's latest report (server/storage/agent_repository.cpp, one row per
+/// statement), the raw SQLite baseline of the check-in benchmarks. Keep in sync.
+extern const char* const kRawReportUpsert;
+
+/// Binds one row of kRawReportUpsert.
+void bind_raw_report_row(SQLite::Statement& upsert, const std::string& school_number,
+                         std::int64_t agent_id, const DeviceObservation& o,
+                         const std::string& report_id, const std::string& now);
 
 /// The p-th percentile (0..100) of `sorted` (ascending), nearest rank; 0 for an empty list.
 double percentile(const std::vector<double>& sorted, double p);

@@ -59,21 +59,6 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// paktd's device upsert for one row (server/storage/agent_repository.cpp, upsert_sql(1)), copied
-// here so the baseline runs the endpoint's SQL. Keep in sync. (paktd itself sends a report's rows
-// 50 to a statement with the same conflict clause; the baseline is the plain prepared upsert the
-// issue names, one row per step.)
-constexpr const char* kUpsertReport =
-    "INSERT INTO device_reports (school_number, serial_number, agent_id, seen_at, os_version, "
-    "battery_pct, storage_free_mb, managed, ip_address, report_id, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-    "ON CONFLICT(school_number, serial_number) DO UPDATE SET agent_id = excluded.agent_id, "
-    "seen_at = excluded.seen_at, os_version = excluded.os_version, "
-    "battery_pct = excluded.battery_pct, storage_free_mb = excluded.storage_free_mb, "
-    "managed = excluded.managed, ip_address = excluded.ip_address, "
-    "report_id = excluded.report_id, updated_at = excluded.updated_at "
-    "WHERE excluded.seen_at >= device_reports.seen_at";
-
 constexpr double kTargetRatio = 0.4;
 constexpr const char* kCheckinTarget = "/api/v1/agent/checkin";
 
@@ -213,33 +198,11 @@ struct Measurement {
     }
 };
 
-template <class T>
-void bind_optional(SQLite::Statement& q, int index, const std::optional<T>& value) {
-    if (value)
-        q.bind(index, *value);
-    else
-        q.bind(index);
-}
-
 void upsert_round(SQLite::Statement& upsert, const std::vector<Site>& sites,
                   const std::vector<CheckinReport>& round, const std::string& now) {
     for (std::size_t a = 0; a < round.size(); ++a) {
         for (const auto& o : round[a].devices) {
-            upsert.reset();
-            upsert.bind(1, sites[a].school_number);
-            upsert.bind(2, o.serial_number);
-            upsert.bind(3, sites[a].agent_id);
-            upsert.bind(4, o.seen_at);
-            bind_optional(upsert, 5, o.os_version);
-            bind_optional(upsert, 6, o.battery_pct);
-            bind_optional(upsert, 7, o.storage_free_mb);
-            if (o.managed)
-                upsert.bind(8, *o.managed ? 1 : 0);
-            else
-                upsert.bind(8);
-            bind_optional(upsert, 9, o.ip_address);
-            upsert.bind(10, round[a].report_id);
-            upsert.bind(11, now);
+            bind_raw_report_row(upsert, sites[a].school_number, sites[a].agent_id, o, round[a].report_id, now);
             upsert.exec();
         }
     }
@@ -253,7 +216,7 @@ Measurement raw_upsert(const std::filesystem::path& file, std::vector<Site> site
     auto db = server::open_database(file, server::OpenMode::read_write, std::chrono::seconds(10));
     server::migrate(*db);
     seed(*db, sites);
-    SQLite::Statement upsert(*db, kUpsertReport);
+    SQLite::Statement upsert(*db, kRawReportUpsert);
     const std::string now = now_rfc3339();
     {
         SQLite::Transaction tx(*db);

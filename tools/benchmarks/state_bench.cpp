@@ -17,6 +17,8 @@
 // The results go to stdout and, as a Markdown table, to --out. Exits non-zero on errors only (a
 // refused request, a wrong answer); a missed goal is reported, not failed.
 #include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
 #include <fmt/format.h>
 #include <sys/resource.h>
 
@@ -44,6 +46,7 @@
 #include "common/time.hpp"
 #include "server/storage/database.hpp"
 #include "server/storage/device_repository.hpp"
+#include "server/storage/report_repository.hpp"
 #include "tests/support/paktd_process.hpp"
 #include "tests/support/process_memory.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -76,7 +79,8 @@ struct Options {
     unsigned backlog_connections = 16;
     unsigned idle_connections = 2000;
     std::string out = "bench-state.md";
-    std::filesystem::path data_dir;  ///< empty: a temporary directory
+    std::filesystem::path data_dir;             ///< empty: a temporary directory
+    std::size_t large_school_devices = 25'000;  ///< schools[0] grows to this many devices
 };
 
 /// One row of the result table.
@@ -377,6 +381,142 @@ DatabaseSize database_size(const std::filesystem::path& file) {
     return s;
 }
 
+/// Gives schools[0] `devices` enrolled devices, once (a reused database has them): the large
+/// school whose check-ins are timed against an ordinary one's. Through the repositories, into
+/// its last delivery; the serials are its own ("L" and its school number), so the school's other
+/// devices and its agent's reports stay as seeded.
+std::size_t grow_large_school(const std::filesystem::path& file, const SeededState& state,
+                              std::size_t devices) {
+    auto db = server::open_database(file, server::OpenMode::read_write, std::chrono::seconds(10));
+    const SeededSchool& school = state.schools.front();
+    SQLite::Statement count(*db, "SELECT count(*) FROM devices WHERE school_number = ?");
+    count.bind(1, school.school_number);
+    count.executeStep();
+    const auto have = static_cast<std::size_t>(count.getColumn(0).getInt64());
+    if (have >= devices) return have;
+    SQLite::Transaction tx(*db);
+    for (std::size_t i = have; i < devices; ++i) {
+        server::Device d;
+        d.serial_number = fmt::format("L{}{:05}", school.school_number, i);
+        d.tranche_id = school.tranche_ids.back();
+        d.school_number = school.school_number;
+        d.model = "iPad (10. Generation)";
+        d.enrolled_by = "it-" + school.school_number;
+        server::insert_device(*db, d);
+    }
+    tx.commit();
+    return devices;
+}
+
+/// `count` check-ins of `devices` devices each from `school`'s agent, back to back on one
+/// connection: their latency p50 and paktd's CPU time per check-in.
+struct SizedCheckins {
+    double p50_ms = 0;
+    double cpu_ms = 0;
+};
+
+SizedCheckins sized_checkins(test::PaktdProcess& paktd, const SeededSchool& school,
+                             std::size_t devices, unsigned count) {
+    auto client = paktd.client();
+    std::vector<double> latencies;
+    double cpu = 0;
+    for (unsigned k = 0; k < count; ++k) {
+        CheckinReport report;
+        report.report_id = make_uuid();
+        report.generated_at = now_rfc3339();
+        report.agent_version = "0.9.0";
+        for (std::size_t i = 0; i < std::min(devices, school.present_serials.size()); ++i) {
+            DeviceObservation o;
+            o.serial_number = school.present_serials[i];
+            o.seen_at = report.generated_at;
+            o.os_version = "17.5.1";
+            o.battery_pct = static_cast<std::int64_t>((i + k) % 100);
+            report.devices.push_back(std::move(o));
+        }
+        const std::string body = gzip_compress(to_json(report).dump());
+        const double cpu_before = process_cpu_seconds(paktd.pid());
+        const auto sent = SteadyClock::now();
+        const auto r =
+            client->request("POST", "/api/v1/agent/checkin", body, checkin_headers(school));
+        if (k > 0) {  // the first also connects
+            latencies.push_back(
+                std::chrono::duration<double, std::milli>(SteadyClock::now() - sent).count());
+            cpu += process_cpu_seconds(paktd.pid()) - cpu_before;
+        }
+        if (r.status != 200)
+            throw std::runtime_error(fmt::format("a check-in answered {}: {}", r.status, r.body));
+    }
+    return {percentile(sorted(latencies), 50), count > 1 ? cpu * 1e3 / (count - 1) : 0};
+}
+
+struct ExportRun {
+    double seconds = 0;
+    double cpu_seconds = 0;  ///< paktd's
+    std::uint64_t bytes = 0;
+};
+
+/// GET /api/v1/reports/inventory in `format` as city_admin, read as fast as this client can.
+ExportRun export_inventory(test::PaktdProcess& paktd, const std::string& token,
+                           const std::string& format) {
+    auto client = paktd.client(std::chrono::minutes(10));
+    ExportRun run;
+    const double cpu_before = process_cpu_seconds(paktd.pid());
+    const auto start = SteadyClock::now();
+    const auto r = client->request_streamed("GET", "/api/v1/reports/inventory?format=" + format,
+                                            {{"Authorization", "Bearer " + token}},
+                                            [&](std::string_view piece) {
+                                                run.bytes += piece.size();
+                                                return true;
+                                            });
+    run.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+    run.cpu_seconds = process_cpu_seconds(paktd.pid()) - cpu_before;
+    if (r.status != 200 || run.bytes == 0) {
+        throw std::runtime_error(
+            fmt::format("GET /api/v1/reports/inventory?format={} answered {}", format, r.status));
+    }
+    return run;
+}
+
+/// The export's query through paktd's own reader, straight from the file: rows and seconds.
+std::pair<std::size_t, double> raw_inventory_read(const std::filesystem::path& file) {
+    auto db = server::open_database(file, server::OpenMode::read_only, std::chrono::seconds(10));
+    const auto start = SteadyClock::now();
+    server::InventoryReader reader(*db, server::ReportFilter{});
+    server::InventoryRow row;
+    std::size_t rows = 0;
+    while (reader.next(row)) ++rows;
+    return {rows, std::chrono::duration<double>(SteadyClock::now() - start).count()};
+}
+
+/// The raw SQLite baseline of the check-in path: the rows of one report from each of `schools`
+/// schools, upserted with one prepared statement in one transaction (synchronous=FULL, commit
+/// included), on the same database after paktd stopped. Device rows per second.
+double raw_upsert_rows_per_second(const std::filesystem::path& file, const SeededState& state,
+                                  std::size_t schools) {
+    auto db = server::open_database(file, server::OpenMode::read_write, std::chrono::seconds(10));
+    std::vector<CheckinReport> reports;
+    const std::string seen_at = now_rfc3339();
+    for (std::size_t s = 0; s < std::min(schools, state.schools.size()); ++s) {
+        reports.push_back(make_report(state.schools[s], seen_at, 1'000'000 + s));
+    }
+    SQLite::Statement upsert(*db, kRawReportUpsert);
+    std::size_t rows = 0;
+    const auto start = SteadyClock::now();
+    db->exec("BEGIN IMMEDIATE");
+    for (std::size_t s = 0; s < reports.size(); ++s) {
+        for (const auto& o : reports[s].devices) {
+            if (o.serial_number.front() == 'X') continue;  // the never-enrolled one: not a row
+            bind_raw_report_row(upsert, state.schools[s].school_number, state.schools[s].agent_id,
+                                o, reports[s].report_id, seen_at);
+            upsert.exec();
+            ++rows;
+        }
+    }
+    db->exec("COMMIT");
+    return static_cast<double>(rows) /
+           std::chrono::duration<double>(SteadyClock::now() - start).count();
+}
+
 void raise_file_limit() {
     rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
@@ -437,6 +577,8 @@ int run(const Options& o) {
         "seeded in {:.0f} s: {} devices, {} open loans, {} audit entries, {:.0f} MB\n",
         state.seconds, state.devices, state.loans_open, seeded.audit_entries,
         seeded.used_bytes / 1e6);
+
+    const std::size_t large_school = grow_large_school(database, state, o.large_school_devices);
 
     std::vector<Row> rows;
     const unsigned max_connections = o.idle_connections + 512;
@@ -672,6 +814,50 @@ int run(const Options& o) {
     }
     state_bodies.clear();
 
+    // --- check-in cost against the school's size -----------------------------------------------
+    {
+        std::cout << "check-ins of 250 devices at a large and an ordinary school ...\n";
+        const SeededSchool& ordinary =
+            state.schools.size() > 1 ? state.schools[1] : state.schools.front();
+        const SizedCheckins large = sized_checkins(paktd, state.schools.front(), 250, 41);
+        const SizedCheckins small = sized_checkins(paktd, ordinary, 250, 41);
+        const double ratio = small.p50_ms > 0 ? large.p50_ms / small.p50_ms : 0;
+        rows.push_back(
+            {"check-in cost vs school size (250 devices reported, p50 and paktd CPU per check-in)",
+             "proportional to the report",
+             fmt::format(
+                 "{} and {:.1f} ms CPU at a school of {} devices: {:.2f}× the ordinary school's",
+                 ms(large.p50_ms), large.cpu_ms, large_school, ratio),
+             fmt::format("{} and {:.1f} ms CPU at a school of {} devices", ms(small.p50_ms),
+                         small.cpu_ms, ordinary.devices),
+             ratio <= 1.5});
+        std::cout << "  " << rows.back().measured << "\n";
+    }
+
+    // --- the inventory export ----------------------------------------------------------------
+    {
+        std::cout << "inventory export (CSV, JSON) and the raw read of its query ...\n";
+        const auto [raw_rows, raw_seconds] = raw_inventory_read(database);
+        const double raw_rate = static_cast<double>(raw_rows) / raw_seconds;
+        for (const char* format : {"csv", "json"}) {
+            const ExportRun run = export_inventory(paktd, state.admin_token, format);
+            const double rate = static_cast<double>(raw_rows) / run.seconds;
+            rows.push_back(
+                {fmt::format("inventory export ({}) vs paktd's raw read of the same query", format),
+                 "≥ 0.8×",
+                 fmt::format(
+                     "{:.0f} rows/s = {:.2f}× ({:.0f} MB in {:.1f} s; paktd CPU {:.2f} µs per row "
+                     "= {:.2f}× the raw read's)",
+                     rate, rate / raw_rate, static_cast<double>(run.bytes) / 1e6, run.seconds,
+                     run.cpu_seconds * 1e6 / static_cast<double>(raw_rows),
+                     raw_seconds / run.cpu_seconds),
+                 fmt::format("raw read: {} rows in {:.1f} s, {:.0f} rows/s", raw_rows, raw_seconds,
+                             raw_rate),
+                 rate / raw_rate >= 0.8});
+            std::cout << "  " << rows.back().measured << "\n";
+        }
+    }
+
     // --- memory ------------------------------------------------------------------------------
     std::cout << fmt::format("holding {} idle TLS connections ...\n", o.idle_connections);
     const auto before_idle = test::read_process_memory(paktd.pid());
@@ -712,6 +898,15 @@ int run(const Options& o) {
                     "", given_back(after_close)});
     client.reset();
     paktd.stop();
+
+    {
+        const double raw_rate = raw_upsert_rows_per_second(database, state, 100);
+        rows.push_back(
+            {"check-in path (the backlog drain) vs a raw SQLite upsert of the same kind of rows",
+             "≥ 0.7×", fmt::format("{:.2f}×", backlog_rows_per_s / raw_rate),
+             fmt::format("raw prepared upsert, one transaction: {:.0f} rows/s", raw_rate),
+             backlog_rows_per_s / raw_rate >= 0.7});
+    }
 
     const DatabaseSize end = database_size(database);
     rows.push_back({"database size", "",
@@ -756,6 +951,9 @@ int main(int argc, char** argv) {
     app.add_option("--idle-connections", o.idle_connections,
                    "idle keep-alive TLS connections held");
     app.add_option("--out", o.out, "the Markdown file for the results");
+    app.add_option(
+        "--large-school-devices", o.large_school_devices,
+        "devices of the large school whose check-ins are timed against an ordinary one's");
     app.add_option("--data-dir", o.data_dir,
                    "keep the seeded database here and reuse it in later runs with the same sizes "
                    "(their check-ins accumulate)");
