@@ -298,7 +298,8 @@ TEST(InventoryStorage, EveryForeignKeyHasAnIndexOnItsChildColumns) {
         std::vector<std::string> primary;
         while (pk.executeStep()) primary.push_back(pk.getColumn(0).getString());
         indexes.push_back(primary);
-        for (const auto& [id, columns] : keys) {
+        for (const auto& key : keys) {
+            const std::vector<std::string>& columns = key.second;  // not a structured binding: clang 14 cannot capture one
             const bool covered = std::any_of(indexes.begin(), indexes.end(), [&](const auto& index) {
                 return index.size() >= columns.size() && std::equal(columns.begin(), columns.end(), index.begin());
             });
