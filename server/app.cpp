@@ -301,6 +301,8 @@ void App::start() {
     ready_ = true;
     spdlog::info("paktd {} listening on {}://{}:{}", PAKT_VERSION,
                  config_.tls_enabled ? "https" : "http", config_.listen_address, p.server->port());
+    // Whoever waits for readiness finds the start-up lines (the certificate's fingerprint) out.
+    spdlog::default_logger()->flush();
     if (!config_.ready_file.empty())
         write_ready_file(config_.ready_file, p.server->port(), fingerprint_);
 }

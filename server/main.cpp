@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
         if (!listen.empty()) pakt::server::apply_listen(config, listen, "--listen");
         if (!ready_file.empty()) config.ready_file = ready_file;
         if (!web_dir.empty()) config.web_dir = web_dir;
-        pakt::setup_logging(config.log_level);
+        pakt::setup_logging(config.log_level, pakt::LogOutput::batched);
     } catch (const std::exception& e) {
         std::cerr << "paktd: " << e.what() << '\n';
         return 2;

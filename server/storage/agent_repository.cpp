@@ -61,14 +61,18 @@ constexpr const char* kInsertCheckin =
     "INSERT INTO checkin_reports (report_id, agent_id, received_at, generated_at, device_count, accepted, "
     "unknown_serials) VALUES (?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kTouchAgent = "UPDATE agents SET last_checkin_at = ?, agent_version = ? WHERE id = ?";
-// A reported device's last report, by key, if it is enrolled at the agent's school: a check-in
-// reads what it reports, not its school's whole inventory (which made a check-in's cost grow with
-// the school's size). Through devices_by_school, where the school's devices lie together like
-// their reports, rather than the primary key, where random serial numbers scatter them.
-constexpr const char* kDeviceState =
-    "SELECT r.seen_at, r.os_version FROM devices d INDEXED BY devices_by_school "
-    "LEFT JOIN device_reports r ON r.school_number = d.school_number AND r.serial_number = d.serial_number "
-    "WHERE d.school_number = ? AND d.serial_number = ?";
+// A reported device's last report, by key: a check-in reads what it reports, not its school's
+// whole inventory (which made a check-in's cost grow with the school's size). The foreign key from
+// device_reports to devices(school_number, serial_number) means a report row exists only for a
+// device enrolled at that school, so for a device seen before (nearly every row of a check-in)
+// this one lookup, on the page the upsert then rewrites, is all the reading a row needs.
+constexpr const char* kReportState =
+    "SELECT seen_at, os_version FROM device_reports WHERE school_number = ? AND serial_number = ?";
+// A device without a report: whether it is enrolled at the agent's school. Through
+// devices_by_school, where the school's devices lie together like their reports, rather than the
+// primary key, where random serial numbers scatter them.
+constexpr const char* kEnrolledHere =
+    "SELECT 1 FROM devices INDEXED BY devices_by_school WHERE school_number = ? AND serial_number = ?";
 // Whether a device not enrolled at the agent's school is enrolled anywhere.
 constexpr const char* kDeviceEnrolled = "SELECT 1 FROM devices WHERE serial_number = ?";
 // Reports may arrive out of order (an agent's spool, retries): only a newer sighting replaces
@@ -363,7 +367,8 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
     };
     std::unordered_map<std::string, Known> known_devices;
     known_devices.reserve(report.devices.size());
-    PreparedStatement state(db, kDeviceState);
+    PreparedStatement state(db, kReportState);
+    PreparedStatement here(db, kEnrolledHere);
     PreparedStatement enrolled(db, kDeviceEnrolled);
     const auto lookup = [&](const std::string& serial) -> Known& {
         const auto [it, fresh] = known_devices.try_emplace(serial);
@@ -372,24 +377,29 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
         state->reset();
         state->bindNoCopy(1, agent.school_number);
         state->bindNoCopy(2, serial);
-        if (!state->executeStep()) {
-            enrolled->reset();
-            enrolled->bindNoCopy(1, serial);
-            k.where = enrolled->executeStep() ? Where::other_school : Where::nowhere;
-            return k;
-        }
-        k.where = Where::this_school;
-        const SQLite::Column seen = state->getColumn(0);
-        if (!seen.isNull()) {
+        if (state->executeStep()) {
+            k.where = Where::this_school;
             k.previous.reported = true;
             // Only this function writes device_reports, always with canonical times (see
             // normalize_checkin_report), so comparing parsed times here agrees with the
             // upsert's text comparison. An unreadable time counts as long ago.
+            const SQLite::Column seen = state->getColumn(0);
             const char* text = seen.getText();  // before getBytes, as SQLite documents
             k.previous.seen_at =
                 parsed(last_previous, std::string_view(text, static_cast<std::size_t>(seen.getBytes())));
+            k.previous.os_version = optional_text(*state, 1);
+            return k;
         }
-        k.previous.os_version = optional_text(*state, 1);
+        here->reset();
+        here->bindNoCopy(1, agent.school_number);
+        here->bindNoCopy(2, serial);
+        if (here->executeStep()) {
+            k.where = Where::this_school;  // enrolled here, never reported
+            return k;
+        }
+        enrolled->reset();
+        enrolled->bindNoCopy(1, serial);
+        k.where = enrolled->executeStep() ? Where::other_school : Where::nowhere;
         return k;
     };
     PreparedStatement unknown(db, kUpsertUnknown);

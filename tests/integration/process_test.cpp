@@ -210,6 +210,14 @@ TEST(Paktd, FirstStartCreatesCertificateAndLogsItsFingerprint) {
     EXPECT_EQ(client.request("GET", "/readyz").status, 200);
     paktd.signal(SIGINT);
     EXPECT_EQ(paktd.wait_for_exit(10s), std::optional<int>(0));
+    // paktd writes its log in batches when stderr is no terminal: what was logged last, the
+    // request's line and the goodbye, is out when the process has ended.
+    const std::string output = paktd.output();
+    const auto request_line = output.find("route=/readyz status=200");
+    const auto stopped = output.find("paktd stopped");
+    EXPECT_NE(request_line, std::string::npos) << output;
+    EXPECT_NE(stopped, std::string::npos) << output;
+    EXPECT_LT(request_line, stopped) << output;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <regex>
 #include <set>
 #include <stdexcept>
@@ -189,6 +190,27 @@ TEST(Logging, WritesUtcTimestampAndLevelToStderr) {
         output, std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z info device 42 enrolled\n)")))
         << output;
     EXPECT_EQ(spdlog::default_logger()->level(), spdlog::level::info);
+}
+
+TEST(Logging, BatchedOutputKeepsEveryLineInOrderThroughAWarningAFlushAndTheEnd) {
+    ::testing::internal::CaptureStderr();  // a file, not a terminal: the batched sink
+    setup_logging("info", LogOutput::batched);
+    spdlog::info("line 1");
+    spdlog::info("line 2");
+    spdlog::warn("line 3");  // writes what waits, at once
+    spdlog::info("line 4");
+    spdlog::default_logger()->flush();
+    spdlog::info("line 5");  // still waiting when the logger is replaced: its end writes it
+    setup_logging("error");
+    const std::string output = ::testing::internal::GetCapturedStderr();
+    std::size_t at = 0;
+    for (const char* line : {"info line 1\n", "info line 2\n", "warning line 3\n", "info line 4\n",
+                             "info line 5\n"}) {
+        const auto found = output.find(line, at);
+        ASSERT_NE(found, std::string::npos) << line << " missing or out of order in:\n" << output;
+        at = found;
+    }
+    EXPECT_EQ(std::count(output.begin(), output.end(), '\n'), 5) << output;
 }
 
 TEST(Logging, CanBeSetUpAgainWithAnotherLevel) {
