@@ -1077,26 +1077,36 @@ TEST(CheckinCost, DoesNotGrowWithTheSchoolsSize) {
         }
         report.devices.push_back(
             {"DMPZ00000001", "2026-11-30T08:00:00Z", {}, {}, {}, {}, {}});  // enrolled nowhere
-        std::int64_t ticks = 0;
-        sqlite3_progress_handler(
-            db->getHandle(), 10,
-            [](void* counter) {
-                ++*static_cast<std::int64_t*>(counter);
-                return 0;
-            },
-            &ticks);
-        SQLite::Transaction transaction(*db);
-        const auto outcome = apply_checkin(*db, agent, report, "2026-11-30T08:00:01Z", 14);
-        transaction.commit();
-        sqlite3_progress_handler(db->getHandle(), 0, nullptr, nullptr);
-        EXPECT_EQ(outcome.accepted, 10);
+        // The first check-in sees every device for the first time; the second, like nearly every
+        // check-in, sees them again.
+        std::pair<std::int64_t, std::int64_t> ticks{0, 0};
+        for (std::int64_t* counter : {&ticks.first, &ticks.second}) {
+            sqlite3_progress_handler(
+                db->getHandle(), 10,
+                [](void* count) {
+                    ++*static_cast<std::int64_t*>(count);
+                    return 0;
+                },
+                counter);
+            SQLite::Transaction transaction(*db);
+            const auto outcome = apply_checkin(*db, agent, report, "2026-11-30T08:00:01Z", 14);
+            transaction.commit();
+            sqlite3_progress_handler(db->getHandle(), 0, nullptr, nullptr);
+            EXPECT_EQ(outcome.accepted, 10);
+            report.report_id = "r-2";
+            for (auto& observation : report.devices) observation.seen_at = "2026-11-30T08:15:00Z";
+        }
         return ticks;
     };
-    const std::int64_t small = work_at_school_of(20);
-    const std::int64_t large = work_at_school_of(2000);
-    ASSERT_GT(small, 0);
+    const auto small = work_at_school_of(20);
+    const auto large = work_at_school_of(2000);
+    ASSERT_GT(small.first, 0);
+    ASSERT_GT(small.second, 0);
     // One B-tree level more for 100 times the devices, nothing per device of the school.
-    EXPECT_LT(large, small * 3 / 2) << "20 devices: " << small << ", 2000 devices: " << large;
+    EXPECT_LT(large.first, small.first * 3 / 2)
+        << "first check-in, 20 devices: " << small.first << ", 2000 devices: " << large.first;
+    EXPECT_LT(large.second, small.second * 3 / 2)
+        << "second check-in, 20 devices: " << small.second << ", 2000 devices: " << large.second;
 }
 
 }  // namespace
