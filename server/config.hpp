@@ -71,7 +71,8 @@ struct ServerConfig {
     std::string listen_address = "0.0.0.0";        ///< address to bind
     std::uint16_t listen_port = 8443;              ///< 0 picks a free port (tests)
     std::filesystem::path data_dir = "pakt-data";  ///< database, generated certificate
-    unsigned io_threads = 0;        ///< threads running the network; 0 = half the hardware threads (at least 1)
+    /// Threads running the network; 0 = half the hardware threads (at least 1).
+    unsigned io_threads = 0;
     unsigned handler_threads = 16;  ///< threads running request handlers (they wait on commits)
     /// If set, "port fingerprint" is written here once listening.
     std::filesystem::path ready_file;

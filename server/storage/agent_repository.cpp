@@ -72,7 +72,8 @@ constexpr const char* kReportState =
 // devices_by_school, where the school's devices lie together like their reports, rather than the
 // primary key, where random serial numbers scatter them.
 constexpr const char* kEnrolledHere =
-    "SELECT 1 FROM devices INDEXED BY devices_by_school WHERE school_number = ? AND serial_number = ?";
+    "SELECT 1 FROM devices INDEXED BY devices_by_school "
+    "WHERE school_number = ? AND serial_number = ?";
 // Whether a device not enrolled at the agent's school is enrolled anywhere.
 constexpr const char* kDeviceEnrolled = "SELECT 1 FROM devices WHERE serial_number = ?";
 // Reports may arrive out of order (an agent's spool, retries): only a newer sighting replaces
