@@ -1028,6 +1028,51 @@ TEST_F(AgentListTest, StateFilterLeavesOutRevokedAgentsAndPagesWhole) {
     EXPECT_EQ(listed(f).at(revoked).state, "late") << "unfiltered, a revoked agent keeps its state";
 }
 
+// School 165432 with `devices` enrolled devices DMPX10000000, DMPX10000001, ... and an agent.
+Agent seed_school_with_agent(SQLite::Database& db, int devices) {
+    db.exec(
+        "INSERT INTO schools (school_number, name, created_at, updated_at) VALUES "
+        "('165432', 'A', 'x', 'x')");
+    db.exec(
+        "INSERT INTO grants (programme_code, reference, amount_cents, approved_on, spend_by, "
+        "earmark_end, created_at, updated_at) VALUES ('EIGEN', 'AZ-1', 1, '2024-01-01', "
+        "'2024-12-31', '2029-12-31', 'x', 'x')");
+    db.exec(
+        "INSERT INTO tranches (school_number, grant_id, delivered_on, unit_price_cents, "
+        "expected_count, created_at, updated_at) VALUES ('165432', 1, '2024-05-01', 1, 100000, "
+        "'x', 'x')");
+    SQLite::Statement device(
+        db,
+        "INSERT INTO devices (serial_number, tranche_id, school_number, "
+        "enrolled_at, enrolled_by, updated_at) VALUES (?, 1, '165432', 'x', 'x', 'x')");
+    for (int i = 0; i < devices; ++i) {
+        device.bind(1, "DMPX" + std::to_string(10000000 + i));
+        device.exec();
+        device.reset();
+    }
+    Agent agent;
+    agent.school_number = "165432";
+    agent.hostname = "box";
+    agent.agent_version = "1";
+    const auto secret =
+        insert_agent_secret(db, "165432", sha256_hex("secret"), "it", "2099-01-01T00:00:00Z");
+    agent.id = insert_agent(db, agent, sha256_hex("node"), secret);
+    return agent;
+}
+
+// A report of the first `devices` devices of seed_school_with_agent, all seen at `seen_at`.
+CheckinReport report_of(int devices, const std::string& report_id, const std::string& seen_at) {
+    CheckinReport report;
+    report.report_id = report_id;
+    report.generated_at = seen_at;
+    report.agent_version = "1";
+    for (int i = 0; i < devices; ++i) {
+        report.devices.push_back(
+            {"DMPX" + std::to_string(10000000 + i), seen_at, "17.5", {}, {}, true, {}});
+    }
+    return report;
+}
+
 // A check-in reads the devices it reports, not its school's whole inventory: the SQLite virtual
 // machine's work for a 10-device report is the same at a school of 20 devices and of 2,000.
 // Counted with the progress handler (every 10 VM instructions), not timed.
@@ -1035,46 +1080,8 @@ TEST(CheckinCost, DoesNotGrowWithTheSchoolsSize) {
     const auto work_at_school_of = [](int devices) {
         auto db = memory_db();
         migrate(*db);
-        db->exec(
-            "INSERT INTO schools (school_number, name, created_at, updated_at) VALUES "
-            "('165432', 'A', 'x', 'x')");
-        db->exec(
-            "INSERT INTO grants (programme_code, reference, amount_cents, approved_on, spend_by, "
-            "earmark_end, created_at, updated_at) VALUES ('EIGEN', 'AZ-1', 1, '2024-01-01', "
-            "'2024-12-31', '2029-12-31', 'x', 'x')");
-        db->exec(
-            "INSERT INTO tranches (school_number, grant_id, delivered_on, unit_price_cents, "
-            "expected_count, created_at, updated_at) VALUES ('165432', 1, '2024-05-01', 1, 100000, "
-            "'x', 'x')");
-        SQLite::Statement device(
-            *db,
-            "INSERT INTO devices (serial_number, tranche_id, school_number, "
-            "enrolled_at, enrolled_by, updated_at) VALUES (?, 1, '165432', 'x', 'x', 'x')");
-        for (int i = 0; i < devices; ++i) {
-            device.bind(1, "DMPX" + std::to_string(10000000 + i));
-            device.exec();
-            device.reset();
-        }
-        Agent agent;
-        agent.school_number = "165432";
-        agent.hostname = "box";
-        agent.agent_version = "1";
-        const auto secret =
-            insert_agent_secret(*db, "165432", sha256_hex("secret"), "it", "2099-01-01T00:00:00Z");
-        agent.id = insert_agent(*db, agent, sha256_hex("node"), secret);
-        CheckinReport report;
-        report.report_id = "r-1";
-        report.generated_at = "2026-11-30T08:00:00Z";
-        report.agent_version = "1";
-        for (int i = 0; i < 10; ++i) {
-            report.devices.push_back({"DMPX" + std::to_string(10000000 + i),
-                                      "2026-11-30T08:00:00Z",
-                                      "17.5",
-                                      {},
-                                      {},
-                                      true,
-                                      {}});
-        }
+        const Agent agent = seed_school_with_agent(*db, devices);
+        CheckinReport report = report_of(10, "r-1", "2026-11-30T08:00:00Z");
         report.devices.push_back(
             {"DMPZ00000001", "2026-11-30T08:00:00Z", {}, {}, {}, {}, {}});  // enrolled nowhere
         // The first check-in sees every device for the first time; the second, like nearly every
@@ -1107,6 +1114,59 @@ TEST(CheckinCost, DoesNotGrowWithTheSchoolsSize) {
         << "first check-in, 20 devices: " << small.first << ", 2000 devices: " << large.first;
     EXPECT_LT(large.second, small.second * 3 / 2)
         << "second check-in, 20 devices: " << small.second << ", 2000 devices: " << large.second;
+}
+
+// Sub-journal files opened by SQLite: a VFS that forwards everything to the default one.
+struct SubJournalFiles {
+    static inline std::atomic<int> opened{0};
+    static inline sqlite3_vfs* base = nullptr;
+    static inline sqlite3_vfs counting{};
+    static int open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* file, int flags, int* out) {
+        if ((flags & SQLITE_OPEN_SUBJOURNAL) != 0) ++opened;
+        return base->xOpen(base, name, file, flags, out);
+    }
+    SubJournalFiles() {
+        base = sqlite3_vfs_find(nullptr);
+        counting = *base;
+        counting.zName = "pakt-test-counting";
+        counting.xOpen = &SubJournalFiles::open;
+        sqlite3_vfs_register(&counting, 1);
+    }
+    ~SubJournalFiles() { sqlite3_vfs_unregister(&counting); }
+};
+
+// Every writer command runs in a savepoint, and SQLite keeps what a savepoint changed in a
+// sub-journal. The writer keeps it in memory: a check-in that rewrites a 2,000-device school's
+// reports (about 300 KB of pages) sent it to a temporary file under SQLite's default limit of
+// 64 KiB, one pwrite per page, most of the writer's system calls in a backlog drain.
+TEST(CheckinCost, TheWritersSubJournalStaysInMemory) {
+    SubJournalFiles files;
+    test::TempDir dir;
+    const auto file = dir.path() / "pakt.db";
+    auto db = open_database(file, OpenMode::read_write, kBusyTimeout);
+    migrate(*db);
+    const Agent agent = seed_school_with_agent(*db, 2000);
+    Writer writer(std::move(db), 256);
+    const auto check_in = [&](const CheckinReport& report) {
+        return writer.execute([&](SQLite::Database& conn) {
+            return apply_checkin(conn, agent, report, report.generated_at, 14).accepted;
+        });
+    };
+    EXPECT_EQ(check_in(report_of(2000, "r-1", "2026-11-30T08:00:00Z")), 2000);
+    EXPECT_EQ(check_in(report_of(2000, "r-2", "2026-11-30T08:15:00Z")), 2000);
+    writer.stop();
+    EXPECT_EQ(SubJournalFiles::opened.load(), 0);
+
+    // The same check-in in a savepoint on a connection with SQLite's defaults writes the file
+    // (so the count above can fail).
+    auto plain = open_database(file, OpenMode::read_write, kBusyTimeout);
+    SQLite::Transaction transaction(*plain);
+    plain->exec("SAVEPOINT command");
+    const auto report = report_of(2000, "r-3", "2026-11-30T08:30:00Z");
+    EXPECT_EQ(apply_checkin(*plain, agent, report, report.generated_at, 14).accepted, 2000);
+    plain->exec("RELEASE command");
+    transaction.commit();
+    EXPECT_GE(SubJournalFiles::opened.load(), 1);
 }
 
 }  // namespace
