@@ -15,8 +15,8 @@
 namespace pakt::server {
 namespace {
 
-using sqlutil::optional_text;
 using sqlutil::bind_optional;
+using sqlutil::optional_text;
 
 constexpr const char* kInsertSecret =
     "INSERT INTO agent_secrets (school_number, secret_hash, created_at, created_by, expires_at, "
@@ -26,12 +26,15 @@ constexpr const char* kSecretColumns =
     "FROM agent_secrets ";
 constexpr const char* kUseSecret =
     "UPDATE agent_secrets SET uses = uses + 1 WHERE id = ? AND uses < max_uses";
-constexpr const char* kRevokeSecret = "UPDATE agent_secrets SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
+constexpr const char* kRevokeSecret =
+    "UPDATE agent_secrets SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
 constexpr const char* kInsertAgent =
-    "INSERT INTO agents (school_number, hostname, agent_version, node_key_hash, secret_id, enrolled_at) "
+    "INSERT INTO agents (school_number, hostname, agent_version, node_key_hash, secret_id, "
+    "enrolled_at) "
     "VALUES (?, ?, ?, ?, ?, ?)";
 constexpr const char* kAgentColumns =
-    "SELECT id, school_number, hostname, agent_version, enrolled_at, last_checkin_at, revoked_at FROM agents ";
+    "SELECT id, school_number, hostname, agent_version, enrolled_at, last_checkin_at, revoked_at "
+    "FROM agents ";
 // checkin_interval_s() and the state rule in SQL, with ?1 the base interval, ?2 its spread and
 // ?3 the current Unix time. They stand in the column list, before every other parameter, so the
 // plain '?' that follow are numbered from 4 on.
@@ -54,13 +57,16 @@ const std::string& agent_list_columns() {
     return columns;
 }
 
-constexpr const char* kRevokeAgent = "UPDATE agents SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
+constexpr const char* kRevokeAgent =
+    "UPDATE agents SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL";
 constexpr const char* kFindCheckin =
     "SELECT agent_id, accepted, unknown_serials FROM checkin_reports WHERE report_id = ?";
 constexpr const char* kInsertCheckin =
-    "INSERT INTO checkin_reports (report_id, agent_id, received_at, generated_at, device_count, accepted, "
+    "INSERT INTO checkin_reports (report_id, agent_id, received_at, generated_at, device_count, "
+    "accepted, "
     "unknown_serials) VALUES (?, ?, ?, ?, ?, ?, ?)";
-constexpr const char* kTouchAgent = "UPDATE agents SET last_checkin_at = ?, agent_version = ? WHERE id = ?";
+constexpr const char* kTouchAgent =
+    "UPDATE agents SET last_checkin_at = ?, agent_version = ? WHERE id = ?";
 // A reported device's last report, by key: a check-in reads what it reports, not its school's
 // whole inventory (which made a check-in's cost grow with the school's size). The foreign key from
 // device_reports to devices(school_number, serial_number) means a report row exists only for a
@@ -83,14 +89,17 @@ constexpr const char* kDeviceEnrolled = "SELECT 1 FROM devices WHERE serial_numb
 // newest sighting either way.
 constexpr std::size_t kUpsertChunk = 50;
 constexpr const char* kUpsertInto =
-    "INSERT INTO device_reports (school_number, serial_number, agent_id, seen_at, os_version, battery_pct, "
+    "INSERT INTO device_reports (school_number, serial_number, agent_id, seen_at, os_version, "
+    "battery_pct, "
     "storage_free_mb, managed, ip_address, report_id, updated_at) VALUES ";
 constexpr const char* kUpsertRow = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr int kUpsertColumns = 11;
 constexpr const char* kUpsertOnConflict =
-    " ON CONFLICT(school_number, serial_number) DO UPDATE SET agent_id = excluded.agent_id, seen_at = excluded.seen_at, "
+    " ON CONFLICT(school_number, serial_number) DO UPDATE SET agent_id = excluded.agent_id, "
+    "seen_at = excluded.seen_at, "
     "os_version = excluded.os_version, battery_pct = excluded.battery_pct, "
-    "storage_free_mb = excluded.storage_free_mb, managed = excluded.managed, ip_address = excluded.ip_address, "
+    "storage_free_mb = excluded.storage_free_mb, managed = excluded.managed, ip_address = "
+    "excluded.ip_address, "
     "report_id = excluded.report_id, updated_at = excluded.updated_at "
     "WHERE excluded.seen_at >= device_reports.seen_at";
 
@@ -104,7 +113,8 @@ std::string upsert_sql(std::size_t rows) {
 }
 
 constexpr const char* kUpsertUnknown =
-    "INSERT INTO unknown_sightings (school_number, serial_number, first_seen_at, last_seen_at, agent_id, "
+    "INSERT INTO unknown_sightings (school_number, serial_number, first_seen_at, last_seen_at, "
+    "agent_id, "
     "ip_address, os_version) VALUES (?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT(school_number, serial_number) DO UPDATE SET "
     "last_seen_at = max(last_seen_at, excluded.last_seen_at), "
@@ -115,8 +125,10 @@ constexpr const char* kInsertEvent =
     "INSERT INTO device_events (serial_number, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)";
 constexpr const char* kPrune = "DELETE FROM checkin_reports WHERE received_at < ?";
 constexpr const char* kUnknownColumns =
-    "SELECT serial_number, first_seen_at, last_seen_at, agent_id, ip_address, os_version, times_seen, "
-    "source FROM unknown_sightings WHERE school_number = ? AND serial_number > ? ORDER BY serial_number LIMIT ?";
+    "SELECT serial_number, first_seen_at, last_seen_at, agent_id, ip_address, os_version, "
+    "times_seen, "
+    "source FROM unknown_sightings WHERE school_number = ? AND serial_number > ? ORDER BY "
+    "serial_number LIMIT ?";
 
 AgentSecret read_secret(SQLite::Statement& q) {
     AgentSecret s;
@@ -151,21 +163,28 @@ void bind_report_row(SQLite::Statement& q, int base, const DeviceObservation& o,
     q.bindNoCopy(base + 2, o.serial_number);
     q.bind(base + 3, agent.id);
     q.bindNoCopy(base + 4, o.seen_at);
-    if (o.os_version) q.bindNoCopy(base + 5, *o.os_version);
-    else q.bind(base + 5);
+    if (o.os_version)
+        q.bindNoCopy(base + 5, *o.os_version);
+    else
+        q.bind(base + 5);
     bind_optional(q, base + 6, o.battery_pct);
     bind_optional(q, base + 7, o.storage_free_mb);
-    if (o.managed) q.bind(base + 8, *o.managed ? 1 : 0);
-    else q.bind(base + 8);
-    if (o.ip_address) q.bindNoCopy(base + 9, *o.ip_address);
-    else q.bind(base + 9);
+    if (o.managed)
+        q.bind(base + 8, *o.managed ? 1 : 0);
+    else
+        q.bind(base + 8);
+    if (o.ip_address)
+        q.bindNoCopy(base + 9, *o.ip_address);
+    else
+        q.bind(base + 9);
     q.bindNoCopy(base + 10, report_id);
     q.bindNoCopy(base + 11, now);
 }
 
 // The latest report of each device, kUpsertChunk rows per statement and the rest one by one.
 void store_device_reports(SQLite::Database& db, const Agent& agent, const std::string& report_id,
-                          const std::string& now, const std::vector<const DeviceObservation*>& rows) {
+                          const std::string& now,
+                          const std::vector<const DeviceObservation*>& rows) {
     static const std::string chunk_sql = upsert_sql(kUpsertChunk);
     static const std::string row_sql = upsert_sql(1);
     std::size_t next = 0;
@@ -174,7 +193,8 @@ void store_device_reports(SQLite::Database& db, const Agent& agent, const std::s
         for (; next + kUpsertChunk <= rows.size(); next += kUpsertChunk) {
             chunk->reset();
             for (std::size_t i = 0; i < kUpsertChunk; ++i) {
-                bind_report_row(*chunk, static_cast<int>(i) * kUpsertColumns, *rows[next + i], agent, report_id, now);
+                bind_report_row(*chunk, static_cast<int>(i) * kUpsertColumns, *rows[next + i],
+                                agent, report_id, now);
             }
             chunk->exec();
         }
@@ -225,7 +245,8 @@ std::optional<AgentSecret> find_agent_secret(SQLite::Database& db, std::int64_t 
     return read_secret(q);
 }
 
-std::optional<AgentSecret> find_usable_agent_secret(SQLite::Database& db, const std::string& secret_hash,
+std::optional<AgentSecret> find_usable_agent_secret(SQLite::Database& db,
+                                                    const std::string& secret_hash,
                                                     const std::string& now) {
     SQLite::Statement q(db, std::string(kSecretColumns) +
                                 "WHERE secret_hash = ? AND revoked_at IS NULL AND expires_at > ? "
@@ -236,7 +257,8 @@ std::optional<AgentSecret> find_usable_agent_secret(SQLite::Database& db, const 
     return read_secret(q);
 }
 
-std::vector<AgentSecret> list_agent_secrets(SQLite::Database& db, const std::string& school_number) {
+std::vector<AgentSecret> list_agent_secrets(SQLite::Database& db,
+                                            const std::string& school_number) {
     SQLite::Statement q(db, std::string(kSecretColumns) + "WHERE school_number = ? ORDER BY id");
     q.bind(1, school_number);
     std::vector<AgentSecret> out;
@@ -251,8 +273,8 @@ void revoke_agent_secret(SQLite::Database& db, std::int64_t id, const std::strin
     q.exec();
 }
 
-std::int64_t insert_agent(SQLite::Database& db, const Agent& agent, const std::string& node_key_hash,
-                          std::int64_t secret_id) {
+std::int64_t insert_agent(SQLite::Database& db, const Agent& agent,
+                          const std::string& node_key_hash, std::int64_t secret_id) {
     SQLite::Statement q(db, kInsertAgent);
     q.bind(1, agent.school_number);
     q.bind(2, agent.hostname);
@@ -271,8 +293,10 @@ std::optional<Agent> find_agent(SQLite::Database& db, std::int64_t id) {
     return read_agent(q);
 }
 
-std::optional<Agent> find_agent_by_node_key(SQLite::Database& db, const std::string& node_key_hash) {
-    SQLite::Statement q(db, std::string(kAgentColumns) + "WHERE node_key_hash = ? AND revoked_at IS NULL");
+std::optional<Agent> find_agent_by_node_key(SQLite::Database& db,
+                                            const std::string& node_key_hash) {
+    SQLite::Statement q(
+        db, std::string(kAgentColumns) + "WHERE node_key_hash = ? AND revoked_at IS NULL");
     q.bind(1, node_key_hash);
     if (!q.executeStep()) return std::nullopt;
     return read_agent(q);
@@ -386,8 +410,8 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
             // upsert's text comparison. An unreadable time counts as long ago.
             const SQLite::Column seen = state->getColumn(0);
             const char* text = seen.getText();  // before getBytes, as SQLite documents
-            k.previous.seen_at =
-                parsed(last_previous, std::string_view(text, static_cast<std::size_t>(seen.getBytes())));
+            k.previous.seen_at = parsed(
+                last_previous, std::string_view(text, static_cast<std::size_t>(seen.getBytes())));
             k.previous.os_version = optional_text(*state, 1);
             return k;
         }
@@ -406,7 +430,8 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
     PreparedStatement unknown(db, kUpsertUnknown);
     PreparedStatement event(db, kInsertEvent);
     const std::string actor = "agent:" + std::to_string(agent.id);
-    auto append_event = [&](const std::string& serial, const char* kind, const nlohmann::json& detail) {
+    auto append_event = [&](const std::string& serial, const char* kind,
+                            const nlohmann::json& detail) {
         event->reset();
         event->bind(1, serial);
         event->bindNoCopy(2, now);
@@ -428,7 +453,8 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
         }
         Known& known = lookup(serial);
         if (known.where == Where::other_school) {
-            outcome.unknown_serials.push_back(serial);  // enrolled at another school: not ours to touch
+            outcome.unknown_serials.push_back(
+                serial);  // enrolled at another school: not ours to touch
             continue;
         }
         if (known.where == Where::nowhere) {
@@ -451,15 +477,22 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
         PreviousState& previous = known.previous;
         const Clock::time_point seen_time = parsed(last_seen, seen_at);
         if (!previous.reported) {
-            append_event(serial, "first_seen", {{"seen_at", seen_at}, {"report_id", report.report_id}});
+            append_event(serial, "first_seen",
+                         {{"seen_at", seen_at}, {"report_id", report.report_id}});
         } else if (seen_time >= previous.seen_at) {  // an older sighting changes no history
-            if (observation.os_version && previous.os_version && *observation.os_version != *previous.os_version) {
+            if (observation.os_version && previous.os_version &&
+                *observation.os_version != *previous.os_version) {
                 append_event(serial, "os_version_changed",
-                             {{"from", *previous.os_version}, {"to", *observation.os_version}, {"report_id", report.report_id}});
+                             {{"from", *previous.os_version},
+                              {"to", *observation.os_version},
+                              {"report_id", report.report_id}});
             }
-            if (previous.seen_at != Clock::time_point::min() && seen_time - previous.seen_at >= away) {
+            if (previous.seen_at != Clock::time_point::min() &&
+                seen_time - previous.seen_at >= away) {
                 append_event(serial, "seen_again",
-                             {{"last_seen_at", format_rfc3339(previous.seen_at)}, {"seen_at", seen_at}, {"report_id", report.report_id}});
+                             {{"last_seen_at", format_rfc3339(previous.seen_at)},
+                              {"seen_at", seen_at},
+                              {"report_id", report.report_id}});
             }
         } else {
             continue;
@@ -502,7 +535,8 @@ int prune_checkins(SQLite::Database& db, const std::string& before) {
     return q.exec();
 }
 
-std::vector<UnknownSighting> list_unknown_sightings(SQLite::Database& db, const std::string& school_number,
+std::vector<UnknownSighting> list_unknown_sightings(SQLite::Database& db,
+                                                    const std::string& school_number,
                                                     const std::string& after, int limit) {
     SQLite::Statement q(db, kUnknownColumns);
     q.bind(1, school_number);

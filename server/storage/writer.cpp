@@ -1,9 +1,9 @@
 #include "server/storage/writer.hpp"
 
 #include <SQLiteCpp/Database.h>
-#include <sqlite3.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
 
 #include <vector>
 

@@ -61,7 +61,7 @@ void insert_row(SQLite::Database& db, int id) {
 // A fresh database file with one table, and a writer owning its write connection. Rows are read
 // back through a connection of their own, as the rest of paktd reads.
 class WriterTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         auto db = open_database(file_, OpenMode::read_write, kBusyTimeout);
         db->exec("CREATE TABLE items (id INTEGER PRIMARY KEY)");
@@ -146,8 +146,10 @@ TEST_F(WriterTest, FailingCommandsDoNotFailTheirGroup) {
                         if (i % 3 == 0) throw CommandRefused(i);
                     },
                     [i, &done](std::exception_ptr error) {
-                        if (error) done[static_cast<std::size_t>(i)].set_exception(error);
-                        else done[static_cast<std::size_t>(i)].set_value();
+                        if (error)
+                            done[static_cast<std::size_t>(i)].set_exception(error);
+                        else
+                            done[static_cast<std::size_t>(i)].set_value();
                     });
             }
         });
@@ -206,8 +208,9 @@ TEST_F(WriterTest, ConcurrentCallersEachGetTheirOwnOutcome) {
 TEST_F(WriterTest, FailedCommitFailsEveryCommandOfItsGroup) {
     // A deferred foreign key is checked only at COMMIT, so the whole group's commit fails.
     writer_->execute([](SQLite::Database& db) {
-        db.exec("CREATE TABLE children (id INTEGER PRIMARY KEY, parent INTEGER "
-                "REFERENCES items(id) DEFERRABLE INITIALLY DEFERRED)");
+        db.exec(
+            "CREATE TABLE children (id INTEGER PRIMARY KEY, parent INTEGER "
+            "REFERENCES items(id) DEFERRABLE INITIALLY DEFERRED)");
     });
     std::promise<void> release;
     hold_writer(release.get_future().share());
@@ -217,8 +220,10 @@ TEST_F(WriterTest, FailedCommitFailsEveryCommandOfItsGroup) {
     auto orphan = orphan_done.get_future();
     const auto complete_into = [](std::promise<void>& p) {
         return [&p](std::exception_ptr error) {
-            if (error) p.set_exception(error);
-            else p.set_value();
+            if (error)
+                p.set_exception(error);
+            else
+                p.set_value();
         };
     };
     writer_->submit([](SQLite::Database& db) { insert_row(db, 1); }, complete_into(good_done));
@@ -294,7 +299,8 @@ TEST_F(WriterTest, CommittedRowsSurviveReopeningTheFile) {
 // --- Migrator ---------------------------------------------------------------------------------
 
 std::unique_ptr<SQLite::Database> memory_db() {
-    auto db = std::make_unique<SQLite::Database>(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    auto db = std::make_unique<SQLite::Database>(":memory:",
+                                                 SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
     db->exec("PRAGMA foreign_keys=ON");
     return db;
 }
@@ -316,13 +322,15 @@ TEST_F(WriterTest, WriterCompilesEachStatementOncePerConnection) {
     });
     std::vector<std::int64_t> counts;
     for (int above : {0, 2, 4}) {
-        counts.push_back(writer_->execute([above](SQLite::Database& db) { return count_above(db, above); }));
+        counts.push_back(
+            writer_->execute([above](SQLite::Database& db) { return count_above(db, above); }));
     }
     EXPECT_THAT(counts, ElementsAre(5, 3, 1));
     // The statement outlives the commands that used it: it is still compiled on the connection.
     const int compiled = writer_->execute([](SQLite::Database& db) {
         int n = 0;
-        for (sqlite3_stmt* q = sqlite3_next_stmt(db.getHandle(), nullptr); q != nullptr; q = sqlite3_next_stmt(db.getHandle(), q)) {
+        for (sqlite3_stmt* q = sqlite3_next_stmt(db.getHandle(), nullptr); q != nullptr;
+             q = sqlite3_next_stmt(db.getHandle(), q)) {
             if (std::string(sqlite3_sql(q)) == kCountAbove) ++n;
         }
         return n;
@@ -413,7 +421,8 @@ TEST(Migrator, NewerDatabaseIsRefusedNamingBothVersions) {
         FAIL() << "migrate accepted a newer database";
     } catch (const SchemaTooNewError& e) {
         EXPECT_THAT(e.what(), HasSubstr("schema version " + std::to_string(newer)));
-        EXPECT_THAT(e.what(), HasSubstr("up to version " + std::to_string(latest_schema_version())));
+        EXPECT_THAT(e.what(),
+                    HasSubstr("up to version " + std::to_string(latest_schema_version())));
     }
     EXPECT_EQ(schema_version(*db), newer);
 }
@@ -446,7 +455,7 @@ TEST(Migrator, AppliesOnlyMigrationsNewerThanTheDatabase) {
 // --- ReadPool ---------------------------------------------------------------------------------
 
 class ReadPoolTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         auto db = open_database(file_, OpenMode::read_write, kBusyTimeout);
         migrate(*db);
@@ -507,7 +516,7 @@ TEST_F(ReadPoolTest, AMovedLeaseReturnsItsConnectionOnce) {
 
 // A migrated in-memory database per test.
 class RepositoryTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override { migrate(*db_); }
 
     void add_school(const std::string& number) {
@@ -603,7 +612,8 @@ std::vector<std::string> numbers_of(const std::vector<School>& schools) {
 
 TEST_F(RepositoryTest, ListSchoolsPagesInAscendingOrder) {
     for (const char* n : {"300000", "100000", "200000", "400000"}) add_school(n);
-    EXPECT_THAT(numbers_of(list_schools(*db_, "", 2, std::nullopt)), ElementsAre("100000", "200000"));
+    EXPECT_THAT(numbers_of(list_schools(*db_, "", 2, std::nullopt)),
+                ElementsAre("100000", "200000"));
     EXPECT_THAT(numbers_of(list_schools(*db_, "200000", 2, std::nullopt)),
                 ElementsAre("300000", "400000"));
     EXPECT_THAT(list_schools(*db_, "400000", 2, std::nullopt), IsEmpty());
@@ -803,9 +813,10 @@ struct StoredAudit {
 };
 
 std::vector<StoredAudit> audit_rows(SQLite::Database& db) {
-    SQLite::Statement q(db,
-                        "SELECT id, at, actor_user_id, actor, action, object_type, object_id, "
-                        "school_number, detail, request_id, prev_hash, hash FROM audit_log ORDER BY id");
+    SQLite::Statement q(
+        db,
+        "SELECT id, at, actor_user_id, actor, action, object_type, object_id, "
+        "school_number, detail, request_id, prev_hash, hash FROM audit_log ORDER BY id");
     std::vector<StoredAudit> rows;
     while (q.executeStep()) {
         StoredAudit r;
@@ -893,10 +904,11 @@ TEST_F(RepositoryTest, AuditHashIsReproducibleFromTheStoredRow) {
     append_audit(*db_, audit("user.create", std::nullopt));
     for (const auto& r : audit_rows(*db_)) {
         const std::string actor_id = r.actor_user_id ? std::to_string(*r.actor_user_id) : "";
-        const std::string content = std::to_string(r.id) + '\x1f' + r.at + '\x1f' + actor_id + '\x1f' +
-                                    r.actor + '\x1f' + r.action + '\x1f' + r.object_type + '\x1f' +
-                                    r.object_id + '\x1f' + r.school_number.value_or("") + '\x1f' +
-                                    r.detail + '\x1f' + r.request_id + '\x1f' + r.prev_hash;
+        const std::string content = std::to_string(r.id) + '\x1f' + r.at + '\x1f' + actor_id +
+                                    '\x1f' + r.actor + '\x1f' + r.action + '\x1f' + r.object_type +
+                                    '\x1f' + r.object_id + '\x1f' + r.school_number.value_or("") +
+                                    '\x1f' + r.detail + '\x1f' + r.request_id + '\x1f' +
+                                    r.prev_hash;
         EXPECT_EQ(r.hash, sha256_hex(content)) << "entry " << r.id;
     }
 }

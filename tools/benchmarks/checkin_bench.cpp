@@ -203,7 +203,8 @@ void upsert_round(SQLite::Statement& upsert, const std::vector<Site>& sites,
                   const std::vector<CheckinReport>& round, const std::string& now) {
     for (std::size_t a = 0; a < round.size(); ++a) {
         for (const auto& o : round[a].devices) {
-            bind_raw_report_row(upsert, sites[a].school_number, sites[a].agent_id, o, round[a].report_id, now);
+            bind_raw_report_row(upsert, sites[a].school_number, sites[a].agent_id, o,
+                                round[a].report_id, now);
             upsert.exec();
         }
     }
@@ -377,8 +378,8 @@ EndpointResult through_endpoint(const std::filesystem::path& data_dir, std::vect
     }
 
     EndpointResult result;
-    result.io_threads =
-        options.io_threads ? options.io_threads : std::max(1u, std::thread::hardware_concurrency() / 2);
+    result.io_threads = options.io_threads ? options.io_threads
+                                           : std::max(1u, std::thread::hardware_concurrency() / 2);
     const std::string sample = to_json(rounds[0][0]).dump();
     result.json_bytes = sample.size();
     result.gzip_bytes = gzip_compress(sample).size();
@@ -536,7 +537,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
     cli.add_option("--handler-threads", options.handler_threads, "paktd handler threads")
         ->capture_default_str();
-    cli.add_option("--io-threads", options.io_threads, "paktd network threads (0: paktd's default, half of nproc)")
+    cli.add_option("--io-threads", options.io_threads,
+                   "paktd network threads (0: paktd's default, half of nproc)")
         ->capture_default_str();
     cli.add_option("--writer-max-batch", options.writer_max_batch,
                    "write commands per group commit")
