@@ -30,6 +30,7 @@
 #include "server/storage/migrator.hpp"
 #include "server/storage/read_pool.hpp"
 #include "server/storage/session_repository.hpp"
+#include "server/storage/sqlite_store.hpp"
 #include "server/storage/user_repository.hpp"
 #include "server/storage/writer.hpp"
 
@@ -40,6 +41,7 @@ struct App::Parts {
     std::optional<DatabaseLock> database_lock;
     std::unique_ptr<Writer> writer;
     std::unique_ptr<ReadPool> reads;
+    std::unique_ptr<Store> store;  ///< over the writer and the read pool
     std::unique_ptr<LoginThrottle> throttle;
     std::unique_ptr<EnrollThrottle> enroll_throttle;
     std::unique_ptr<RateLimiter> checkin_limiter;
@@ -145,6 +147,7 @@ void App::start() {
     parts_->writer = std::make_unique<Writer>(std::move(write_db), config_.writer_max_batch);
     parts_->reads =
         std::make_unique<ReadPool>(db_file, config_.read_connections, config_.busy_timeout);
+    parts_->store = std::make_unique<SqliteStore>(*parts_->writer, *parts_->reads);
     parts_->throttle = std::make_unique<LoginThrottle>(LoginThrottleSettings{
         config_.login_free_failures, config_.login_address_free_failures, config_.login_first_delay,
         config_.login_max_delay, config_.login_forget});
@@ -159,7 +162,7 @@ void App::start() {
     p.web_assets = std::make_unique<http::WebAssets>(config_.web_dir);
     if (!config_.web_dir.empty())
         spdlog::warn("serving the web UI from {} (development)", config_.web_dir.string());
-    p.deps.reset(new http::HandlerDeps{config_, *p.reads, *p.writer, *p.throttle,
+    p.deps.reset(new http::HandlerDeps{config_, *p.store, *p.throttle,
                                        *p.enroll_throttle, p.metrics,
                                        [this] { return ready_.load(); }, *p.checkin_limiter,
                                        p.checkin_parsing, *p.web_assets, fingerprint_});
@@ -175,24 +178,23 @@ void App::start() {
             std::optional<BearerOwner> owner;
             std::optional<UserRecord> user;
             {
-                auto lease = p.reads->acquire();
                 // Every authenticated request takes this path: its statements stay compiled.
-                StatementCache::Scope statements(lease.statements());
-                owner = find_bearer(lease.db(), hash, now, now.substr(0, 10),
-                                    format_rfc3339(now_point - idle));
+                auto lease = p.store->read();
+                owner = lease->find_bearer(hash, now, now.substr(0, 10),
+                                           format_rfc3339(now_point - idle));
                 if (!owner) return std::nullopt;
-                user = find_user_by_id(lease.db(), owner->user_id);
+                user = lease->find_user_by_id(owner->user_id);
             }
             if (!user || user->disabled) return std::nullopt;
             // The idle clock restarts with use, and an API token shows when it was last used;
             // recorded at most once a minute per session or token so a busy page or script does
             // not turn every read into a write.
             if (owner->last_seen_at < format_rfc3339(now_point - std::chrono::minutes(1))) {
-                p.writer->execute([&](SQLite::Database& db) {
+                p.store->write([&](Repositories& db) {
                     if (owner->api_token_id)
-                        touch_api_token(db, *owner->api_token_id, now);
+                        db.touch_api_token(*owner->api_token_id, now);
                     else
-                        touch_session(db, hash, now);
+                        db.touch_session(hash, now);
                 });
             }
             return user->principal();
@@ -224,8 +226,7 @@ void App::start() {
     p.metrics.add_collector([&p](std::string& out) {
         AuditHead head;
         {
-            auto lease = p.reads->acquire();
-            head = audit_head(lease.db());
+            head = p.store->read()->audit_head();
         }
         out += "# HELP pakt_audit_entries Entries in the audit log's hash chain.\n";
         out += "# TYPE pakt_audit_entries gauge\n";

@@ -69,4 +69,17 @@ struct ConnectorRun {
     std::optional<std::string> error;
 };
 
+/// A device as stored from Apple School Manager, with the tranche its order matched.
+struct StoredAsmDevice {
+    AsmDevice device;
+    std::optional<std::int64_t> tranche_id;
+};
+
+/// A tranche's order numbers as entered, for matching Apple's orders.
+struct TrancheOrder {
+    std::int64_t tranche_id = 0;
+    std::string order_number;
+    std::int64_t expected_count = 0;
+};
+
 }  // namespace pakt::server

@@ -3,7 +3,7 @@
 // --json` so both print the same object. Never includes the password hash.
 #include <nlohmann/json.hpp>
 
-#include "server/storage/user_repository.hpp"
+#include "server/domain/user_records.hpp"
 
 namespace pakt::server {
 

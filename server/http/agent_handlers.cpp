@@ -1,6 +1,5 @@
 // Site agents: enroll secrets (school IT of the school or city_admin), enrollment of an agent
 // (secret -> node key), the check-in, the agent list and revocation, and unknown sightings.
-#include <SQLiteCpp/Database.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -16,11 +15,10 @@
 #include "common/gzip.hpp"
 #include "common/time.hpp"
 #include "server/domain/agent_enrollment.hpp"
+#include "server/domain/checkin.hpp"
 #include "server/domain/validation.hpp"
 #include "server/http/handlers.hpp"
 #include "server/http/json_input.hpp"
-#include "server/storage/agent_repository.hpp"
-#include "server/storage/school_repository.hpp"
 
 namespace pakt::server::http {
 namespace {
@@ -84,8 +82,8 @@ std::string agent_server_url(const HandlerDeps& deps, const RequestContext& ctx)
     return "https://" + *host;
 }
 
-void require_school(const RequestContext& ctx, SQLite::Database& db, const std::string& number) {
-    if (!can_see(ctx.user(), number) || !school_exists(db, number))
+void require_school(const RequestContext& ctx, Repositories& db, const std::string& number) {
+    if (!can_see(ctx.user(), number) || !db.school_exists(number))
         throw ApiError::not_found("no such school");
 }
 
@@ -110,14 +108,14 @@ Response create_secret(HandlerDeps& deps, RequestContext& ctx) {
     const auto ttl = hours ? std::chrono::hours(*hours) : deps.config.enroll_secret_ttl;
     const std::string secret = random_token();
     const std::string expires_at = format_rfc3339(Clock::now() + ttl);
-    const std::int64_t id = deps.writer.execute([&](SQLite::Database& db) {
+    const std::int64_t id = deps.store.write([&](Repositories& db) {
         require_school(ctx, db, number);
-        const auto new_id = insert_agent_secret(db, number, sha256_hex(secret), ctx.user().username,
+        const auto new_id = db.insert_agent_secret(number, sha256_hex(secret), ctx.user().username,
                                                 expires_at, uses);
         AuditEntry entry =
             audit_entry(ctx, "agent_secret.create", "agent_secret", std::to_string(new_id), number);
         entry.detail = {{"expires_at", expires_at}, {"max_uses", uses}};
-        append_audit(db, entry);
+        db.append_audit(entry);
         return new_id;
     });
     std::optional<std::string> fingerprint;
@@ -137,10 +135,10 @@ Response list_secrets(HandlerDeps& deps, RequestContext& ctx) {
     // Metadata only (never the secrets): whoever sees the school may see that secrets exist.
     const std::string number = ctx.param("school_number");
     require(ctx, Action::view, number);
-    auto lease = deps.reads.acquire();
-    require_school(ctx, lease.db(), number);
+    auto lease = deps.store.read();
+    require_school(ctx, *lease, number);
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& s : list_agent_secrets(lease.db(), number)) items.push_back(secret_json(s));
+    for (const auto& s : lease->list_agent_secrets(number)) items.push_back(secret_json(s));
     return json_response(200, dump({{"items", items}, {"next_cursor", nullptr}}));
 }
 
@@ -149,11 +147,11 @@ Response revoke_secret(HandlerDeps& deps, RequestContext& ctx) {
     require(ctx, Action::view, number);
     require(ctx, Action::manage_agent_secrets, number);
     const auto id = parse_positive(ctx.param("id"), "agent secret");
-    deps.writer.execute([&](SQLite::Database& db) {
-        auto s = find_agent_secret(db, id);
+    deps.store.write([&](Repositories& db) {
+        auto s = db.find_agent_secret(id);
         if (!s || s->school_number != number) throw ApiError::not_found("no such agent secret");
-        revoke_agent_secret(db, id, now_rfc3339());
-        append_audit(db, audit_entry(ctx, "agent_secret.revoke", "agent_secret", std::to_string(id),
+        db.revoke_agent_secret(id, now_rfc3339());
+        db.append_audit(audit_entry(ctx, "agent_secret.revoke", "agent_secret", std::to_string(id),
                                      number));
     });
     return no_content();
@@ -187,21 +185,21 @@ Response enroll(HandlerDeps& deps, RequestContext& ctx) {
     const std::string secret_hash = sha256_hex(secret);
     std::optional<AgentSecret> known;
     {
-        auto lease = deps.reads.acquire();
-        known = find_agent_secret_by_hash(lease.db(), secret_hash);
+        auto lease = deps.store.read();
+        known = lease->find_agent_secret_by_hash(secret_hash);
     }
     const std::string node_key = random_token();
-    const auto agent = deps.writer.execute([&](SQLite::Database& db) -> std::optional<Agent> {
+    const auto agent = deps.store.write([&](Repositories& db) -> std::optional<Agent> {
         const std::string now = now_rfc3339();
-        auto s = find_usable_agent_secret(db, secret_hash, now);
+        auto s = db.find_usable_agent_secret(secret_hash, now);
         // The use is counted in the transaction that enrolls the agent, so a secret with one use
         // left enrolls one agent however many requests race for it.
-        if (!s || !use_agent_secret(db, s->id)) return std::nullopt;
+        if (!s || !db.use_agent_secret(s->id)) return std::nullopt;
         Agent a;
         a.school_number = s->school_number;
         a.hostname = hostname;
         a.agent_version = version;
-        a.id = insert_agent(db, a, sha256_hex(node_key), s->id);
+        a.id = db.insert_agent(a, sha256_hex(node_key), s->id);
         AuditEntry entry =
             audit_entry(ctx, "agent.enroll", "agent", std::to_string(a.id), a.school_number);
         entry.actor = "agent:" + std::to_string(a.id);
@@ -209,7 +207,7 @@ Response enroll(HandlerDeps& deps, RequestContext& ctx) {
                         {"agent_version", version},
                         {"secret_id", s->id},
                         {"secret_uses_left", s->max_uses - s->uses - 1}};
-        append_audit(db, entry);
+        db.append_audit(entry);
         return a;
     });
     if (!agent) {
@@ -256,8 +254,8 @@ Response checkin(HandlerDeps& deps, RequestContext& ctx) {
     if (!key || key->empty()) throw ApiError::unauthorized("a node key is required");
     std::optional<Agent> agent;
     {
-        auto lease = deps.reads.acquire();
-        agent = find_agent_by_node_key(lease.db(), sha256_hex(*key));
+        auto lease = deps.store.read();
+        agent = lease->find_agent_by_node_key(sha256_hex(*key));
     }
     if (!agent) throw ApiError::unauthorized("the node key is unknown or revoked");
     if (auto wait = deps.checkin_limiter.acquire(agent->id, RateLimiter::Clock::now())) {
@@ -331,8 +329,8 @@ Response checkin(HandlerDeps& deps, RequestContext& ctx) {
     };
     static std::atomic<std::uint64_t> checkins{0};
     const bool prune = checkins.fetch_add(1) % 1000 == 0;
-    const Answer answer = deps.writer.execute([&](SQLite::Database& db) {
-        if (auto first = find_checkin(db, report.report_id)) {
+    const Answer answer = deps.store.write([&](Repositories& db) {
+        if (auto first = db.find_checkin(report.report_id)) {
             if (first->agent_id != agent->id) {
                 throw ApiError::conflict("this report_id was used by another agent");
             }
@@ -343,7 +341,7 @@ Response checkin(HandlerDeps& deps, RequestContext& ctx) {
         // (kept kKeepCheckinsDays) and the device events it causes; an entry per check-in made the
         // audit log the largest table of a state's database (README, "Audit log").
         CheckinOutcome outcome = apply_checkin(db, *agent, report, now, kAwayDays);
-        if (prune) prune_checkins(db, days_ago(kKeepCheckinsDays));
+        if (prune) db.prune_checkins(days_ago(kKeepCheckinsDays));
         return Answer{outcome.accepted, std::move(outcome.unknown_serials), false};
     });
     return json_response(200, dump({{"accepted", answer.accepted},
@@ -372,8 +370,8 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
     }
     f.base_interval_s = deps.config.checkin_interval.count();
     f.now = Clock::now();
-    auto lease = deps.reads.acquire();
-    auto agents = list_agents(lease.db(), f);
+    auto lease = deps.store.read();
+    auto agents = lease->list_agents(f);
     nlohmann::json items = nlohmann::json::array();
     nlohmann::json next = nullptr;
     for (std::size_t i = 0; i < agents.size() && static_cast<int>(i) < limit; ++i)
@@ -385,14 +383,14 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
 
 Response revoke(HandlerDeps& deps, RequestContext& ctx) {
     const auto id = parse_positive(ctx.param("id"), "agent");
-    deps.writer.execute([&](SQLite::Database& db) {
-        auto a = find_agent(db, id);
+    deps.store.write([&](Repositories& db) {
+        auto a = db.find_agent(id);
         if (!a || !can_see(ctx.user(), a->school_number))
             throw ApiError::not_found("no such agent");
         require(ctx, Action::manage_agent_secrets, a->school_number);
-        revoke_agent(db, id, now_rfc3339());
-        append_audit(
-            db, audit_entry(ctx, "agent.revoke", "agent", std::to_string(id), a->school_number));
+        db.revoke_agent(id, now_rfc3339());
+        db.append_audit(
+            audit_entry(ctx, "agent.revoke", "agent", std::to_string(id), a->school_number));
     });
     return no_content();
 }
@@ -402,9 +400,9 @@ Response unknown_devices(HandlerDeps& deps, RequestContext& ctx) {
     require(ctx, Action::view, number);
     const int limit = page_limit(ctx);
     const std::string after = page_after(ctx);
-    auto lease = deps.reads.acquire();
-    require_school(ctx, lease.db(), number);
-    auto sightings = list_unknown_sightings(lease.db(), number, after, limit + 1);
+    auto lease = deps.store.read();
+    require_school(ctx, *lease, number);
+    auto sightings = lease->list_unknown_sightings(number, after, limit + 1);
     nlohmann::json items = nlohmann::json::array();
     nlohmann::json next = nullptr;
     for (std::size_t i = 0; i < sightings.size() && static_cast<int>(i) < limit; ++i) {

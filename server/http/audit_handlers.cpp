@@ -1,7 +1,5 @@
 // The audit trail, read in scope: city_admin sees every entry; the school roles see the entries
 // of their schools.
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Transaction.h>
 
 #include <algorithm>
 #include <charconv>
@@ -124,8 +122,8 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
         if (!can_see(ctx.user(), *school)) throw ApiError::not_found("no such school");
         f.school_number = *school;
     }
-    auto lease = deps.reads.acquire();
-    auto records = list_audit(lease.db(), f);
+    auto lease = deps.store.read();
+    auto records = lease->list_audit(f);
     nlohmann::json items = nlohmann::json::array();
     nlohmann::json next = nullptr;
     for (std::size_t i = 0; i < records.size() && static_cast<int>(i) < limit; ++i) items.push_back(audit_json(records[i]));
@@ -137,9 +135,8 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
 // snapshot, so entries appended meanwhile neither count nor break it.
 Response verify(HandlerDeps& deps, RequestContext& ctx) {
     require(ctx, Action::verify_audit, std::nullopt);
-    auto lease = deps.reads.acquire();
-    SQLite::Transaction snapshot(lease.db(), SQLite::TransactionBehavior::DEFERRED);
-    const AuditVerification result = verify_audit_chain(lease.db());
+    auto lease = deps.store.read();
+    const AuditVerification result = lease->verify_audit_chain();
     nlohmann::json broken = nullptr;
     if (result.first_broken)
         broken = {{"id", result.first_broken->id}, {"reason", result.first_broken->reason}};

@@ -5,7 +5,6 @@
 #include "server/connectors/connector_service.hpp"
 #include "server/http/handlers.hpp"
 #include "server/http/json_input.hpp"
-#include "server/storage/connector_repository.hpp"
 
 namespace pakt::server::http {
 namespace {
@@ -82,9 +81,8 @@ Response sync(HandlerDeps& deps, RequestContext& ctx) {
                                  "] table to paktd.toml");
     }
     const auto ticket = deps.connectors->request_run(name, ctx.user().username);
-    deps.writer.execute([&](SQLite::Database& db) {
-        append_audit(db,
-                     audit_entry(ctx, "connector.sync_requested", "connector", name, std::nullopt));
+    deps.store.write([&](Repositories& db) {
+        db.append_audit(audit_entry(ctx, "connector.sync_requested", "connector", name, std::nullopt));
     });
     if (wait) {
         if (const auto run = deps.connectors->wait_for_run(name, ticket, kSyncWait)) {
@@ -101,8 +99,8 @@ Response runs(HandlerDeps& deps, RequestContext& ctx) {
     const std::int64_t before = page_after_id(ctx);
     std::vector<ConnectorRun> rows;
     {
-        auto lease = deps.reads.acquire();
-        rows = list_connector_runs(lease.db(), name, before, limit + 1);
+        auto lease = deps.store.read();
+        rows = lease->list_connector_runs(name, before, limit + 1);
     }
     nlohmann::json items = nlohmann::json::array();
     for (std::size_t i = 0; i < rows.size() && i < static_cast<std::size_t>(limit); ++i) {

@@ -1,6 +1,5 @@
 // Devices: enrollment (single and scanning session), the scoped list, detail, lifecycle changes,
 // history, loans and returns.
-#include <SQLiteCpp/Database.h>
 
 #include <charconv>
 #include <limits>
@@ -13,12 +12,8 @@
 #include "server/domain/qr_code.hpp"
 #include "server/domain/scan_code.hpp"
 #include "server/domain/validation.hpp"
-#include "server/storage/connector_repository.hpp"
 #include "server/http/handlers.hpp"
 #include "server/http/json_input.hpp"
-#include "server/storage/device_repository.hpp"
-#include "server/storage/funding_repository.hpp"
-#include "server/storage/tranche_repository.hpp"
 
 namespace pakt::server::http {
 namespace {
@@ -50,14 +45,14 @@ nlohmann::json report_json(const std::optional<DeviceReport>& r) {
 }
 
 // A device the caller may see, by serial number in a path (normalised); 404 otherwise.
-Device visible_device(const RequestContext& ctx, SQLite::Database& db, const std::string& raw_serial) {
-    auto d = find_device(db, normalize_serial(raw_serial));
+Device visible_device(const RequestContext& ctx, Repositories& db, const std::string& raw_serial) {
+    auto d = db.find_device(normalize_serial(raw_serial));
     if (!d || !can_see(ctx.user(), d->school_number)) throw ApiError::not_found("no such device");
     return *d;
 }
 
-Tranche visible_tranche_for_devices(const RequestContext& ctx, SQLite::Database& db, std::int64_t id) {
-    auto t = find_tranche(db, id);
+Tranche visible_tranche_for_devices(const RequestContext& ctx, Repositories& db, std::int64_t id) {
+    auto t = db.find_tranche(id);
     if (!t || !can_see(ctx.user(), t->school_number)) throw ApiError::not_found("no such tranche");
     return *t;
 }
@@ -70,23 +65,23 @@ struct EnrollOutcome {
 
 // Enrolls one serial into `tranche` on the writer, with its event and audit entry. Each serial
 // stands alone: every refusal is an outcome, not an exception.
-EnrollOutcome enroll_one(SQLite::Database& db, const RequestContext& ctx, const Tranche& tranche,
+EnrollOutcome enroll_one(Repositories& db, const RequestContext& ctx, const Tranche& tranche,
                          const std::string& serial, const std::string& asset_tag, bool off_manifest) {
     if (!is_valid_serial(serial)) {
         return {"rejected", "invalid_serial", "'" + serial + "' is not a serial number (8 to 14 letters and digits)"};
     }
-    if (auto existing = find_device(db, serial)) {
+    if (auto existing = db.find_device(serial)) {
         if (existing->tranche_id == tranche.id) return {"already_enrolled", "", "already enrolled in this tranche"};
         return {"rejected", "enrolled_elsewhere", "already enrolled in tranche " + std::to_string(existing->tranche_id)};
     }
-    const auto entry = find_manifest_entry(db, serial);
+    const auto entry = db.find_manifest_entry(serial);
     if (entry && entry->tranche_id != tranche.id) {
         return {"rejected", "in_other_manifest", "listed in the manifest of tranche " + std::to_string(entry->tranche_id)};
     }
-    if (!entry && manifest_size(db, tranche.id) > 0 && !off_manifest) {
+    if (!entry && db.manifest_size(tranche.id) > 0 && !off_manifest) {
         return {"rejected", "not_on_manifest", "not on this tranche's manifest"};
     }
-    if (count_devices_in_tranche(db, tranche.id) >= tranche.expected_count) {
+    if (db.count_devices_in_tranche(tranche.id) >= tranche.expected_count) {
         return {"rejected", "tranche_full", "the tranche already has its " + std::to_string(tranche.expected_count) + " devices"};
     }
     Device d;
@@ -98,12 +93,12 @@ EnrollOutcome enroll_one(SQLite::Database& db, const RequestContext& ctx, const 
     d.asset_tag = !asset_tag.empty() ? asset_tag : entry ? entry->row.asset_tag : "";
     d.off_manifest = !entry && off_manifest;
     d.enrolled_by = ctx.user().username;
-    insert_device(db, d);
-    append_device_event(db, serial, "enrolled", ctx.user().username,
+    db.insert_device(d);
+    db.append_device_event(serial, "enrolled", ctx.user().username,
                         {{"tranche_id", tranche.id}, {"off_manifest", d.off_manifest}});
     AuditEntry audit = audit_entry(ctx, "device.enroll", "device", serial, tranche.school_number);
     audit.detail = {{"tranche_id", tranche.id}, {"off_manifest", d.off_manifest}};
-    append_audit(db, audit);
+    db.append_audit(audit);
     return {"enrolled", "", ""};
 }
 
@@ -119,7 +114,7 @@ Response enroll(HandlerDeps& deps, RequestContext& ctx) {
     if (auto e = check_text(asset_tag, 64)) in.invalid("asset_tag", *e);
     in.finish();
 
-    const Device device = deps.writer.execute([&](SQLite::Database& db) {
+    const Device device = deps.store.write([&](Repositories& db) {
         const Tranche t = visible_tranche_for_devices(ctx, db, *tranche_id);
         require(ctx, Action::manage_devices, t.school_number);
         const EnrollOutcome o = enroll_one(db, ctx, t, serial, asset_tag, off_manifest);
@@ -131,7 +126,7 @@ Response enroll(HandlerDeps& deps, RequestContext& ctx) {
             throw ApiError::unprocessable("the device cannot be enrolled into this tranche",
                                           {{"serial_number", o.message, std::nullopt}});
         }
-        return *find_device(db, serial);
+        return *db.find_device(serial);
     });
     Response r = json_response(201, dump(device_json(device)));
     r.set_header("Location", "/api/v1/devices/" + device.serial_number);
@@ -147,7 +142,7 @@ Response scan(HandlerDeps& deps, RequestContext& ctx) {
     if (serials && serials->size() > 1000) in.invalid("serial_numbers", "at most 1000 per request");
     in.finish();
 
-    const nlohmann::json results = deps.writer.execute([&](SQLite::Database& db) {
+    const nlohmann::json results = deps.store.write([&](Repositories& db) {
         const Tranche t = visible_tranche_for_devices(ctx, db, tranche_id);
         require(ctx, Action::manage_devices, t.school_number);
         nlohmann::json out = nlohmann::json::array();
@@ -182,7 +177,7 @@ Response scan_code(HandlerDeps& deps, RequestContext& ctx) {
     if (in.has("code") && code.size() > 512) in.invalid("code", "at most 512 characters");
     in.finish();
 
-    const nlohmann::json answer = deps.writer.execute([&](SQLite::Database& db) {
+    const nlohmann::json answer = deps.store.write([&](Repositories& db) {
         const Tranche t = visible_tranche_for_devices(ctx, db, tranche_id);
         require(ctx, Action::manage_devices, t.school_number);
         ScanCandidates candidates;
@@ -193,7 +188,7 @@ Response scan_code(HandlerDeps& deps, RequestContext& ctx) {
         } else {
             candidates = scan_candidates(code);
         }
-        const std::int64_t in_manifest = manifest_size(db, t.id);
+        const std::int64_t in_manifest = db.manifest_size(t.id);
         // What Pakt knows of a serial: enrolled somewhere, or on some delivery list. Looked up
         // once per reading and used both to choose the reading and to answer for it.
         struct Known {
@@ -206,7 +201,7 @@ Response scan_code(HandlerDeps& deps, RequestContext& ctx) {
         };
         std::vector<Known> known;
         for (const auto& c : candidates.serials)
-            known.push_back({find_device(db, c), find_manifest_entry(db, c)});
+            known.push_back({db.find_device(c), db.find_manifest_entry(c)});
 
         std::string status;
         std::string message;
@@ -259,7 +254,7 @@ Response scan_code(HandlerDeps& deps, RequestContext& ctx) {
                 message = status == "other_tranche" ? "enrolled in another delivery of this school"
                                                     : "enrolled at another school";
             } else if (!existing && entry && entry->tranche_id != t.id) {
-                const auto other = find_tranche(db, entry->tranche_id);
+                const auto other = db.find_tranche(entry->tranche_id);
                 status = other && other->school_number == t.school_number ? "other_tranche"
                                                                           : "other_school";
                 message = status == "other_tranche"
@@ -285,7 +280,7 @@ Response scan_code(HandlerDeps& deps, RequestContext& ctx) {
             {"message", message},
             {"candidates", choices},
             {"progress",
-             {{"enrolled", count_devices_in_tranche(db, t.id)},
+             {{"enrolled", db.count_devices_in_tranche(t.id)},
               {"expected", t.expected_count},
               {"in_manifest", in_manifest}}}};
     });
@@ -296,8 +291,8 @@ Response scan_code(HandlerDeps& deps, RequestContext& ctx) {
 Response qr(HandlerDeps& deps, RequestContext& ctx) {
     Device device;
     {
-        auto lease = deps.reads.acquire();
-        device = visible_device(ctx, lease.db(), ctx.param("serial"));
+        auto lease = deps.store.read();
+        device = visible_device(ctx, *lease, ctx.param("serial"));
     }
     std::string base = deps.config.public_url;
     if (base.empty() && !deps.config.tls_enabled) {
@@ -394,8 +389,8 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
             throw ApiError::unprocessable("on_loan must be true or false",
                                           {{"on_loan", "must be true or false", std::nullopt}});
     }
-    auto lease = deps.reads.acquire();
-    auto devices = list_devices(lease.db(), f);
+    auto lease = deps.store.read();
+    auto devices = lease->list_devices(f);
     nlohmann::json items = nlohmann::json::array();
     nlohmann::json next = nullptr;
     for (std::size_t i = 0; i < devices.size() && static_cast<int>(i) < limit; ++i) items.push_back(device_json(devices[i]));
@@ -410,13 +405,13 @@ Response get(HandlerDeps& deps, RequestContext& ctx) {
     nlohmann::json mdm = nlohmann::json::array();
     nlohmann::json apple = nullptr;
     {
-        auto lease = deps.reads.acquire();
-        device = visible_device(ctx, lease.db(), ctx.param("serial"));
-        report = find_device_report(lease.db(), device.serial_number);
-        loan = find_open_loan(lease.db(), device.serial_number);
+        auto lease = deps.store.read();
+        device = visible_device(ctx, *lease, ctx.param("serial"));
+        report = lease->find_device_report(device.serial_number);
+        loan = lease->find_open_loan(device.serial_number);
         // What the MDM connectors last reported, per MDM.
         for (const char* source : {"jamf_school", "relution"}) {
-            if (const auto m = find_mdm_state(lease.db(), device.serial_number, source)) {
+            if (const auto m = lease->find_mdm_state(device.serial_number, source)) {
                 mdm.push_back({{"source", source},
                                {"managed", m->managed},
                                {"os_version", nullable(m->os_version)},
@@ -426,7 +421,7 @@ Response get(HandlerDeps& deps, RequestContext& ctx) {
                                {"school_number", nullable(m->school_number)}});
             }
         }
-        if (const auto a = find_asm_device(lease.db(), device.serial_number)) {
+        if (const auto a = lease->find_asm_device(device.serial_number)) {
             apple = {{"order_number", a->device.order_number},
                      {"status", a->device.status},
                      {"added_to_org_at", nullable(a->device.added_to_org_at)},
@@ -436,10 +431,10 @@ Response get(HandlerDeps& deps, RequestContext& ctx) {
     if (loan) {
         // Reads of loan data are audited like writes (DOMAIN.md, data protection); the answer
         // is sent only once that record is committed.
-        deps.writer.execute([&](SQLite::Database& db) {
+        deps.store.write([&](Repositories& db) {
             AuditEntry entry = audit_entry(ctx, "loan.read", "loan", std::to_string(loan->id), device.school_number);
             entry.detail = {{"serial_number", device.serial_number}};
-            append_audit(db, entry);
+            db.append_audit(entry);
         });
     }
     nlohmann::json body = device_json(device);
@@ -490,7 +485,7 @@ Response patch(HandlerDeps& deps, RequestContext& ctx) {
     }
     in.finish();
 
-    const Device updated = deps.writer.execute([&](SQLite::Database& db) {
+    const Device updated = deps.store.write([&](Repositories& db) {
         Device d = visible_device(ctx, db, ctx.param("serial"));
         require(ctx, Action::manage_devices, d.school_number);
         const DeviceStatus from = *device_status_from_string(d.status);
@@ -503,12 +498,12 @@ Response patch(HandlerDeps& deps, RequestContext& ctx) {
             }
             // A lent device is in use (or in repair, lost, stolen) until its return is recorded;
             // the return, not a status change, puts it back into storage.
-            if ((*status == DeviceStatus::retired || *status == DeviceStatus::in_storage) && find_open_loan(db, d.serial_number)) {
+            if ((*status == DeviceStatus::retired || *status == DeviceStatus::in_storage) && db.find_open_loan(d.serial_number)) {
                 throw ApiError::conflict("the device is on loan; record its return first", {{"status", "device is on loan", std::nullopt}});
             }
             if (*status == DeviceStatus::retired) {
-                const Tranche t = *find_tranche(db, d.tranche_id);
-                const Grant g = *find_grant(db, t.grant_id);
+                const Tranche t = *db.find_tranche(d.tranche_id);
+                const Grant g = *db.find_grant(t.grant_id);
                 if (within_earmark(g.earmark_end, now_rfc3339().substr(0, 10))) {
                     if (!reason || !note || csv::trim(*note).empty()) {
                         throw ApiError::conflict(
@@ -537,14 +532,14 @@ Response patch(HandlerDeps& deps, RequestContext& ctx) {
             d.note = *note;
         }
         if (d.retired_reason) detail["retired_reason"] = *d.retired_reason;
-        update_device(db, d);
+        db.update_device(d);
         const bool status_changed = detail.contains("to");
-        append_device_event(db, d.serial_number, status_changed ? "status_changed" : "updated", ctx.user().username, detail);
+        db.append_device_event(d.serial_number, status_changed ? "status_changed" : "updated", ctx.user().username, detail);
         AuditEntry entry = audit_entry(ctx, status_changed ? "device.status" : "device.update", "device", d.serial_number, d.school_number);
         if (earmark_exception) detail["earmark_exception"] = true;
         entry.detail = detail;
-        append_audit(db, entry);
-        return *find_device(db, d.serial_number);
+        db.append_audit(entry);
+        return *db.find_device(d.serial_number);
     });
     return json_response(200, dump(device_json(updated)));
 }
@@ -555,9 +550,9 @@ Response events(HandlerDeps& deps, RequestContext& ctx) {
     Device device;
     std::vector<DeviceEvent> list;
     {
-        auto lease = deps.reads.acquire();
-        device = visible_device(ctx, lease.db(), ctx.param("serial"));
-        list = list_device_events(lease.db(), device.serial_number, before_id, limit + 1);
+        auto lease = deps.store.read();
+        device = visible_device(ctx, *lease, ctx.param("serial"));
+        list = lease->list_device_events(device.serial_number, before_id, limit + 1);
     }
     nlohmann::json items = nlohmann::json::array();
     nlohmann::json next = nullptr;
@@ -569,10 +564,10 @@ Response events(HandlerDeps& deps, RequestContext& ctx) {
     }
     if (static_cast<int>(list.size()) > limit) next = encode_cursor(std::to_string(list[static_cast<std::size_t>(limit) - 1].id));
     if (loan_data) {
-        deps.writer.execute([&](SQLite::Database& db) {
+        deps.store.write([&](Repositories& db) {
             AuditEntry entry = audit_entry(ctx, "loan.read", "device", device.serial_number, device.school_number);
             entry.detail = {{"via", "events"}};
-            append_audit(db, entry);
+            db.append_audit(entry);
         });
     }
     return json_response(200, dump({{"items", items}, {"next_cursor", next}}));
@@ -608,22 +603,22 @@ Response lend(HandlerDeps& deps, RequestContext& ctx) {
     }
     in.finish();
 
-    const Loan created = deps.writer.execute([&](SQLite::Database& db) {
+    const Loan created = deps.store.write([&](Repositories& db) {
         Device d = visible_device(ctx, db, ctx.param("serial"));
         require(ctx, Action::manage_devices, d.school_number);
-        if (find_open_loan(db, d.serial_number)) throw ApiError::conflict("the device is already on loan");
+        if (db.find_open_loan(d.serial_number)) throw ApiError::conflict("the device is already on loan");
         if (d.status != "in_storage" && d.status != "in_use") {
             throw ApiError::conflict("a device that is " + d.status + " cannot be lent", {{"status", d.status, std::nullopt}});
         }
         loan.serial_number = d.serial_number;
         loan.school_number = d.school_number;
         loan.started_by = ctx.user().username;
-        const auto id = insert_loan(db, loan);
+        const auto id = db.insert_loan(loan);
         if (d.status != "in_use") {
             d.status = "in_use";
-            update_device(db, d);
+            db.update_device(d);
         }
-        append_device_event(db, d.serial_number, "loaned", ctx.user().username,
+        db.append_device_event(d.serial_number, "loaned", ctx.user().username,
                             {{"loan_id", id},
                              {"borrower_ref", loan.borrower_ref},
                              {"borrower_kind", loan.borrower_kind},
@@ -633,8 +628,8 @@ Response lend(HandlerDeps& deps, RequestContext& ctx) {
                              {"pre_existing_damage", loan.pre_existing_damage}});
         AuditEntry entry = audit_entry(ctx, "loan.create", "loan", std::to_string(id), d.school_number);
         entry.detail = {{"serial_number", d.serial_number}, {"borrower_kind", loan.borrower_kind}, {"agreement_ref", loan.agreement_ref}};
-        append_audit(db, entry);
-        return *find_open_loan(db, d.serial_number);
+        db.append_audit(entry);
+        return *db.find_open_loan(d.serial_number);
     });
     Response r = json_response(201, dump(loan_json(created)));
     return r;
@@ -650,21 +645,21 @@ Response return_loan(HandlerDeps& deps, RequestContext& ctx) {
     if (auto e = check_text(note, 2000, TextKind::multi_line)) in.invalid("note", *e);
     in.finish();
 
-    const Loan closed = deps.writer.execute([&](SQLite::Database& db) {
+    const Loan closed = deps.store.write([&](Repositories& db) {
         Device d = visible_device(ctx, db, ctx.param("serial"));
         require(ctx, Action::manage_devices, d.school_number);
-        auto loan = find_open_loan(db, d.serial_number);
+        auto loan = db.find_open_loan(d.serial_number);
         if (!loan) throw ApiError::conflict("the device is not on loan");
-        close_loan(db, loan->id, condition, note, ctx.user().username);
+        db.close_loan(loan->id, condition, note, ctx.user().username);
         if (d.status == "in_use") {
             d.status = "in_storage";
-            update_device(db, d);
+            db.update_device(d);
         }
-        append_device_event(db, d.serial_number, "returned", ctx.user().username,
+        db.append_device_event(d.serial_number, "returned", ctx.user().username,
                             {{"loan_id", loan->id}, {"condition", condition}, {"note", note}});
         AuditEntry entry = audit_entry(ctx, "loan.return", "loan", std::to_string(loan->id), d.school_number);
         entry.detail = {{"serial_number", d.serial_number}, {"condition", condition}};
-        append_audit(db, entry);
+        db.append_audit(entry);
         loan->returned_at = now_rfc3339();
         loan->return_condition = condition;
         loan->return_note = note;
@@ -692,11 +687,11 @@ Response unenroll(HandlerDeps& deps, RequestContext& ctx) {
     }
     in.finish();
 
-    const nlohmann::json answer = deps.writer.execute([&](SQLite::Database& db) {
+    const nlohmann::json answer = deps.store.write([&](Repositories& db) {
         const Device d = visible_device(ctx, db, ctx.param("serial"));
         require(ctx, Action::manage_devices, d.school_number);
-        const Tranche t = *find_tranche(db, d.tranche_id);
-        const Grant g = *find_grant(db, t.grant_id);
+        const Tranche t = *db.find_tranche(d.tranche_id);
+        const Grant g = *db.find_grant(t.grant_id);
         std::vector<FieldError> refusals;
         if (d.status != "in_storage") {
             refusals.push_back(
@@ -704,7 +699,7 @@ Response unenroll(HandlerDeps& deps, RequestContext& ctx) {
                  "the device is " + d.status + "; only a device in storage can be unenrolled",
                  std::nullopt});
         }
-        if (has_ever_been_lent(db, d.serial_number)) {
+        if (db.has_ever_been_lent(d.serial_number)) {
             refusals.push_back(
                 {"loans", "the device has been lent; its loans stay on record", std::nullopt});
         }
@@ -719,7 +714,7 @@ Response unenroll(HandlerDeps& deps, RequestContext& ctx) {
                                      refusals);
         }
         nlohmann::json events = nlohmann::json::array();
-        auto history = list_device_events(db, d.serial_number, 0, std::numeric_limits<int>::max());
+        auto history = db.list_device_events(d.serial_number, 0, std::numeric_limits<int>::max());
         for (auto e = history.rbegin(); e != history.rend(); ++e) {
             events.push_back({{"id", e->id},
                               {"at", e->at},
@@ -732,10 +727,10 @@ Response unenroll(HandlerDeps& deps, RequestContext& ctx) {
         entry.detail = device_json(d);
         entry.detail["reason"] = reason;
         entry.detail["grant_id"] = t.grant_id;
-        entry.detail["last_report"] = report_json(find_device_report(db, d.serial_number));
+        entry.detail["last_report"] = report_json(db.find_device_report(d.serial_number));
         entry.detail["events"] = std::move(events);
-        delete_device(db, d.serial_number);
-        append_audit(db, entry);
+        db.delete_device(d.serial_number);
+        db.append_audit(entry);
         return nlohmann::json{{"serial_number", d.serial_number},
                               {"tranche_id", d.tranche_id},
                               {"school_number", d.school_number}};

@@ -1,5 +1,4 @@
 // Funding programmes (read by everyone, created by city_admin) and grants (city_admin only).
-#include <SQLiteCpp/Database.h>
 
 #include <charconv>
 
@@ -8,7 +7,6 @@
 #include "server/domain/validation.hpp"
 #include "server/http/handlers.hpp"
 #include "server/http/json_input.hpp"
-#include "server/storage/funding_repository.hpp"
 
 namespace pakt::server::http {
 
@@ -70,9 +68,9 @@ void check_date(ObjectReader& in, const char* field, const std::optional<std::st
 }
 
 Response list_programmes_handler(HandlerDeps& deps, RequestContext&) {
-    auto lease = deps.reads.acquire();
+    auto lease = deps.store.read();
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& p : list_programmes(lease.db())) items.push_back(programme_json(p));
+    for (const auto& p : lease->list_programmes()) items.push_back(programme_json(p));
     return json_response(200, dump({{"items", items}, {"next_cursor", nullptr}}));
 }
 
@@ -100,15 +98,15 @@ Response create_programme(HandlerDeps& deps, RequestContext& ctx) {
     if (p.max_unit_price_cents && *p.max_unit_price_cents <= 0) in.invalid("max_unit_price_cents", "must be positive");
     if (p.max_per_school_cents && *p.max_per_school_cents <= 0) in.invalid("max_per_school_cents", "must be positive");
     in.finish();
-    const Programme created = deps.writer.execute([&](SQLite::Database& db) {
-        if (find_programme(db, p.code)) {
+    const Programme created = deps.store.write([&](Repositories& db) {
+        if (db.find_programme(p.code)) {
             throw ApiError::conflict("a programme with this code exists", {{"code", "is taken", std::nullopt}});
         }
-        insert_programme(db, p);
+        db.insert_programme(p);
         AuditEntry entry = audit_entry(ctx, "programme.create", "programme", p.code, std::nullopt);
         entry.detail = programme_json(p);
-        append_audit(db, entry);
-        return *find_programme(db, p.code);
+        db.append_audit(entry);
+        return *db.find_programme(p.code);
     });
     return json_response(201, dump(programme_json(created)));
 }
@@ -117,8 +115,8 @@ Response list_grants_handler(HandlerDeps& deps, RequestContext& ctx) {
     require(ctx, Action::manage_funding, std::nullopt);
     const int limit = page_limit(ctx);
     const std::int64_t after_id = page_after_id(ctx);
-    auto lease = deps.reads.acquire();
-    auto grants = list_grants(lease.db(), after_id, limit + 1, ctx.query_param("programme"));
+    auto lease = deps.store.read();
+    auto grants = lease->list_grants(after_id, limit + 1, ctx.query_param("programme"));
     nlohmann::json items = nlohmann::json::array();
     nlohmann::json next = nullptr;
     for (std::size_t i = 0; i < grants.size() && static_cast<int>(i) < limit; ++i) items.push_back(grant_json(grants[i]));
@@ -129,8 +127,8 @@ Response list_grants_handler(HandlerDeps& deps, RequestContext& ctx) {
 Response get_grant(HandlerDeps& deps, RequestContext& ctx) {
     require(ctx, Action::manage_funding, std::nullopt);
     const auto id = parse_grant_id(ctx.param("id"));
-    auto lease = deps.reads.acquire();
-    auto grant = find_grant(lease.db(), id);
+    auto lease = deps.store.read();
+    auto grant = lease->find_grant(id);
     if (!grant) throw ApiError::not_found("no such grant");
     return json_response(200, dump(grant_json(*grant)));
 }
@@ -182,18 +180,18 @@ Response create_grant(HandlerDeps& deps, RequestContext& ctx) {
     }
     read_grant_fields(in, g);
     in.finish();
-    const Grant created = deps.writer.execute([&](SQLite::Database& db) {
-        if (!find_programme(db, g.programme_code)) {
+    const Grant created = deps.store.write([&](Repositories& db) {
+        if (!db.find_programme(g.programme_code)) {
             throw ApiError::unprocessable("unknown programme", {{"programme", "no programme with code '" + g.programme_code + "'", std::nullopt}});
         }
-        if (find_grant_by_reference(db, g.reference)) {
+        if (db.find_grant_by_reference(g.reference)) {
             throw ApiError::conflict("a grant with this reference exists", {{"reference", "is taken", std::nullopt}});
         }
-        const auto id = insert_grant(db, g);
-        const Grant stored = *find_grant(db, id);
+        const auto id = db.insert_grant(g);
+        const Grant stored = *db.find_grant(id);
         AuditEntry entry = audit_entry(ctx, "grant.create", "grant", std::to_string(id), std::nullopt);
         entry.detail = grant_json(stored);
-        append_audit(db, entry);
+        db.append_audit(entry);
         return stored;
     });
     Response r = json_response(201, dump(grant_json(created)));
@@ -205,8 +203,8 @@ Response update_grant_handler(HandlerDeps& deps, RequestContext& ctx) {
     require(ctx, Action::manage_funding, std::nullopt);
     const auto id = parse_grant_id(ctx.param("id"));
     const auto body = parse_json_body(ctx.request);
-    const Grant updated = deps.writer.execute([&](SQLite::Database& db) {
-        auto g = find_grant(db, id);
+    const Grant updated = deps.store.write([&](Repositories& db) {
+        auto g = db.find_grant(id);
         if (!g) throw ApiError::not_found("no such grant");
         const Grant before = *g;
         ObjectReader in(body, {"reference", "title", "amount_cents", "own_contribution_cents", "approved_on", "spend_by"});
@@ -226,14 +224,14 @@ Response update_grant_handler(HandlerDeps& deps, RequestContext& ctx) {
         changed("spend_by", before.spend_by, g->spend_by);
         changed("earmark_end", before.earmark_end, g->earmark_end);
         if (detail.empty()) return before;
-        if (auto other = find_grant_by_reference(db, g->reference); other && *other != id) {
+        if (auto other = db.find_grant_by_reference(g->reference); other && *other != id) {
             throw ApiError::conflict("a grant with this reference exists", {{"reference", "is taken", std::nullopt}});
         }
-        update_grant(db, *g);
+        db.update_grant(*g);
         AuditEntry entry = audit_entry(ctx, "grant.update", "grant", std::to_string(id), std::nullopt);
         entry.detail = std::move(detail);
-        append_audit(db, entry);
-        return *find_grant(db, id);
+        db.append_audit(entry);
+        return *db.find_grant(id);
     });
     return json_response(200, dump(grant_json(updated)));
 }

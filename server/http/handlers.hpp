@@ -2,7 +2,7 @@
 // Registration of the API's resources on the router. Handlers get what they need through
 // HandlerDeps (owned by App); they validate input, load the objects a request touches, ask the
 // authorization policy about those objects, and run mutations with their audit entry through the
-// writer.
+// store's writer. They see storage only through the Store and its repository interfaces.
 #include <functional>
 #include <optional>
 #include <semaphore>
@@ -15,16 +15,12 @@
 #include "server/http/metrics.hpp"
 #include "server/http/router.hpp"
 #include "server/http/web_assets.hpp"
-#include "server/storage/audit_repository.hpp"
-#include "server/storage/read_pool.hpp"
-#include "server/storage/writer.hpp"
+#include "server/domain/store.hpp"
 
 namespace pakt::server {
 namespace connectors {
 class ConnectorService;
 }
-struct ApiTokenRecord;
-struct Loan;
 }
 
 namespace pakt::server::http {
@@ -38,8 +34,7 @@ nlohmann::json api_token_json(const ApiTokenRecord& token);
 
 struct HandlerDeps {
     const ServerConfig& config;
-    ReadPool& reads;
-    Writer& writer;
+    Store& store;
     LoginThrottle& login_throttle;
     EnrollThrottle& enroll_throttle;  ///< agent enroll secrets: key spaces of their own
     Metrics& metrics;

@@ -1,16 +1,12 @@
 // Loans across devices: a school's current, overdue and returned loans, and one loan with what
 // its printed agreement needs. Lending and returning live with the device (device_handlers).
 // Loan data is personal data of pupils by reference: every read is audited like a write.
-#include <SQLiteCpp/Database.h>
 
 #include <charconv>
 
 #include "common/time.hpp"
 #include "server/http/handlers.hpp"
 #include "server/http/json_input.hpp"
-#include "server/storage/device_repository.hpp"
-#include "server/storage/school_repository.hpp"
-#include "server/storage/tranche_repository.hpp"
 
 namespace pakt::server::http {
 
@@ -56,8 +52,8 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
     }
     std::vector<LoanListRow> rows;
     {
-        auto lease = deps.reads.acquire();
-        rows = list_loans(lease.db(), f);
+        auto lease = deps.store.read();
+        rows = lease->list_loans(f);
     }
     nlohmann::json items = nlohmann::json::array();
     nlohmann::json next = nullptr;
@@ -71,12 +67,12 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
         next = encode_cursor(std::to_string(rows[static_cast<std::size_t>(limit) - 1].loan.id));
     }
     if (!items.empty()) {
-        deps.writer.execute([&](SQLite::Database& db) {
+        deps.store.write([&](Repositories& db) {
             AuditEntry entry = audit_entry(ctx, "loan.read", "loan_list", "", f.school_number);
             entry.detail = {{"via", "list"},
                             {"state", ctx.query_param("state").value_or("current")},
                             {"count", items.size()}};
-            append_audit(db, entry);
+            db.append_audit(entry);
         });
     }
     return json_response(200, dump({{"items", items}, {"next_cursor", next}}));
@@ -92,13 +88,13 @@ Response get(HandlerDeps& deps, RequestContext& ctx) {
     nlohmann::json body;
     std::string school_number;
     {
-        auto lease = deps.reads.acquire();
-        auto loan = find_loan(lease.db(), id);
+        auto lease = deps.store.read();
+        auto loan = lease->find_loan(id);
         if (!loan || !can_see(ctx.user(), loan->school_number))
             throw ApiError::not_found("no such loan");
-        const auto device = find_device(lease.db(), loan->serial_number);
-        const auto school = find_school(lease.db(), loan->school_number);
-        const auto tranche = device ? find_tranche(lease.db(), device->tranche_id) : std::nullopt;
+        const auto device = lease->find_device(loan->serial_number);
+        const auto school = lease->find_school(loan->school_number);
+        const auto tranche = device ? lease->find_tranche(device->tranche_id) : std::nullopt;
         body = loan_json(*loan);
         body["asset_tag"] = device ? device->asset_tag : "";
         body["model"] = device ? device->model : "";
@@ -112,10 +108,10 @@ Response get(HandlerDeps& deps, RequestContext& ctx) {
             tranche ? nlohmann::json(tranche->delivered_on) : nlohmann::json(nullptr);
         school_number = loan->school_number;
     }
-    deps.writer.execute([&](SQLite::Database& db) {
+    deps.store.write([&](Repositories& db) {
         AuditEntry entry = audit_entry(ctx, "loan.read", "loan", std::to_string(id), school_number);
         entry.detail = {{"via", "loan"}};
-        append_audit(db, entry);
+        db.append_audit(entry);
     });
     return json_response(200, dump(body));
 }

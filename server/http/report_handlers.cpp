@@ -3,7 +3,6 @@
 // streamed from one statement in chunks of about 64 KiB whatever its size; funding and rollout
 // are small (one row per grant, school or tranche) and are built in memory, through the same
 // CSV writer.
-#include <SQLiteCpp/Database.h>
 
 #include <algorithm>
 #include <atomic>
@@ -19,8 +18,6 @@
 #include "server/domain/report_csv.hpp"
 #include "server/http/handlers.hpp"
 #include "server/http/json_input.hpp"
-#include "server/storage/report_repository.hpp"
-#include "server/storage/school_repository.hpp"
 
 namespace pakt::server::http {
 namespace {
@@ -177,10 +174,10 @@ std::optional<std::int64_t> grant_id_param(const RequestContext& ctx) {
 }
 
 // The school_number filter: 404 for a school the caller cannot see or that does not exist.
-void apply_school_param(const RequestContext& ctx, SQLite::Database& db, ReportFilter& f) {
+void apply_school_param(const RequestContext& ctx, Repositories& db, ReportFilter& f) {
     auto school = ctx.query_param("school_number");
     if (!school) return;
-    if (!can_see(ctx.user(), *school) || !school_exists(db, *school)) throw ApiError::not_found("no such school");
+    if (!can_see(ctx.user(), *school) || !db.school_exists(*school)) throw ApiError::not_found("no such school");
     f.school_number = *school;
 }
 
@@ -193,8 +190,8 @@ Response funding(HandlerDeps& deps, RequestContext& ctx) {
     filter.grant_id = grant_id_param(ctx);
     FundingInputs inputs;
     {
-        auto lease = deps.reads.acquire();
-        inputs = read_funding_inputs(lease.db(), filter);
+        auto lease = deps.store.read();
+        inputs = lease->read_funding_inputs(filter);
     }
     if (filter.grant_id && inputs.grants.empty()) throw ApiError::not_found("no such grant");
     const FundingReport report = build_funding_report(inputs.grants, inputs.tranches, today());
@@ -252,9 +249,9 @@ Response rollout(HandlerDeps& deps, RequestContext& ctx) {
     const std::string since = days_ago(7);
     std::vector<RolloutRow> rows;
     {
-        auto lease = deps.reads.acquire();
-        apply_school_param(ctx, lease.db(), filter);
-        rows = rollout_rows(lease.db(), filter, since);
+        auto lease = deps.store.read();
+        apply_school_param(ctx, *lease, filter);
+        rows = lease->rollout_rows(filter, since);
     }
     RolloutRow totals;
     for (const RolloutRow& r : rows) {
@@ -342,8 +339,8 @@ Response earmark(HandlerDeps& deps, RequestContext& ctx) {
     const std::string unseen_since = days_ago(30);
     std::vector<EarmarkRow> rows;
     {
-        auto lease = deps.reads.acquire();
-        rows = earmark_rows(lease.db(), filter, as_of, unseen_since);
+        auto lease = deps.store.read();
+        rows = lease->earmark_rows(filter, as_of, unseen_since);
     }
     nlohmann::json items = nlohmann::json::array();
     for (const EarmarkRow& r : rows) {
@@ -509,12 +506,12 @@ void inventory_csv_row(CsvWriter& w, std::string& out, const InventoryRow& r) {
 // What a streamed inventory owns while the client reads it. Members are destroyed in reverse
 // order: the statement before the connection it runs on, the connection before the slot.
 struct InventoryExport {
-    InventoryExport(ExportSlots::Slot s, ReadPool::Lease l, const ReportFilter& filter, Output o)
-        : slot(std::move(s)), lease(std::move(l)), reader(lease.db(), filter), output(o), csv_writer(o.dialect) {}
+    InventoryExport(ExportSlots::Slot s, ReadLease l, const ReportFilter& filter, Output o)
+        : slot(std::move(s)), lease(std::move(l)), reader(lease.view().inventory(filter)), output(o), csv_writer(o.dialect) {}
 
     ExportSlots::Slot slot;
-    ReadPool::Lease lease;
-    InventoryReader reader;
+    ReadLease lease;
+    std::unique_ptr<InventoryCursor> reader;
     Output output;
     CsvWriter csv_writer;
     InventoryRow row;
@@ -533,7 +530,7 @@ struct InventoryExport {
             }
         }
         while (chunk.size() < kChunkBytes) {
-            if (!reader.next(row)) {
+            if (!reader->next(row)) {
                 if (output.format == Format::json) chunk += any_row ? "\n]}\n" : "]}\n";
                 return false;
             }
@@ -549,8 +546,8 @@ Response inventory(HandlerDeps& deps, ExportSlots& exports, RequestContext& ctx)
     const Output output = negotiate(ctx);
     ReportFilter filter = scope_of(ctx);
     ExportSlots::Slot slot = exports.acquire();
-    ReadPool::Lease lease = deps.reads.acquire();
-    apply_school_param(ctx, lease.db(), filter);
+    ReadLease lease = deps.store.read();
+    apply_school_param(ctx, *lease, filter);
     auto state = std::make_shared<InventoryExport>(std::move(slot), std::move(lease), filter, output);
     Response r;
     r.status = 200;

@@ -1,8 +1,6 @@
 #include "server/http/router.hpp"
 
-#include <SQLiteCpp/Exception.h>
 #include <spdlog/spdlog.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -10,7 +8,7 @@
 #include <stdexcept>
 
 #include "server/http/json_input.hpp"
-#include "server/storage/writer.hpp"
+#include "server/domain/store.hpp"
 
 namespace pakt::server::http {
 namespace {
@@ -203,18 +201,16 @@ Response Router::dispatch(const Request& request) const {
         response = dispatch_unchecked(request, route);
     } catch (const ApiError& e) {
         response = problem_response(e);
-    } catch (const WriterStopped&) {
+    } catch (const StoreStopped&) {
         response = unavailable("the server is shutting down; retry shortly");
-    } catch (const SQLite::Exception& e) {
-        if (e.getErrorCode() == SQLITE_BUSY) {
-            spdlog::warn("request_id={} database busy: {}", request.request_id, e.what());
-            response = unavailable("the database is busy; retry shortly");
-        } else {
-            spdlog::error("request_id={} database error {}: {}", request.request_id,
-                          e.getExtendedErrorCode(), e.what());
-            response = problem_response(ApiError(500, "internal", "Internal server error",
-                                                 "the request failed; the error was logged"));
-        }
+    } catch (const StoreBusy& e) {
+        spdlog::warn("request_id={} database busy: {}", request.request_id, e.what());
+        response = unavailable("the database is busy; retry shortly");
+    } catch (const StoreError& e) {
+        spdlog::error("request_id={} database error {}: {}", request.request_id, e.code(),
+                      e.what());
+        response = problem_response(ApiError(500, "internal", "Internal server error",
+                                             "the request failed; the error was logged"));
     } catch (const std::exception& e) {
         spdlog::error("request_id={} unexpected error: {}", request.request_id, e.what());
         response = problem_response(ApiError(500, "internal", "Internal server error",

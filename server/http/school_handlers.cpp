@@ -1,13 +1,9 @@
 // Schools: scoped list and read for every role; create and change for city_admin.
-#include <SQLiteCpp/Database.h>
 
 #include "common/time.hpp"
 #include "server/domain/validation.hpp"
 #include "server/http/handlers.hpp"
 #include "server/http/json_input.hpp"
-#include "server/storage/device_repository.hpp"
-#include "server/storage/agent_repository.hpp"
-#include "server/storage/school_repository.hpp"
 
 namespace pakt::server::http {
 namespace {
@@ -81,11 +77,11 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
     }
     std::optional<std::vector<std::string>> only;
     if (!ctx.user().is_city_admin()) only = ctx.user().schools;
-    auto lease = deps.reads.acquire();
-    auto schools = list_schools(lease.db(), after, limit + 1, only, search);
+    auto lease = deps.store.read();
+    auto schools = lease->list_schools(after, limit + 1, only, search);
     nlohmann::json items = nlohmann::json::array();
     nlohmann::json next = nullptr;
-    for (std::size_t i = 0; i < schools.size() && static_cast<int>(i) < limit; ++i) items.push_back(school_json(schools[i], device_counts_by_status(lease.db(), schools[i].school_number)));
+    for (std::size_t i = 0; i < schools.size() && static_cast<int>(i) < limit; ++i) items.push_back(school_json(schools[i], lease->device_counts_by_status(schools[i].school_number)));
     if (static_cast<int>(schools.size()) > limit) next = encode_cursor(schools[static_cast<std::size_t>(limit) - 1].school_number);
     return json_response(200, dump({{"items", items}, {"next_cursor", next}}));
 }
@@ -93,10 +89,10 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
 Response get(HandlerDeps& deps, RequestContext& ctx) {
     const std::string& number = ctx.param("school_number");
     require(ctx, Action::view, number);
-    auto lease = deps.reads.acquire();
-    auto school = find_school(lease.db(), number);
+    auto lease = deps.store.read();
+    auto school = lease->find_school(number);
     if (!school) throw ApiError::not_found("no such school");
-    return json_response(200, dump(school_json(*school, device_counts_by_status(lease.db(), number))));
+    return json_response(200, dump(school_json(*school, lease->device_counts_by_status(number))));
 }
 
 // A school at a glance, for its overview page: what it has, what is out, what has gone quiet.
@@ -104,19 +100,19 @@ Response get(HandlerDeps& deps, RequestContext& ctx) {
 Response summary(HandlerDeps& deps, RequestContext& ctx) {
     const std::string& number = ctx.param("school_number");
     require(ctx, Action::view, number);
-    auto lease = deps.reads.acquire();
-    auto school = find_school(lease.db(), number);
+    auto lease = deps.store.read();
+    auto school = lease->find_school(number);
     if (!school) throw ApiError::not_found("no such school");
-    nlohmann::json body = school_json(*school, device_counts_by_status(lease.db(), number));
-    const auto loans = count_school_loans(lease.db(), number, german_date(Clock::now()));
+    nlohmann::json body = school_json(*school, lease->device_counts_by_status(number));
+    const auto loans = lease->count_school_loans(number, german_date(Clock::now()));
     body["on_loan"] = loans.on_loan;
     body["overdue"] = loans.overdue;
-    body["not_seen_14_days"] = count_not_seen_since(lease.db(), number, days_ago(14));
+    body["not_seen_14_days"] = lease->count_not_seen_since(number, days_ago(14));
     AgentFilter filter;
     filter.school_number = number;
     filter.limit = 100;
     nlohmann::json agents = nlohmann::json::array();
-    for (const auto& listed : list_agents(lease.db(), filter)) {
+    for (const auto& listed : lease->list_agents(filter)) {
         const Agent& a = listed.agent;
         if (a.revoked_at) continue;
         agents.push_back({{"agent_id", a.id},
@@ -139,16 +135,16 @@ Response create(HandlerDeps& deps, RequestContext& ctx) {
     }
     read_school_fields(in, school);
     in.finish();
-    const School created = deps.writer.execute([&](SQLite::Database& db) {
-        if (school_exists(db, school.school_number)) {
+    const School created = deps.store.write([&](Repositories& db) {
+        if (db.school_exists(school.school_number)) {
             throw ApiError::conflict("a school with this number exists",
                                      {{"school_number", "is taken", std::nullopt}});
         }
-        insert_school(db, school);
+        db.insert_school(school);
         AuditEntry entry = audit_entry(ctx, "school.create", "school", school.school_number, school.school_number);
         entry.detail = {{"name", school.name}};
-        append_audit(db, entry);
-        return *find_school(db, school.school_number);
+        db.append_audit(entry);
+        return *db.find_school(school.school_number);
     });
     Response r = json_response(201, dump(school_json(created, {})));
     r.set_header("Location", "/api/v1/schools/" + created.school_number);
@@ -161,17 +157,17 @@ Response update(HandlerDeps& deps, RequestContext& ctx) {
     require(ctx, Action::view, number);
     require(ctx, Action::manage_schools, number);
     const auto body = parse_json_body(ctx.request);
-    const auto updated = deps.writer.execute([&](SQLite::Database& db) {
-        auto school = find_school(db, number);
+    const auto updated = deps.store.write([&](Repositories& db) {
+        auto school = db.find_school(number);
         if (!school) throw ApiError::not_found("no such school");
         ObjectReader in(body, {"name", "school_type", "district", "address", "latitude", "longitude"});
         read_school_fields(in, *school);
         in.finish();
-        update_school(db, *school);
+        db.update_school(*school);
         AuditEntry entry = audit_entry(ctx, "school.update", "school", number, number);
         entry.detail = body;
-        append_audit(db, entry);
-        return std::pair{*find_school(db, number), device_counts_by_status(db, number)};
+        db.append_audit(entry);
+        return std::pair{*db.find_school(number), db.device_counts_by_status(number)};
     });
     return json_response(200, dump(school_json(updated.first, updated.second)));
 }

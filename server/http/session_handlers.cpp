@@ -1,5 +1,4 @@
 // Session (login, logout), the caller (/me) and the caller's API tokens.
-#include <SQLiteCpp/Database.h>
 #include <spdlog/spdlog.h>
 
 #include <charconv>
@@ -9,10 +8,7 @@
 #include "server/domain/password.hpp"
 #include "server/domain/validation.hpp"
 #include "server/http/handlers.hpp"
-#include "server/storage/statement_cache.hpp"
 #include "server/http/json_input.hpp"
-#include "server/storage/session_repository.hpp"
-#include "server/storage/user_repository.hpp"
 
 namespace pakt::server::http {
 
@@ -85,8 +81,8 @@ Response login(HandlerDeps& deps, RequestContext& ctx, const Router& router) {
 
     std::optional<UserRecord> user;
     if (username.size() <= 64) {
-        auto lease = deps.reads.acquire();
-        user = find_user_by_username(lease.db(), username);
+        auto lease = deps.store.read();
+        user = lease->find_user_by_username(username);
     }
     // The same work and the same answer whether the user exists, is disabled or typed the wrong
     // password, so the answer does not tell which usernames exist.
@@ -105,11 +101,11 @@ Response login(HandlerDeps& deps, RequestContext& ctx, const Router& router) {
     const std::string token = random_token();
     const std::string expires_at = format_rfc3339(Clock::now() + deps.config.session_ttl);
     ctx.principal = user->principal();
-    deps.writer.execute([&](SQLite::Database& db) {
-        insert_session(db, sha256_hex(token), user->id, expires_at, ctx.request.remote_address);
+    deps.store.write([&](Repositories& db) {
+        db.insert_session(sha256_hex(token), user->id, expires_at, ctx.request.remote_address);
         AuditEntry entry = audit_entry(ctx, "session.create", "user", std::to_string(user->id), std::nullopt);
         entry.detail = {{"client_address", ctx.request.remote_address}};
-        append_audit(db, entry);
+        db.append_audit(entry);
     });
     if (cookie) {
         // The token goes into the cookie only, where the page's scripts cannot read it.
@@ -121,9 +117,9 @@ Response login(HandlerDeps& deps, RequestContext& ctx, const Router& router) {
 }
 
 Response logout(HandlerDeps& deps, RequestContext& ctx) {
-    const bool deleted = deps.writer.execute([&](SQLite::Database& db) {
-        if (!delete_session(db, sha256_hex(ctx.bearer_token))) return false;
-        append_audit(db, audit_entry(ctx, "session.delete", "user", std::to_string(ctx.user().user_id),
+    const bool deleted = deps.store.write([&](Repositories& db) {
+        if (!db.delete_session(sha256_hex(ctx.bearer_token))) return false;
+        db.append_audit(audit_entry(ctx, "session.delete", "user", std::to_string(ctx.user().user_id),
                                      std::nullopt));
         return true;
     });
@@ -161,8 +157,8 @@ Response change_password(HandlerDeps& deps, RequestContext& ctx) {
     }
     std::optional<UserRecord> user;
     {
-        auto lease = deps.reads.acquire();
-        user = find_user_by_id(lease.db(), ctx.user().user_id);
+        auto lease = deps.store.read();
+        user = lease->find_user_by_id(ctx.user().user_id);
     }
     if (!user) throw ApiError::unauthorized();
     if (!verify_password(current, user->password_hash)) {
@@ -177,26 +173,25 @@ Response change_password(HandlerDeps& deps, RequestContext& ctx) {
     }
     const std::string new_hash = hash_password(next);
     const std::string keep = sha256_hex(ctx.bearer_token);
-    deps.writer.execute([&](SQLite::Database& db) {
-        auto fresh = find_user_by_id(db, user->id);
+    deps.store.write([&](Repositories& db) {
+        auto fresh = db.find_user_by_id(user->id);
         if (!fresh) throw ApiError::unauthorized();
         const bool was_generated = fresh->must_change_password;
         fresh->password_hash = new_hash;
         fresh->must_change_password = false;  // the password is the person's own now
-        update_user(db, *fresh);
-        const RevokedAccess revoked = revoke_other_access(db, fresh->id, keep);
+        db.update_user(*fresh);
+        const RevokedAccess revoked = db.revoke_other_access(fresh->id, keep);
         AuditEntry entry = audit_entry(ctx, "user.password", "user", std::to_string(fresh->id), std::nullopt);
         entry.detail = {{"sessions_ended", revoked.sessions}, {"api_tokens_deleted", revoked.api_tokens}};
         if (was_generated) entry.detail["replaced_generated_password"] = true;
-        append_audit(db, entry);
+        db.append_audit(entry);
     });
     return no_content();
 }
 
 Response me(HandlerDeps& deps, RequestContext& ctx) {
-    auto lease = deps.reads.acquire();
-    StatementCache::Scope statements(lease.statements());  // the UI asks on every page
-    auto user = find_user_by_id(lease.db(), ctx.user().user_id);
+    auto lease = deps.store.read();
+    auto user = lease->find_user_by_id(ctx.user().user_id);
     if (!user) throw ApiError::unauthorized();
     return json_response(200, dump(me_json(*user)));
 }
@@ -218,11 +213,11 @@ Response create_token(HandlerDeps& deps, RequestContext& ctx) {
     in.finish();
 
     const std::string token = random_token();
-    const std::int64_t id = deps.writer.execute([&](SQLite::Database& db) {
-        const auto new_id = insert_api_token(db, ctx.user().user_id, name, sha256_hex(token), expires_on);
+    const std::int64_t id = deps.store.write([&](Repositories& db) {
+        const auto new_id = db.insert_api_token(ctx.user().user_id, name, sha256_hex(token), expires_on);
         AuditEntry entry = audit_entry(ctx, "token.create", "api_token", std::to_string(new_id), std::nullopt);
         entry.detail = {{"name", name}, {"expires_on", expires_on ? nlohmann::json(*expires_on) : nlohmann::json(nullptr)}};
-        append_audit(db, entry);
+        db.append_audit(entry);
         return new_id;
     });
     return json_response(201, dump({{"id", id},
@@ -232,21 +227,21 @@ Response create_token(HandlerDeps& deps, RequestContext& ctx) {
 }
 
 Response list_tokens(HandlerDeps& deps, RequestContext& ctx) {
-    auto lease = deps.reads.acquire();
+    auto lease = deps.store.read();
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& t : list_api_tokens(lease.db(), ctx.user().user_id))
+    for (const auto& t : lease->list_api_tokens(ctx.user().user_id))
         items.push_back(api_token_json(t));
     return json_response(200, dump({{"items", items}, {"next_cursor", nullptr}}));
 }
 
 Response revoke_token(HandlerDeps& deps, RequestContext& ctx) {
     const std::int64_t id = parse_id(ctx.param("id"));
-    const bool deleted = deps.writer.execute([&](SQLite::Database& db) {
-        auto token = find_api_token(db, id);
+    const bool deleted = deps.store.write([&](Repositories& db) {
+        auto token = db.find_api_token(id);
         // A token of another user is reported as absent, like any object out of scope.
         if (!token || token->user_id != ctx.user().user_id) return false;
-        delete_api_token(db, id);
-        append_audit(db, audit_entry(ctx, "token.delete", "api_token", std::to_string(id), std::nullopt));
+        db.delete_api_token(id);
+        db.append_audit(audit_entry(ctx, "token.delete", "api_token", std::to_string(id), std::nullopt));
         return true;
     });
     if (!deleted) throw ApiError::not_found();

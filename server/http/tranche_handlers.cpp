@@ -1,19 +1,13 @@
 // Tranches (deliveries): created by city_admin, read in scope, manifests uploaded by the school's
 // IT helper or city_admin, the rollout funnel and reconciliation.
-#include <SQLiteCpp/Database.h>
 
 #include <charconv>
 
 #include "common/time.hpp"
-#include "server/storage/connector_repository.hpp"
 #include "server/domain/manifest.hpp"
 #include "server/domain/validation.hpp"
 #include "server/http/handlers.hpp"
 #include "server/http/json_input.hpp"
-#include "server/storage/device_repository.hpp"
-#include "server/storage/funding_repository.hpp"
-#include "server/storage/school_repository.hpp"
-#include "server/storage/tranche_repository.hpp"
 
 namespace pakt::server::http {
 
@@ -29,8 +23,8 @@ std::int64_t parse_tranche_id(const std::string& text) {
 namespace {
 
 // Loads a tranche the caller may see (404 otherwise, also for other schools' tranches).
-Tranche visible_tranche(const RequestContext& ctx, SQLite::Database& db, std::int64_t id) {
-    auto t = find_tranche(db, id);
+Tranche visible_tranche(const RequestContext& ctx, Repositories& db, std::int64_t id) {
+    auto t = db.find_tranche(id);
     if (!t || !can_see(ctx.user(), t->school_number)) throw ApiError::not_found("no such tranche");
     return *t;
 }
@@ -127,23 +121,23 @@ Response create(HandlerDeps& deps, RequestContext& ctx) {
     t.unit_price_cents = *details.unit_price_cents;
     t.expected_count = *details.expected_count;
 
-    const nlohmann::json stored = deps.writer.execute([&](SQLite::Database& db) {
+    const nlohmann::json stored = deps.store.write([&](Repositories& db) {
         std::vector<FieldError> errors;
-        if (!school_exists(db, t.school_number)) errors.push_back({"school_number", "no such school", std::nullopt});
-        auto grant = find_grant(db, t.grant_id);
+        if (!db.school_exists(t.school_number)) errors.push_back({"school_number", "no such school", std::nullopt});
+        auto grant = db.find_grant(t.grant_id);
         if (!grant) {
             errors.push_back({"grant_id", "no such grant", std::nullopt});
-        } else if (auto programme = find_programme(db, grant->programme_code); programme && !programme->funds_devices) {
+        } else if (auto programme = db.find_programme(grant->programme_code); programme && !programme->funds_devices) {
             errors.push_back({"grant_id", "the grant's programme " + programme->code + " funds no devices", std::nullopt});
         }
         if (!errors.empty()) throw ApiError::unprocessable("the tranche refers to unknown or unsuitable objects", errors);
-        const auto id = insert_tranche(db, t);
-        const Tranche created = *find_tranche(db, id);
+        const auto id = db.insert_tranche(t);
+        const Tranche created = *db.find_tranche(id);
         AuditEntry entry = audit_entry(ctx, "tranche.create", "tranche", std::to_string(id), t.school_number);
         entry.detail = {{"grant_id", t.grant_id}, {"expected_count", t.expected_count},
                         {"unit_price_cents", t.unit_price_cents}, {"order_number", t.order_number}};
-        append_audit(db, entry);
-        return tranche_json(created, tranche_progress(db, id, days_ago(7)));
+        db.append_audit(entry);
+        return tranche_json(created, db.tranche_progress(id, days_ago(7)));
     });
     Response r = json_response(201, dump(stored));
     r.set_header("Location", "/api/v1/tranches/" + std::to_string(stored.at("id").get<std::int64_t>()));
@@ -163,7 +157,7 @@ Response update(HandlerDeps& deps, RequestContext& ctx) {
     const TrancheDetails change = read_tranche_details(in);
     in.finish();
 
-    const nlohmann::json stored = deps.writer.execute([&](SQLite::Database& db) {
+    const nlohmann::json stored = deps.store.write([&](Repositories& db) {
         Tranche t = visible_tranche(ctx, db, id);
         require(ctx, Action::manage_funding, t.school_number);
         nlohmann::json detail = nlohmann::json::object();
@@ -172,7 +166,7 @@ Response update(HandlerDeps& deps, RequestContext& ctx) {
             detail[field] = {{"from", current}, {"to", *wanted}};
             current = *wanted;
         };
-        const std::int64_t enrolled = count_devices_in_tranche(db, t.id);
+        const std::int64_t enrolled = db.count_devices_in_tranche(t.id);
         apply("supplier", t.supplier, change.supplier);
         apply("order_number", t.order_number, change.order_number);
         apply("delivery_note", t.delivery_note, change.delivery_note);
@@ -180,9 +174,9 @@ Response update(HandlerDeps& deps, RequestContext& ctx) {
         apply("model", t.model, change.model);
         apply("unit_price_cents", t.unit_price_cents, change.unit_price_cents);
         apply("expected_count", t.expected_count, change.expected_count);
-        if (detail.empty()) return tranche_json(t, tranche_progress(db, id, days_ago(7)));
+        if (detail.empty()) return tranche_json(t, db.tranche_progress(id, days_ago(7)));
 
-        const Grant grant = *find_grant(db, t.grant_id);
+        const Grant grant = *db.find_grant(t.grant_id);
         const std::string today = german_date(Clock::now());
         std::vector<FieldError> frozen;
         for (const char* figure : {"unit_price_cents", "expected_count"}) {
@@ -208,12 +202,12 @@ Response update(HandlerDeps& deps, RequestContext& ctx) {
                   "must be at least the " + std::to_string(enrolled) + " devices enrolled",
                   std::nullopt}});
         }
-        update_tranche(db, t);
+        db.update_tranche(t);
         AuditEntry entry =
             audit_entry(ctx, "tranche.update", "tranche", std::to_string(id), t.school_number);
         entry.detail = detail;
-        append_audit(db, entry);
-        return tranche_json(*find_tranche(db, id), tranche_progress(db, id, days_ago(7)));
+        db.append_audit(entry);
+        return tranche_json(*db.find_tranche(id), db.tranche_progress(id, days_ago(7)));
     });
     return json_response(200, dump(stored));
 }
@@ -237,13 +231,13 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
     }
     const int limit = f.limit;
     f.limit = limit + 1;
-    auto lease = deps.reads.acquire();
-    auto tranches = list_tranches(lease.db(), f);
+    auto lease = deps.store.read();
+    auto tranches = lease->list_tranches(f);
     const std::string since = days_ago(7);
     nlohmann::json items = nlohmann::json::array();
     nlohmann::json next = nullptr;
     for (std::size_t i = 0; i < tranches.size() && static_cast<int>(i) < limit; ++i) {
-        items.push_back(tranche_json(tranches[i], tranche_progress(lease.db(), tranches[i].id, since)));
+        items.push_back(tranche_json(tranches[i], lease->tranche_progress(tranches[i].id, since)));
     }
     if (static_cast<int>(tranches.size()) > limit) next = encode_cursor(std::to_string(tranches[static_cast<std::size_t>(limit) - 1].id));
     return json_response(200, dump({{"items", items}, {"next_cursor", next}}));
@@ -251,9 +245,9 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
 
 Response get(HandlerDeps& deps, RequestContext& ctx) {
     const auto id = parse_tranche_id(ctx.param("id"));
-    auto lease = deps.reads.acquire();
-    const Tranche t = visible_tranche(ctx, lease.db(), id);
-    return json_response(200, dump(tranche_json(t, tranche_progress(lease.db(), id, days_ago(7)))));
+    auto lease = deps.store.read();
+    const Tranche t = visible_tranche(ctx, *lease, id);
+    return json_response(200, dump(tranche_json(t, lease->tranche_progress(id, days_ago(7)))));
 }
 
 bool is_csv_content_type(const std::optional<std::string>& value) {
@@ -268,8 +262,8 @@ bool is_csv_content_type(const std::optional<std::string>& value) {
 Response put_manifest(HandlerDeps& deps, RequestContext& ctx) {
     const auto id = parse_tranche_id(ctx.param("id"));
     {
-        auto lease = deps.reads.acquire();
-        const Tranche t = visible_tranche(ctx, lease.db(), id);
+        auto lease = deps.store.read();
+        const Tranche t = visible_tranche(ctx, *lease, id);
         require(ctx, Action::manage_devices, t.school_number);
     }
     if (!is_csv_content_type(ctx.request.header("Content-Type"))) {
@@ -280,8 +274,8 @@ Response put_manifest(HandlerDeps& deps, RequestContext& ctx) {
     struct Outcome {
         std::size_t rows = 0, added = 0, already_present = 0;
     };
-    const Outcome outcome = deps.writer.execute([&](SQLite::Database& db) {
-        const Tranche t = *find_tranche(db, id);
+    const Outcome outcome = deps.store.write([&](Repositories& db) {
+        const Tranche t = *db.find_tranche(id);
         FieldErrors errors;
         errors.append(manifest.errors, [](const ManifestError& e) {
             return FieldError{e.field, e.message, e.line};
@@ -290,7 +284,7 @@ Response put_manifest(HandlerDeps& deps, RequestContext& ctx) {
         Outcome o;
         o.rows = manifest.rows.size();
         for (const auto& row : manifest.rows) {
-            const auto owner = manifest_tranche_of(db, row.serial_number);
+            const auto owner = db.manifest_tranche_of(row.serial_number);
             if (owner && *owner == id) {
                 ++o.already_present;
             } else if (owner) {
@@ -298,7 +292,7 @@ Response put_manifest(HandlerDeps& deps, RequestContext& ctx) {
                             "'" + row.serial_number + "' is in the manifest of tranche " +
                                 std::to_string(*owner),
                             row.line});
-            } else if (auto device = find_device(db, row.serial_number); device && device->tranche_id != id) {
+            } else if (auto device = db.find_device(row.serial_number); device && device->tranche_id != id) {
                 // Enrolled into another tranche (off its manifest, or one without a manifest): the
                 // device belongs to that tranche as much as a manifest entry would.
                 errors.add({"serial_number",
@@ -309,9 +303,9 @@ Response put_manifest(HandlerDeps& deps, RequestContext& ctx) {
                 fresh.push_back(row);
             }
         }
-        const auto total = manifest_size(db, id) + static_cast<std::int64_t>(fresh.size());
+        const auto total = db.manifest_size(id) + static_cast<std::int64_t>(fresh.size());
         if (errors.empty() && total > t.expected_count) {
-            const std::size_t first_excess = static_cast<std::size_t>(t.expected_count - manifest_size(db, id));
+            const std::size_t first_excess = static_cast<std::size_t>(t.expected_count - db.manifest_size(id));
             errors.add({"serial_number",
                         "the manifest would list " + std::to_string(total) +
                             " devices; the tranche expects " + std::to_string(t.expected_count),
@@ -324,11 +318,11 @@ Response put_manifest(HandlerDeps& deps, RequestContext& ctx) {
                     " lines of the manifest are invalid; nothing was stored",
                 errors);
         }
-        insert_manifest_entries(db, id, fresh);
+        db.insert_manifest_entries(id, fresh);
         o.added = fresh.size();
         AuditEntry entry = audit_entry(ctx, "tranche.manifest", "tranche", std::to_string(id), t.school_number);
         entry.detail = {{"rows", o.rows}, {"added", o.added}, {"already_present", o.already_present}};
-        append_audit(db, entry);
+        db.append_audit(entry);
         return o;
     });
     return json_response(200, dump({{"rows", outcome.rows}, {"added", outcome.added}, {"already_present", outcome.already_present}}));
@@ -336,12 +330,12 @@ Response put_manifest(HandlerDeps& deps, RequestContext& ctx) {
 
 Response reconciliation(HandlerDeps& deps, RequestContext& ctx) {
     const auto id = parse_tranche_id(ctx.param("id"));
-    auto lease = deps.reads.acquire();
-    visible_tranche(ctx, lease.db(), id);
-    const Reconciliation r = reconcile_tranche(lease.db(), id, days_ago(14));
+    auto lease = deps.store.read();
+    visible_tranche(ctx, *lease, id);
+    const Reconciliation r = lease->reconcile_tranche(id, days_ago(14));
     // Released from the organisation in Apple School Manager: no longer the city's to manage,
     // though the manifest and the proof of use still list it.
-    const auto released = released_serials_of_tranche(lease.db(), id);
+    const auto released = lease->released_serials_of_tranche(id);
     return json_response(200, dump({{"tranche_id", id}, {"missing", r.missing}, {"unexpected", r.unexpected}, {"not_seen", r.not_seen}, {"released", released}}));
 }
 

@@ -1,6 +1,4 @@
 // User management (city_admin only).
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Exception.h>
 
 #include <algorithm>
 #include <charconv>
@@ -10,9 +8,6 @@
 #include "server/domain/validation.hpp"
 #include "server/http/handlers.hpp"
 #include "server/http/json_input.hpp"
-#include "server/storage/school_repository.hpp"
-#include "server/storage/session_repository.hpp"
-#include "server/storage/user_repository.hpp"
 
 namespace pakt::server::http {
 namespace {
@@ -28,10 +23,10 @@ void require_admin(const RequestContext& ctx) { require(ctx, Action::manage_user
 
 // Unknown schools are a 422 on the "schools" field; checked on the writer so the check and the
 // insert see the same state.
-void check_schools_exist(SQLite::Database& db, const std::vector<std::string>& schools) {
+void check_schools_exist(Repositories& db, const std::vector<std::string>& schools) {
     std::vector<FieldError> errors;
     for (const auto& s : schools) {
-        if (!school_exists(db, s)) errors.push_back({"schools", "school '" + s + "' does not exist", std::nullopt});
+        if (!db.school_exists(s)) errors.push_back({"schools", "school '" + s + "' does not exist", std::nullopt});
     }
     if (!errors.empty()) throw ApiError::unprocessable("the user refers to unknown schools", errors);
 }
@@ -40,8 +35,8 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
     require_admin(ctx);
     const int limit = page_limit(ctx);
     const std::int64_t after_id = page_after_id(ctx);
-    auto lease = deps.reads.acquire();
-    auto users = list_users(lease.db(), after_id, limit + 1);
+    auto lease = deps.store.read();
+    auto users = lease->list_users(after_id, limit + 1);
     nlohmann::json items = nlohmann::json::array();
     nlohmann::json next = nullptr;
     for (std::size_t i = 0; i < users.size() && static_cast<int>(i) < limit; ++i) items.push_back(user_json(users[i]));
@@ -52,8 +47,8 @@ Response list(HandlerDeps& deps, RequestContext& ctx) {
 Response get(HandlerDeps& deps, RequestContext& ctx) {
     require_admin(ctx);
     const auto id = parse_user_id(ctx.param("id"));
-    auto lease = deps.reads.acquire();
-    auto user = find_user_by_id(lease.db(), id);
+    auto lease = deps.store.read();
+    auto user = lease->find_user_by_id(id);
     if (!user) throw ApiError::not_found("no such user");
     return json_response(200, dump(user_json(*user)));
 }
@@ -95,20 +90,20 @@ Response create(HandlerDeps& deps, RequestContext& ctx) {
     user.password_hash = hash_password(password);
     user.must_change_password = given_password ? must_change.value_or(false) : true;
 
-    const UserRecord created = deps.writer.execute([&](SQLite::Database& db) {
-        if (find_user_by_username(db, user.username)) {
+    const UserRecord created = deps.store.write([&](Repositories& db) {
+        if (db.find_user_by_username(user.username)) {
             throw ApiError::conflict("a user with this username exists", {{"username", "is taken", std::nullopt}});
         }
         check_schools_exist(db, user.schools);
-        const auto id = insert_user(db, user);
+        const auto id = db.insert_user(user);
         AuditEntry entry = audit_entry(ctx, "user.create", "user", std::to_string(id), std::nullopt);
         entry.detail = {{"username", user.username},
                         {"role", role_text},
                         {"schools", user.schools},
                         {"must_change_password", user.must_change_password},
                         {"password_generated", !given_password}};
-        append_audit(db, entry);
-        return *find_user_by_id(db, id);
+        db.append_audit(entry);
+        return *db.find_user_by_id(id);
     });
     nlohmann::json answer = user_json(created);
     if (!given_password) answer["one_time_password"] = password;  // shown this once, stored hashed
@@ -143,8 +138,8 @@ Response update(HandlerDeps& deps, RequestContext& ctx) {
     in.finish();
     const std::optional<std::string> new_hash = password ? std::optional(hash_password(*password)) : std::nullopt;
 
-    const UserRecord updated = deps.writer.execute([&](SQLite::Database& db) {
-        auto user = find_user_by_id(db, id);
+    const UserRecord updated = deps.store.write([&](Repositories& db) {
+        auto user = db.find_user_by_id(id);
         if (!user) throw ApiError::not_found("no such user");
         const bool was_admin = user->role == Role::city_admin && !user->disabled;
         if (role) user->role = *role;
@@ -160,19 +155,19 @@ Response update(HandlerDeps& deps, RequestContext& ctx) {
         if (disabled) user->disabled = *disabled;
         if (must_change) user->must_change_password = *must_change;
         const bool is_admin = user->role == Role::city_admin && !user->disabled;
-        if (was_admin && !is_admin && count_enabled_city_admins(db) <= 1) {
+        if (was_admin && !is_admin && db.count_enabled_city_admins() <= 1) {
             throw ApiError::conflict("this change would leave no enabled city_admin");
         }
-        update_user(db, *user);
+        db.update_user(*user);
         // Disabling or a new password ends the user's sessions and deletes its API tokens (as
         // paktctl user disable and a password reset do): whoever held the old password or a
         // token made with it is out. A changed scope ends every open session: the person logs
         // in again under the new rules.
         RevokedAccess revoked;
         if (disabled.value_or(false) || new_hash)
-            revoked = revoke_user_access(db, id);
+            revoked = db.revoke_user_access(id);
         else if (role || schools)
-            delete_sessions_of_user(db, id);
+            db.delete_sessions_of_user(id);
         AuditEntry entry = audit_entry(ctx, "user.update", "user", std::to_string(id), std::nullopt);
         entry.detail = nlohmann::json::object();
         if (role_text) entry.detail["role"] = *role_text;
@@ -185,8 +180,8 @@ Response update(HandlerDeps& deps, RequestContext& ctx) {
         }
         if (disabled) entry.detail["disabled"] = *disabled;
         if (must_change) entry.detail["must_change_password"] = *must_change;
-        append_audit(db, entry);
-        return *find_user_by_id(db, id);
+        db.append_audit(entry);
+        return *db.find_user_by_id(id);
     });
     return json_response(200, dump(user_json(updated)));
 }
@@ -205,20 +200,20 @@ Response set_one_time_password(HandlerDeps& deps, RequestContext& ctx) {
     }
     const std::string password = generate_one_time_password();
     const std::string hash = hash_password(password);
-    const UserRecord updated = deps.writer.execute([&](SQLite::Database& db) {
-        auto user = find_user_by_id(db, id);
+    const UserRecord updated = deps.store.write([&](Repositories& db) {
+        auto user = db.find_user_by_id(id);
         if (!user) throw ApiError::not_found("no such user");
         user->password_hash = hash;
         user->must_change_password = true;
-        update_user(db, *user);
-        const RevokedAccess revoked = revoke_user_access(db, id);
+        db.update_user(*user);
+        const RevokedAccess revoked = db.revoke_user_access(id);
         AuditEntry entry =
             audit_entry(ctx, "user.password_reset", "user", std::to_string(id), std::nullopt);
         entry.detail = {{"username", user->username},
                         {"sessions_ended", revoked.sessions},
                         {"api_tokens_deleted", revoked.api_tokens}};
-        append_audit(db, entry);
-        return *find_user_by_id(db, id);
+        db.append_audit(entry);
+        return *db.find_user_by_id(id);
     });
     return json_response(201,
                          dump({{"one_time_password", password}, {"user", user_json(updated)}}));
@@ -229,9 +224,9 @@ Response list_tokens(HandlerDeps& deps, RequestContext& ctx) {
     const auto id = parse_user_id(ctx.param("id"));
     const int limit = page_limit(ctx);
     const std::int64_t after_id = page_after_id(ctx);
-    auto lease = deps.reads.acquire();
-    if (!find_user_by_id(lease.db(), id)) throw ApiError::not_found("no such user");
-    const auto tokens = list_api_tokens(lease.db(), id, after_id, limit + 1);
+    auto lease = deps.store.read();
+    if (!lease->find_user_by_id(id)) throw ApiError::not_found("no such user");
+    const auto tokens = lease->list_api_tokens(id, after_id, limit + 1);
     nlohmann::json items = nlohmann::json::array();
     nlohmann::json next = nullptr;
     for (std::size_t i = 0; i < tokens.size() && static_cast<int>(i) < limit; ++i)
@@ -249,17 +244,17 @@ Response revoke_token(HandlerDeps& deps, RequestContext& ctx) {
     auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), token_id);
     if (ec != std::errc() || ptr != text.data() + text.size() || token_id <= 0)
         throw ApiError::not_found("no such API token");
-    deps.writer.execute([&](SQLite::Database& db) {
-        const auto user = find_user_by_id(db, user_id);
+    deps.store.write([&](Repositories& db) {
+        const auto user = db.find_user_by_id(user_id);
         if (!user) throw ApiError::not_found("no such user");
-        const auto token = find_api_token(db, token_id);
+        const auto token = db.find_api_token(token_id);
         if (!token || token->user_id != user_id)
             throw ApiError::not_found("the user has no such API token");
-        delete_api_token(db, token_id);
+        db.delete_api_token(token_id);
         AuditEntry entry =
             audit_entry(ctx, "token.revoke", "api_token", std::to_string(token_id), std::nullopt);
         entry.detail = {{"user_id", user_id}, {"username", user->username}, {"name", token->name}};
-        append_audit(db, entry);
+        db.append_audit(entry);
     });
     return no_content();
 }

@@ -9,6 +9,7 @@
 
 #include "common/time.hpp"
 #include "server/domain/inventory.hpp"
+#include "server/domain/checkin.hpp"
 #include "server/storage/sql.hpp"
 #include "server/storage/statement_cache.hpp"
 
@@ -302,12 +303,6 @@ std::optional<Agent> find_agent_by_node_key(SQLite::Database& db,
     return read_agent(q);
 }
 
-std::int64_t checkin_interval_s(std::int64_t base_s, std::int64_t agent_id) {
-    const std::int64_t spread = base_s / 10;
-    const std::int64_t offset = spread == 0 ? 0 : (agent_id * 7919) % (2 * spread + 1) - spread;
-    return std::max<std::int64_t>(1, base_s + offset);
-}
-
 std::vector<ListedAgent> list_agents(SQLite::Database& db, const AgentFilter& f) {
     std::string sql = agent_list_columns() + "WHERE id > ? ";
     if (f.school_number) sql += "AND school_number = ? ";
@@ -359,151 +354,72 @@ std::optional<CheckinRecord> find_checkin(SQLite::Database& db, const std::strin
     return r;
 }
 
-CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const CheckinReport& report,
-                             const std::string& now, int away_days) {
-    CheckinOutcome outcome;
-    // What each reported device last reported, looked up once per serial (a serial repeated in
-    // the report sees the earlier observation as its previous one). The writer thread is the
-    // serial part of every check-in, so this avoids string copies where it can (serials and OS
-    // versions fit the small-string buffer).
-    struct PreviousState {
-        bool reported = false;
-        Clock::time_point seen_at{};
-        std::optional<std::string> os_version;
-    };
-    enum class Where { this_school, other_school, nowhere };
-    struct Known {
-        Where where = Where::nowhere;
-        PreviousState previous;
-    };
-    // A report's sightings and its devices' previous ones mostly share one time each (an agent
-    // reports what it saw at one moment): parse each distinct text once, not twice per device.
-    struct ParsedTime {
-        std::string text;
-        Clock::time_point value = Clock::time_point::min();
-    };
-    ParsedTime last_previous, last_seen;
-    const auto parsed = [](ParsedTime& cache, std::string_view text) {
-        if (text != cache.text) {
-            cache.text.assign(text);
-            cache.value = parse_rfc3339(text).value_or(Clock::time_point::min());
-        }
-        return cache.value;
-    };
-    std::unordered_map<std::string, Known> known_devices;
-    known_devices.reserve(report.devices.size());
+void reported_device_states(SQLite::Database& db, const std::string& school_number,
+                            const std::vector<const std::string*>& serials,
+                            std::vector<ReportedDeviceState>& out) {
+    out.assign(serials.size(), ReportedDeviceState{});
     PreparedStatement state(db, kReportState);
     PreparedStatement here(db, kEnrolledHere);
     PreparedStatement enrolled(db, kDeviceEnrolled);
-    const auto lookup = [&](const std::string& serial) -> Known& {
-        const auto [it, fresh] = known_devices.try_emplace(serial);
-        if (!fresh) return it->second;
-        Known& k = it->second;
+    for (std::size_t i = 0; i < serials.size(); ++i) {
+        const std::string& serial = *serials[i];
+        ReportedDeviceState& s = out[i];
         state->reset();
-        state->bindNoCopy(1, agent.school_number);
+        state->bindNoCopy(1, school_number);
         state->bindNoCopy(2, serial);
         if (state->executeStep()) {
-            k.where = Where::this_school;
-            k.previous.reported = true;
-            // Only this function writes device_reports, always with canonical times (see
-            // normalize_checkin_report), so comparing parsed times here agrees with the
-            // upsert's text comparison. An unreadable time counts as long ago.
+            s.where = ReportedDeviceState::Where::this_school;
+            s.reported = true;
             const SQLite::Column seen = state->getColumn(0);
             const char* text = seen.getText();  // before getBytes, as SQLite documents
-            k.previous.seen_at = parsed(
-                last_previous, std::string_view(text, static_cast<std::size_t>(seen.getBytes())));
-            k.previous.os_version = optional_text(*state, 1);
-            return k;
+            s.seen_at.assign(text, static_cast<std::size_t>(seen.getBytes()));
+            s.os_version = optional_text(*state, 1);
+            continue;
         }
         here->reset();
-        here->bindNoCopy(1, agent.school_number);
+        here->bindNoCopy(1, school_number);
         here->bindNoCopy(2, serial);
         if (here->executeStep()) {
-            k.where = Where::this_school;  // enrolled here, never reported
-            return k;
+            s.where = ReportedDeviceState::Where::this_school;  // enrolled here, never reported
+            continue;
         }
         enrolled->reset();
         enrolled->bindNoCopy(1, serial);
-        k.where = enrolled->executeStep() ? Where::other_school : Where::nowhere;
-        return k;
-    };
+        s.where = enrolled->executeStep() ? ReportedDeviceState::Where::other_school
+                                          : ReportedDeviceState::Where::nowhere;
+    }
+}
+
+void write_checkin(SQLite::Database& db, const Agent& agent, const CheckinReport& report,
+                   const std::string& now, const CheckinChanges& changes,
+                   const CheckinOutcome& outcome) {
     PreparedStatement unknown(db, kUpsertUnknown);
-    PreparedStatement event(db, kInsertEvent);
-    const std::string actor = "agent:" + std::to_string(agent.id);
-    auto append_event = [&](const std::string& serial, const char* kind,
-                            const nlohmann::json& detail) {
-        event->reset();
-        event->bind(1, serial);
-        event->bindNoCopy(2, now);
-        event->bind(3, kind);
-        event->bindNoCopy(4, actor);
-        event->bind(5, detail.dump());
-        event->exec();
-    };
-    const auto away = std::chrono::hours(24 * away_days);
-    std::vector<const DeviceObservation*> stored;  // devices of the agent's school, in report order
-    stored.reserve(report.devices.size());
-    for (const auto& observation : report.devices) {
-        // Normalised by the caller: serial upper-case, seen_at canonical RFC 3339.
-        const std::string& serial = observation.serial_number;
-        const std::string& seen_at = observation.seen_at;
-        if (!is_valid_serial(serial)) {
-            outcome.unknown_serials.push_back(serial);
-            continue;
+    for (const DeviceObservation* o : changes.unknown) {
+        unknown->reset();
+        unknown->bindNoCopy(1, agent.school_number);
+        unknown->bindNoCopy(2, o->serial_number);
+        unknown->bindNoCopy(3, o->seen_at);
+        unknown->bindNoCopy(4, o->seen_at);
+        unknown->bind(5, agent.id);
+        bind_optional(*unknown, 6, o->ip_address);
+        bind_optional(*unknown, 7, o->os_version);
+        unknown->exec();
+    }
+    if (!changes.events.empty()) {
+        PreparedStatement event(db, kInsertEvent);
+        const std::string actor = "agent:" + std::to_string(agent.id);
+        for (const CheckinEvent& e : changes.events) {
+            event->reset();
+            event->bindNoCopy(1, e.serial_number);
+            event->bindNoCopy(2, now);
+            event->bindNoCopy(3, e.kind);
+            event->bindNoCopy(4, actor);
+            event->bindNoCopy(5, e.detail);
+            event->exec();
         }
-        Known& known = lookup(serial);
-        if (known.where == Where::other_school) {
-            outcome.unknown_serials.push_back(
-                serial);  // enrolled at another school: not ours to touch
-            continue;
-        }
-        if (known.where == Where::nowhere) {
-            unknown->reset();
-            unknown->bindNoCopy(1, agent.school_number);
-            unknown->bindNoCopy(2, serial);
-            unknown->bindNoCopy(3, seen_at);
-            unknown->bindNoCopy(4, seen_at);
-            unknown->bind(5, agent.id);
-            bind_optional(*unknown, 6, observation.ip_address);
-            bind_optional(*unknown, 7, observation.os_version);
-            unknown->exec();
-            outcome.unknown_serials.push_back(serial);
-            continue;
-        }
-
-        stored.push_back(&observation);
-        ++outcome.accepted;
-
-        PreviousState& previous = known.previous;
-        const Clock::time_point seen_time = parsed(last_seen, seen_at);
-        if (!previous.reported) {
-            append_event(serial, "first_seen",
-                         {{"seen_at", seen_at}, {"report_id", report.report_id}});
-        } else if (seen_time >= previous.seen_at) {  // an older sighting changes no history
-            if (observation.os_version && previous.os_version &&
-                *observation.os_version != *previous.os_version) {
-                append_event(serial, "os_version_changed",
-                             {{"from", *previous.os_version},
-                              {"to", *observation.os_version},
-                              {"report_id", report.report_id}});
-            }
-            if (previous.seen_at != Clock::time_point::min() &&
-                seen_time - previous.seen_at >= away) {
-                append_event(serial, "seen_again",
-                             {{"last_seen_at", format_rfc3339(previous.seen_at)},
-                              {"seen_at", seen_at},
-                              {"report_id", report.report_id}});
-            }
-        } else {
-            continue;
-        }
-        // A later observation of the same serial in this report sees this one as its previous.
-        previous.reported = true;
-        previous.seen_at = seen_time;
-        if (observation.os_version) previous.os_version = observation.os_version;
     }
 
-    store_device_reports(db, agent, report.report_id, now, stored);
+    store_device_reports(db, agent, report.report_id, now, changes.stored);
 
     PreparedStatement record(db, kInsertCheckin);
     record->bind(1, report.report_id);
@@ -519,14 +435,6 @@ CheckinOutcome apply_checkin(SQLite::Database& db, const Agent& agent, const Che
     touch->bind(2, report.agent_version);
     touch->bind(3, agent.id);
     touch->exec();
-    return outcome;
-}
-
-void normalize_checkin_report(CheckinReport& report) {
-    for (auto& observation : report.devices) {
-        observation.serial_number = normalize_serial(observation.serial_number);
-        if (auto t = parse_rfc3339(observation.seen_at)) observation.seen_at = format_rfc3339(*t);
-    }
 }
 
 int prune_checkins(SQLite::Database& db, const std::string& before) {

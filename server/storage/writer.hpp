@@ -18,6 +18,8 @@
 #include <thread>
 #include <type_traits>
 
+#include "server/domain/store.hpp"
+
 namespace SQLite {
 class Database;
 }
@@ -25,10 +27,7 @@ class Database;
 namespace pakt::server {
 
 /// Thrown to callers once the writer has been stopped.
-class WriterStopped : public std::runtime_error {
-public:
-    WriterStopped() : std::runtime_error("the database writer is shutting down") {}
-};
+using WriterStopped = StoreStopped;
 
 class Writer {
 public:

@@ -1,9 +1,7 @@
 // The HTTP layer without a socket: routing, the problem+json catch site, strict JSON input,
 // query strings and metrics.
-#include <SQLiteCpp/Exception.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <unistd.h>
 
@@ -25,7 +23,7 @@
 #include "server/http/metrics.hpp"
 #include "server/http/router.hpp"
 #include "server/http/web_assets.hpp"
-#include "server/storage/writer.hpp"
+#include "server/domain/store.hpp"
 
 namespace pakt::server::http {
 namespace {
@@ -85,13 +83,13 @@ protected:
         router_.add("GET", "/fail/unexpected", Auth::none,
                     [](RequestContext&) -> Response { throw std::runtime_error(kSecret); });
         router_.add("GET", "/fail/busy", Auth::none, [](RequestContext&) -> Response {
-            throw SQLite::Exception("database is locked", SQLITE_BUSY);
+            throw StoreBusy("database is locked");
         });
         router_.add("GET", "/fail/database", Auth::none, [](RequestContext&) -> Response {
-            throw SQLite::Exception(kSecret, SQLITE_CORRUPT);
+            throw StoreError(kSecret, "SQLite 11");
         });
         router_.add("GET", "/fail/stopping", Auth::none,
-                    [](RequestContext&) -> Response { throw WriterStopped(); });
+                    [](RequestContext&) -> Response { throw StoreStopped(); });
         router_.add("GET", "/fail/rate", Auth::none, [](RequestContext&) -> Response {
             throw ApiError::too_many_requests("too many failed logins", 42);
         });

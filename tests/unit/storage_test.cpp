@@ -23,6 +23,7 @@
 
 #include "common/crypto.hpp"
 #include "common/time.hpp"
+#include "server/domain/checkin.hpp"
 #include "server/storage/agent_repository.hpp"
 #include "server/storage/audit_repository.hpp"
 #include "server/storage/database.hpp"
@@ -30,6 +31,7 @@
 #include "server/storage/read_pool.hpp"
 #include "server/storage/school_repository.hpp"
 #include "server/storage/session_repository.hpp"
+#include "server/storage/sql_repositories.hpp"
 #include "server/storage/statement_cache.hpp"
 #include "server/storage/user_repository.hpp"
 #include "server/storage/writer.hpp"
@@ -37,6 +39,14 @@
 
 namespace pakt::server {
 namespace {
+
+// The domain's check-in through the SQL repositories of one connection.
+CheckinOutcome apply_checkin_on(SQLite::Database& db, const Agent& agent,
+                                const CheckinReport& report, const std::string& now,
+                                int away_days) {
+    SqlRepositories repositories(db);
+    return apply_checkin(repositories, agent, report, now, away_days);
+}
 
 namespace fs = std::filesystem;
 using std::chrono::seconds;
@@ -1108,7 +1118,7 @@ TEST(CheckinCost, DoesNotGrowWithTheSchoolsSize) {
                 },
                 counter);
             SQLite::Transaction transaction(*db);
-            const auto outcome = apply_checkin(*db, agent, report, "2026-11-30T08:00:01Z", 14);
+            const auto outcome = apply_checkin_on(*db, agent, report, "2026-11-30T08:00:01Z", 14);
             transaction.commit();
             sqlite3_progress_handler(db->getHandle(), 0, nullptr, nullptr);
             EXPECT_EQ(outcome.accepted, 10);
@@ -1161,7 +1171,7 @@ TEST(CheckinCost, TheWritersSubJournalStaysInMemory) {
     Writer writer(std::move(db), 256);
     const auto check_in = [&](const CheckinReport& report) {
         return writer.execute([&](SQLite::Database& conn) {
-            return apply_checkin(conn, agent, report, report.generated_at, 14).accepted;
+            return apply_checkin_on(conn, agent, report, report.generated_at, 14).accepted;
         });
     };
     EXPECT_EQ(check_in(report_of(2000, "r-1", "2026-11-30T08:00:00Z")), 2000);
@@ -1175,7 +1185,7 @@ TEST(CheckinCost, TheWritersSubJournalStaysInMemory) {
     SQLite::Transaction transaction(*plain);
     plain->exec("SAVEPOINT command");
     const auto report = report_of(2000, "r-3", "2026-11-30T08:30:00Z");
-    EXPECT_EQ(apply_checkin(*plain, agent, report, report.generated_at, 14).accepted, 2000);
+    EXPECT_EQ(apply_checkin_on(*plain, agent, report, report.generated_at, 14).accepted, 2000);
     plain->exec("RELEASE command");
     transaction.commit();
     EXPECT_GE(SubJournalFiles::opened.load(), 1);

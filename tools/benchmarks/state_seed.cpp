@@ -17,6 +17,7 @@
 #include "common/checkin_report.hpp"
 #include "common/crypto.hpp"
 #include "common/time.hpp"
+#include "server/domain/checkin.hpp"
 #include "server/domain/manifest.hpp"
 #include "server/domain/password.hpp"
 #include "server/storage/agent_repository.hpp"
@@ -26,6 +27,7 @@
 #include "server/storage/funding_repository.hpp"
 #include "server/storage/migrator.hpp"
 #include "server/storage/session_repository.hpp"
+#include "server/storage/sql_repositories.hpp"
 #include "server/storage/tranche_repository.hpp"
 #include "server/storage/user_repository.hpp"
 #include "tools/paktctl/school_import.hpp"
@@ -249,7 +251,8 @@ class Seeder {
                 o.ip_address = fmt::format("10.{}.{}.{}", i / 250 % 250, 16, i % 250 + 2);
                 report.devices.push_back(std::move(o));
             }
-            server::apply_checkin(db_, agent, report, now, kAwayDays);
+            server::SqlRepositories repositories(db_);
+            server::apply_checkin(repositories, agent, report, now, kAwayDays);
         }
         state_.schools.push_back(std::move(school));
     }
