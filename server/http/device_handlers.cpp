@@ -8,6 +8,7 @@
 #include "common/csv.hpp"
 #include "common/gzip.hpp"
 #include "common/time.hpp"
+#include "server/domain/devices.hpp"
 #include "server/domain/inventory.hpp"
 #include "server/domain/qr_code.hpp"
 #include "server/domain/scan_code.hpp"
@@ -57,49 +58,11 @@ Tranche visible_tranche_for_devices(const RequestContext& ctx, Repositories& db,
     return *t;
 }
 
-struct EnrollOutcome {
-    std::string status;  // enrolled | already_enrolled | rejected
-    std::string reason;  // for rejected (and a hint for already_enrolled)
-    std::string message;
-};
-
-// Enrolls one serial into `tranche` on the writer, with its event and audit entry. Each serial
-// stands alone: every refusal is an outcome, not an exception.
+// Enrolls one serial into `tranche` on the writer, with its event and audit entry.
 EnrollOutcome enroll_one(Repositories& db, const RequestContext& ctx, const Tranche& tranche,
                          const std::string& serial, const std::string& asset_tag, bool off_manifest) {
-    if (!is_valid_serial(serial)) {
-        return {"rejected", "invalid_serial", "'" + serial + "' is not a serial number (8 to 14 letters and digits)"};
-    }
-    if (auto existing = db.find_device(serial)) {
-        if (existing->tranche_id == tranche.id) return {"already_enrolled", "", "already enrolled in this tranche"};
-        return {"rejected", "enrolled_elsewhere", "already enrolled in tranche " + std::to_string(existing->tranche_id)};
-    }
-    const auto entry = db.find_manifest_entry(serial);
-    if (entry && entry->tranche_id != tranche.id) {
-        return {"rejected", "in_other_manifest", "listed in the manifest of tranche " + std::to_string(entry->tranche_id)};
-    }
-    if (!entry && db.manifest_size(tranche.id) > 0 && !off_manifest) {
-        return {"rejected", "not_on_manifest", "not on this tranche's manifest"};
-    }
-    if (db.count_devices_in_tranche(tranche.id) >= tranche.expected_count) {
-        return {"rejected", "tranche_full", "the tranche already has its " + std::to_string(tranche.expected_count) + " devices"};
-    }
-    Device d;
-    d.serial_number = serial;
-    d.tranche_id = tranche.id;
-    d.school_number = tranche.school_number;
-    // The supplier's list knows the exact model and often the asset tag (Inventarnummer).
-    d.model = entry && !entry->row.model.empty() ? entry->row.model : tranche.model;
-    d.asset_tag = !asset_tag.empty() ? asset_tag : entry ? entry->row.asset_tag : "";
-    d.off_manifest = !entry && off_manifest;
-    d.enrolled_by = ctx.user().username;
-    db.insert_device(d);
-    db.append_device_event(serial, "enrolled", ctx.user().username,
-                        {{"tranche_id", tranche.id}, {"off_manifest", d.off_manifest}});
-    AuditEntry audit = audit_entry(ctx, "device.enroll", "device", serial, tranche.school_number);
-    audit.detail = {{"tranche_id", tranche.id}, {"off_manifest", d.off_manifest}};
-    db.append_audit(audit);
-    return {"enrolled", "", ""};
+    return enroll_device(db, tranche, serial, asset_tag, off_manifest,
+                         audit_entry(ctx, "device.enroll", "device", serial, tranche.school_number));
 }
 
 Response enroll(HandlerDeps& deps, RequestContext& ctx) {
@@ -488,58 +451,25 @@ Response patch(HandlerDeps& deps, RequestContext& ctx) {
     const Device updated = deps.store.write([&](Repositories& db) {
         Device d = visible_device(ctx, db, ctx.param("serial"));
         require(ctx, Action::manage_devices, d.school_number);
-        const DeviceStatus from = *device_status_from_string(d.status);
-        nlohmann::json detail = nlohmann::json::object();
-        bool earmark_exception = false;
-        if (status && *status != from) {
-            if (!is_allowed_transition(from, *status)) {
-                throw ApiError::conflict("a device cannot go from " + d.status + " to " + std::string(to_string(*status)),
-                                         {{"status", "illegal transition from " + d.status, std::nullopt}});
-            }
-            // A lent device is in use (or in repair, lost, stolen) until its return is recorded;
-            // the return, not a status change, puts it back into storage.
-            if ((*status == DeviceStatus::retired || *status == DeviceStatus::in_storage) && db.find_open_loan(d.serial_number)) {
-                throw ApiError::conflict("the device is on loan; record its return first", {{"status", "device is on loan", std::nullopt}});
-            }
-            if (*status == DeviceStatus::retired) {
-                const Tranche t = *db.find_tranche(d.tranche_id);
-                const Grant g = *db.find_grant(t.grant_id);
-                if (within_earmark(g.earmark_end, now_rfc3339().substr(0, 10))) {
-                    if (!reason || !note || csv::trim(*note).empty()) {
-                        throw ApiError::conflict(
-                            "the device's grant is within its earmarking period until " + g.earmark_end +
-                                ": retiring it requires retired_reason (lost, stolen, damaged_beyond_repair) and a note",
-                            {{"retired_reason", "required within the earmarking period", std::nullopt}});
-                    }
-                    earmark_exception = true;
-                }
-                if (reason) d.retired_reason = std::string(to_string(*reason));
-            }
-            detail["from"] = d.status;
-            detail["to"] = std::string(to_string(*status));
-            d.status = std::string(to_string(*status));
+        DeviceChange change{status, reason, asset_tag, location, note};
+        DeviceChangeResult result =
+            change_device(db, d, change, now_rfc3339().substr(0, 10),
+                          audit_entry(ctx, "device.update", "device", d.serial_number, d.school_number));
+        switch (result.refusal) {
+        case DeviceChangeRefusal::none:
+            break;
+        case DeviceChangeRefusal::illegal_transition:
+            throw ApiError::conflict("a device cannot go from " + d.status + " to " + std::string(to_string(*status)),
+                                     {{"status", "illegal transition from " + d.status, std::nullopt}});
+        case DeviceChangeRefusal::on_loan:
+            throw ApiError::conflict("the device is on loan; record its return first", {{"status", "device is on loan", std::nullopt}});
+        case DeviceChangeRefusal::earmark_needs_reason:
+            throw ApiError::conflict(
+                "the device's grant is within its earmarking period until " + result.earmark_end +
+                    ": retiring it requires retired_reason (lost, stolen, damaged_beyond_repair) and a note",
+                {{"retired_reason", "required within the earmarking period", std::nullopt}});
         }
-        if (asset_tag) {
-            detail["asset_tag"] = *asset_tag;
-            d.asset_tag = csv::trim(*asset_tag);
-        }
-        if (location) {
-            detail["location"] = *location;
-            d.location = *location;
-        }
-        if (note) {
-            detail["note"] = *note;
-            d.note = *note;
-        }
-        if (d.retired_reason) detail["retired_reason"] = *d.retired_reason;
-        db.update_device(d);
-        const bool status_changed = detail.contains("to");
-        db.append_device_event(d.serial_number, status_changed ? "status_changed" : "updated", ctx.user().username, detail);
-        AuditEntry entry = audit_entry(ctx, status_changed ? "device.status" : "device.update", "device", d.serial_number, d.school_number);
-        if (earmark_exception) detail["earmark_exception"] = true;
-        entry.detail = detail;
-        db.append_audit(entry);
-        return *db.find_device(d.serial_number);
+        return result.device;
     });
     return json_response(200, dump(device_json(updated)));
 }
