@@ -23,14 +23,15 @@
 #include "server/http/router.hpp"
 #include "server/http/web_assets.hpp"
 #include "server/net/http_server.hpp"
-#include "server/storage/statement_cache.hpp"
 #include "server/storage/audit_repository.hpp"
 #include "server/storage/database.hpp"
 #include "server/storage/database_lock.hpp"
 #include "server/storage/migrator.hpp"
 #include "server/storage/read_pool.hpp"
 #include "server/storage/session_repository.hpp"
-#include "server/storage/sqlite_store.hpp"
+#include "server/storage/sql/postgres.hpp"
+#include "server/storage/sql_store.hpp"
+#include "server/storage/statement_cache.hpp"
 #include "server/storage/user_repository.hpp"
 #include "server/storage/writer.hpp"
 
@@ -67,7 +68,7 @@ namespace {
 // lines, a log kept elsewhere then shows the head the database should still have.
 constexpr auto kAuditHeadInterval = std::chrono::minutes(5);
 
-void log_audit_head(SQLite::Database& db, const char* when) {
+void log_audit_head(sql::Db db, const char* when) {
     const AuditHead head = audit_head(db);
     spdlog::info("audit head ({}): entries={} id={} hash={}", when, head.entries, head.last_id,
                  head.last_hash.empty() ? "-" : head.last_hash);
@@ -110,16 +111,18 @@ void App::start() {
         throw std::runtime_error(std::string("cannot prepare the data directory: ") + e.what());
     }
 
-    // One paktd per database: two writers' group commits would interleave, and paktctl restore
-    // must not replace the file under a running server. Taken before anything in the data
-    // directory is created or opened.
     const auto db_file = config_.effective_database_file();
-    parts_->database_lock = DatabaseLock::try_acquire(db_file);
-    if (!parts_->database_lock) {
-        throw std::runtime_error("another paktd (or paktctl restore) is using the database '" +
-                                 db_file.string() + "': it holds the lock file '" +
-                                 DatabaseLock::lock_file_for(db_file).string() +
-                                 "'; stop it first, or give this paktd another --data-dir");
+    if (!config_.uses_postgres()) {
+        // One paktd per database: two writers' group commits would interleave, and paktctl restore
+        // must not replace the file under a running server. Taken before anything in the data
+        // directory is created or opened.
+        parts_->database_lock = DatabaseLock::try_acquire(db_file);
+        if (!parts_->database_lock) {
+            throw std::runtime_error("another paktd (or paktctl restore) is using the database '" +
+                                     db_file.string() + "': it holds the lock file '" +
+                                     DatabaseLock::lock_file_for(db_file).string() +
+                                     "'; stop it first, or give this paktd another --data-dir");
+        }
     }
 
     if (config_.tls_enabled) {
@@ -138,16 +141,27 @@ void App::start() {
             "TLS is disabled: serve plain HTTP only behind a TLS-terminating reverse proxy");
     }
 
-    auto write_db = open_database(db_file, OpenMode::read_write, config_.busy_timeout);
-    const int applied = migrate(*write_db);
-    spdlog::info("database {} at schema version {} ({} migrations applied)", db_file.string(),
-                 schema_version(*write_db), applied);
-    delete_expired_sessions(*write_db, now_rfc3339());
-    log_audit_head(*write_db, "start");
-    parts_->writer = std::make_unique<Writer>(std::move(write_db), config_.writer_max_batch);
-    parts_->reads =
-        std::make_unique<ReadPool>(db_file, config_.read_connections, config_.busy_timeout);
-    parts_->store = std::make_unique<SqliteStore>(*parts_->writer, *parts_->reads);
+    // The writer's connection migrates first, so the read connections open on the current schema.
+    const auto prepare = [&](sql::Db db, const std::string& where) {
+        const int applied = migrate(db);
+        spdlog::info("database {} at schema version {} ({} migrations applied)", where,
+                     schema_version(db), applied);
+        delete_expired_sessions(db, now_rfc3339());
+        log_audit_head(db, "start");
+    };
+    if (config_.uses_postgres()) {
+        auto write_db = std::make_unique<sql::PgConnection>(config_.database_url);
+        prepare(*write_db, "PostgreSQL " + write_db->describe());
+        parts_->writer = std::make_unique<Writer>(std::move(write_db), config_.writer_max_batch);
+        parts_->reads = std::make_unique<ReadPool>(config_.database_url, config_.read_connections);
+    } else {
+        auto write_db = open_database(db_file, OpenMode::read_write, config_.busy_timeout);
+        prepare(*write_db, db_file.string());
+        parts_->writer = std::make_unique<Writer>(std::move(write_db), config_.writer_max_batch);
+        parts_->reads =
+            std::make_unique<ReadPool>(db_file, config_.read_connections, config_.busy_timeout);
+    }
+    parts_->store = std::make_unique<SqlStore>(*parts_->writer, *parts_->reads);
     parts_->throttle = std::make_unique<LoginThrottle>(LoginThrottleSettings{
         config_.login_free_failures, config_.login_address_free_failures, config_.login_first_delay,
         config_.login_max_delay, config_.login_forget});
@@ -292,7 +306,7 @@ void App::start() {
             if (stop.stop_requested()) return;
             try {
                 auto lease = p.reads->acquire();
-                log_audit_head(lease.db(), "periodic");
+                log_audit_head(lease.handle(), "periodic");
             } catch (const std::exception& e) {
                 spdlog::error("cannot read the audit head: {}", e.what());
             }
@@ -327,7 +341,7 @@ void App::stop() {
     if (parts_->reads) {
         try {
             auto lease = parts_->reads->acquire();
-            log_audit_head(lease.db(), "shutdown");
+            log_audit_head(lease.handle(), "shutdown");
         } catch (const std::exception& e) {
             spdlog::error("cannot read the audit head at shutdown: {}", e.what());
         }

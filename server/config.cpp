@@ -166,6 +166,14 @@ const KeySpec kLimitsKeys[] = {
 
 const KeySpec kDatabaseKeys[] = {
     {"file", [](const Entry& e, ServerConfig& c) { c.database_file = e.path(true); }},
+    {"url",
+     [](const Entry& e, ServerConfig& c) {
+         const std::string url = e.name(true);
+         if (!url.empty() && url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0)
+             e.fail("a PostgreSQL URL such as \"postgresql://pakt@db.example.org/pakt\" or \"\"",
+                    "\"" + url + "\"");
+         c.database_url = url;
+     }},
     {"read_connections",
      [](const Entry& e, ServerConfig& c) {
          c.read_connections = e.integer<unsigned>(1, kMaxReadConnections);

@@ -123,6 +123,10 @@ struct ServerConfig {
 
     // [database]
     std::filesystem::path database_file;  ///< empty: <data_dir>/pakt.db
+    /// A PostgreSQL URL ("postgresql://..."): the database is there instead of in the SQLite
+    /// file. Empty: SQLite.
+    std::string database_url;
+    bool uses_postgres() const { return !database_url.empty(); }
     unsigned read_connections = 4;        ///< pooled read-only connections
     std::size_t writer_max_batch = 256;   ///< write commands per group commit
     std::chrono::milliseconds busy_timeout{5000};

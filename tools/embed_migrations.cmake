@@ -1,6 +1,9 @@
-# Writes OUTPUT: a C++ file defining pakt::server::embedded_migrations() from the INPUTS,
-# schema/NNNN_description.sql files ('|'-separated, since ';' would split the command line), in
-# version order.
+# Writes OUTPUT: a C++ file defining pakt::server::FUNCTION() (default embedded_migrations) from
+# the INPUTS, NNNN_description.sql files ('|'-separated, since ';' would split the command line),
+# in version order.
+if(NOT FUNCTION)
+    set(FUNCTION embedded_migrations)
+endif()
 string(REPLACE "|" ";" INPUTS "${INPUTS}")
 list(SORT INPUTS)
 set(body "")
@@ -12,12 +15,12 @@ foreach(file IN LISTS INPUTS)
     string(APPEND body "    {${version}, \"${name}\", R\"pakt_sql(${sql})pakt_sql\"},\n")
 endforeach()
 file(WRITE ${OUTPUT}.tmp
-"// Generated from schema/*.sql by tools/embed_migrations.cmake. Do not edit.
+"// Generated from schema/ by tools/embed_migrations.cmake. Do not edit.
 #include \"server/storage/migrator.hpp\"
 
 namespace pakt::server {
 
-std::span<const Migration> embedded_migrations() {
+std::span<const Migration> ${FUNCTION}() {
     static const Migration migrations[] = {
 ${body}    };
     return migrations;

@@ -207,7 +207,7 @@ std::optional<ConnectorRun> ConnectorService::wait_for_run(const std::string& na
         id = w.last_run_id;
     }
     auto lease = reads_.acquire();
-    const auto runs = list_connector_runs(lease.db(), name, id + 1, 1);
+    const auto runs = list_connector_runs(lease.handle(), name, id + 1, 1);
     if (runs.empty()) return std::nullopt;
     return runs.front();
 }
@@ -229,9 +229,9 @@ std::vector<ConnectorStatus> ConnectorService::status() {
                                     : "idle";
             if (w.configured && w.next_due) s.next_run_at = format_rfc3339(*w.next_due);
         }
-        auto runs = list_connector_runs(lease.db(), w.name, 0, 1);
+        auto runs = list_connector_runs(lease.handle(), w.name, 0, 1);
         if (!runs.empty()) s.last_run = std::move(runs.front());
-        s.last_success_at = last_successful_run_at(lease.db(), w.name);
+        s.last_success_at = last_successful_run_at(lease.handle(), w.name);
         out.push_back(std::move(s));
     }
     return out;
@@ -259,7 +259,7 @@ ConnectorRun ConnectorService::execute(Worker& w, const std::string& trigger,
         }
         r.counts["retry_wait_ms"] = stats.waited_ms;
     };
-    const auto record = [&](SQLite::Database& db, ConnectorRun& r) {
+    const auto record = [&](sql::Db db, ConnectorRun& r) {
         r.id = insert_connector_run(db, r);
         AuditEntry entry;
         entry.actor = "connector:" + w.name;
@@ -276,7 +276,7 @@ ConnectorRun ConnectorService::execute(Worker& w, const std::string& trigger,
         if (w.asm_source) {
             std::vector<std::string> invalid;
             const std::vector<AsmDevice> devices = w.asm_source->fetch(stop, stats, invalid);
-            writer_.execute([&](SQLite::Database& db) {
+            writer_.execute([&](sql::Db db) {
                 const std::string now = now_rfc3339();
                 SyncOutcome outcome = apply_asm_sync(db, devices, now);
                 for (const auto& serial : invalid) {
@@ -291,7 +291,7 @@ ConnectorRun ConnectorService::execute(Worker& w, const std::string& trigger,
             });
         } else {
             MdmSnapshot snapshot = w.mdm_source->fetch(stop, stats);
-            writer_.execute([&](SQLite::Database& db) {
+            writer_.execute([&](sql::Db db) {
                 const std::string now = now_rfc3339();
                 SyncOutcome outcome = apply_mdm_sync(db, w.name, std::move(snapshot.devices),
                                                      w.locations, snapshot.location_names, now);
@@ -321,7 +321,7 @@ ConnectorRun ConnectorService::execute(Worker& w, const std::string& trigger,
                         : std::string("cannot apply the data: ") + e.what();
         finish(run, nullptr);
         try {
-            writer_.execute([&](SQLite::Database& db) { record(db, run); });
+            writer_.execute([&](sql::Db db) { record(db, run); });
         } catch (const std::exception& store_error) {
             spdlog::error("connector {}: cannot record the failed run: {}", w.name,
                           store_error.what());

@@ -31,7 +31,7 @@ AuditEntry connector_audit(const std::string& connector, std::string action,
 
 // A school number found in a location's name ("165200 Gesamtschule Nord", "GS Nord (165200)"):
 // the first run of digits that is a known school's number.
-std::optional<std::string> school_in_name(SQLite::Database& db, const std::string& name) {
+std::optional<std::string> school_in_name(sql::Db db, const std::string& name) {
     for (std::size_t i = 0; i < name.size();) {
         if (!std::isdigit(static_cast<unsigned char>(name[i]))) {
             ++i;
@@ -78,7 +78,7 @@ std::vector<std::string> split_order_numbers(const std::string& field) {
     return out;
 }
 
-SyncOutcome apply_asm_sync(SQLite::Database& db, const std::vector<AsmDevice>& listed,
+SyncOutcome apply_asm_sync(sql::Db db, const std::vector<AsmDevice>& listed,
                            const std::string& now) {
     SyncOutcome outcome;
     const auto conflict = [&](SyncConflict c) { outcome.conflicts.push_back(std::move(c)); };
@@ -237,8 +237,7 @@ SyncOutcome apply_asm_sync(SQLite::Database& db, const std::vector<AsmDevice>& l
     return outcome;
 }
 
-SyncOutcome apply_mdm_sync(SQLite::Database& db, const std::string& source,
-                           std::vector<MdmDevice> devices,
+SyncOutcome apply_mdm_sync(sql::Db db, const std::string& source, std::vector<MdmDevice> devices,
                            const std::map<std::string, std::string>& explicit_map,
                            const std::map<std::string, std::string>& location_names,
                            const std::string& now) {

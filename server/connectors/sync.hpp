@@ -6,10 +6,7 @@
 #include <vector>
 
 #include "server/domain/connector_records.hpp"
-
-namespace SQLite {
-class Database;
-}
+#include "server/storage/sql/db.hpp"
 
 namespace pakt::server::connectors {
 
@@ -26,7 +23,7 @@ std::string normalize_order_number(const std::string& order);
 /// each device whose order number matches exactly one tranche's order numbers joins that
 /// tranche's manifest by the rules of a CSV upload, conflicts are reported instead of applied, a
 /// release from the organisation becomes a device event. Every device is stored in asm_devices.
-SyncOutcome apply_asm_sync(SQLite::Database& db, const std::vector<AsmDevice>& devices,
+SyncOutcome apply_asm_sync(sql::Db db, const std::vector<AsmDevice>& devices,
                            const std::string& now);
 
 /// An MDM's devices: enrolled devices get the MDM's state (managed, OS, battery, last MDM
@@ -34,8 +31,7 @@ SyncOutcome apply_asm_sync(SQLite::Database& db, const std::vector<AsmDevice>& d
 /// sightings at the school their location maps to. `source` is "jamf_school" or "relution".
 /// A location maps through `explicit_map` (location id -> school number), else through a school
 /// number of a known school in the location's name.
-SyncOutcome apply_mdm_sync(SQLite::Database& db, const std::string& source,
-                           std::vector<MdmDevice> devices,
+SyncOutcome apply_mdm_sync(sql::Db db, const std::string& source, std::vector<MdmDevice> devices,
                            const std::map<std::string, std::string>& explicit_map,
                            const std::map<std::string, std::string>& location_names,
                            const std::string& now);

@@ -1,15 +1,12 @@
 #include "server/storage/agent_repository.hpp"
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
 #include "common/time.hpp"
-#include "server/domain/inventory.hpp"
 #include "server/domain/checkin.hpp"
+#include "server/domain/inventory.hpp"
 #include "server/storage/sql.hpp"
 #include "server/storage/statement_cache.hpp"
 
@@ -21,7 +18,7 @@ using sqlutil::optional_text;
 
 constexpr const char* kInsertSecret =
     "INSERT INTO agent_secrets (school_number, secret_hash, created_at, created_by, expires_at, "
-    "max_uses) VALUES (?, ?, ?, ?, ?, ?)";
+    "max_uses) VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
 constexpr const char* kSecretColumns =
     "SELECT id, school_number, created_at, created_by, expires_at, revoked_at, max_uses, uses "
     "FROM agent_secrets ";
@@ -32,30 +29,42 @@ constexpr const char* kRevokeSecret =
 constexpr const char* kInsertAgent =
     "INSERT INTO agents (school_number, hostname, agent_version, node_key_hash, secret_id, "
     "enrolled_at) "
-    "VALUES (?, ?, ?, ?, ?, ?)";
+    "VALUES (?, ?, ?, ?, ?, ?) RETURNING id";
 constexpr const char* kAgentColumns =
     "SELECT id, school_number, hostname, agent_version, enrolled_at, last_checkin_at, revoked_at "
     "FROM agents ";
 // checkin_interval_s() and the state rule in SQL, with ?1 the base interval, ?2 its spread and
 // ?3 the current Unix time. They stand in the column list, before every other parameter, so the
 // plain '?' that follow are numbered from 4 on.
-constexpr const char* kIntervalSql =
-    "max(1, ?1 + CASE WHEN ?2 = 0 THEN 0 ELSE (id * 7919) % (2 * ?2 + 1) - ?2 END)";
+// (max is SQLite's scalar maximum; PostgreSQL's is greatest. unixepoch is SQLite's; PostgreSQL
+// gets one of the same name from its migrations.)
+std::string interval_sql(bool postgres) {
+    return std::string(postgres ? "greatest" : "max") +
+           "(1, ?1 + CASE WHEN ?2 = 0 THEN 0 ELSE (id * 7919) % (2 * ?2 + 1) - ?2 END)";
+}
 
-const std::string& agent_list_columns() {
-    static const std::string columns =
-        "SELECT id, school_number, hostname, agent_version, enrolled_at, last_checkin_at, "
-        "revoked_at, " +
-        std::string(kIntervalSql) +
-        " AS checkin_interval_s, CASE WHEN last_checkin_at IS NULL THEN 'silent' "
-        "WHEN ?3 - unixepoch(last_checkin_at) <= 2 * " +
-        kIntervalSql +
-        " + 60 THEN 'on_time' "
-        "WHEN ?3 - unixepoch(last_checkin_at) <= 12 * " +
-        kIntervalSql +
-        " THEN 'late' "
-        "ELSE 'silent' END AS state FROM agents ";
-    return columns;
+std::string make_agent_list_columns(bool postgres) {
+    const std::string interval = interval_sql(postgres);
+    return "SELECT id, school_number, hostname, agent_version, enrolled_at, last_checkin_at, "
+           "revoked_at, " +
+           interval +
+           " AS checkin_interval_s, CASE WHEN last_checkin_at IS NULL THEN 'silent' "
+           "WHEN ?3 - unixepoch(last_checkin_at) <= 2 * " +
+           interval +
+           " + 60 THEN 'on_time' "
+           "WHEN ?3 - unixepoch(last_checkin_at) <= 12 * " +
+           interval +
+           " THEN 'late' "
+           "ELSE 'silent' END AS state FROM agents ";
+}
+
+// The list's query up to its WHERE. PostgreSQL does not let WHERE name a column alias (state), so
+// there the filters apply to the columns as a subquery.
+const std::string& agent_list_columns(sql::Db db) {
+    static const std::string sqlite = make_agent_list_columns(false);
+    static const std::string postgres =
+        "SELECT * FROM (" + make_agent_list_columns(true) + ") AS listed ";
+    return db.postgres() ? postgres : sqlite;
 }
 
 constexpr const char* kRevokeAgent =
@@ -81,6 +90,8 @@ constexpr const char* kReportState =
 constexpr const char* kEnrolledHere =
     "SELECT 1 FROM devices INDEXED BY devices_by_school "
     "WHERE school_number = ? AND serial_number = ?";
+constexpr const char* kEnrolledHerePostgres =  // no INDEXED BY: the planner has statistics
+    "SELECT 1 FROM devices WHERE school_number = ? AND serial_number = ?";
 // Whether a device not enrolled at the agent's school is enrolled anywhere.
 constexpr const char* kDeviceEnrolled = "SELECT 1 FROM devices WHERE serial_number = ?";
 // Reports may arrive out of order (an agent's spool, retries): only a newer sighting replaces
@@ -118,10 +129,22 @@ constexpr const char* kUpsertUnknown =
     "agent_id, "
     "ip_address, os_version) VALUES (?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT(school_number, serial_number) DO UPDATE SET "
-    "last_seen_at = max(last_seen_at, excluded.last_seen_at), "
-    "first_seen_at = min(first_seen_at, excluded.first_seen_at), agent_id = excluded.agent_id, "
-    "ip_address = coalesce(excluded.ip_address, ip_address), "
-    "os_version = coalesce(excluded.os_version, os_version), times_seen = times_seen + 1";
+    "last_seen_at = max(unknown_sightings.last_seen_at, excluded.last_seen_at), "
+    "first_seen_at = min(unknown_sightings.first_seen_at, excluded.first_seen_at), "
+    "agent_id = excluded.agent_id, "
+    "ip_address = coalesce(excluded.ip_address, unknown_sightings.ip_address), "
+    "os_version = coalesce(excluded.os_version, unknown_sightings.os_version), "
+    "times_seen = unknown_sightings.times_seen + 1";
+constexpr const char* kUpsertUnknownPostgres =
+    "INSERT INTO unknown_sightings (school_number, serial_number, first_seen_at, last_seen_at, "
+    "agent_id, ip_address, os_version) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT(school_number, serial_number) DO UPDATE SET "
+    "last_seen_at = greatest(unknown_sightings.last_seen_at, excluded.last_seen_at), "
+    "first_seen_at = least(unknown_sightings.first_seen_at, excluded.first_seen_at), "
+    "agent_id = excluded.agent_id, "
+    "ip_address = coalesce(excluded.ip_address, unknown_sightings.ip_address), "
+    "os_version = coalesce(excluded.os_version, unknown_sightings.os_version), "
+    "times_seen = unknown_sightings.times_seen + 1";
 constexpr const char* kInsertEvent =
     "INSERT INTO device_events (serial_number, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)";
 constexpr const char* kPrune = "DELETE FROM checkin_reports WHERE received_at < ?";
@@ -131,7 +154,7 @@ constexpr const char* kUnknownColumns =
     "source FROM unknown_sightings WHERE school_number = ? AND serial_number > ? ORDER BY "
     "serial_number LIMIT ?";
 
-AgentSecret read_secret(SQLite::Statement& q) {
+AgentSecret read_secret(sql::Statement& q) {
     AgentSecret s;
     s.id = q.getColumn(0).getInt64();
     s.school_number = q.getColumn(1).getString();
@@ -144,7 +167,7 @@ AgentSecret read_secret(SQLite::Statement& q) {
     return s;
 }
 
-Agent read_agent(SQLite::Statement& q) {
+Agent read_agent(sql::Statement& q) {
     Agent a;
     a.id = q.getColumn(0).getInt64();
     a.school_number = q.getColumn(1).getString();
@@ -158,7 +181,7 @@ Agent read_agent(SQLite::Statement& q) {
 
 // Binds one device's row at column offset `base` of an upsert statement. The rows are the agent's
 // school's (the caller checked), so its school number is theirs.
-void bind_report_row(SQLite::Statement& q, int base, const DeviceObservation& o, const Agent& agent,
+void bind_report_row(sql::Statement& q, int base, const DeviceObservation& o, const Agent& agent,
                      const std::string& report_id, const std::string& now) {
     q.bindNoCopy(base + 1, agent.school_number);
     q.bindNoCopy(base + 2, o.serial_number);
@@ -183,7 +206,7 @@ void bind_report_row(SQLite::Statement& q, int base, const DeviceObservation& o,
 }
 
 // The latest report of each device, kUpsertChunk rows per statement and the rest one by one.
-void store_device_reports(SQLite::Database& db, const Agent& agent, const std::string& report_id,
+void store_device_reports(sql::Db db, const Agent& agent, const std::string& report_id,
                           const std::string& now,
                           const std::vector<const DeviceObservation*>& rows) {
     static const std::string chunk_sql = upsert_sql(kUpsertChunk);
@@ -211,107 +234,103 @@ void store_device_reports(SQLite::Database& db, const Agent& agent, const std::s
 
 }  // namespace
 
-std::int64_t insert_agent_secret(SQLite::Database& db, const std::string& school_number,
+std::int64_t insert_agent_secret(sql::Db db, const std::string& school_number,
                                  const std::string& secret_hash, const std::string& created_by,
                                  const std::string& expires_at, int max_uses) {
-    SQLite::Statement q(db, kInsertSecret);
+    sql::Statement q(db, kInsertSecret);
     q.bind(1, school_number);
     q.bind(2, secret_hash);
     q.bind(3, now_rfc3339());
     q.bind(4, created_by);
     q.bind(5, expires_at);
     q.bind(6, max_uses);
-    q.exec();
-    return db.getLastInsertRowid();
+    q.executeStep();
+    return q.getColumn(0).getInt64();
 }
 
-std::optional<AgentSecret> find_agent_secret_by_hash(SQLite::Database& db,
-                                                     const std::string& secret_hash) {
-    SQLite::Statement q(db, std::string(kSecretColumns) + "WHERE secret_hash = ?");
+std::optional<AgentSecret> find_agent_secret_by_hash(sql::Db db, const std::string& secret_hash) {
+    sql::Statement q(db, std::string(kSecretColumns) + "WHERE secret_hash = ?");
     q.bind(1, secret_hash);
     if (!q.executeStep()) return std::nullopt;
     return read_secret(q);
 }
 
-bool use_agent_secret(SQLite::Database& db, std::int64_t id) {
-    SQLite::Statement q(db, kUseSecret);
+bool use_agent_secret(sql::Db db, std::int64_t id) {
+    sql::Statement q(db, kUseSecret);
     q.bind(1, id);
     return q.exec() > 0;
 }
 
-std::optional<AgentSecret> find_agent_secret(SQLite::Database& db, std::int64_t id) {
-    SQLite::Statement q(db, std::string(kSecretColumns) + "WHERE id = ?");
+std::optional<AgentSecret> find_agent_secret(sql::Db db, std::int64_t id) {
+    sql::Statement q(db, std::string(kSecretColumns) + "WHERE id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return std::nullopt;
     return read_secret(q);
 }
 
-std::optional<AgentSecret> find_usable_agent_secret(SQLite::Database& db,
-                                                    const std::string& secret_hash,
+std::optional<AgentSecret> find_usable_agent_secret(sql::Db db, const std::string& secret_hash,
                                                     const std::string& now) {
-    SQLite::Statement q(db, std::string(kSecretColumns) +
-                                "WHERE secret_hash = ? AND revoked_at IS NULL AND expires_at > ? "
-                                "AND uses < max_uses");
+    sql::Statement q(db, std::string(kSecretColumns) +
+                             "WHERE secret_hash = ? AND revoked_at IS NULL AND expires_at > ? "
+                             "AND uses < max_uses");
     q.bind(1, secret_hash);
     q.bind(2, now);
     if (!q.executeStep()) return std::nullopt;
     return read_secret(q);
 }
 
-std::vector<AgentSecret> list_agent_secrets(SQLite::Database& db,
-                                            const std::string& school_number) {
-    SQLite::Statement q(db, std::string(kSecretColumns) + "WHERE school_number = ? ORDER BY id");
+std::vector<AgentSecret> list_agent_secrets(sql::Db db, const std::string& school_number) {
+    sql::Statement q(db, std::string(kSecretColumns) + "WHERE school_number = ? ORDER BY id");
     q.bind(1, school_number);
     std::vector<AgentSecret> out;
     while (q.executeStep()) out.push_back(read_secret(q));
     return out;
 }
 
-void revoke_agent_secret(SQLite::Database& db, std::int64_t id, const std::string& now) {
-    SQLite::Statement q(db, kRevokeSecret);
+void revoke_agent_secret(sql::Db db, std::int64_t id, const std::string& now) {
+    sql::Statement q(db, kRevokeSecret);
     q.bind(1, now);
     q.bind(2, id);
     q.exec();
 }
 
-std::int64_t insert_agent(SQLite::Database& db, const Agent& agent,
-                          const std::string& node_key_hash, std::int64_t secret_id) {
-    SQLite::Statement q(db, kInsertAgent);
+std::int64_t insert_agent(sql::Db db, const Agent& agent, const std::string& node_key_hash,
+                          std::int64_t secret_id) {
+    sql::Statement q(db, kInsertAgent);
     q.bind(1, agent.school_number);
     q.bind(2, agent.hostname);
     q.bind(3, agent.agent_version);
     q.bind(4, node_key_hash);
     q.bind(5, secret_id);
     q.bind(6, now_rfc3339());
-    q.exec();
-    return db.getLastInsertRowid();
+    q.executeStep();
+    return q.getColumn(0).getInt64();
 }
 
-std::optional<Agent> find_agent(SQLite::Database& db, std::int64_t id) {
-    SQLite::Statement q(db, std::string(kAgentColumns) + "WHERE id = ?");
+std::optional<Agent> find_agent(sql::Db db, std::int64_t id) {
+    sql::Statement q(db, std::string(kAgentColumns) + "WHERE id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return std::nullopt;
     return read_agent(q);
 }
 
-std::optional<Agent> find_agent_by_node_key(SQLite::Database& db,
-                                            const std::string& node_key_hash) {
-    SQLite::Statement q(
-        db, std::string(kAgentColumns) + "WHERE node_key_hash = ? AND revoked_at IS NULL");
+std::optional<Agent> find_agent_by_node_key(sql::Db db, const std::string& node_key_hash) {
+    sql::Statement q(db,
+                     std::string(kAgentColumns) + "WHERE node_key_hash = ? AND revoked_at IS NULL");
     q.bind(1, node_key_hash);
     if (!q.executeStep()) return std::nullopt;
     return read_agent(q);
 }
 
-std::vector<ListedAgent> list_agents(SQLite::Database& db, const AgentFilter& f) {
-    std::string sql = agent_list_columns() + "WHERE id > ? ";
+std::vector<ListedAgent> list_agents(sql::Db db, const AgentFilter& f) {
+    std::string sql = agent_list_columns(db) + "WHERE id > ? ";
     if (f.school_number) sql += "AND school_number = ? ";
     if (f.schools) {
         sql += sqlutil::school_in_clause(f.schools->size());
     }
     if (f.state) sql += "AND revoked_at IS NULL AND state = ? ";
     sql += "ORDER BY id LIMIT ?";
-    SQLite::Statement q(db, sql);
+    sql::Statement q(db, sql);
     q.bind(1, f.base_interval_s);
     q.bind(2, f.base_interval_s / 10);
     q.bind(3,
@@ -331,14 +350,14 @@ std::vector<ListedAgent> list_agents(SQLite::Database& db, const AgentFilter& f)
     return out;
 }
 
-void revoke_agent(SQLite::Database& db, std::int64_t id, const std::string& now) {
-    SQLite::Statement q(db, kRevokeAgent);
+void revoke_agent(sql::Db db, std::int64_t id, const std::string& now) {
+    sql::Statement q(db, kRevokeAgent);
     q.bind(1, now);
     q.bind(2, id);
     q.exec();
 }
 
-std::optional<CheckinRecord> find_checkin(SQLite::Database& db, const std::string& report_id) {
+std::optional<CheckinRecord> find_checkin(sql::Db db, const std::string& report_id) {
     PreparedStatement q(db, kFindCheckin);
     q->bind(1, report_id);
     if (!q->executeStep()) return std::nullopt;
@@ -354,12 +373,12 @@ std::optional<CheckinRecord> find_checkin(SQLite::Database& db, const std::strin
     return r;
 }
 
-void reported_device_states(SQLite::Database& db, const std::string& school_number,
+void reported_device_states(sql::Db db, const std::string& school_number,
                             const std::vector<const std::string*>& serials,
                             std::vector<ReportedDeviceState>& out) {
     out.assign(serials.size(), ReportedDeviceState{});
     PreparedStatement state(db, kReportState);
-    PreparedStatement here(db, kEnrolledHere);
+    PreparedStatement here(db, db.pick(kEnrolledHere, kEnrolledHerePostgres));
     PreparedStatement enrolled(db, kDeviceEnrolled);
     for (std::size_t i = 0; i < serials.size(); ++i) {
         const std::string& serial = *serials[i];
@@ -370,7 +389,7 @@ void reported_device_states(SQLite::Database& db, const std::string& school_numb
         if (state->executeStep()) {
             s.where = ReportedDeviceState::Where::this_school;
             s.reported = true;
-            const SQLite::Column seen = state->getColumn(0);
+            const sql::Column seen = state->getColumn(0);
             const char* text = seen.getText();  // before getBytes, as SQLite documents
             s.seen_at.assign(text, static_cast<std::size_t>(seen.getBytes()));
             s.os_version = optional_text(*state, 1);
@@ -390,10 +409,10 @@ void reported_device_states(SQLite::Database& db, const std::string& school_numb
     }
 }
 
-void write_checkin(SQLite::Database& db, const Agent& agent, const CheckinReport& report,
+void write_checkin(sql::Db db, const Agent& agent, const CheckinReport& report,
                    const std::string& now, const CheckinChanges& changes,
                    const CheckinOutcome& outcome) {
-    PreparedStatement unknown(db, kUpsertUnknown);
+    PreparedStatement unknown(db, db.pick(kUpsertUnknown, kUpsertUnknownPostgres));
     for (const DeviceObservation* o : changes.unknown) {
         unknown->reset();
         unknown->bindNoCopy(1, agent.school_number);
@@ -437,16 +456,15 @@ void write_checkin(SQLite::Database& db, const Agent& agent, const CheckinReport
     touch->exec();
 }
 
-int prune_checkins(SQLite::Database& db, const std::string& before) {
-    SQLite::Statement q(db, kPrune);
+int prune_checkins(sql::Db db, const std::string& before) {
+    sql::Statement q(db, kPrune);
     q.bind(1, before);
     return q.exec();
 }
 
-std::vector<UnknownSighting> list_unknown_sightings(SQLite::Database& db,
-                                                    const std::string& school_number,
+std::vector<UnknownSighting> list_unknown_sightings(sql::Db db, const std::string& school_number,
                                                     const std::string& after, int limit) {
-    SQLite::Statement q(db, kUnknownColumns);
+    sql::Statement q(db, kUnknownColumns);
     q.bind(1, school_number);
     q.bind(2, after);
     q.bind(3, limit);

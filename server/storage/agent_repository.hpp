@@ -12,48 +12,42 @@
 #include "common/checkin_report.hpp"
 #include "common/time.hpp"
 #include "server/domain/agent_records.hpp"
-
-namespace SQLite {
-class Database;
-}
+#include "server/storage/sql/db.hpp"
 
 namespace pakt::server {
 
-std::int64_t insert_agent_secret(SQLite::Database& db, const std::string& school_number,
+std::int64_t insert_agent_secret(sql::Db db, const std::string& school_number,
                                  const std::string& secret_hash, const std::string& created_by,
                                  const std::string& expires_at, int max_uses = 1);
-std::optional<AgentSecret> find_agent_secret(SQLite::Database& db, std::int64_t id);
-std::optional<AgentSecret> find_agent_secret_by_hash(SQLite::Database& db,
-                                                     const std::string& secret_hash);
-std::optional<AgentSecret> find_usable_agent_secret(SQLite::Database& db,
-                                                    const std::string& secret_hash,
+std::optional<AgentSecret> find_agent_secret(sql::Db db, std::int64_t id);
+std::optional<AgentSecret> find_agent_secret_by_hash(sql::Db db, const std::string& secret_hash);
+std::optional<AgentSecret> find_usable_agent_secret(sql::Db db, const std::string& secret_hash,
                                                     const std::string& now);
-bool use_agent_secret(SQLite::Database& db, std::int64_t id);
-std::vector<AgentSecret> list_agent_secrets(SQLite::Database& db, const std::string& school_number);
-void revoke_agent_secret(SQLite::Database& db, std::int64_t id, const std::string& now);
+bool use_agent_secret(sql::Db db, std::int64_t id);
+std::vector<AgentSecret> list_agent_secrets(sql::Db db, const std::string& school_number);
+void revoke_agent_secret(sql::Db db, std::int64_t id, const std::string& now);
 
-std::int64_t insert_agent(SQLite::Database& db, const Agent& agent,
-                          const std::string& node_key_hash, std::int64_t secret_id);
-std::optional<Agent> find_agent(SQLite::Database& db, std::int64_t id);
-std::optional<Agent> find_agent_by_node_key(SQLite::Database& db, const std::string& node_key_hash);
+std::int64_t insert_agent(sql::Db db, const Agent& agent, const std::string& node_key_hash,
+                          std::int64_t secret_id);
+std::optional<Agent> find_agent(sql::Db db, std::int64_t id);
+std::optional<Agent> find_agent_by_node_key(sql::Db db, const std::string& node_key_hash);
 
-std::vector<ListedAgent> list_agents(SQLite::Database& db, const AgentFilter& filter);
-void revoke_agent(SQLite::Database& db, std::int64_t id, const std::string& now);
+std::vector<ListedAgent> list_agents(sql::Db db, const AgentFilter& filter);
+void revoke_agent(sql::Db db, std::int64_t id, const std::string& now);
 
-std::optional<CheckinRecord> find_checkin(SQLite::Database& db, const std::string& report_id);
+std::optional<CheckinRecord> find_checkin(sql::Db db, const std::string& report_id);
 
-void reported_device_states(SQLite::Database& db, const std::string& school_number,
+void reported_device_states(sql::Db db, const std::string& school_number,
                             const std::vector<const std::string*>& serials,
                             std::vector<ReportedDeviceState>& out);
 
-void write_checkin(SQLite::Database& db, const Agent& agent, const CheckinReport& report,
+void write_checkin(sql::Db db, const Agent& agent, const CheckinReport& report,
                    const std::string& now, const CheckinChanges& changes,
                    const CheckinOutcome& outcome);
 
-int prune_checkins(SQLite::Database& db, const std::string& before);
+int prune_checkins(sql::Db db, const std::string& before);
 
-std::vector<UnknownSighting> list_unknown_sightings(SQLite::Database& db,
-                                                    const std::string& school_number,
+std::vector<UnknownSighting> list_unknown_sightings(sql::Db db, const std::string& school_number,
                                                     const std::string& after, int limit);
 
 }  // namespace pakt::server

@@ -1,8 +1,5 @@
 #include "server/storage/audit_repository.hpp"
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-
 #include <algorithm>
 #include <cstdint>
 
@@ -40,7 +37,7 @@ constexpr const char* kColumns =
     "SELECT id, at, actor_user_id, actor, action, object_type, object_id, school_number, detail, "
     "request_id, prev_hash, hash FROM audit_log ";
 
-AuditRecord read_record(SQLite::Statement& q) {
+AuditRecord read_record(sql::Statement& q) {
     AuditRecord r;
     r.id = q.getColumn(0).getInt64();
     r.at = q.getColumn(1).getString();
@@ -60,14 +57,14 @@ AuditRecord read_record(SQLite::Statement& q) {
 // The id from which on entries are at or after `at`, or nullopt if none is. Entries are
 // appended in time order (one writer stamps each with the current time), so their times grow
 // with their ids: bisecting the ids takes a few dozen primary-key seeks and no index on the time.
-std::optional<std::int64_t> first_id_at_or_after(SQLite::Database& db, const std::string& at) {
-    SQLite::Statement range(db, kIdRange);
+std::optional<std::int64_t> first_id_at_or_after(sql::Db db, const std::string& at) {
+    sql::Statement range(db, kIdRange);
     if (!range.executeStep() || range.getColumn(0).isNull()) return std::nullopt;
     const std::int64_t last = range.getColumn(1).getInt64();
     // Entries below `low` are earlier than `at`; the entry at `high`, if any, is not.
     std::int64_t low = range.getColumn(0).getInt64();
     std::int64_t high = last + 1;
-    SQLite::Statement probe(db, kEntryFromId);
+    sql::Statement probe(db, kEntryFromId);
     while (low < high) {
         probe.reset();
         probe.bind(1, low + (high - low) / 2);
@@ -84,16 +81,16 @@ std::optional<std::int64_t> first_id_at_or_after(SQLite::Database& db, const std
 
 // The distinct actions that start with `prefix`, read from audit_log_by_action one seek per
 // action (a handful), so "device." becomes an IN list the index serves newest first.
-std::vector<std::string> actions_under(SQLite::Database& db, const std::string& prefix) {
+std::vector<std::string> actions_under(sql::Db db, const std::string& prefix) {
     std::string end = prefix;
     end.back() = static_cast<char>(end.back() + 1);  // "device." .. "device/" (exclusive)
     std::vector<std::string> actions;
-    SQLite::Statement first(db, kFirstActionFrom);
+    sql::Statement first(db, kFirstActionFrom);
     first.bind(1, prefix);
     first.bind(2, end);
     if (!first.executeStep()) return actions;
     actions.push_back(first.getColumn(0).getString());
-    SQLite::Statement next(db, kNextActionAfter);
+    sql::Statement next(db, kNextActionAfter);
     for (;;) {
         next.bind(1, actions.back());
         next.bind(2, end);
@@ -117,7 +114,8 @@ std::string audit_hash(const AuditRecord& r) {
     return sha256_hex(content);
 }
 
-std::string audit_list_sql(const AuditFilter& f, std::size_t action_count) {
+std::string audit_list_sql(const AuditFilter& f, std::size_t action_count, sql::Dialect dialect) {
+    const bool postgres = dialect == sql::Dialect::postgresql;
     // One filter drives the search through its index, newest first within the id range; the
     // others are checked on the rows it yields (a unary + keeps a column's index out of the
     // plan). Without statistics the planner cannot know that an action such as "device.enroll"
@@ -130,8 +128,9 @@ std::string audit_list_sql(const AuditFilter& f, std::size_t action_count) {
                           : action_count > 0             ? Driver::action
                           : f.object_type                ? Driver::object_type
                                                          : Driver::ids;
-    auto column = [](const char* name, bool drives) {
-        return std::string(drives ? "" : "+") + name;
+    // PostgreSQL has statistics to choose by, and no unary + on text.
+    auto column = [postgres](const char* name, bool drives) {
+        return std::string(drives || postgres ? "" : "+") + name;
     };
     auto placeholders = [](std::size_t count) {
         std::string list;
@@ -142,9 +141,14 @@ std::string audit_list_sql(const AuditFilter& f, std::size_t action_count) {
     // The times are compared too, so an entry stamped while the clock was stepped back cannot
     // slip into the range of ids.
     std::string sql = std::string(kColumns) + "WHERE id < ? AND id >= ? ";
-    if (f.from_at) sql += "AND +at >= ? ";
-    if (f.to_at) sql += "AND +at < ? ";
-    if (f.actor) sql += "AND " + column("actor", driver == Driver::actor) + " = ? COLLATE NOCASE ";
+    if (f.from_at) sql += "AND " + column("at", false) + " >= ? ";
+    if (f.to_at) sql += "AND " + column("at", false) + " < ? ";
+    if (f.actor) {
+        // Case-insensitive, served by audit_log_by_actor in either dialect.
+        sql += postgres
+                   ? "AND lower(actor) = lower(?) "
+                   : "AND " + column("actor", driver == Driver::actor) + " = ? COLLATE NOCASE ";
+    }
     if (action_count > 0) {
         sql += "AND " + column("action", driver == Driver::action) + " IN (" +
                placeholders(action_count) + ") ";
@@ -161,7 +165,7 @@ std::string audit_list_sql(const AuditFilter& f, std::size_t action_count) {
     return sql + "ORDER BY id DESC LIMIT ?";
 }
 
-std::vector<AuditRecord> list_audit(SQLite::Database& db, const AuditFilter& f) {
+std::vector<AuditRecord> list_audit(sql::Db db, const AuditFilter& f) {
     std::int64_t below_id = f.before_id > 0 ? f.before_id : INT64_MAX;
     std::int64_t from_id = 0;
     if (f.from_at) {
@@ -179,7 +183,7 @@ std::vector<AuditRecord> list_audit(SQLite::Database& db, const AuditFilter& f) 
         if (actions.empty()) return {};
     }
 
-    SQLite::Statement q(db, audit_list_sql(f, actions.size()));
+    sql::Statement q(db, audit_list_sql(f, actions.size(), db.dialect()));
     int i = 1;
     q.bind(i++, below_id);
     q.bind(i++, from_id);
@@ -197,8 +201,8 @@ std::vector<AuditRecord> list_audit(SQLite::Database& db, const AuditFilter& f) 
     return out;
 }
 
-AuditHead audit_head(SQLite::Database& db) {
-    SQLite::Statement q(db, kHead);
+AuditHead audit_head(sql::Db db) {
+    sql::Statement q(db, kHead);
     AuditHead head;
     if (!q.executeStep()) return head;
     head.last_id = q.getColumn(1).getInt64();
@@ -207,8 +211,8 @@ AuditHead audit_head(SQLite::Database& db) {
     return head;
 }
 
-AuditVerification verify_audit_chain(SQLite::Database& db) {
-    SQLite::Statement q(db, std::string(kColumns) + "ORDER BY id");
+AuditVerification verify_audit_chain(sql::Db db) {
+    sql::Statement q(db, std::string(kColumns) + "ORDER BY id");
     AuditVerification result;
     std::string prev_hash = kGenesisHash;
     std::int64_t expected_id = 1;
@@ -237,7 +241,7 @@ AuditVerification verify_audit_chain(SQLite::Database& db) {
     return result;
 }
 
-std::int64_t append_audit(SQLite::Database& db, const AuditEntry& entry) {
+std::int64_t append_audit(sql::Db db, const AuditEntry& entry) {
     std::int64_t id = 1;
     std::string prev_hash = kGenesisHash;
     {

@@ -10,26 +10,24 @@
 #include <vector>
 
 #include "server/domain/audit_records.hpp"
-
-namespace SQLite {
-class Database;
-}
+#include "server/storage/sql/db.hpp"
 
 namespace pakt::server {
 
-std::int64_t append_audit(SQLite::Database& db, const AuditEntry& entry);
+std::int64_t append_audit(sql::Db db, const AuditEntry& entry);
 
-std::vector<AuditRecord> list_audit(SQLite::Database& db, const AuditFilter& filter);
+std::vector<AuditRecord> list_audit(sql::Db db, const AuditFilter& filter);
 
 /// The statement list_audit runs for `filter` once an action prefix has been resolved to
 /// `action_count` actions; for checking its query plan.
-std::string audit_list_sql(const AuditFilter& filter, std::size_t action_count);
+std::string audit_list_sql(const AuditFilter& filter, std::size_t action_count,
+                           sql::Dialect dialect = sql::Dialect::sqlite);
 
 /// The hash an entry must have, computed from its content and its prev_hash.
 std::string audit_hash(const AuditRecord& record);
 
-AuditHead audit_head(SQLite::Database& db);
+AuditHead audit_head(sql::Db db);
 
-AuditVerification verify_audit_chain(SQLite::Database& db);
+AuditVerification verify_audit_chain(sql::Db db);
 
 }  // namespace pakt::server

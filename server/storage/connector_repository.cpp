@@ -1,8 +1,5 @@
 #include "server/storage/connector_repository.hpp"
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-
 #include "server/storage/sql.hpp"
 
 namespace pakt::server {
@@ -14,7 +11,8 @@ using sqlutil::optional_text;
 
 constexpr const char* kInsertRun =
     "INSERT INTO connector_runs (connector, trigger, requested_by, started_at, finished_at, "
-    "outcome, calls, retries, counts, conflicts, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "outcome, calls, retries, counts, conflicts, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "RETURNING id";
 constexpr const char* kRunColumns =
     "SELECT id, connector, trigger, requested_by, started_at, finished_at, outcome, calls, "
     "retries, counts, conflicts, error FROM connector_runs ";
@@ -62,12 +60,20 @@ constexpr const char* kUpsertUnknown =
     "INSERT INTO unknown_sightings (school_number, serial_number, first_seen_at, last_seen_at, "
     "agent_id, os_version, source) VALUES (?, ?, ?, ?, 0, ?, ?) "
     "ON CONFLICT(school_number, serial_number) DO UPDATE SET "
-    "last_seen_at = max(last_seen_at, excluded.last_seen_at), "
-    "os_version = coalesce(excluded.os_version, os_version), times_seen = times_seen + 1";
+    "last_seen_at = max(unknown_sightings.last_seen_at, excluded.last_seen_at), "
+    "os_version = coalesce(excluded.os_version, unknown_sightings.os_version), "
+    "times_seen = unknown_sightings.times_seen + 1";
+constexpr const char* kUpsertUnknownPostgres =
+    "INSERT INTO unknown_sightings (school_number, serial_number, first_seen_at, last_seen_at, "
+    "agent_id, os_version, source) VALUES (?, ?, ?, ?, 0, ?, ?) "
+    "ON CONFLICT(school_number, serial_number) DO UPDATE SET "
+    "last_seen_at = greatest(unknown_sightings.last_seen_at, excluded.last_seen_at), "
+    "os_version = coalesce(excluded.os_version, unknown_sightings.os_version), "
+    "times_seen = unknown_sightings.times_seen + 1";
 constexpr const char* kDeleteMovedUnknown =
     "DELETE FROM unknown_sightings WHERE serial_number = ? AND source = ? AND school_number <> ?";
 
-ConnectorRun read_run(SQLite::Statement& q) {
+ConnectorRun read_run(sql::Statement& q) {
     ConnectorRun r;
     r.id = q.getColumn(0).getInt64();
     r.connector = q.getColumn(1).getString();
@@ -86,8 +92,8 @@ ConnectorRun read_run(SQLite::Statement& q) {
 
 }  // namespace
 
-std::int64_t insert_connector_run(SQLite::Database& db, const ConnectorRun& run) {
-    SQLite::Statement q(db, kInsertRun);
+std::int64_t insert_connector_run(sql::Db db, const ConnectorRun& run) {
+    sql::Statement q(db, kInsertRun);
     q.bind(1, run.connector);
     q.bind(2, run.trigger);
     q.bind(3, run.requested_by);
@@ -99,15 +105,14 @@ std::int64_t insert_connector_run(SQLite::Database& db, const ConnectorRun& run)
     q.bind(9, run.counts.dump());
     q.bind(10, run.conflicts.dump());
     bind_optional(q, 11, run.error);
-    q.exec();
-    return db.getLastInsertRowid();
+    q.executeStep();
+    return q.getColumn(0).getInt64();
 }
 
-std::vector<ConnectorRun> list_connector_runs(SQLite::Database& db, const std::string& connector,
+std::vector<ConnectorRun> list_connector_runs(sql::Db db, const std::string& connector,
                                               std::int64_t before_id, int limit) {
-    SQLite::Statement q(db,
-                        std::string(kRunColumns) +
-                            "WHERE connector = ? AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?");
+    sql::Statement q(db, std::string(kRunColumns) +
+                             "WHERE connector = ? AND (? = 0 OR id < ?) ORDER BY id DESC LIMIT ?");
     q.bind(1, connector);
     q.bind(2, before_id);
     q.bind(3, before_id);
@@ -117,16 +122,15 @@ std::vector<ConnectorRun> list_connector_runs(SQLite::Database& db, const std::s
     return out;
 }
 
-std::optional<std::string> last_successful_run_at(SQLite::Database& db,
-                                                  const std::string& connector) {
-    SQLite::Statement q(db, kLastSuccess);
+std::optional<std::string> last_successful_run_at(sql::Db db, const std::string& connector) {
+    sql::Statement q(db, kLastSuccess);
     q.bind(1, connector);
     if (!q.executeStep()) return std::nullopt;
     return q.getColumn(0).getString();
 }
 
-std::optional<StoredAsmDevice> find_asm_device(SQLite::Database& db, const std::string& serial) {
-    SQLite::Statement q(db, std::string(kAsmColumns) + "WHERE serial_number = ?");
+std::optional<StoredAsmDevice> find_asm_device(sql::Db db, const std::string& serial) {
+    sql::Statement q(db, std::string(kAsmColumns) + "WHERE serial_number = ?");
     q.bind(1, serial);
     if (!q.executeStep()) return std::nullopt;
     StoredAsmDevice s;
@@ -144,9 +148,9 @@ std::optional<StoredAsmDevice> find_asm_device(SQLite::Database& db, const std::
     return s;
 }
 
-void upsert_asm_device(SQLite::Database& db, const AsmDevice& d,
-                       std::optional<std::int64_t> tranche_id, const std::string& now) {
-    SQLite::Statement q(db, kUpsertAsm);
+void upsert_asm_device(sql::Db db, const AsmDevice& d, std::optional<std::int64_t> tranche_id,
+                       const std::string& now) {
+    sql::Statement q(db, kUpsertAsm);
     q.bind(1, d.serial_number);
     q.bind(2, d.order_number);
     bind_optional(q, 3, d.order_date_time);
@@ -162,17 +166,16 @@ void upsert_asm_device(SQLite::Database& db, const AsmDevice& d,
     q.exec();
 }
 
-std::vector<std::string> released_serials_of_tranche(SQLite::Database& db,
-                                                     std::int64_t tranche_id) {
-    SQLite::Statement q(db, kReleased);
+std::vector<std::string> released_serials_of_tranche(sql::Db db, std::int64_t tranche_id) {
+    sql::Statement q(db, kReleased);
     q.bind(1, tranche_id);
     std::vector<std::string> out;
     while (q.executeStep()) out.push_back(q.getColumn(0).getString());
     return out;
 }
 
-std::vector<TrancheOrder> tranches_with_order_numbers(SQLite::Database& db) {
-    SQLite::Statement q(db, kTrancheOrders);
+std::vector<TrancheOrder> tranches_with_order_numbers(sql::Db db) {
+    sql::Statement q(db, kTrancheOrders);
     std::vector<TrancheOrder> out;
     while (q.executeStep()) {
         out.push_back(
@@ -181,9 +184,9 @@ std::vector<TrancheOrder> tranches_with_order_numbers(SQLite::Database& db) {
     return out;
 }
 
-std::optional<MdmDevice> find_mdm_state(SQLite::Database& db, const std::string& serial,
+std::optional<MdmDevice> find_mdm_state(sql::Db db, const std::string& serial,
                                         const std::string& source) {
-    SQLite::Statement q(db, kMdmColumns);
+    sql::Statement q(db, kMdmColumns);
     q.bind(1, serial);
     q.bind(2, source);
     if (!q.executeStep()) return std::nullopt;
@@ -200,9 +203,9 @@ std::optional<MdmDevice> find_mdm_state(SQLite::Database& db, const std::string&
     return d;
 }
 
-void upsert_mdm_state(SQLite::Database& db, const MdmDevice& d, const std::string& source,
+void upsert_mdm_state(sql::Db db, const MdmDevice& d, const std::string& source,
                       const std::string& now) {
-    SQLite::Statement q(db, kUpsertMdm);
+    sql::Statement q(db, kUpsertMdm);
     q.bind(1, d.serial_number);
     q.bind(2, source);
     q.bind(3, d.mdm_id);
@@ -217,56 +220,57 @@ void upsert_mdm_state(SQLite::Database& db, const MdmDevice& d, const std::strin
     q.exec();
 }
 
-std::int64_t forget_unlisted_mdm_devices(SQLite::Database& db, const std::string& source,
+std::int64_t forget_unlisted_mdm_devices(sql::Db db, const std::string& source,
                                          const std::vector<std::string>& listed) {
     // The listed serials in a temporary table, so the comparison is one indexed pass however
     // many devices the MDM has.
-    db.exec(
+    db.exec(db.pick(
         "CREATE TEMP TABLE IF NOT EXISTS mdm_listed (serial_number TEXT PRIMARY KEY) WITHOUT "
-        "ROWID");
-    db.exec("DELETE FROM temp.mdm_listed");
+        "ROWID",
+        "CREATE TEMP TABLE IF NOT EXISTS mdm_listed (serial_number TEXT COLLATE \"C\" PRIMARY "
+        "KEY)"));
+    db.exec("DELETE FROM mdm_listed");
     {
-        SQLite::Statement insert(
-            db, "INSERT OR IGNORE INTO temp.mdm_listed (serial_number) VALUES (?)");
+        sql::Statement insert(
+            db, "INSERT INTO mdm_listed (serial_number) VALUES (?) ON CONFLICT DO NOTHING");
         for (const auto& serial : listed) {
             insert.bind(1, serial);
             insert.exec();
             insert.reset();
         }
     }
-    SQLite::Statement states(
-        db,
-        "DELETE FROM mdm_device_states WHERE source = ? AND serial_number NOT IN "
-        "(SELECT serial_number FROM temp.mdm_listed)");
+    sql::Statement states(db,
+                          "DELETE FROM mdm_device_states WHERE source = ? AND serial_number NOT IN "
+                          "(SELECT serial_number FROM mdm_listed)");
     states.bind(1, source);
     const int removed = states.exec();
-    SQLite::Statement sightings(db,
-                                "DELETE FROM unknown_sightings WHERE source = ? AND serial_number "
-                                "NOT IN (SELECT serial_number FROM temp.mdm_listed)");
+    sql::Statement sightings(db,
+                             "DELETE FROM unknown_sightings WHERE source = ? AND serial_number "
+                             "NOT IN (SELECT serial_number FROM mdm_listed)");
     sightings.bind(1, source);
     sightings.exec();
-    db.exec("DELETE FROM temp.mdm_listed");
+    db.exec("DELETE FROM mdm_listed");
     return removed;
 }
 
-bool has_device_event(SQLite::Database& db, const std::string& serial, const std::string& kind) {
-    SQLite::Statement q(db,
-                        "SELECT 1 FROM device_events WHERE serial_number = ? AND kind = ? LIMIT 1");
+bool has_device_event(sql::Db db, const std::string& serial, const std::string& kind) {
+    sql::Statement q(db,
+                     "SELECT 1 FROM device_events WHERE serial_number = ? AND kind = ? LIMIT 1");
     q.bind(1, serial);
     q.bind(2, kind);
     return q.executeStep();
 }
 
-void record_mdm_unknown_sighting(SQLite::Database& db, const std::string& school,
-                                 const std::string& serial, const std::string& seen_at,
+void record_mdm_unknown_sighting(sql::Db db, const std::string& school, const std::string& serial,
+                                 const std::string& seen_at,
                                  const std::optional<std::string>& os_version,
                                  const std::string& source) {
-    SQLite::Statement moved(db, kDeleteMovedUnknown);
+    sql::Statement moved(db, kDeleteMovedUnknown);
     moved.bind(1, serial);
     moved.bind(2, source);
     moved.bind(3, school);
     moved.exec();
-    SQLite::Statement q(db, kUpsertUnknown);
+    sql::Statement q(db, db.pick(kUpsertUnknown, kUpsertUnknownPostgres));
     q.bind(1, school);
     q.bind(2, serial);
     q.bind(3, seen_at);

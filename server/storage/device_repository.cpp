@@ -1,10 +1,7 @@
 #include "server/storage/device_repository.hpp"
-#include "server/storage/sql.hpp"
-
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 
 #include "common/time.hpp"
+#include "server/storage/sql.hpp"
 
 namespace pakt::server {
 namespace {
@@ -42,8 +39,10 @@ constexpr const char* kLoanColumns =
     "started_at, started_by, returned_at, return_condition, return_note, returned_by, accessories, "
     "pre_existing_damage FROM loans ";
 constexpr const char* kInsertLoan =
-    "INSERT INTO loans (serial_number, school_number, borrower_ref, borrower_kind, agreement_ref, due_on, "
-    "started_at, started_by, accessories, pre_existing_damage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "INSERT INTO loans (serial_number, school_number, borrower_ref, borrower_kind, agreement_ref, "
+    "due_on, "
+    "started_at, started_by, accessories, pre_existing_damage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+    "?) RETURNING id";
 constexpr const char* kLoanListColumns =
     "SELECT l.id, l.serial_number, l.school_number, l.borrower_ref, l.borrower_kind, l.agreement_ref, "
     "l.due_on, l.started_at, l.started_by, l.returned_at, l.return_condition, l.return_note, "
@@ -64,7 +63,7 @@ constexpr const char* kEvents =
     "SELECT id, serial_number, at, kind, actor, detail FROM device_events "
     "WHERE serial_number = ? AND id < ? ORDER BY id DESC LIMIT ?";
 
-Device read_device(SQLite::Statement& q) {
+Device read_device(sql::Statement& q) {
     Device d;
     d.serial_number = q.getColumn(0).getString();
     d.tranche_id = q.getColumn(1).getInt64();
@@ -82,7 +81,7 @@ Device read_device(SQLite::Statement& q) {
     return d;
 }
 
-Loan read_loan(SQLite::Statement& q) {
+Loan read_loan(sql::Statement& q) {
     Loan l;
     l.id = q.getColumn(0).getInt64();
     l.serial_number = q.getColumn(1).getString();
@@ -104,15 +103,15 @@ Loan read_loan(SQLite::Statement& q) {
 
 }  // namespace
 
-std::optional<Device> find_device(SQLite::Database& db, const std::string& serial) {
-    SQLite::Statement q(db, std::string(kColumns) + "WHERE serial_number = ?");
+std::optional<Device> find_device(sql::Db db, const std::string& serial) {
+    sql::Statement q(db, std::string(kColumns) + "WHERE serial_number = ?");
     q.bind(1, serial);
     if (!q.executeStep()) return std::nullopt;
     return read_device(q);
 }
 
-std::optional<DeviceReport> find_device_report(SQLite::Database& db, const std::string& serial) {
-    SQLite::Statement q(db, kReport);
+std::optional<DeviceReport> find_device_report(sql::Db db, const std::string& serial) {
+    sql::Statement q(db, kReport);
     q.bind(1, serial);
     if (!q.executeStep()) return std::nullopt;
     DeviceReport r;
@@ -126,9 +125,9 @@ std::optional<DeviceReport> find_device_report(SQLite::Database& db, const std::
     return r;
 }
 
-void insert_device(SQLite::Database& db, const Device& d) {
+void insert_device(sql::Db db, const Device& d) {
     const std::string now = now_rfc3339();
-    SQLite::Statement q(db, kInsert);
+    sql::Statement q(db, kInsert);
     q.bind(1, d.serial_number);
     q.bind(2, d.tranche_id);
     q.bind(3, d.school_number);
@@ -145,8 +144,8 @@ void insert_device(SQLite::Database& db, const Device& d) {
     q.exec();
 }
 
-void update_device(SQLite::Database& db, const Device& d) {
-    SQLite::Statement q(db, kUpdate);
+void update_device(sql::Db db, const Device& d) {
+    sql::Statement q(db, kUpdate);
     q.bind(1, d.status);
     q.bind(2, d.asset_tag);
     q.bind(3, d.location);
@@ -157,29 +156,29 @@ void update_device(SQLite::Database& db, const Device& d) {
     q.exec();
 }
 
-std::int64_t count_devices_in_tranche(SQLite::Database& db, std::int64_t tranche_id) {
-    SQLite::Statement q(db, kCountInTranche);
+std::int64_t count_devices_in_tranche(sql::Db db, std::int64_t tranche_id) {
+    sql::Statement q(db, kCountInTranche);
     q.bind(1, tranche_id);
     q.executeStep();
     return q.getColumn(0).getInt64();
 }
 
-bool has_ever_been_lent(SQLite::Database& db, const std::string& serial) {
-    SQLite::Statement q(db, kEverLent);
+bool has_ever_been_lent(sql::Db db, const std::string& serial) {
+    sql::Statement q(db, kEverLent);
     q.bind(1, serial);
     return q.executeStep();
 }
 
-void delete_device(SQLite::Database& db, const std::string& serial) {
+void delete_device(sql::Db db, const std::string& serial) {
     for (const char* sql : {kDeleteReport, kDeleteEvents, kDeleteDevice}) {
-        SQLite::Statement q(db, sql);
+        sql::Statement q(db, sql);
         q.bind(1, serial);
         q.exec();
     }
 }
 
-std::map<std::string, std::int64_t> device_counts_by_status(SQLite::Database& db, const std::string& school) {
-    SQLite::Statement q(db, kCountsByStatus);
+std::map<std::string, std::int64_t> device_counts_by_status(sql::Db db, const std::string& school) {
+    sql::Statement q(db, kCountsByStatus);
     q.bind(1, school);
     std::map<std::string, std::int64_t> out;
     while (q.executeStep()) out[q.getColumn(0).getString()] = q.getColumn(1).getInt64();
@@ -235,15 +234,24 @@ constexpr const char* kGrantEnrolledUpTo =
     "SELECT count(*) FROM (SELECT 1 FROM devices WHERE tranche_id IN (SELECT id FROM tranches WHERE grant_id = ?) "
     "LIMIT ?)";
 
-std::vector<Device> list_devices(SQLite::Database& db, const DeviceFilter& filter) {
+std::vector<Device> list_devices(sql::Db db, const DeviceFilter& filter) {
     DeviceFilter f = filter;
     if (f.grant_id && !f.school_number && !f.tranche_id) {
-        SQLite::Statement enrolled(db, kGrantEnrolledUpTo);
+        sql::Statement enrolled(db, kGrantEnrolledUpTo);
         enrolled.bind(1, *f.grant_id);
         enrolled.bind(2, kLargeGrantDevices);
         f.large_grant = enrolled.executeStep() && enrolled.getColumn(0).getInt64() >= kLargeGrantDevices;
     }
-    SQLite::Statement q(db, device_list_sql(f));
+    std::string text = device_list_sql(f);
+    if (db.postgres()) {
+        // PostgreSQL plans with statistics; it has no unary + on an integer column either way.
+        const auto plus = text.find("+tranche_id");
+        if (plus != std::string::npos) text.erase(plus, 1);
+    }
+    sql::Statement q(db, text);
+    // Above every text with the prefix: 0xFF in SQLite's bytes, the last code point in
+    // PostgreSQL's UTF-8 (which refuses a lone 0xFF), both compared bytewise (collation "C").
+    const char* above = db.pick("\xff", "\xf4\x8f\xbf\xbf");
     int i = 1;
     q.bind(i++, f.after);
     if (f.school_number) q.bind(i++, *f.school_number);
@@ -253,9 +261,9 @@ std::vector<Device> list_devices(SQLite::Database& db, const DeviceFilter& filte
     if (f.schools) i = sqlutil::bind_all(q, i, *f.schools);
     if (f.serial_prefix) {
         q.bind(i++, *f.serial_prefix);
-        q.bind(i++, *f.serial_prefix + "\xff");
+        q.bind(i++, *f.serial_prefix + above);
         q.bind(i++, *f.asset_tag_prefix);
-        q.bind(i++, *f.asset_tag_prefix + "\xff");
+        q.bind(i++, *f.asset_tag_prefix + above);
     }
     if (f.stale_before) q.bind(i++, *f.stale_before);
     if (f.unseen_since) q.bind(i++, *f.unseen_since);
@@ -265,15 +273,16 @@ std::vector<Device> list_devices(SQLite::Database& db, const DeviceFilter& filte
     return out;
 }
 
-std::optional<Loan> find_open_loan(SQLite::Database& db, const std::string& serial) {
-    SQLite::Statement q(db, std::string(kLoanColumns) + "WHERE serial_number = ? AND returned_at IS NULL");
+std::optional<Loan> find_open_loan(sql::Db db, const std::string& serial) {
+    sql::Statement q(db,
+                     std::string(kLoanColumns) + "WHERE serial_number = ? AND returned_at IS NULL");
     q.bind(1, serial);
     if (!q.executeStep()) return std::nullopt;
     return read_loan(q);
 }
 
-std::int64_t insert_loan(SQLite::Database& db, const Loan& l) {
-    SQLite::Statement q(db, kInsertLoan);
+std::int64_t insert_loan(sql::Db db, const Loan& l) {
+    sql::Statement q(db, kInsertLoan);
     q.bind(1, l.serial_number);
     q.bind(2, l.school_number);
     q.bind(3, l.borrower_ref);
@@ -284,11 +293,11 @@ std::int64_t insert_loan(SQLite::Database& db, const Loan& l) {
     q.bind(8, l.started_by);
     q.bind(9, l.accessories);
     q.bind(10, l.pre_existing_damage);
-    q.exec();
-    return db.getLastInsertRowid();
+    q.executeStep();
+    return q.getColumn(0).getInt64();
 }
 
-std::vector<LoanListRow> list_loans(SQLite::Database& db, const LoanFilter& f) {
+std::vector<LoanListRow> list_loans(sql::Db db, const LoanFilter& f) {
     std::string sql = kLoanListColumns;
     sql += f.state == LoanState::returned ? "WHERE l.returned_at IS NOT NULL " : "WHERE l.returned_at IS NULL ";
     if (f.state == LoanState::overdue) sql += "AND l.due_on < ? ";
@@ -299,7 +308,7 @@ std::vector<LoanListRow> list_loans(SQLite::Database& db, const LoanFilter& f) {
         sql += sqlutil::school_in_clause(f.schools->size()).substr(4);
     }
     sql += "ORDER BY l.id DESC LIMIT ?";
-    SQLite::Statement q(db, sql);
+    sql::Statement q(db, sql);
     int i = 1;
     if (f.state == LoanState::overdue) q.bind(i++, f.today);
     if (f.before_id > 0) q.bind(i++, f.before_id);
@@ -314,32 +323,33 @@ std::vector<LoanListRow> list_loans(SQLite::Database& db, const LoanFilter& f) {
     return out;
 }
 
-std::optional<Loan> find_loan(SQLite::Database& db, std::int64_t id) {
-    SQLite::Statement q(db, std::string(kLoanColumns) + "WHERE id = ?");
+std::optional<Loan> find_loan(sql::Db db, std::int64_t id) {
+    sql::Statement q(db, std::string(kLoanColumns) + "WHERE id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return std::nullopt;
     return read_loan(q);
 }
 
-SchoolLoanCounts count_school_loans(SQLite::Database& db, const std::string& school, const std::string& today) {
-    SQLite::Statement q(db, kCountSchoolLoans);
+SchoolLoanCounts count_school_loans(sql::Db db, const std::string& school,
+                                    const std::string& today) {
+    sql::Statement q(db, kCountSchoolLoans);
     q.bind(1, today);
     q.bind(2, school);
     q.executeStep();
     return {q.getColumn(0).getInt64(), q.getColumn(1).getInt64()};
 }
 
-std::int64_t count_not_seen_since(SQLite::Database& db, const std::string& school, const std::string& since) {
-    SQLite::Statement q(db, kCountNotSeen);
+std::int64_t count_not_seen_since(sql::Db db, const std::string& school, const std::string& since) {
+    sql::Statement q(db, kCountNotSeen);
     q.bind(1, school);
     q.bind(2, since);
     q.executeStep();
     return q.getColumn(0).getInt64();
 }
 
-void close_loan(SQLite::Database& db, std::int64_t loan_id, const std::string& condition,
+void close_loan(sql::Db db, std::int64_t loan_id, const std::string& condition,
                 const std::string& note, const std::string& returned_by) {
-    SQLite::Statement q(db, kCloseLoan);
+    sql::Statement q(db, kCloseLoan);
     q.bind(1, now_rfc3339());
     q.bind(2, condition);
     q.bind(3, note);
@@ -348,9 +358,9 @@ void close_loan(SQLite::Database& db, std::int64_t loan_id, const std::string& c
     q.exec();
 }
 
-void append_device_event(SQLite::Database& db, const std::string& serial, const std::string& kind,
+void append_device_event(sql::Db db, const std::string& serial, const std::string& kind,
                          const std::string& actor, const nlohmann::json& detail) {
-    SQLite::Statement q(db, kInsertEvent);
+    sql::Statement q(db, kInsertEvent);
     q.bind(1, serial);
     q.bind(2, now_rfc3339());
     q.bind(3, kind);
@@ -359,9 +369,9 @@ void append_device_event(SQLite::Database& db, const std::string& serial, const 
     q.exec();
 }
 
-std::vector<DeviceEvent> list_device_events(SQLite::Database& db, const std::string& serial,
+std::vector<DeviceEvent> list_device_events(sql::Db db, const std::string& serial,
                                             std::int64_t before_id, int limit) {
-    SQLite::Statement q(db, kEvents);
+    sql::Statement q(db, kEvents);
     q.bind(1, serial);
     q.bind(2, before_id > 0 ? before_id : INT64_MAX);
     q.bind(3, limit);

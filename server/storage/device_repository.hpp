@@ -10,46 +10,41 @@
 #include <vector>
 
 #include "server/domain/device_records.hpp"
-
-namespace SQLite {
-class Database;
-}
+#include "server/storage/sql/db.hpp"
 
 namespace pakt::server {
 
-std::optional<Device> find_device(SQLite::Database& db, const std::string& serial);
-std::optional<DeviceReport> find_device_report(SQLite::Database& db, const std::string& serial);
-void insert_device(SQLite::Database& db, const Device& device);
-void update_device(SQLite::Database& db, const Device& device);
-std::int64_t count_devices_in_tranche(SQLite::Database& db, std::int64_t tranche_id);
-bool has_ever_been_lent(SQLite::Database& db, const std::string& serial);
-void delete_device(SQLite::Database& db, const std::string& serial);
-std::map<std::string, std::int64_t> device_counts_by_status(SQLite::Database& db,
-                                                            const std::string& school);
+std::optional<Device> find_device(sql::Db db, const std::string& serial);
+std::optional<DeviceReport> find_device_report(sql::Db db, const std::string& serial);
+void insert_device(sql::Db db, const Device& device);
+void update_device(sql::Db db, const Device& device);
+std::int64_t count_devices_in_tranche(sql::Db db, std::int64_t tranche_id);
+bool has_ever_been_lent(sql::Db db, const std::string& serial);
+void delete_device(sql::Db db, const std::string& serial);
+std::map<std::string, std::int64_t> device_counts_by_status(sql::Db db, const std::string& school);
 
-std::vector<Device> list_devices(SQLite::Database& db, const DeviceFilter& filter);
+std::vector<Device> list_devices(sql::Db db, const DeviceFilter& filter);
 
 /// The SQL list_devices runs for `filter` (for EXPLAIN QUERY PLAN checks in tests).
 std::string device_list_sql(const DeviceFilter& filter);
 
-std::vector<LoanListRow> list_loans(SQLite::Database& db, const LoanFilter& filter);
+std::vector<LoanListRow> list_loans(sql::Db db, const LoanFilter& filter);
 
-std::optional<Loan> find_loan(SQLite::Database& db, std::int64_t id);
+std::optional<Loan> find_loan(sql::Db db, std::int64_t id);
 
-SchoolLoanCounts count_school_loans(SQLite::Database& db, const std::string& school,
+SchoolLoanCounts count_school_loans(sql::Db db, const std::string& school,
                                     const std::string& today);
 
-std::int64_t count_not_seen_since(SQLite::Database& db, const std::string& school,
-                                  const std::string& since);
+std::int64_t count_not_seen_since(sql::Db db, const std::string& school, const std::string& since);
 
-std::optional<Loan> find_open_loan(SQLite::Database& db, const std::string& serial);
-std::int64_t insert_loan(SQLite::Database& db, const Loan& loan);
-void close_loan(SQLite::Database& db, std::int64_t loan_id, const std::string& condition,
+std::optional<Loan> find_open_loan(sql::Db db, const std::string& serial);
+std::int64_t insert_loan(sql::Db db, const Loan& loan);
+void close_loan(sql::Db db, std::int64_t loan_id, const std::string& condition,
                 const std::string& note, const std::string& returned_by);
 
-void append_device_event(SQLite::Database& db, const std::string& serial, const std::string& kind,
+void append_device_event(sql::Db db, const std::string& serial, const std::string& kind,
                          const std::string& actor, const nlohmann::json& detail);
-std::vector<DeviceEvent> list_device_events(SQLite::Database& db, const std::string& serial,
+std::vector<DeviceEvent> list_device_events(sql::Db db, const std::string& serial,
                                             std::int64_t before_id, int limit);
 
 }  // namespace pakt::server

@@ -1,10 +1,7 @@
 #include "server/storage/funding_repository.hpp"
-#include "server/storage/sql.hpp"
-
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 
 #include "common/time.hpp"
+#include "server/storage/sql.hpp"
 
 namespace pakt::server {
 namespace {
@@ -23,13 +20,14 @@ constexpr const char* kGrantColumns =
     "spend_by, earmark_end, created_at, updated_at FROM grants ";
 constexpr const char* kInsertGrant =
     "INSERT INTO grants (programme_code, reference, title, amount_cents, own_contribution_cents, "
-    "approved_on, spend_by, earmark_end, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "approved_on, spend_by, earmark_end, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+    "?, ?) RETURNING id";
 constexpr const char* kUpdateGrant =
     "UPDATE grants SET reference = ?, title = ?, amount_cents = ?, own_contribution_cents = ?, "
     "approved_on = ?, spend_by = ?, earmark_end = ?, updated_at = ? WHERE id = ?";
 constexpr const char* kGrantByReference = "SELECT id FROM grants WHERE reference = ?";
 
-Programme read_programme(SQLite::Statement& q) {
+Programme read_programme(sql::Statement& q) {
     Programme p;
     p.code = q.getColumn(0).getString();
     p.name = q.getColumn(1).getString();
@@ -42,7 +40,7 @@ Programme read_programme(SQLite::Statement& q) {
     return p;
 }
 
-Grant read_grant(SQLite::Statement& q) {
+Grant read_grant(sql::Statement& q) {
     Grant g;
     g.id = q.getColumn(0).getInt64();
     g.programme_code = q.getColumn(1).getString();
@@ -60,22 +58,22 @@ Grant read_grant(SQLite::Statement& q) {
 
 }  // namespace
 
-std::vector<Programme> list_programmes(SQLite::Database& db) {
-    SQLite::Statement q(db, std::string(kProgrammeColumns) + "ORDER BY code");
+std::vector<Programme> list_programmes(sql::Db db) {
+    sql::Statement q(db, std::string(kProgrammeColumns) + "ORDER BY code");
     std::vector<Programme> out;
     while (q.executeStep()) out.push_back(read_programme(q));
     return out;
 }
 
-std::optional<Programme> find_programme(SQLite::Database& db, const std::string& code) {
-    SQLite::Statement q(db, std::string(kProgrammeColumns) + "WHERE code = ?");
+std::optional<Programme> find_programme(sql::Db db, const std::string& code) {
+    sql::Statement q(db, std::string(kProgrammeColumns) + "WHERE code = ?");
     q.bind(1, code);
     if (!q.executeStep()) return std::nullopt;
     return read_programme(q);
 }
 
-void insert_programme(SQLite::Database& db, const Programme& p) {
-    SQLite::Statement q(db, kInsertProgramme);
+void insert_programme(sql::Db db, const Programme& p) {
+    sql::Statement q(db, kInsertProgramme);
     q.bind(1, p.code);
     q.bind(2, p.name);
     q.bind(3, p.federal_share_pct);
@@ -87,12 +85,12 @@ void insert_programme(SQLite::Database& db, const Programme& p) {
     q.exec();
 }
 
-std::vector<Grant> list_grants(SQLite::Database& db, std::int64_t after_id, int limit,
+std::vector<Grant> list_grants(sql::Db db, std::int64_t after_id, int limit,
                                const std::optional<std::string>& programme_code) {
     std::string sql = std::string(kGrantColumns) + "WHERE id > ? ";
     if (programme_code) sql += "AND programme_code = ? ";
     sql += "ORDER BY id LIMIT ?";
-    SQLite::Statement q(db, sql);
+    sql::Statement q(db, sql);
     int i = 1;
     q.bind(i++, after_id);
     if (programme_code) q.bind(i++, *programme_code);
@@ -102,23 +100,23 @@ std::vector<Grant> list_grants(SQLite::Database& db, std::int64_t after_id, int 
     return out;
 }
 
-std::optional<Grant> find_grant(SQLite::Database& db, std::int64_t id) {
-    SQLite::Statement q(db, std::string(kGrantColumns) + "WHERE id = ?");
+std::optional<Grant> find_grant(sql::Db db, std::int64_t id) {
+    sql::Statement q(db, std::string(kGrantColumns) + "WHERE id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return std::nullopt;
     return read_grant(q);
 }
 
-std::optional<std::int64_t> find_grant_by_reference(SQLite::Database& db, const std::string& reference) {
-    SQLite::Statement q(db, kGrantByReference);
+std::optional<std::int64_t> find_grant_by_reference(sql::Db db, const std::string& reference) {
+    sql::Statement q(db, kGrantByReference);
     q.bind(1, reference);
     if (!q.executeStep()) return std::nullopt;
     return q.getColumn(0).getInt64();
 }
 
-std::int64_t insert_grant(SQLite::Database& db, const Grant& g) {
+std::int64_t insert_grant(sql::Db db, const Grant& g) {
     const std::string now = now_rfc3339();
-    SQLite::Statement q(db, kInsertGrant);
+    sql::Statement q(db, kInsertGrant);
     q.bind(1, g.programme_code);
     q.bind(2, g.reference);
     q.bind(3, g.title);
@@ -129,12 +127,12 @@ std::int64_t insert_grant(SQLite::Database& db, const Grant& g) {
     q.bind(8, g.earmark_end);
     q.bind(9, now);
     q.bind(10, now);
-    q.exec();
-    return db.getLastInsertRowid();
+    q.executeStep();
+    return q.getColumn(0).getInt64();
 }
 
-void update_grant(SQLite::Database& db, const Grant& g) {
-    SQLite::Statement q(db, kUpdateGrant);
+void update_grant(sql::Db db, const Grant& g) {
+    sql::Statement q(db, kUpdateGrant);
     q.bind(1, g.reference);
     q.bind(2, g.title);
     q.bind(3, g.amount_cents);

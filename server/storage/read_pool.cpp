@@ -3,6 +3,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include "server/storage/database.hpp"
+#include "server/storage/sql/postgres.hpp"
 #include "server/storage/statement_cache.hpp"
 
 namespace pakt::server {
@@ -10,7 +11,11 @@ namespace pakt::server {
 struct ReadPool::Connection {
     explicit Connection(std::unique_ptr<SQLite::Database> database)
         : db(std::move(database)), statements(*db) {}
+    explicit Connection(std::unique_ptr<sql::PgConnection> database)
+        : pg(std::move(database)), statements(*pg) {}
+    sql::Db handle() { return pg ? sql::Db(*pg) : sql::Db(*db); }
     std::unique_ptr<SQLite::Database> db;
+    std::unique_ptr<sql::PgConnection> pg;
     StatementCache statements;  // destroyed before the connection it compiled on
 };
 
@@ -23,6 +28,14 @@ ReadPool::ReadPool(const std::filesystem::path& file, unsigned size,
     }
 }
 
+ReadPool::ReadPool(const std::string& postgres_url, unsigned size) {
+    if (size == 0) size = 1;
+    for (unsigned i = 0; i < size; ++i) {
+        idle_.push_back(
+            std::make_unique<Connection>(std::make_unique<sql::PgConnection>(postgres_url)));
+    }
+}
+
 ReadPool::~ReadPool() = default;
 
 ReadPool::Lease ReadPool::acquire() {
@@ -30,6 +43,14 @@ ReadPool::Lease ReadPool::acquire() {
     available_.wait(lock, [this] { return !idle_.empty(); });
     auto connection = std::move(idle_.back());
     idle_.pop_back();
+    lock.unlock();
+    if (connection->pg && PQstatus(connection->pg->handle()) != CONNECTION_OK) {
+        // Lost (the server restarted, a failover): its prepared statements went with it.
+        connection->statements.clear();
+        PQreset(connection->pg->handle());
+        if (PQstatus(connection->pg->handle()) == CONNECTION_OK)
+            connection->pg->exec("SET TIME ZONE 'UTC'");
+    }
     return Lease(*this, std::move(connection));
 }
 
@@ -52,6 +73,8 @@ ReadPool::Lease::~Lease() {
 }
 
 SQLite::Database& ReadPool::Lease::db() { return *connection_->db; }
+
+sql::Db ReadPool::Lease::handle() { return connection_->handle(); }
 
 StatementCache& ReadPool::Lease::statements() { return connection_->statements; }
 

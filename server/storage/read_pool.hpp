@@ -8,6 +8,8 @@
 #include <mutex>
 #include <vector>
 
+#include "server/storage/sql/db.hpp"
+
 namespace SQLite {
 class Database;
 }
@@ -20,6 +22,9 @@ class ReadPool {
 public:
     /// Opens `size` read-only connections to `file` (which must exist and be migrated).
     ReadPool(const std::filesystem::path& file, unsigned size, std::chrono::milliseconds busy_timeout);
+    /// Opens `size` connections to the PostgreSQL database at `url`. A lent connection that was
+    /// lost is re-established when it is next borrowed.
+    ReadPool(const std::string& postgres_url, unsigned size);
     ~ReadPool();
     ReadPool(const ReadPool&) = delete;
     ReadPool& operator=(const ReadPool&) = delete;
@@ -34,7 +39,10 @@ public:
         Lease(Lease&& other) noexcept;
         Lease& operator=(Lease&&) = delete;
         ~Lease();
+        /// The SQLite connection (a pool opened on a file only).
         SQLite::Database& db();
+        /// The connection, on either backend.
+        sql::Db handle();
         /// The connection's statement cache, for a StatementCache::Scope on the thread that
         /// uses the lease (the hot paths every request takes: authentication). Not put in scope
         /// by the lease itself, since a lease may move between threads (a streamed export).

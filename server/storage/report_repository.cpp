@@ -1,9 +1,5 @@
 #include "server/storage/report_repository.hpp"
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
-
 #include "server/storage/sql.hpp"
 
 namespace pakt::server {
@@ -32,22 +28,29 @@ constexpr const char* kStatusCounts =
     "SELECT status, retired_reason, count(*) FROM devices WHERE tranche_id = ? GROUP BY status, retired_reason";
 
 constexpr const char* kRollout =
-    "SELECT t.id, t.school_number, s.name, t.grant_id, g.reference, g.programme_code, t.model, t.delivered_on, "
+    "SELECT t.id, t.school_number, s.name, t.grant_id, g.reference, g.programme_code, t.model, "
+    "t.delivered_on, "
     "t.unit_price_cents, t.expected_count, "
     " (SELECT count(*) FROM manifest_entries m WHERE m.tranche_id = t.id), "
     " (SELECT count(*) FROM devices d WHERE d.tranche_id = t.id), "
-    " (SELECT count(*) FROM devices d JOIN device_reports r ON r.school_number = d.school_number AND r.serial_number = d.serial_number "
+    " (SELECT count(*) FROM devices d JOIN device_reports r ON r.school_number = d.school_number "
+    "AND r.serial_number = d.serial_number "
     "   WHERE d.tranche_id = t.id), "
-    " (SELECT count(*) FROM devices d JOIN device_reports r ON r.school_number = d.school_number AND r.serial_number = d.serial_number "
-    "   WHERE d.tranche_id = t.id AND r.seen_at >= :since), "
-    " (SELECT count(*) FROM devices d LEFT JOIN device_reports r ON r.school_number = d.school_number AND r.serial_number = d.serial_number "
-    "   WHERE d.tranche_id = t.id AND " PAKT_MANAGED_SQL " = 1), "
+    " (SELECT count(*) FROM devices d JOIN device_reports r ON r.school_number = d.school_number "
+    "AND r.serial_number = d.serial_number "
+    "   WHERE d.tranche_id = t.id AND r.seen_at >= ?1), "
+    " (SELECT count(*) FROM devices d LEFT JOIN device_reports r ON r.school_number = "
+    "d.school_number AND r.serial_number = d.serial_number "
+    "   WHERE d.tranche_id = t.id AND " PAKT_MANAGED_SQL
+    " = 1), "
     " (SELECT count(*) FROM devices d WHERE d.tranche_id = t.id AND d.status = 'in_use'), "
-    " (SELECT count(*) FROM devices d JOIN loans l ON l.serial_number = d.serial_number AND l.returned_at IS NULL "
+    " (SELECT count(*) FROM devices d JOIN loans l ON l.serial_number = d.serial_number AND "
+    "l.returned_at IS NULL "
     "   WHERE d.tranche_id = t.id), "
     " (SELECT count(*) FROM manifest_entries m WHERE m.tranche_id = t.id "
     "   AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.serial_number = m.serial_number)) "
-    "FROM tranches t JOIN schools s ON s.school_number = t.school_number JOIN grants g ON g.id = t.grant_id "
+    "FROM tranches t JOIN schools s ON s.school_number = t.school_number JOIN grants g ON g.id = "
+    "t.grant_id "
     "WHERE 1 ";
 
 // Per grant within its earmarking period: its devices by what the earmark cares about. The
@@ -97,7 +100,7 @@ std::string tranche_terms(const ReportFilter& f, const char* school_column, cons
     return sql;
 }
 
-int bind_tranche_terms(SQLite::Statement& q, const ReportFilter& f, int index) {
+int bind_tranche_terms(sql::Statement& q, const ReportFilter& f, int index) {
     if (f.school_number) q.bind(index++, *f.school_number);
     if (f.grant_id) q.bind(index++, *f.grant_id);
     if (f.schools) index = sqlutil::bind_all(q, index, *f.schools);
@@ -105,7 +108,7 @@ int bind_tranche_terms(SQLite::Statement& q, const ReportFilter& f, int index) {
 }
 
 // Assigns a text column into `out`, reusing its capacity; NULL becomes "".
-void assign_text(SQLite::Statement& q, int column, std::string& out) {
+void assign_text(sql::Statement& q, int column, std::string& out) {
     const auto value = q.getColumn(column);
     const char* text = value.isNull() ? "" : value.getText();
     out.assign(text, static_cast<std::size_t>(value.isNull() ? 0 : value.getBytes()));
@@ -129,7 +132,7 @@ void count_status(DeviceCounts& c, const std::string& status, const std::optiona
     }
 }
 
-std::vector<GrantFacts> funding_grants(SQLite::Database& db, const ReportFilter& f) {
+std::vector<GrantFacts> funding_grants(sql::Db db, const ReportFilter& f) {
     std::string sql = kFundingGrants;
     if (f.grant_id) sql += "AND g.id = ? ";
     if (f.schools) {
@@ -138,7 +141,7 @@ std::vector<GrantFacts> funding_grants(SQLite::Database& db, const ReportFilter&
         sql += ") ";
     }
     sql += kFundingGrantsOrder;
-    SQLite::Statement q(db, sql);
+    sql::Statement q(db, sql);
     int i = 1;
     if (f.grant_id) q.bind(i++, *f.grant_id);
     if (f.schools) sqlutil::bind_all(q, i, *f.schools);
@@ -163,11 +166,12 @@ std::vector<GrantFacts> funding_grants(SQLite::Database& db, const ReportFilter&
     return out;
 }
 
-std::vector<TrancheFigures> funding_tranche_figures(SQLite::Database& db, const ReportFilter& f) {
+std::vector<TrancheFigures> funding_tranche_figures(sql::Db db, const ReportFilter& f) {
     std::vector<TrancheFigures> out;
     {
-        SQLite::Statement q(db, std::string(kFundingTranches) + tranche_terms(f, "t.school_number", "t.grant_id") +
-                                    "ORDER BY t.id");
+        sql::Statement q(db, std::string(kFundingTranches) +
+                                 tranche_terms(f, "t.school_number", "t.grant_id") +
+                                 "ORDER BY t.id");
         bind_tranche_terms(q, f, 1);
         while (q.executeStep()) {
             TrancheFigures t;
@@ -182,7 +186,7 @@ std::vector<TrancheFigures> funding_tranche_figures(SQLite::Database& db, const 
             out.push_back(std::move(t));
         }
     }
-    SQLite::Statement q(db, kStatusCounts);
+    sql::Statement q(db, kStatusCounts);
     for (TrancheFigures& t : out) {
         q.bind(1, t.tranche_id);
         while (q.executeStep()) {
@@ -196,8 +200,8 @@ std::vector<TrancheFigures> funding_tranche_figures(SQLite::Database& db, const 
 
 }  // namespace
 
-FundingInputs read_funding_inputs(SQLite::Database& db, const ReportFilter& filter) {
-    SQLite::Transaction snapshot(db);
+FundingInputs read_funding_inputs(sql::Db db, const ReportFilter& filter) {
+    sql::Transaction snapshot(db);
     FundingInputs inputs;
     inputs.grants = funding_grants(db, filter);
     ReportFilter tranches = filter;
@@ -207,9 +211,11 @@ FundingInputs read_funding_inputs(SQLite::Database& db, const ReportFilter& filt
     return inputs;
 }
 
-std::vector<RolloutRow> rollout_rows(SQLite::Database& db, const ReportFilter& f, const std::string& seen_since) {
-    SQLite::Statement q(db, std::string(kRollout) + tranche_terms(f, "t.school_number", "t.grant_id") + "ORDER BY t.id");
-    q.bind(":since", seen_since);
+std::vector<RolloutRow> rollout_rows(sql::Db db, const ReportFilter& f,
+                                     const std::string& seen_since) {
+    sql::Statement q(db, std::string(kRollout) + tranche_terms(f, "t.school_number", "t.grant_id") +
+                             "ORDER BY t.id");
+    q.bind(1, seen_since);
     // Positional parameters after the named one continue its numbering.
     bind_tranche_terms(q, f, 2);
     std::vector<RolloutRow> out;
@@ -238,13 +244,13 @@ std::vector<RolloutRow> rollout_rows(SQLite::Database& db, const ReportFilter& f
     return out;
 }
 
-std::vector<EarmarkRow> earmark_rows(SQLite::Database& db, const ReportFilter& f,
-                                     const std::string& today, const std::string& unseen_since) {
+std::vector<EarmarkRow> earmark_rows(sql::Db db, const ReportFilter& f, const std::string& today,
+                                     const std::string& unseen_since) {
     std::string sql = kEarmark;
     // A school scope keeps only its tranches, and so only grants with one of them.
     if (f.schools) append_in(sql, "t.school_number", f.schools->size());
     sql += "GROUP BY g.id ORDER BY g.id";
-    SQLite::Statement q(db, sql);
+    sql::Statement q(db, sql);
     q.bind(1, unseen_since);
     q.bind(2, today);
     q.bind(3, today);
@@ -273,8 +279,8 @@ std::string inventory_sql(const ReportFilter& f) {
     return sql + kInventoryOrder;
 }
 
-InventoryReader::InventoryReader(SQLite::Database& db, const ReportFilter& f)
-    : statement_(std::make_unique<SQLite::Statement>(db, inventory_sql(f))) {
+InventoryReader::InventoryReader(sql::Db db, const ReportFilter& f)
+    : statement_(std::make_unique<sql::Statement>(db, inventory_sql(f))) {
     int i = 1;
     if (f.school_number) statement_->bind(i++, *f.school_number);
     if (f.schools) sqlutil::bind_all(*statement_, i, *f.schools);
@@ -283,7 +289,7 @@ InventoryReader::InventoryReader(SQLite::Database& db, const ReportFilter& f)
 InventoryReader::~InventoryReader() = default;
 
 bool InventoryReader::next(InventoryRow& row) {
-    SQLite::Statement& q = *statement_;
+    sql::Statement& q = *statement_;
     if (!q.executeStep()) return false;
     assign_text(q, 0, row.serial_number);
     assign_text(q, 1, row.asset_tag);

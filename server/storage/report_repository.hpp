@@ -12,20 +12,16 @@
 
 #include "server/domain/funding_report.hpp"
 #include "server/domain/report_records.hpp"
-
-namespace SQLite {
-class Database;
-class Statement;
-}  // namespace SQLite
+#include "server/storage/sql/db.hpp"
 
 namespace pakt::server {
 
-FundingInputs read_funding_inputs(SQLite::Database& db, const ReportFilter& filter);
+FundingInputs read_funding_inputs(sql::Db db, const ReportFilter& filter);
 
-std::vector<RolloutRow> rollout_rows(SQLite::Database& db, const ReportFilter& filter,
+std::vector<RolloutRow> rollout_rows(sql::Db db, const ReportFilter& filter,
                                      const std::string& seen_since);
 
-std::vector<EarmarkRow> earmark_rows(SQLite::Database& db, const ReportFilter& filter,
+std::vector<EarmarkRow> earmark_rows(sql::Db db, const ReportFilter& filter,
                                      const std::string& today, const std::string& unseen_since);
 
 /// The inventory in (school number, serial number) order, one row at a time, from one statement:
@@ -35,7 +31,7 @@ std::vector<EarmarkRow> earmark_rows(SQLite::Database& db, const ReportFilter& f
 /// Ignores `grant_id`.
 class InventoryReader {
   public:
-    InventoryReader(SQLite::Database& db, const ReportFilter& filter);
+    InventoryReader(sql::Db db, const ReportFilter& filter);
     ~InventoryReader();
     InventoryReader(const InventoryReader&) = delete;
     InventoryReader& operator=(const InventoryReader&) = delete;
@@ -44,7 +40,7 @@ class InventoryReader {
     bool next(InventoryRow& row);
 
   private:
-    std::unique_ptr<SQLite::Statement> statement_;
+    std::unique_ptr<sql::Statement> statement_;
 };
 
 /// The SQL InventoryReader runs for `filter` (for EXPLAIN QUERY PLAN checks).

@@ -1,8 +1,5 @@
 #include "server/storage/school_repository.hpp"
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-
 #include <string_view>
 
 #include "common/time.hpp"
@@ -24,7 +21,7 @@ constexpr const char* kUpdate =
     "longitude = ?, updated_at = ? WHERE school_number = ?";
 constexpr const char* kExists = "SELECT 1 FROM schools WHERE school_number = ?";
 
-School read_school(SQLite::Statement& q) {
+School read_school(sql::Statement& q) {
     School s;
     s.school_number = q.getColumn(0).getString();
     s.name = q.getColumn(1).getString();
@@ -66,20 +63,20 @@ bool matches(const School& s, const std::string& folded_search) {
 
 }  // namespace
 
-std::optional<School> find_school(SQLite::Database& db, const std::string& school_number) {
-    SQLite::Statement q(db, std::string(kColumns) + "WHERE school_number = ?");
+std::optional<School> find_school(sql::Db db, const std::string& school_number) {
+    sql::Statement q(db, std::string(kColumns) + "WHERE school_number = ?");
     q.bind(1, school_number);
     if (!q.executeStep()) return std::nullopt;
     return read_school(q);
 }
 
-bool school_exists(SQLite::Database& db, const std::string& school_number) {
-    SQLite::Statement q(db, kExists);
+bool school_exists(sql::Db db, const std::string& school_number) {
+    sql::Statement q(db, kExists);
     q.bind(1, school_number);
     return q.executeStep();
 }
 
-std::vector<School> list_schools(SQLite::Database& db, const std::string& after, int limit,
+std::vector<School> list_schools(sql::Db db, const std::string& after, int limit,
                                  const std::optional<std::vector<std::string>>& only,
                                  const std::optional<std::string>& search) {
     std::vector<School> schools;
@@ -95,7 +92,7 @@ std::vector<School> list_schools(SQLite::Database& db, const std::string& after,
         return schools;
     }
     if (!search) {
-        SQLite::Statement q(
+        sql::Statement q(
             db, std::string(kColumns) + "WHERE school_number > ? ORDER BY school_number LIMIT ?");
         q.bind(1, after);
         q.bind(2, limit);
@@ -104,8 +101,7 @@ std::vector<School> list_schools(SQLite::Database& db, const std::string& after,
     }
     // Substrings of folded text have no index to serve them; the table is small (one row per
     // school of a state) and walked in key order only as far as the page needs.
-    SQLite::Statement q(db,
-                        std::string(kColumns) + "WHERE school_number > ? ORDER BY school_number");
+    sql::Statement q(db, std::string(kColumns) + "WHERE school_number > ? ORDER BY school_number");
     q.bind(1, after);
     while (static_cast<int>(schools.size()) < limit && q.executeStep()) {
         School s = read_school(q);
@@ -114,9 +110,9 @@ std::vector<School> list_schools(SQLite::Database& db, const std::string& after,
     return schools;
 }
 
-void insert_school(SQLite::Database& db, const School& school) {
+void insert_school(sql::Db db, const School& school) {
     const std::string now = now_rfc3339();
-    SQLite::Statement q(db, kInsert);
+    sql::Statement q(db, kInsert);
     q.bind(1, school.school_number);
     q.bind(2, school.name);
     q.bind(3, school.school_type);
@@ -129,8 +125,8 @@ void insert_school(SQLite::Database& db, const School& school) {
     q.exec();
 }
 
-bool update_school(SQLite::Database& db, const School& school) {
-    SQLite::Statement q(db, kUpdate);
+bool update_school(sql::Db db, const School& school) {
+    sql::Statement q(db, kUpdate);
     q.bind(1, school.name);
     q.bind(2, school.school_type);
     q.bind(3, school.district);

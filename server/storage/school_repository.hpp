@@ -7,23 +7,20 @@
 #include <vector>
 
 #include "server/domain/school_records.hpp"
-
-namespace SQLite {
-class Database;
-}
+#include "server/storage/sql/db.hpp"
 
 namespace pakt::server {
 
-std::optional<School> find_school(SQLite::Database& db, const std::string& school_number);
+std::optional<School> find_school(sql::Db db, const std::string& school_number);
 
-bool school_exists(SQLite::Database& db, const std::string& school_number);
+bool school_exists(sql::Db db, const std::string& school_number);
 
-std::vector<School> list_schools(SQLite::Database& db, const std::string& after, int limit,
+std::vector<School> list_schools(sql::Db db, const std::string& after, int limit,
                                  const std::optional<std::vector<std::string>>& only,
                                  const std::optional<std::string>& search = std::nullopt);
 
-void insert_school(SQLite::Database& db, const School& school);
+void insert_school(sql::Db db, const School& school);
 
-bool update_school(SQLite::Database& db, const School& school);
+bool update_school(sql::Db db, const School& school);
 
 }  // namespace pakt::server

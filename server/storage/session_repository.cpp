@@ -1,8 +1,5 @@
 #include "server/storage/session_repository.hpp"
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-
 #include "common/time.hpp"
 #include "server/storage/statement_cache.hpp"
 
@@ -25,14 +22,14 @@ constexpr const char* kDeleteUserSessions = "DELETE FROM sessions WHERE user_id 
 constexpr const char* kDeleteExpired = "DELETE FROM sessions WHERE expires_at <= ?";
 constexpr const char* kInsertToken =
     "INSERT INTO api_tokens (user_id, name, token_hash, created_at, expires_on) "
-    "VALUES (?, ?, ?, ?, ?)";
+    "VALUES (?, ?, ?, ?, ?) RETURNING id";
 constexpr const char* kTokenColumns =
     "SELECT id, user_id, name, created_at, expires_on, last_used_at FROM api_tokens ";
 constexpr const char* kTouchToken = "UPDATE api_tokens SET last_used_at = ? WHERE id = ?";
 constexpr const char* kDeleteToken = "DELETE FROM api_tokens WHERE id = ?";
 constexpr const char* kDeleteUserTokens = "DELETE FROM api_tokens WHERE user_id = ?";
 
-ApiTokenRecord read_token(SQLite::Statement& q) {
+ApiTokenRecord read_token(sql::Statement& q) {
     ApiTokenRecord t;
     t.id = q.getColumn(0).getInt64();
     t.user_id = q.getColumn(1).getInt64();
@@ -45,7 +42,7 @@ ApiTokenRecord read_token(SQLite::Statement& q) {
 
 }  // namespace
 
-std::optional<BearerOwner> find_bearer(SQLite::Database& db, const std::string& token_hash,
+std::optional<BearerOwner> find_bearer(sql::Db db, const std::string& token_hash,
                                        const std::string& now, const std::string& today,
                                        const std::string& idle_cutoff) {
     {
@@ -67,10 +64,10 @@ std::optional<BearerOwner> find_bearer(SQLite::Database& db, const std::string& 
     return std::nullopt;
 }
 
-void insert_session(SQLite::Database& db, const std::string& token_hash, std::int64_t user_id,
+void insert_session(sql::Db db, const std::string& token_hash, std::int64_t user_id,
                     const std::string& expires_at, const std::string& client_address) {
     const std::string now = now_rfc3339();
-    SQLite::Statement q(db, kInsertSession);
+    sql::Statement q(db, kInsertSession);
     q.bind(1, token_hash);
     q.bind(2, user_id);
     q.bind(3, now);
@@ -80,72 +77,72 @@ void insert_session(SQLite::Database& db, const std::string& token_hash, std::in
     q.exec();
 }
 
-void touch_session(SQLite::Database& db, const std::string& token_hash, const std::string& now) {
-    SQLite::Statement q(db, kTouchSession);
+void touch_session(sql::Db db, const std::string& token_hash, const std::string& now) {
+    sql::Statement q(db, kTouchSession);
     q.bind(1, now);
     q.bind(2, token_hash);
     q.exec();
 }
 
-void touch_api_token(SQLite::Database& db, std::int64_t id, const std::string& now) {
-    SQLite::Statement q(db, kTouchToken);
+void touch_api_token(sql::Db db, std::int64_t id, const std::string& now) {
+    sql::Statement q(db, kTouchToken);
     q.bind(1, now);
     q.bind(2, id);
     q.exec();
 }
 
-RevokedAccess revoke_other_access(SQLite::Database& db, std::int64_t user_id,
+RevokedAccess revoke_other_access(sql::Db db, std::int64_t user_id,
                                   const std::string& keep_token_hash) {
     RevokedAccess revoked;
-    SQLite::Statement sessions(db, kDeleteOtherSessions);
+    sql::Statement sessions(db, kDeleteOtherSessions);
     sessions.bind(1, user_id);
     sessions.bind(2, keep_token_hash);
     revoked.sessions = sessions.exec();
-    SQLite::Statement tokens(db, kDeleteUserTokens);
+    sql::Statement tokens(db, kDeleteUserTokens);
     tokens.bind(1, user_id);
     revoked.api_tokens = tokens.exec();
     return revoked;
 }
 
-bool delete_session(SQLite::Database& db, const std::string& token_hash) {
-    SQLite::Statement q(db, kDeleteSession);
+bool delete_session(sql::Db db, const std::string& token_hash) {
+    sql::Statement q(db, kDeleteSession);
     q.bind(1, token_hash);
     return q.exec() > 0;
 }
 
-void delete_sessions_of_user(SQLite::Database& db, std::int64_t user_id) {
-    SQLite::Statement q(db, kDeleteUserSessions);
+void delete_sessions_of_user(sql::Db db, std::int64_t user_id) {
+    sql::Statement q(db, kDeleteUserSessions);
     q.bind(1, user_id);
     q.exec();
 }
 
-RevokedAccess revoke_user_access(SQLite::Database& db, std::int64_t user_id) {
+RevokedAccess revoke_user_access(sql::Db db, std::int64_t user_id) {
     return revoke_other_access(db, user_id, "");  // no session has an empty hash: all end
 }
 
-int delete_expired_sessions(SQLite::Database& db, const std::string& now) {
-    SQLite::Statement q(db, kDeleteExpired);
+int delete_expired_sessions(sql::Db db, const std::string& now) {
+    sql::Statement q(db, kDeleteExpired);
     q.bind(1, now);
     return q.exec();
 }
 
-std::int64_t insert_api_token(SQLite::Database& db, std::int64_t user_id, const std::string& name,
+std::int64_t insert_api_token(sql::Db db, std::int64_t user_id, const std::string& name,
                               const std::string& token_hash,
                               const std::optional<std::string>& expires_on) {
-    SQLite::Statement q(db, kInsertToken);
+    sql::Statement q(db, kInsertToken);
     q.bind(1, user_id);
     q.bind(2, name);
     q.bind(3, token_hash);
     q.bind(4, now_rfc3339());
     if (expires_on) q.bind(5, *expires_on);
     else q.bind(5);
-    q.exec();
-    return db.getLastInsertRowid();
+    q.executeStep();
+    return q.getColumn(0).getInt64();
 }
 
-std::vector<ApiTokenRecord> list_api_tokens(SQLite::Database& db, std::int64_t user_id,
-                                            std::int64_t after_id, int limit) {
-    SQLite::Statement q(
+std::vector<ApiTokenRecord> list_api_tokens(sql::Db db, std::int64_t user_id, std::int64_t after_id,
+                                            int limit) {
+    sql::Statement q(
         db, std::string(kTokenColumns) + "WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?");
     q.bind(1, user_id);
     q.bind(2, after_id);
@@ -155,15 +152,15 @@ std::vector<ApiTokenRecord> list_api_tokens(SQLite::Database& db, std::int64_t u
     return tokens;
 }
 
-std::optional<ApiTokenRecord> find_api_token(SQLite::Database& db, std::int64_t id) {
-    SQLite::Statement q(db, std::string(kTokenColumns) + "WHERE id = ?");
+std::optional<ApiTokenRecord> find_api_token(sql::Db db, std::int64_t id) {
+    sql::Statement q(db, std::string(kTokenColumns) + "WHERE id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return std::nullopt;
     return read_token(q);
 }
 
-bool delete_api_token(SQLite::Database& db, std::int64_t id) {
-    SQLite::Statement q(db, kDeleteToken);
+bool delete_api_token(sql::Db db, std::int64_t id) {
+    sql::Statement q(db, kDeleteToken);
     q.bind(1, id);
     return q.exec() > 0;
 }

@@ -1,8 +1,6 @@
 #pragma once
 // Small helpers the repositories share for reading and binding optional values and for the
 // scope filter "school_number IN (?, ?, ...)". Storage-internal.
-#include <SQLiteCpp/Column.h>
-#include <SQLiteCpp/Statement.h>
 
 #include <cstdint>
 #include <optional>
@@ -20,24 +18,24 @@ namespace pakt::server::sqlutil {
     "d.serial_number AND m.synced_at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-7 days') " \
     "ORDER BY m.synced_at DESC LIMIT 1), r.managed)"
 
-inline std::optional<std::string> optional_text(SQLite::Statement& q, int column) {
+inline std::optional<std::string> optional_text(sql::Statement& q, int column) {
     if (q.getColumn(column).isNull()) return std::nullopt;
     return q.getColumn(column).getString();
 }
 
-inline std::optional<std::int64_t> optional_int(SQLite::Statement& q, int column) {
+inline std::optional<std::int64_t> optional_int(sql::Statement& q, int column) {
     if (q.getColumn(column).isNull()) return std::nullopt;
     return q.getColumn(column).getInt64();
 }
 
-inline std::optional<double> optional_double(SQLite::Statement& q, int column) {
+inline std::optional<double> optional_double(sql::Statement& q, int column) {
     if (q.getColumn(column).isNull()) return std::nullopt;
     return q.getColumn(column).getDouble();
 }
 
 /// Binds the value, or NULL if absent.
 template <class T>
-void bind_optional(SQLite::Statement& q, int index, const std::optional<T>& value) {
+void bind_optional(sql::Statement& q, int index, const std::optional<T>& value) {
     if (value) q.bind(index, *value);
     else q.bind(index);
 }
@@ -51,7 +49,7 @@ inline std::string school_in_clause(std::size_t count) {
 }
 
 /// Binds `values` from index `index` on; returns the next free index.
-inline int bind_all(SQLite::Statement& q, int index, const std::vector<std::string>& values) {
+inline int bind_all(sql::Statement& q, int index, const std::vector<std::string>& values) {
     for (const auto& v : values) q.bind(index++, v);
     return index;
 }

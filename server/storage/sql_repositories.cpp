@@ -1,7 +1,6 @@
 #include "server/storage/sql_repositories.hpp"
 
 #include <SQLiteCpp/Exception.h>
-#include <SQLiteCpp/Transaction.h>
 #include <sqlite3.h>
 
 #include "server/domain/store.hpp"
@@ -13,31 +12,37 @@
 #include "server/storage/report_repository.hpp"
 #include "server/storage/school_repository.hpp"
 #include "server/storage/session_repository.hpp"
+#include "server/storage/sql/postgres.hpp"
 #include "server/storage/statement_cache.hpp"
 #include "server/storage/tranche_repository.hpp"
 #include "server/storage/user_repository.hpp"
 
 namespace pakt::server {
 
-void throw_store_error(const SQLite::Exception& e) {
-    const int code = e.getErrorCode();
-    if (code == SQLITE_BUSY || code == SQLITE_LOCKED) throw StoreBusy(e.what());
-    throw StoreError(e.what(), "SQLite " + std::to_string(e.getExtendedErrorCode()));
+void rethrow_as_store_error() {
+    try {
+        throw;
+    } catch (const SQLite::Exception& e) {
+        const int code = e.getErrorCode();
+        if (code == SQLITE_BUSY || code == SQLITE_LOCKED) throw StoreBusy(e.what());
+        throw StoreError(e.what(), "SQLite " + std::to_string(e.getExtendedErrorCode()));
+    } catch (const sql::PgError& e) {
+        if (e.transient()) throw StoreBusy(e.what());
+        throw StoreError(e.what(), "SQLSTATE " + e.sqlstate());
+    }
 }
 
 std::exception_ptr as_store_error(std::exception_ptr error) {
     if (!error) return error;
     try {
         std::rethrow_exception(error);
-    } catch (const SQLite::Exception& e) {
+    } catch (...) {
         try {
-            throw_store_error(e);
+            rethrow_as_store_error();
         } catch (...) {
             return std::current_exception();
         }
-    } catch (...) {
     }
-    return error;
 }
 
 template <class Fn>
@@ -48,8 +53,8 @@ auto SqlRepositories::guard(Fn&& fn) -> decltype(fn()) {
             return fn();
         }
         return fn();
-    } catch (const SQLite::Exception& e) {
-        throw_store_error(e);
+    } catch (...) {
+        rethrow_as_store_error();
     }
 }
 
@@ -151,7 +156,7 @@ AuditVerification SqlRepositories::verify_audit_chain() {
     return guard([&] {
         if (!autocommit_) return server::verify_audit_chain(db_);
         // On a read connection: one transaction, so entries appended meanwhile do not mix in.
-        SQLite::Transaction snapshot(db_, SQLite::TransactionBehavior::DEFERRED);
+        sql::Transaction snapshot(db_, sql::Transaction::Kind::snapshot);
         return server::verify_audit_chain(db_);
     });
 }

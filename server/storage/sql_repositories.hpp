@@ -4,28 +4,26 @@
 #include <exception>
 
 #include "server/domain/repositories.hpp"
-
-namespace SQLite {
-class Database;
-class Exception;
-}  // namespace SQLite
+#include "server/storage/sql/db.hpp"
 
 namespace pakt::server {
 
 class StatementCache;
 
-/// Throws StoreBusy for SQLITE_BUSY and SQLITE_LOCKED, else StoreError.
-[[noreturn]] void throw_store_error(const SQLite::Exception& e);
-/// `error` with an SQLite::Exception in it replaced as throw_store_error does.
+/// Inside a catch block: rethrows a backend's exception as the Store's (StoreBusy where retrying
+/// may help: SQLITE_BUSY or SQLITE_LOCKED, a transient PostgreSQL error; else StoreError), and
+/// any other exception as it is.
+[[noreturn]] void rethrow_as_store_error();
+/// `error` as rethrow_as_store_error would rethrow it.
 std::exception_ptr as_store_error(std::exception_ptr error);
 
 /// Every call runs with `statements` in scope (if given: the statements stay compiled for the
-/// connection's life) and turns SQLite's exceptions into the Store's (server/domain/store.hpp).
-/// `autocommit`: the connection is not inside a transaction (a read connection), so a read that
-/// needs one snapshot opens its own.
+/// connection's life) and turns the backend's exceptions into the Store's
+/// (server/domain/store.hpp). `autocommit`: the connection is not inside a transaction (a read
+/// connection), so a read that needs one snapshot opens its own.
 class SqlRepositories final : public Repositories {
   public:
-    explicit SqlRepositories(SQLite::Database& db, StatementCache* statements = nullptr,
+    explicit SqlRepositories(sql::Db db, StatementCache* statements = nullptr,
                              bool autocommit = false)
         : db_(db), statements_(statements), autocommit_(autocommit) {}
 
@@ -186,7 +184,7 @@ class SqlRepositories final : public Repositories {
     template <class Fn>
     auto guard(Fn&& fn) -> decltype(fn());
 
-    SQLite::Database& db_;
+    sql::Db db_;
     StatementCache* statements_;
     bool autocommit_;
 };

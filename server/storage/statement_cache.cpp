@@ -1,8 +1,5 @@
 #include "server/storage/statement_cache.hpp"
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-
 #include <exception>
 
 namespace pakt::server {
@@ -12,7 +9,7 @@ thread_local StatementCache* active_cache = nullptr;
 
 }  // namespace
 
-StatementCache::StatementCache(SQLite::Database& db) : db_(db) {}
+StatementCache::StatementCache(sql::Db db) : db_(db) {}
 
 StatementCache::~StatementCache() = default;
 
@@ -20,18 +17,18 @@ StatementCache::Scope::Scope(StatementCache& cache) : previous_(active_cache) { 
 
 StatementCache::Scope::~Scope() { active_cache = previous_; }
 
-PreparedStatement::PreparedStatement(SQLite::Database& db, const char* sql) {
-    if (active_cache != nullptr && &active_cache->db_ == &db) {
+PreparedStatement::PreparedStatement(sql::Db db, const char* sql) {
+    if (active_cache != nullptr && active_cache->db_ == db) {
         auto& entry = active_cache->entries_[sql];
         if (!entry.in_use) {
-            if (!entry.statement) entry.statement = std::make_unique<SQLite::Statement>(db, sql);
+            if (!entry.statement) entry.statement = std::make_unique<sql::Statement>(db, sql);
             entry.in_use = true;
             entry_ = &entry;
             statement_ = entry.statement.get();
             return;
         }
     }
-    owned_ = std::make_unique<SQLite::Statement>(db, sql);
+    owned_ = std::make_unique<sql::Statement>(db, sql);
     statement_ = owned_.get();
 }
 

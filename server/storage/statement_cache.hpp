@@ -16,23 +16,20 @@
 #include <string>
 #include <unordered_map>
 
-namespace SQLite {
-class Database;
-class Statement;
-}  // namespace SQLite
+#include "server/storage/sql/db.hpp"
 
 namespace pakt::server {
 
 class StatementCache {
 public:
-    explicit StatementCache(SQLite::Database& db);
-    ~StatementCache();
-    StatementCache(const StatementCache&) = delete;
-    StatementCache& operator=(const StatementCache&) = delete;
+  explicit StatementCache(sql::Db db);
+  ~StatementCache();
+  StatementCache(const StatementCache&) = delete;
+  StatementCache& operator=(const StatementCache&) = delete;
 
-    /// Makes `cache` the one PreparedStatement uses on the calling thread until the scope ends;
-    /// then the cache of an enclosing scope (if any) is in force again.
-    class Scope {
+  /// Makes `cache` the one PreparedStatement uses on the calling thread until the scope ends;
+  /// then the cache of an enclosing scope (if any) is in force again.
+  class Scope {
     public:
         explicit Scope(StatementCache& cache);
         ~Scope();
@@ -43,16 +40,19 @@ public:
         StatementCache* previous_;
     };
 
+    /// Forgets every statement (their connection was re-established). Not while one is in use.
+    void clear() { entries_.clear(); }
+
     /// Statements compiled so far (for tests).
     std::size_t size() const { return entries_.size(); }
 
 private:
     friend class PreparedStatement;
     struct Entry {
-        std::unique_ptr<SQLite::Statement> statement;
+        std::unique_ptr<sql::Statement> statement;
         bool in_use = false;
     };
-    SQLite::Database& db_;
+    sql::Db db_;
     std::unordered_map<std::string, Entry> entries_;
 };
 
@@ -63,18 +63,18 @@ private:
 /// values need only outlive this object.
 class PreparedStatement {
 public:
-    PreparedStatement(SQLite::Database& db, const char* sql);
-    ~PreparedStatement();
-    PreparedStatement(const PreparedStatement&) = delete;
-    PreparedStatement& operator=(const PreparedStatement&) = delete;
+  PreparedStatement(sql::Db db, const char* sql);
+  ~PreparedStatement();
+  PreparedStatement(const PreparedStatement&) = delete;
+  PreparedStatement& operator=(const PreparedStatement&) = delete;
 
-    SQLite::Statement& operator*() const { return *statement_; }
-    SQLite::Statement* operator->() const { return statement_; }
+  sql::Statement& operator*() const { return *statement_; }
+  sql::Statement* operator->() const { return statement_; }
 
 private:
-    std::unique_ptr<SQLite::Statement> owned_;
-    StatementCache::Entry* entry_ = nullptr;
-    SQLite::Statement* statement_ = nullptr;
+  std::unique_ptr<sql::Statement> owned_;
+  StatementCache::Entry* entry_ = nullptr;
+  sql::Statement* statement_ = nullptr;
 };
 
 }  // namespace pakt::server

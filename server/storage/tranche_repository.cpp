@@ -1,10 +1,7 @@
 #include "server/storage/tranche_repository.hpp"
-#include "server/storage/sql.hpp"
-
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
 
 #include "common/time.hpp"
+#include "server/storage/sql.hpp"
 
 namespace pakt::server {
 namespace {
@@ -17,21 +14,24 @@ constexpr const char* kColumns =
 constexpr const char* kInsert =
     "INSERT INTO tranches (school_number, grant_id, supplier, order_number, delivery_note, "
     "delivered_on, model, unit_price_cents, expected_count, created_at, updated_at) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 constexpr const char* kUpdate =
     "UPDATE tranches SET supplier = ?, order_number = ?, delivery_note = ?, delivered_on = ?, "
     "model = ?, unit_price_cents = ?, expected_count = ?, updated_at = ? WHERE id = ?";
 constexpr const char* kProgress =
     "SELECT "
-    " (SELECT count(*) FROM manifest_entries WHERE tranche_id = :t),"
-    " (SELECT count(*) FROM devices WHERE tranche_id = :t),"
-    " (SELECT count(*) FROM devices d LEFT JOIN device_reports r ON r.school_number = d.school_number AND r.serial_number = d.serial_number"
-    "   WHERE d.tranche_id = :t AND " PAKT_MANAGED_SQL " = 1),"
-    " (SELECT count(*) FROM devices d JOIN device_reports r ON r.school_number = d.school_number AND r.serial_number = d.serial_number"
-    "   WHERE d.tranche_id = :t AND r.seen_at >= :since),"
+    " (SELECT count(*) FROM manifest_entries WHERE tranche_id = ?1),"
+    " (SELECT count(*) FROM devices WHERE tranche_id = ?1),"
+    " (SELECT count(*) FROM devices d LEFT JOIN device_reports r ON r.school_number = "
+    "d.school_number AND r.serial_number = d.serial_number"
+    "   WHERE d.tranche_id = ?1 AND " PAKT_MANAGED_SQL
+    " = 1),"
+    " (SELECT count(*) FROM devices d JOIN device_reports r ON r.school_number = d.school_number "
+    "AND r.serial_number = d.serial_number"
+    "   WHERE d.tranche_id = ?1 AND r.seen_at >= ?2),"
     " (SELECT count(*) FROM devices d JOIN loans l ON l.serial_number = d.serial_number"
-    "   AND l.returned_at IS NULL WHERE d.tranche_id = :t),"
-    " (SELECT count(*) FROM manifest_entries m WHERE m.tranche_id = :t"
+    "   AND l.returned_at IS NULL WHERE d.tranche_id = ?1),"
+    " (SELECT count(*) FROM manifest_entries m WHERE m.tranche_id = ?1"
     "   AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.serial_number = m.serial_number))";
 constexpr const char* kManifestTrancheOf = "SELECT tranche_id FROM manifest_entries WHERE serial_number = ?";
 constexpr const char* kManifestEntry =
@@ -52,7 +52,7 @@ constexpr const char* kNotSeen =
     "(SELECT 1 FROM device_reports r WHERE r.school_number = d.school_number AND r.serial_number = d.serial_number AND r.seen_at >= ?) "
     "ORDER BY d.serial_number";
 
-Tranche read_tranche(SQLite::Statement& q) {
+Tranche read_tranche(sql::Statement& q) {
     Tranche t;
     t.id = q.getColumn(0).getInt64();
     t.school_number = q.getColumn(1).getString();
@@ -71,7 +71,7 @@ Tranche read_tranche(SQLite::Statement& q) {
     return t;
 }
 
-std::vector<std::string> serials(SQLite::Statement& q) {
+std::vector<std::string> serials(sql::Statement& q) {
     std::vector<std::string> out;
     while (q.executeStep()) out.push_back(q.getColumn(0).getString());
     return out;
@@ -79,9 +79,9 @@ std::vector<std::string> serials(SQLite::Statement& q) {
 
 }  // namespace
 
-std::int64_t insert_tranche(SQLite::Database& db, const Tranche& t) {
+std::int64_t insert_tranche(sql::Db db, const Tranche& t) {
     const std::string now = now_rfc3339();
-    SQLite::Statement q(db, kInsert);
+    sql::Statement q(db, kInsert);
     q.bind(1, t.school_number);
     q.bind(2, t.grant_id);
     q.bind(3, t.supplier);
@@ -93,19 +93,19 @@ std::int64_t insert_tranche(SQLite::Database& db, const Tranche& t) {
     q.bind(9, t.expected_count);
     q.bind(10, now);
     q.bind(11, now);
-    q.exec();
-    return db.getLastInsertRowid();
+    q.executeStep();
+    return q.getColumn(0).getInt64();
 }
 
-std::optional<Tranche> find_tranche(SQLite::Database& db, std::int64_t id) {
-    SQLite::Statement q(db, std::string(kColumns) + "WHERE tranches.id = ?");
+std::optional<Tranche> find_tranche(sql::Db db, std::int64_t id) {
+    sql::Statement q(db, std::string(kColumns) + "WHERE tranches.id = ?");
     q.bind(1, id);
     if (!q.executeStep()) return std::nullopt;
     return read_tranche(q);
 }
 
-void update_tranche(SQLite::Database& db, const Tranche& t) {
-    SQLite::Statement q(db, kUpdate);
+void update_tranche(sql::Db db, const Tranche& t) {
+    sql::Statement q(db, kUpdate);
     q.bind(1, t.supplier);
     q.bind(2, t.order_number);
     q.bind(3, t.delivery_note);
@@ -118,7 +118,7 @@ void update_tranche(SQLite::Database& db, const Tranche& t) {
     q.exec();
 }
 
-std::vector<Tranche> list_tranches(SQLite::Database& db, const TrancheFilter& f) {
+std::vector<Tranche> list_tranches(sql::Db db, const TrancheFilter& f) {
     std::string sql = std::string(kColumns) + "WHERE tranches.id > ? ";
     if (f.school_number) sql += "AND school_number = ? ";
     if (f.grant_id) sql += "AND grant_id = ? ";
@@ -126,7 +126,7 @@ std::vector<Tranche> list_tranches(SQLite::Database& db, const TrancheFilter& f)
         sql += sqlutil::school_in_clause(f.schools->size());
     }
     sql += "ORDER BY tranches.id LIMIT ?";
-    SQLite::Statement q(db, sql);
+    sql::Statement q(db, sql);
     int i = 1;
     q.bind(i++, f.after_id);
     if (f.school_number) q.bind(i++, *f.school_number);
@@ -138,10 +138,11 @@ std::vector<Tranche> list_tranches(SQLite::Database& db, const TrancheFilter& f)
     return out;
 }
 
-TrancheProgress tranche_progress(SQLite::Database& db, std::int64_t tranche_id, const std::string& seen_since) {
-    SQLite::Statement q(db, kProgress);
-    q.bind(":t", tranche_id);
-    q.bind(":since", seen_since);
+TrancheProgress tranche_progress(sql::Db db, std::int64_t tranche_id,
+                                 const std::string& seen_since) {
+    sql::Statement q(db, kProgress);
+    q.bind(1, tranche_id);
+    q.bind(2, seen_since);
     q.executeStep();
     TrancheProgress p;
     p.in_manifest = q.getColumn(0).getInt64();
@@ -154,15 +155,15 @@ TrancheProgress tranche_progress(SQLite::Database& db, std::int64_t tranche_id, 
     return p;
 }
 
-std::optional<std::int64_t> manifest_tranche_of(SQLite::Database& db, const std::string& serial) {
-    SQLite::Statement q(db, kManifestTrancheOf);
+std::optional<std::int64_t> manifest_tranche_of(sql::Db db, const std::string& serial) {
+    sql::Statement q(db, kManifestTrancheOf);
     q.bind(1, serial);
     if (!q.executeStep()) return std::nullopt;
     return q.getColumn(0).getInt64();
 }
 
-std::optional<ManifestEntry> find_manifest_entry(SQLite::Database& db, const std::string& serial) {
-    SQLite::Statement q(db, kManifestEntry);
+std::optional<ManifestEntry> find_manifest_entry(sql::Db db, const std::string& serial) {
+    sql::Statement q(db, kManifestEntry);
     q.bind(1, serial);
     if (!q.executeStep()) return std::nullopt;
     ManifestEntry e;
@@ -174,15 +175,16 @@ std::optional<ManifestEntry> find_manifest_entry(SQLite::Database& db, const std
     return e;
 }
 
-std::int64_t manifest_size(SQLite::Database& db, std::int64_t tranche_id) {
-    SQLite::Statement q(db, kManifestSize);
+std::int64_t manifest_size(sql::Db db, std::int64_t tranche_id) {
+    sql::Statement q(db, kManifestSize);
     q.bind(1, tranche_id);
     q.executeStep();
     return q.getColumn(0).getInt64();
 }
 
-void insert_manifest_entries(SQLite::Database& db, std::int64_t tranche_id, const std::vector<ManifestRow>& rows) {
-    SQLite::Statement q(db, kInsertManifest);
+void insert_manifest_entries(sql::Db db, std::int64_t tranche_id,
+                             const std::vector<ManifestRow>& rows) {
+    sql::Statement q(db, kInsertManifest);
     const std::string now = now_rfc3339();
     for (const auto& row : rows) {
         q.bind(1, row.serial_number);
@@ -196,15 +198,16 @@ void insert_manifest_entries(SQLite::Database& db, std::int64_t tranche_id, cons
     }
 }
 
-Reconciliation reconcile_tranche(SQLite::Database& db, std::int64_t tranche_id, const std::string& seen_since) {
+Reconciliation reconcile_tranche(sql::Db db, std::int64_t tranche_id,
+                                 const std::string& seen_since) {
     Reconciliation r;
-    SQLite::Statement missing(db, kMissing);
+    sql::Statement missing(db, kMissing);
     missing.bind(1, tranche_id);
     r.missing = serials(missing);
-    SQLite::Statement unexpected(db, kUnexpected);
+    sql::Statement unexpected(db, kUnexpected);
     unexpected.bind(1, tranche_id);
     r.unexpected = serials(unexpected);
-    SQLite::Statement not_seen(db, kNotSeen);
+    sql::Statement not_seen(db, kNotSeen);
     not_seen.bind(1, tranche_id);
     not_seen.bind(2, seen_since);
     r.not_seen = serials(not_seen);

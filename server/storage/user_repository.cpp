@@ -1,8 +1,5 @@
 #include "server/storage/user_repository.hpp"
 
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-
 #include "common/time.hpp"
 #include "server/storage/statement_cache.hpp"
 
@@ -16,7 +13,7 @@ constexpr const char* kSchoolsOfUser =
     "SELECT school_number FROM user_schools WHERE user_id = ? ORDER BY school_number";
 constexpr const char* kInsertUser =
     "INSERT INTO users (username, display_name, role, password_hash, disabled, created_at, "
-    "updated_at, must_change_password) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+    "updated_at, must_change_password) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id";
 constexpr const char* kUpdateUser =
     "UPDATE users SET display_name = ?, role = ?, password_hash = ?, disabled = ?, updated_at = ?, "
     "must_change_password = ? WHERE id = ?";
@@ -26,7 +23,7 @@ constexpr const char* kInsertSchool =
 constexpr const char* kCountAdmins =
     "SELECT count(*) FROM users WHERE role = 'city_admin' AND disabled = 0";
 
-UserRecord read_user(SQLite::Database& db, SQLite::Statement& q) {
+UserRecord read_user(sql::Db db, sql::Statement& q) {
     UserRecord u;
     u.id = q.getColumn(0).getInt64();
     u.username = q.getColumn(1).getString();
@@ -43,11 +40,11 @@ UserRecord read_user(SQLite::Database& db, SQLite::Statement& q) {
     return u;
 }
 
-void write_schools(SQLite::Database& db, const UserRecord& user) {
-    SQLite::Statement del(db, kDeleteSchools);
+void write_schools(sql::Db db, const UserRecord& user) {
+    sql::Statement del(db, kDeleteSchools);
     del.bind(1, user.id);
     del.exec();
-    SQLite::Statement ins(db, kInsertSchool);
+    sql::Statement ins(db, kInsertSchool);
     for (const auto& school : user.schools) {
         ins.bind(1, user.id);
         ins.bind(2, school);
@@ -58,14 +55,16 @@ void write_schools(SQLite::Database& db, const UserRecord& user) {
 
 }  // namespace
 
-std::optional<UserRecord> find_user_by_username(SQLite::Database& db, const std::string& username) {
-    SQLite::Statement q(db, std::string(kColumns) + "WHERE username = ?");
+std::optional<UserRecord> find_user_by_username(sql::Db db, const std::string& username) {
+    // The column's NOCASE collation in SQLite; an index on lower(username) in PostgreSQL.
+    sql::Statement q(db, std::string(kColumns) +
+                             db.pick("WHERE username = ?", "WHERE lower(username) = lower(?)"));
     q.bind(1, username);
     if (!q.executeStep()) return std::nullopt;
     return read_user(db, q);
 }
 
-std::optional<UserRecord> find_user_by_id(SQLite::Database& db, std::int64_t id) {
+std::optional<UserRecord> find_user_by_id(sql::Db db, std::int64_t id) {
     // Every authenticated request reads its user: compiled once per connection where a
     // statement cache is in scope.
     static const std::string sql = std::string(kColumns) + "WHERE id = ?";
@@ -75,8 +74,8 @@ std::optional<UserRecord> find_user_by_id(SQLite::Database& db, std::int64_t id)
     return read_user(db, *q);
 }
 
-std::vector<UserRecord> list_users(SQLite::Database& db, std::int64_t after_id, int limit) {
-    SQLite::Statement q(db, std::string(kColumns) + "WHERE id > ? ORDER BY id LIMIT ?");
+std::vector<UserRecord> list_users(sql::Db db, std::int64_t after_id, int limit) {
+    sql::Statement q(db, std::string(kColumns) + "WHERE id > ? ORDER BY id LIMIT ?");
     q.bind(1, after_id);
     q.bind(2, limit);
     std::vector<UserRecord> users;
@@ -84,9 +83,9 @@ std::vector<UserRecord> list_users(SQLite::Database& db, std::int64_t after_id, 
     return users;
 }
 
-std::int64_t insert_user(SQLite::Database& db, const UserRecord& user) {
+std::int64_t insert_user(sql::Db db, const UserRecord& user) {
     const std::string now = now_rfc3339();
-    SQLite::Statement q(db, kInsertUser);
+    sql::Statement q(db, kInsertUser);
     q.bind(1, user.username);
     q.bind(2, user.display_name);
     q.bind(3, std::string(to_string(user.role)));
@@ -95,15 +94,15 @@ std::int64_t insert_user(SQLite::Database& db, const UserRecord& user) {
     q.bind(6, now);
     q.bind(7, now);
     q.bind(8, user.must_change_password ? 1 : 0);
-    q.exec();
+    q.executeStep();
     UserRecord stored = user;
-    stored.id = db.getLastInsertRowid();
+    stored.id = q.getColumn(0).getInt64();
     write_schools(db, stored);
     return stored.id;
 }
 
-void update_user(SQLite::Database& db, const UserRecord& user) {
-    SQLite::Statement q(db, kUpdateUser);
+void update_user(sql::Db db, const UserRecord& user) {
+    sql::Statement q(db, kUpdateUser);
     q.bind(1, user.display_name);
     q.bind(2, std::string(to_string(user.role)));
     q.bind(3, user.password_hash);
@@ -115,8 +114,10 @@ void update_user(SQLite::Database& db, const UserRecord& user) {
     write_schools(db, user);
 }
 
-int count_enabled_city_admins(SQLite::Database& db) {
-    return db.execAndGet(kCountAdmins).getInt();
+int count_enabled_city_admins(sql::Db db) {
+    sql::Statement q(db, kCountAdmins);
+    q.executeStep();
+    return q.getColumn(0).getInt();
 }
 
 }  // namespace pakt::server

@@ -9,22 +9,19 @@
 
 #include "server/domain/principal.hpp"
 #include "server/domain/user_records.hpp"
-
-namespace SQLite {
-class Database;
-}
+#include "server/storage/sql/db.hpp"
 
 namespace pakt::server {
 
-std::optional<UserRecord> find_user_by_username(SQLite::Database& db, const std::string& username);
-std::optional<UserRecord> find_user_by_id(SQLite::Database& db, std::int64_t id);
+std::optional<UserRecord> find_user_by_username(sql::Db db, const std::string& username);
+std::optional<UserRecord> find_user_by_id(sql::Db db, std::int64_t id);
 
-std::vector<UserRecord> list_users(SQLite::Database& db, std::int64_t after_id, int limit);
+std::vector<UserRecord> list_users(sql::Db db, std::int64_t after_id, int limit);
 
-std::int64_t insert_user(SQLite::Database& db, const UserRecord& user);
+std::int64_t insert_user(sql::Db db, const UserRecord& user);
 
-void update_user(SQLite::Database& db, const UserRecord& user);
+void update_user(sql::Db db, const UserRecord& user);
 
-int count_enabled_city_admins(SQLite::Database& db);
+int count_enabled_city_admins(sql::Db db);
 
 }  // namespace pakt::server

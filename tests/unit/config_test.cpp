@@ -52,6 +52,7 @@ void expect_same_config(const ServerConfig& actual, const ServerConfig& expected
     EXPECT_EQ(actual.max_queued_requests, expected.max_queued_requests);
     EXPECT_EQ(actual.trusted_proxies, expected.trusted_proxies);
     EXPECT_EQ(actual.database_file, expected.database_file);
+    EXPECT_EQ(actual.database_url, expected.database_url);
     EXPECT_EQ(actual.read_connections, expected.read_connections);
     EXPECT_EQ(actual.writer_max_batch, expected.writer_max_batch);
     EXPECT_EQ(actual.busy_timeout, expected.busy_timeout);
@@ -203,8 +204,21 @@ TEST_F(ConfigTest, ShippedConfigUncommentedListsEveryKeyWithItsDefault) {
         if (active != line) ++keys;
         uncommented += active + "\n";
     }
-    EXPECT_EQ(keys, 47);  // every top-level table key load_config accepts (the vendor tables are examples)
+    EXPECT_EQ(
+        keys,
+        48);  // every top-level table key load_config accepts (the vendor tables are examples)
     expect_same_config(load_config(write_config(uncommented)), ServerConfig{});
+}
+
+TEST_F(ConfigTest, DatabaseUrlSelectsPostgresAndMustBeOne) {
+    const auto config = load_config(
+        write_config("[database]\nurl = \"postgresql://pakt@db.example.org:5432/pakt\"\n"));
+    EXPECT_EQ(config.database_url, "postgresql://pakt@db.example.org:5432/pakt");
+    EXPECT_TRUE(config.uses_postgres());
+    EXPECT_FALSE(ServerConfig{}.uses_postgres());
+    const std::string error = load_error("[database]\nurl = \"mysql://db/pakt\"\n");
+    EXPECT_NE(error.find("database.url"), std::string::npos) << error;
+    EXPECT_NE(error.find("PostgreSQL URL"), std::string::npos) << error;
 }
 
 TEST_F(ConfigTest, EmptyFileGivesDefaults) {

@@ -93,7 +93,7 @@ class WriterTest : public ::testing::Test {
         auto started = std::make_shared<std::promise<void>>();
         auto running = started->get_future();
         writer_->submit(
-            [started, release](SQLite::Database&) {
+            [started, release](sql::Db) {
                 started->set_value();
                 release.wait();
             },
@@ -151,7 +151,8 @@ TEST_F(WriterTest, FailingCommandsDoNotFailTheirGroup) {
         submitters.emplace_back([this, t, &done] {
             for (int i = t * kPerThread; i < (t + 1) * kPerThread; ++i) {
                 writer_->submit(
-                    [i](SQLite::Database& db) {
+                    [i](sql::Db handle) {
+                        SQLite::Database& db = *handle.sqlite();
                         insert_row(db, i);
                         if (i % 3 == 0) throw CommandRefused(i);
                     },
@@ -236,9 +237,18 @@ TEST_F(WriterTest, FailedCommitFailsEveryCommandOfItsGroup) {
                 p.set_value();
         };
     };
-    writer_->submit([](SQLite::Database& db) { insert_row(db, 1); }, complete_into(good_done));
-    writer_->submit([](SQLite::Database& db) { db.exec("INSERT INTO children VALUES (1, 999)"); },
-                    complete_into(orphan_done));
+    writer_->submit(
+        [](sql::Db handle) {
+            SQLite::Database& db = *handle.sqlite();
+            insert_row(db, 1);
+        },
+        complete_into(good_done));
+    writer_->submit(
+        [](sql::Db handle) {
+            SQLite::Database& db = *handle.sqlite();
+            db.exec("INSERT INTO children VALUES (1, 999)");
+        },
+        complete_into(orphan_done));
     release.set_value();
 
     EXPECT_THROW(good.get(), SQLite::Exception);
@@ -254,10 +264,14 @@ TEST_F(WriterTest, StopFinishesQueuedCommands) {
     hold_writer(release.get_future().share());
     std::atomic<int> completed{0};
     for (int i = 0; i < 10; ++i) {
-        writer_->submit([i](SQLite::Database& db) { insert_row(db, i); },
-                        [&completed](std::exception_ptr error) {
-                            if (!error) ++completed;
-                        });
+        writer_->submit(
+            [i](sql::Db handle) {
+                SQLite::Database& db = *handle.sqlite();
+                insert_row(db, i);
+            },
+            [&completed](std::exception_ptr error) {
+                if (!error) ++completed;
+            });
     }
     // Release the writer only once stop() has begun (submit then refuses), so the queue is
     // drained by a stopping writer. Commands accepted meanwhile must be finished too.
@@ -265,7 +279,7 @@ TEST_F(WriterTest, StopFinishesQueuedCommands) {
     std::thread releaser([this, &release, &completed, &accepted_meanwhile] {
         for (;;) {
             try {
-                writer_->submit([](SQLite::Database&) {},
+                writer_->submit([](sql::Db) {},
                                 [&completed](std::exception_ptr error) {
                                     if (!error) ++completed;
                                 });

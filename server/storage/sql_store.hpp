@@ -1,6 +1,6 @@
 #pragma once
-// The Store on SQLite: reads from the pool of read-only connections (WAL: they never block the
-// writer), writes through the single Writer's group commits.
+// The Store on either SQL backend: reads from the pool of read connections (on SQLite read-only,
+// WAL: they never block the writer), writes through the instance's Writer and its group commits.
 #include "server/domain/store.hpp"
 
 namespace pakt::server {
@@ -8,10 +8,10 @@ namespace pakt::server {
 class ReadPool;
 class Writer;
 
-class SqliteStore final : public Store {
+class SqlStore final : public Store {
   public:
     /// Does not own `writer` and `reads`, which must outlive it.
-    SqliteStore(Writer& writer, ReadPool& reads) : writer_(writer), reads_(reads) {}
+    SqlStore(Writer& writer, ReadPool& reads) : writer_(writer), reads_(reads) {}
 
     ReadLease read() override;
     void submit(std::function<void(Repositories&)> run,

@@ -1,0 +1,125 @@
+#pragma once
+// One SQL interface over both backends, so each repository's queries are written once. A Db is a
+// non-owning handle on one connection, SQLite's (the embedded default) or PostgreSQL's; Statement
+// has the shape of SQLiteCpp's (bind from 1, executeStep, getColumn from 0), which the
+// repositories were written against. SQL is written with SQLite's '?' and '?N' placeholders; on
+// PostgreSQL they become $N. Where the dialects differ, a repository picks its text with
+// Db::pick. Storage-internal.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace SQLite {
+class Database;
+class Statement;
+class Column;
+}  // namespace SQLite
+
+namespace pakt::server::sql {
+
+class PgConnection;
+class PgStatement;
+
+enum class Dialect { sqlite, postgresql };
+
+class Db {
+  public:
+    // Implicit: code that holds an SQLite connection passes it where a Db is taken.
+    Db(SQLite::Database& db) : sqlite_(&db) {}  // NOLINT(google-explicit-constructor)
+    Db(PgConnection& db) : pg_(&db) {}          // NOLINT(google-explicit-constructor)
+
+    Dialect dialect() const { return pg_ ? Dialect::postgresql : Dialect::sqlite; }
+    bool postgres() const { return pg_ != nullptr; }
+    SQLite::Database* sqlite() const { return sqlite_; }
+    PgConnection* pg() const { return pg_; }
+
+    /// The text for this connection's dialect.
+    const char* pick(const char* sqlite_text, const char* postgres_text) const {
+        return pg_ ? postgres_text : sqlite_text;
+    }
+
+    /// Runs SQL that returns no rows (may hold several statements).
+    void exec(const std::string& sql) const;
+
+    bool operator==(const Db& other) const { return sqlite_ == other.sqlite_ && pg_ == other.pg_; }
+
+  private:
+    SQLite::Database* sqlite_ = nullptr;
+    PgConnection* pg_ = nullptr;
+};
+
+class Statement;
+
+/// One value of the current row. Valid until the statement steps or resets.
+class Column {
+  public:
+    bool isNull() const;
+    std::string getString() const;
+    int getInt() const;
+    std::int64_t getInt64() const;
+    double getDouble() const;
+    /// The text's bytes (not NUL-terminated on every backend: use with getBytes).
+    const char* getText() const;
+    int getBytes() const;
+
+  private:
+    friend class Statement;
+    Column(const Statement& statement, int index) : statement_(statement), index_(index) {}
+    const Statement& statement_;
+    int index_;
+};
+
+class Statement {
+  public:
+    /// Compiles `sql` on `db`. Throws the backend's exception if it is invalid.
+    Statement(Db db, const std::string& sql);
+    ~Statement();
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    void bind(int index, int value);
+    void bind(int index, long value);
+    void bind(int index, long long value);
+    void bind(int index, unsigned value);
+    void bind(int index, double value);
+    void bind(int index, const std::string& value);
+    void bind(int index, const char* value);
+    void bind(int index);  ///< NULL
+    /// Binds without copying: `value` must outlive the statement's execution.
+    void bindNoCopy(int index, const std::string& value);
+
+    /// Steps to the next row; false after the last (the first call runs the statement).
+    bool executeStep();
+    /// Runs a statement that returns no rows; returns the rows it changed.
+    int exec();
+    /// Back to before the first step; bindings stay.
+    void reset();
+    void clearBindings();
+    /// reset() that never throws (SQLite repeats the last step's error, already seen).
+    void tryReset() noexcept;
+
+    Column getColumn(int index) const { return Column(*this, index); }
+
+  private:
+    friend class Column;
+    std::unique_ptr<SQLite::Statement> sqlite_;
+    std::unique_ptr<PgStatement> pg_;
+};
+
+/// A transaction that rolls back unless committed. On PostgreSQL a `snapshot` one is REPEATABLE
+/// READ, READ ONLY: every statement sees the same committed state, like SQLite's read transaction.
+class Transaction {
+  public:
+    enum class Kind { write, snapshot };
+    explicit Transaction(Db db, Kind kind = Kind::write);
+    ~Transaction();
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    void commit();
+
+  private:
+    Db db_;
+    bool done_ = false;
+};
+
+}  // namespace pakt::server::sql
