@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "common/time.hpp"
 #include "server/domain/checkin.hpp"
@@ -205,10 +208,33 @@ void bind_report_row(sql::Statement& q, int base, const DeviceObservation& o, co
     q.bindNoCopy(base + 11, now);
 }
 
+// The rows that decide each device's stored sighting: for a serial listed more than once, only
+// its newest sighting (the last of equally new ones), where it stood. PostgreSQL refuses a
+// statement that upserts one key twice; SQLite applies the rows in order to the same end.
+std::vector<const DeviceObservation*> newest_per_device(
+    const std::vector<const DeviceObservation*>& rows) {
+    std::unordered_map<std::string_view, std::size_t> newest;
+    newest.reserve(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto [it, added] = newest.try_emplace(rows[i]->serial_number, i);
+        if (!added && rows[i]->seen_at >= rows[it->second]->seen_at) it->second = i;
+    }
+    if (newest.size() == rows.size()) return rows;
+    std::vector<const DeviceObservation*> kept;
+    kept.reserve(newest.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (newest.at(rows[i]->serial_number) == i) kept.push_back(rows[i]);
+    }
+    return kept;
+}
+
 // The latest report of each device, kUpsertChunk rows per statement and the rest one by one.
 void store_device_reports(sql::Db db, const Agent& agent, const std::string& report_id,
                           const std::string& now,
-                          const std::vector<const DeviceObservation*>& rows) {
+                          const std::vector<const DeviceObservation*>& all_rows) {
+    const std::vector<const DeviceObservation*> deduplicated =
+        db.postgres() ? newest_per_device(all_rows) : std::vector<const DeviceObservation*>{};
+    const auto& rows = db.postgres() ? deduplicated : all_rows;
     static const std::string chunk_sql = upsert_sql(kUpsertChunk);
     static const std::string row_sql = upsert_sql(1);
     std::size_t next = 0;

@@ -231,8 +231,9 @@ std::string device_list_sql(const DeviceFilter& f) {
 // grant, a few thousand at a state's two million. Counting stops there, so it costs at most that.
 constexpr std::int64_t kLargeGrantDevices = 10'000;
 constexpr const char* kGrantEnrolledUpTo =
-    "SELECT count(*) FROM (SELECT 1 FROM devices WHERE tranche_id IN (SELECT id FROM tranches WHERE grant_id = ?) "
-    "LIMIT ?)";
+    "SELECT count(*) FROM (SELECT 1 FROM devices WHERE tranche_id IN (SELECT id FROM tranches "
+    "WHERE grant_id = ?) "
+    "LIMIT ?) AS capped";
 
 std::vector<Device> list_devices(sql::Db db, const DeviceFilter& filter) {
     DeviceFilter f = filter;

@@ -51,7 +51,7 @@ constexpr const char* kRollout =
     "   AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.serial_number = m.serial_number)) "
     "FROM tranches t JOIN schools s ON s.school_number = t.school_number JOIN grants g ON g.id = "
     "t.grant_id "
-    "WHERE 1 ";
+    "WHERE true ";
 
 // Per grant within its earmarking period: its devices by what the earmark cares about. The
 // grant's tranches through tranches_by_grant, their devices through devices_by_tranche_status
@@ -71,14 +71,17 @@ constexpr const char* kEarmark =
 
 // Devices in the order of devices_by_school, so the walk needs no sort however large the export.
 constexpr const char* kInventory =
-    "SELECT d.serial_number, d.asset_tag, d.model, d.school_number, s.name, d.tranche_id, t.grant_id, "
+    "SELECT d.serial_number, d.asset_tag, d.model, d.school_number, s.name, d.tranche_id, "
+    "t.grant_id, "
     "g.reference, g.programme_code, d.status, d.retired_reason, l.id IS NOT NULL, l.due_on, "
-    "r.seen_at, r.os_version, " PAKT_MANAGED_SQL " "
+    "r.seen_at, r.os_version, " PAKT_MANAGED_SQL
+    " "
     "FROM devices d JOIN schools s ON s.school_number = d.school_number "
     "JOIN tranches t ON t.id = d.tranche_id JOIN grants g ON g.id = t.grant_id "
     "LEFT JOIN loans l ON l.serial_number = d.serial_number AND l.returned_at IS NULL "
-    "LEFT JOIN device_reports r ON r.school_number = d.school_number AND r.serial_number = d.serial_number "
-    "WHERE 1 ";
+    "LEFT JOIN device_reports r ON r.school_number = d.school_number AND r.serial_number = "
+    "d.serial_number "
+    "WHERE true ";
 constexpr const char* kInventoryOrder = "ORDER BY d.school_number, d.serial_number";
 
 // "AND <column> IN (?,?,...) " for the caller's scope.
@@ -201,7 +204,7 @@ std::vector<TrancheFigures> funding_tranche_figures(sql::Db db, const ReportFilt
 }  // namespace
 
 FundingInputs read_funding_inputs(sql::Db db, const ReportFilter& filter) {
-    sql::Transaction snapshot(db);
+    sql::Transaction snapshot(db, sql::Transaction::Kind::snapshot);
     FundingInputs inputs;
     inputs.grants = funding_grants(db, filter);
     ReportFilter tranches = filter;

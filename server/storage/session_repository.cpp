@@ -146,7 +146,10 @@ std::vector<ApiTokenRecord> list_api_tokens(sql::Db db, std::int64_t user_id, st
         db, std::string(kTokenColumns) + "WHERE user_id = ? AND id > ? ORDER BY id LIMIT ?");
     q.bind(1, user_id);
     q.bind(2, after_id);
-    q.bind(3, limit);
+    if (limit < 0 && db.postgres())
+        q.bind(3);  // LIMIT NULL: all (PostgreSQL refuses a negative one, SQLite a NULL one)
+    else
+        q.bind(3, limit);
     std::vector<ApiTokenRecord> tokens;
     while (q.executeStep()) tokens.push_back(read_token(q));
     return tokens;

@@ -15,7 +15,7 @@ namespace pakt::server {
 namespace {
 
 // Taken first by every group on PostgreSQL (see the constructor's documentation).
-constexpr const char* kPostgresBegin = "BEGIN; SELECT pg_advisory_xact_lock(7240200)";
+const std::string kPostgresBegin = std::string("BEGIN; ") + sql::kPostgresWriteLock;
 
 }  // namespace
 

@@ -1,7 +1,6 @@
 // The agent side of the API over real HTTPS: enroll secrets, enrollment, check-ins (idempotent,
 // scoped to the agent's school, validated, gzip with a cap), agent list and revocation, unknown
 // sightings, and the tranche funnel they drive.
-#include <SQLiteCpp/Database.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -82,7 +81,9 @@ protected:
     }
     HttpResponse send(const CheckinReport& r, bool gzip = true) { return send(to_json(r).dump(), node_key, gzip); }
 
-    std::int64_t count(const std::string& sql) { return s.server.db().execAndGet(sql).getInt64(); }
+    std::int64_t count(const std::string& sql) {
+        return server::sql::query_int64(s.server.db(), sql);
+    }
 };
 
 // What a check-in adds to the database is what the README ("Audit log") says: one checkin_reports
@@ -143,7 +144,9 @@ TEST_F(CheckinApi, ALargeReportKeepsEachDevicesNewestSightingWhereverItStands) {
     EXPECT_EQ(json_of(answer)["accepted"], 132);
     EXPECT_EQ(count("SELECT count(*) FROM device_reports WHERE serial_number LIKE 'DMPA1%'"), 130);
     auto row = [&](const std::string& serial) {
-        SQLite::Statement q(s.server.db(), "SELECT seen_at, os_version, battery_pct FROM device_reports WHERE serial_number = ?");
+        server::sql::Statement q(
+            s.server.db(),
+            "SELECT seen_at, os_version, battery_pct FROM device_reports WHERE serial_number = ?");
         q.bind(1, serial);
         EXPECT_TRUE(q.executeStep()) << serial;
         return std::make_tuple(q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).getInt64());

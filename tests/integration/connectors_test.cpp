@@ -2,7 +2,6 @@
 // (tests/support/fake_vendors): what paktd stores after each sync, through paging, token expiry,
 // refused assertions, 429 storms, 5xx, truncated JSON and devices moving between locations, and
 // that no credential ever shows in a log line, an API answer or an error.
-#include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -126,7 +125,7 @@ class Connectors : public ::testing::Test {
     }
 
     std::vector<std::string> manifest_serials(std::int64_t tranche) {
-        SQLite::Statement q(
+        server::sql::Statement q(
             s.server.db(),
             "SELECT serial_number FROM manifest_entries WHERE tranche_id = ? ORDER BY 1");
         q.bind(1, tranche);
@@ -136,7 +135,7 @@ class Connectors : public ::testing::Test {
     }
 
     std::int64_t count(const std::string& sql) {
-        SQLite::Statement q(s.server.db(), sql);
+        server::sql::Statement q(s.server.db(), sql);
         q.executeStep();
         return q.getColumn(0).getInt64();
     }
@@ -304,7 +303,7 @@ TEST_F(Connectors, ABadAssertionIsRefusedAndTheRunChangesNothing) {
                   "refused the client assertion (HTTP 401, invalid_client)"),
               std::string::npos)
         << run.dump();
-    SQLite::Statement q(wrong.db(), "SELECT count(*) FROM asm_devices");
+    server::sql::Statement q(wrong.db(), "SELECT count(*) FROM asm_devices");
     q.executeStep();
     EXPECT_EQ(q.getColumn(0).getInt(), 0);
     // The connector shows the failure and when it last succeeded (never).
@@ -555,7 +554,7 @@ TEST_F(Connectors, NoCredentialAppearsInALogLineAnAnswerOrAnError) {
     std::string everything = log.text();
     for (const auto& answer : answers) everything += answer;
     {
-        SQLite::Statement q(
+        server::sql::Statement q(
             s.server.db(), "SELECT coalesce(error, '') || counts || conflicts FROM connector_runs");
         while (q.executeStep()) everything += q.getColumn(0).getString();
     }
@@ -784,7 +783,7 @@ TEST(ConnectorsShutdown, AWaitingSyncDoesNotHoldUpTheServersStop) {
     ASSERT_FALSE(fake.calls().empty());
     s.server.app().stop();  // returns although a request waits for a run that waits a minute
     waiter.join();
-    SQLite::Statement q(s.server.db(), "SELECT outcome, error FROM connector_runs");
+    server::sql::Statement q(s.server.db(), "SELECT outcome, error FROM connector_runs");
     ASSERT_TRUE(q.executeStep());
     EXPECT_EQ(q.getColumn(0).getString(), "failed");
     EXPECT_EQ(q.getColumn(1).getString(), "Relution: stopped (paktd is shutting down)");

@@ -3,9 +3,6 @@
 // undone (and refused where it would falsify the proof of use); agents' intervals and states and
 // the state filter; the enroll secret's server URL, fingerprint and the command line that
 // enrolls the real pakt-agent; the earmark report and the device list filters behind it.
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-#include <SQLiteCpp/Transaction.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -101,11 +98,14 @@ class CorrectionApi : public ::testing::Test {
 
     // What an agent last reported about a device, written as a check-in would.
     void reported(const std::string& serial_number, Clock::time_point seen_at) {
-        SQLite::Statement q(
+        server::sql::Statement q(
             s.server.db(),
-            "INSERT OR REPLACE INTO device_reports (school_number, serial_number, agent_id, seen_at, "
-            "os_version, managed, report_id, updated_at) VALUES ((SELECT school_number FROM devices "
-            "WHERE serial_number = ?1), ?1, 1, ?, '17.5', 1, 'test-report', ?)");
+            "INSERT INTO device_reports (school_number, serial_number, agent_id, seen_at, "
+            "os_version, managed, report_id, updated_at) VALUES ((SELECT school_number FROM "
+            "devices "
+            "WHERE serial_number = ?1), ?1, 1, ?2, '17.5', 1, 'test-report', ?3) "
+            "ON CONFLICT (school_number, serial_number) DO UPDATE SET seen_at = excluded.seen_at, "
+            "updated_at = excluded.updated_at");
         q.bind(1, serial_number);
         q.bind(2, format_rfc3339(seen_at));
         q.bind(3, format_rfc3339(seen_at));
@@ -113,16 +113,17 @@ class CorrectionApi : public ::testing::Test {
     }
 
     int count(const std::string& sql) {
-        SQLite::Statement q(s.server.db(), sql);
+        server::sql::Statement q(s.server.db(), sql);
         q.executeStep();
         return q.getColumn(0).getInt();
     }
 
     // The detail of the newest audit entry of `action` on `object_id`; null if there is none.
     json audit_detail(const std::string& action, const std::string& object_id) {
-        SQLite::Statement q(s.server.db(),
-                            "SELECT detail FROM audit_log WHERE action = ? AND object_id = ? ORDER "
-                            "BY id DESC LIMIT 1");
+        server::sql::Statement q(
+            s.server.db(),
+            "SELECT detail FROM audit_log WHERE action = ? AND object_id = ? ORDER "
+            "BY id DESC LIMIT 1");
         q.bind(1, action);
         q.bind(2, object_id);
         if (!q.executeStep()) return nullptr;
@@ -483,7 +484,8 @@ class AgentCorrectionApi : public CorrectionApi {
     }
 
     void last_checkin(std::int64_t agent, Clock::time_point at) {
-        SQLite::Statement q(s.server.db(), "UPDATE agents SET last_checkin_at = ? WHERE id = ?");
+        server::sql::Statement q(s.server.db(),
+                                 "UPDATE agents SET last_checkin_at = ? WHERE id = ?");
         q.bind(1, format_rfc3339(at));
         q.bind(2, agent);
         q.exec();
@@ -807,10 +809,11 @@ TEST_F(EarmarkApi, Devices_ALargeGrantsListHasEachOfItsDevicesOnceInOrder) {
     enroll(serial("DMPH", 1), create_tranche(SeededServer::kSchoolA, running, 1));  // not the grant's
     const std::int64_t large = create_tranche(SeededServer::kSchoolB, in_period, 10'000);
     {
-        SQLite::Transaction tx(s.server.db());
-        SQLite::Statement insert(s.server.db(),
-                                 "INSERT INTO devices (serial_number, tranche_id, school_number, enrolled_at, "
-                                 "enrolled_by, updated_at) VALUES (?, ?, ?, 't', 'test', 't')");
+        server::sql::Transaction tx(s.server.db());
+        server::sql::Statement insert(
+            s.server.db(),
+            "INSERT INTO devices (serial_number, tranche_id, school_number, enrolled_at, "
+            "enrolled_by, updated_at) VALUES (?, ?, ?, 't', 'test', 't')");
         for (int i = 0; i < 10'000; ++i) {
             insert.reset();
             insert.bind(1, serial("DMPL", i));

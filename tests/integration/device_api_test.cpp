@@ -1,7 +1,6 @@
 // Devices over real HTTPS: enrollment (single and scanning session), the scoped list, lifecycle
 // transitions with the earmarking rule, loans with pseudonymous borrowers, history, and the
 // audit trail read in scope.
-#include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -84,28 +83,32 @@ protected:
     }
 
     std::string stored_status(const std::string& serial_number) {
-        SQLite::Statement q(s.server.db(), "SELECT status FROM devices WHERE serial_number = ?");
+        server::sql::Statement q(s.server.db(),
+                                 "SELECT status FROM devices WHERE serial_number = ?");
         q.bind(1, serial_number);
         return q.executeStep() ? q.getColumn(0).getString() : "<absent>";
     }
 
     // Puts a device into a status directly, to start a transition from there.
     void force_status(const std::string& serial_number, const std::string& status) {
-        SQLite::Statement q(s.server.db(), "UPDATE devices SET status = ? WHERE serial_number = ?");
+        server::sql::Statement q(s.server.db(),
+                                 "UPDATE devices SET status = ? WHERE serial_number = ?");
         q.bind(1, status);
         q.bind(2, serial_number);
         ASSERT_EQ(q.exec(), 1);
     }
 
     int count(const std::string& sql) {
-        SQLite::Statement q(s.server.db(), sql);
+        server::sql::Statement q(s.server.db(), sql);
         q.executeStep();
         return q.getColumn(0).getInt();
     }
 
     // The details of the audit rows with this action about this object, oldest first.
     std::vector<json> audit_details(const std::string& action, const std::string& object_id) {
-        SQLite::Statement q(s.server.db(), "SELECT detail FROM audit_log WHERE action = ? AND object_id = ? ORDER BY id");
+        server::sql::Statement q(
+            s.server.db(),
+            "SELECT detail FROM audit_log WHERE action = ? AND object_id = ? ORDER BY id");
         q.bind(1, action);
         q.bind(2, object_id);
         std::vector<json> out;
@@ -562,7 +565,8 @@ TEST_F(DeviceApi, ReturningDamagedIs200AndRecordsTheCondition) {
     EXPECT_EQ(json_of(r)["return_condition"], "damaged");
     EXPECT_FALSE(json_of(r)["returned_at"].is_null());
     EXPECT_EQ(stored_status(d), "in_storage");
-    SQLite::Statement q(s.server.db(), "SELECT return_condition, return_note, returned_by, returned_at FROM loans");
+    server::sql::Statement q(
+        s.server.db(), "SELECT return_condition, return_note, returned_by, returned_at FROM loans");
     ASSERT_TRUE(q.executeStep());
     EXPECT_EQ(q.getColumn(0).getString(), "damaged");
     EXPECT_EQ(q.getColumn(1).getString(), "Displayriss links oben");
@@ -602,7 +606,9 @@ TEST_F(DeviceApi, ReadingADeviceOnLoanReturnsTheLoanAndAuditsTheRead) {
     ASSERT_TRUE(device["current_loan"].is_object());
     EXPECT_EQ(device["current_loan"]["borrower_ref"], "5b-17");
     EXPECT_EQ(device["current_loan"]["agreement_ref"], "LV-2026-017");
-    SQLite::Statement q(s.server.db(), "SELECT actor, school_number, detail FROM audit_log WHERE action = 'loan.read'");
+    server::sql::Statement q(
+        s.server.db(),
+        "SELECT actor, school_number, detail FROM audit_log WHERE action = 'loan.read'");
     ASSERT_TRUE(q.executeStep());
     EXPECT_EQ(q.getColumn(0).getString(), "head-a");
     EXPECT_EQ(q.getColumn(1).getString(), SeededServer::kSchoolA);

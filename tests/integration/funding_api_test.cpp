@@ -1,6 +1,5 @@
 // Funding programmes and grants over real HTTPS: the seeded DigitalPakt programmes with their caps
 // as data, grants with the earmarking period derived from spend_by, city_admin only, audited.
-#include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -36,7 +35,7 @@ protected:
     }
 
     int count(const std::string& sql) {
-        SQLite::Statement q(s.server.db(), sql);
+        server::sql::Statement q(s.server.db(), sql);
         q.executeStep();
         return q.getColumn(0).getInt();
     }
@@ -276,9 +275,9 @@ TEST_F(FundingApi, SchoolRolesGet403OnEveryGrantEndpoint) {
 TEST_F(FundingApi, GrantCreateAndUpdateAreAudited) {
     const auto id = create_grant("AZ-AUDIT");
     ASSERT_EQ(call(http, "PATCH", "/api/v1/grants/" + std::to_string(id), s.admin, json{{"title", "neu"}}).status, 200);
-    SQLite::Statement q(s.server.db(),
-                        "SELECT action, actor, object_type, detail FROM audit_log "
-                        "WHERE object_id = ? AND action LIKE 'grant.%' ORDER BY id");
+    server::sql::Statement q(s.server.db(),
+                             "SELECT action, actor, object_type, detail FROM audit_log "
+                             "WHERE object_id = ? AND action LIKE 'grant.%' ORDER BY id");
     q.bind(1, std::to_string(id));
     ASSERT_TRUE(q.executeStep());
     EXPECT_EQ(q.getColumn(0).getString(), "grant.create");

@@ -156,7 +156,7 @@ TEST_F(HardeningAuth, Enroll_ASecretEnrollsOnceThenAnswersLikeAnUnknownOne) {
     EXPECT_EQ(again.status, 401);
     EXPECT_EQ(unknown.status, 401);
     EXPECT_EQ(json_of(again)["detail"], json_of(unknown)["detail"]);
-    SQLite::Statement q(s.server.db(), "SELECT count(*) FROM agents");
+    server::sql::Statement q(s.server.db(), "SELECT count(*) FROM agents");
     ASSERT_TRUE(q.executeStep());
     EXPECT_EQ(q.getColumn(0).getInt(), 1);
 }
@@ -237,7 +237,7 @@ class HardeningPasswords : public HardeningAuth {
     }
     int me(const std::string& token) { return call(*s.http, "GET", "/api/v1/me", token).status; }
     std::int64_t user_id(const std::string& username) {
-        SQLite::Statement q(s.server.db(), "SELECT id FROM users WHERE username = ?");
+        server::sql::Statement q(s.server.db(), "SELECT id FROM users WHERE username = ?");
         q.bind(1, username);
         EXPECT_TRUE(q.executeStep());
         return q.getColumn(0).getInt64();
@@ -274,9 +274,9 @@ TEST_F(HardeningPasswords, PasswordSetByTheAdminEndsEverySessionAndApiToken) {
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(me(api_token), 401);
     EXPECT_EQ(me(s.it_a), 401);
-    SQLite::Statement q(s.server.db(),
-                        "SELECT detail FROM audit_log WHERE action = 'user.update' "
-                        "ORDER BY id DESC LIMIT 1");
+    server::sql::Statement q(s.server.db(),
+                             "SELECT detail FROM audit_log WHERE action = 'user.update' "
+                             "ORDER BY id DESC LIMIT 1");
     ASSERT_TRUE(q.executeStep());
     EXPECT_EQ(json::parse(q.getColumn(0).getString())["api_tokens_deleted"], 1);
 }
@@ -339,9 +339,13 @@ TEST(HardeningFiles, DatabaseFilesAndDataDirectoryAreOwnerOnlyUnderUmask022) {
                       .status,
                   401);
         EXPECT_EQ(mode_of(data_dir), 0700u);
-        EXPECT_EQ(mode_of(data_dir / "pakt.db"), 0600u);
-        EXPECT_EQ(mode_of(data_dir / "pakt.db-wal"), 0600u);
-        EXPECT_EQ(mode_of(data_dir / "pakt.db-shm"), 0600u);
+        if (!server.postgres()) {  // PostgreSQL's files are the database server's
+            EXPECT_EQ(mode_of(data_dir / "pakt.db"), 0600u);
+            EXPECT_EQ(mode_of(data_dir / "pakt.db-wal"), 0600u);
+            EXPECT_EQ(mode_of(data_dir / "pakt.db-shm"), 0600u);
+        } else {
+            EXPECT_FALSE(std::filesystem::exists(data_dir / "pakt.db"));
+        }
         EXPECT_EQ(mode_of(data_dir / "tls" / "key.pem"), 0600u);
         EXPECT_EQ(mode_of(data_dir / "tls") & 077, 0u);
     }
@@ -349,6 +353,7 @@ TEST(HardeningFiles, DatabaseFilesAndDataDirectoryAreOwnerOnlyUnderUmask022) {
 }
 
 TEST(HardeningFiles, AnExistingDatabaseReadableByOthersIsMadeOwnerOnly) {
+    if (testing_postgres()) GTEST_SKIP() << "SQLite's files; PostgreSQL keeps its own";
     const mode_t previous = ::umask(022);
     TempDir dir;
     const auto file = dir.path() / "pakt.db";
@@ -379,7 +384,7 @@ TEST_F(HardeningAuth, Metrics_ShowTheAuditHeadAndItMovesWhenAnEntryIsWritten) {
     ASSERT_EQ(before.status, 200);
     const std::int64_t entries = gauge(before.body, "pakt_audit_entries");
     const std::int64_t head = gauge(before.body, "pakt_audit_head_id");
-    SQLite::Statement q(s.server.db(), "SELECT count(*), max(id) FROM audit_log");
+    server::sql::Statement q(s.server.db(), "SELECT count(*), max(id) FROM audit_log");
     ASSERT_TRUE(q.executeStep());
     EXPECT_EQ(entries, q.getColumn(0).getInt64());
     EXPECT_EQ(head, q.getColumn(1).getInt64());

@@ -1,6 +1,5 @@
 // Input hardening (issue 11) over real HTTPS: capped error lists, per-route body limits, the one
 // text rule for stored strings, the one date range, check-in times and gzip bodies, and HEAD.
-#include <SQLiteCpp/Database.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -104,7 +103,9 @@ class HardeningInput : public ::testing::Test {
         return http.request("POST", target, body, headers);
     }
 
-    std::int64_t count(const std::string& sql) { return s.server.db().execAndGet(sql).getInt64(); }
+    std::int64_t count(const std::string& sql) {
+        return server::sql::query_int64(s.server.db(), sql);
+    }
 
     // Nothing of a check-in was stored: no report, no device state, no checkin record.
     void expect_nothing_stored() {

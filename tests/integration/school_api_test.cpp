@@ -1,5 +1,4 @@
 // Schools over real HTTPS: scope per role, 404 across schools, 403 for roles that may not change.
-#include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 
 #include "tests/support/test_server.hpp"
@@ -17,7 +16,7 @@ protected:
     const std::string b = std::string("/api/v1/schools/") + SeededServer::kSchoolB;
 
     std::string name_of(const std::string& number) {
-        SQLite::Statement q(s.server.db(), "SELECT name FROM schools WHERE school_number = ?");
+        server::sql::Statement q(s.server.db(), "SELECT name FROM schools WHERE school_number = ?");
         q.bind(1, number);
         return q.executeStep() ? q.getColumn(0).getString() : "<missing>";
     }
@@ -72,7 +71,9 @@ TEST_F(SchoolApi, CityAdminCreatesSchool) {
     EXPECT_EQ(json_of(r)["name"], "Gesamtschule Süd");
     EXPECT_EQ(r.header("Location"), "/api/v1/schools/187654");
     EXPECT_EQ(name_of("187654"), "Gesamtschule Süd");
-    SQLite::Statement q(s.server.db(), "SELECT count(*) FROM audit_log WHERE action = 'school.create' AND object_id = '187654'");
+    server::sql::Statement q(
+        s.server.db(),
+        "SELECT count(*) FROM audit_log WHERE action = 'school.create' AND object_id = '187654'");
     q.executeStep();
     EXPECT_EQ(q.getColumn(0).getInt(), 1);
 }

@@ -1,5 +1,4 @@
 // Session, /me and API tokens over real HTTPS against an in-process paktd.
-#include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 
 #include "tests/support/test_server.hpp"
@@ -20,7 +19,7 @@ protected:
   HttpsClient& http = *s.http;
 
   int audit_count(const std::string& action) {
-      SQLite::Statement q(s.server.db(), "SELECT count(*) FROM audit_log WHERE action = ?");
+      server::sql::Statement q(s.server.db(), "SELECT count(*) FROM audit_log WHERE action = ?");
       q.bind(1, action);
       q.executeStep();
       return q.getColumn(0).getInt();
@@ -41,7 +40,7 @@ TEST_F(SessionApi, LoginReturnsTokenExpiryAndUser) {
 
 TEST_F(SessionApi, SessionTokenIsStoredOnlyAsHash) {
     const std::string token = s.server.login("it-a", SeededServer::kPassword);
-    SQLite::Statement q(s.server.db(), "SELECT count(*) FROM sessions WHERE token_hash = ?");
+    server::sql::Statement q(s.server.db(), "SELECT count(*) FROM sessions WHERE token_hash = ?");
     q.bind(1, token);
     q.executeStep();
     EXPECT_EQ(q.getColumn(0).getInt(), 0);
@@ -58,7 +57,8 @@ TEST_F(SessionApi, WrongPasswordAndUnknownUserGetTheSame401) {
 }
 
 TEST_F(SessionApi, DisabledUserCannotLogIn) {
-    SQLite::Statement q(s.server.db(), "UPDATE users SET disabled = 1 WHERE username = 'head-b'");
+    server::sql::Statement q(s.server.db(),
+                             "UPDATE users SET disabled = 1 WHERE username = 'head-b'");
     q.exec();
     auto r = call(http, "POST", "/api/v1/session", {}, json{{"username", "head-b"}, {"password", SeededServer::kPassword}});
     EXPECT_EQ(r.status, 401);
@@ -167,7 +167,7 @@ TEST_F(SessionApi, AnotherUsersTokenCannotBeRevoked) {
 
 TEST_F(SessionApi, ExpiredApiTokenIsRejected) {
     auto created = json_of(call(http, "POST", "/api/v1/tokens", s.it_a, json{{"name", "t"}, {"expires_on", "2099-01-01"}}));
-    SQLite::Statement q(s.server.db(), "UPDATE api_tokens SET expires_on = '2020-01-01'");
+    server::sql::Statement q(s.server.db(), "UPDATE api_tokens SET expires_on = '2020-01-01'");
     q.exec();
     EXPECT_EQ(call(http, "GET", "/api/v1/me", created["token"].get<std::string>()).status, 401);
 }

@@ -1,6 +1,5 @@
 // Tranches (deliveries) over real HTTPS: created by city_admin, read in scope, the rollout funnel,
 // all-or-nothing manifest uploads in the formats suppliers send, and reconciliation.
-#include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -72,10 +71,12 @@ protected:
 
     // What an agent would have reported (check-ins are not part of this suite).
     void report(const std::string& serial_number, const std::string& seen_at, bool managed) {
-        SQLite::Statement q(s.server.db(),
-                            "INSERT INTO device_reports (school_number, serial_number, agent_id, seen_at, managed, report_id, "
-                            "updated_at) VALUES ((SELECT school_number FROM devices WHERE serial_number = ?1), ?1, 1, ?, ?, "
-                            "'test-report', ?)");
+        server::sql::Statement q(s.server.db(),
+                                 "INSERT INTO device_reports (school_number, serial_number, "
+                                 "agent_id, seen_at, managed, report_id, "
+                                 "updated_at) VALUES ((SELECT school_number FROM devices WHERE "
+                                 "serial_number = ?1), ?1, 1, ?, ?, "
+                                 "'test-report', ?)");
         q.bind(1, serial_number);
         q.bind(2, seen_at);
         q.bind(3, managed ? 1 : 0);
@@ -84,7 +85,7 @@ protected:
     }
 
     int count(const std::string& sql) {
-        SQLite::Statement q(s.server.db(), sql);
+        server::sql::Statement q(s.server.db(), sql);
         q.executeStep();
         return q.getColumn(0).getInt();
     }
@@ -225,9 +226,10 @@ TEST_F(TrancheApi, ManifestAcceptsSupplierFormat_AliasesBomSemicolonCrlfAndQuote
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_EQ(json_of(r), (json{{"rows", 3}, {"added", 3}, {"already_present", 0}}));
 
-    SQLite::Statement q(s.server.db(),
-                        "SELECT serial_number, model, asset_tag, imei FROM manifest_entries WHERE tranche_id = ? "
-                        "ORDER BY serial_number");
+    server::sql::Statement q(
+        s.server.db(),
+        "SELECT serial_number, model, asset_tag, imei FROM manifest_entries WHERE tranche_id = ? "
+        "ORDER BY serial_number");
     q.bind(1, t);
     ASSERT_TRUE(q.executeStep());
     EXPECT_EQ(q.getColumn(0).getString(), "DMPF00000001");
@@ -392,7 +394,9 @@ TEST_F(TrancheApi, HeadteacherMayNotUploadAManifestAndOtherSchoolSees404) {
 TEST_F(TrancheApi, ManifestUploadIsAudited) {
     const auto t = create_tranche(SeededServer::kSchoolA, 3);
     ASSERT_EQ(put_manifest(s.it_a, t, manifest_of({serial("DMPU", 1), serial("DMPU", 2)})).status, 200);
-    SQLite::Statement q(s.server.db(), "SELECT actor, school_number, detail FROM audit_log WHERE action = 'tranche.manifest'");
+    server::sql::Statement q(
+        s.server.db(),
+        "SELECT actor, school_number, detail FROM audit_log WHERE action = 'tranche.manifest'");
     ASSERT_TRUE(q.executeStep());
     EXPECT_EQ(q.getColumn(0).getString(), "it-a");
     EXPECT_EQ(q.getColumn(1).getString(), SeededServer::kSchoolA);

@@ -1,5 +1,4 @@
 // User management over real HTTPS: city_admin only; validation, conflicts, audit.
-#include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 
 #include "tests/support/test_server.hpp"
@@ -22,7 +21,7 @@ protected:
                 {"password", "a long enough password"}};
     }
     std::int64_t user_id(const std::string& username) {
-        SQLite::Statement q(s.server.db(), "SELECT id FROM users WHERE username = ?");
+        server::sql::Statement q(s.server.db(), "SELECT id FROM users WHERE username = ?");
         q.bind(1, username);
         if (!q.executeStep()) return 0;
         return q.getColumn(0).getInt64();
@@ -43,10 +42,12 @@ TEST_F(UserApi, AdminCreatesUserWhoCanLogIn) {
     EXPECT_EQ(r.header("Location"), "/api/v1/users/" + std::to_string(u["id"].get<std::int64_t>()));
     EXPECT_FALSE(s.server.login("mueller", "a long enough password").empty());
 
-    SQLite::Statement q(s.server.db(), "SELECT password_hash FROM users WHERE username = 'mueller'");
+    server::sql::Statement q(s.server.db(),
+                             "SELECT password_hash FROM users WHERE username = 'mueller'");
     ASSERT_TRUE(q.executeStep());
     EXPECT_EQ(q.getColumn(0).getString().rfind("$argon2id$v=19$m=19456,t=2,p=1$", 0), 0u);
-    SQLite::Statement audit(s.server.db(), "SELECT actor, object_id FROM audit_log WHERE action = 'user.create'");
+    server::sql::Statement audit(
+        s.server.db(), "SELECT actor, object_id FROM audit_log WHERE action = 'user.create'");
     ASSERT_TRUE(audit.executeStep());
     EXPECT_EQ(audit.getColumn(0).getString(), "admin");
 }
@@ -165,7 +166,9 @@ TEST_F(UserApi, DisablingAUserDeletesItsApiTokensForGood) {
     const auto id = std::to_string(user_id("head-a"));
     ASSERT_EQ(call(http, "PATCH", "/api/v1/users/" + id, s.admin, json{{"disabled", true}}).status, 200);
     EXPECT_EQ(call(http, "GET", "/api/v1/me", token).status, 401);
-    EXPECT_EQ(s.server.db().execAndGet("SELECT count(*) FROM api_tokens WHERE user_id = " + id).getInt64(), 0);
+    EXPECT_EQ(server::sql::query_int64(s.server.db(),
+                                       "SELECT count(*) FROM api_tokens WHERE user_id = " + id),
+              0);
     // Enabled again, the user logs in anew; the old token stays gone (as after paktctl user disable).
     ASSERT_EQ(call(http, "PATCH", "/api/v1/users/" + id, s.admin, json{{"disabled", false}}).status, 200);
     EXPECT_EQ(call(http, "GET", "/api/v1/me", token).status, 401);

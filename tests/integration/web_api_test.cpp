@@ -2,7 +2,6 @@
 // cookie and its Origin check, idle expiry, the own password change, the embedded UI's pages and
 // files, the scan endpoint's three input forms, loan lists and agreements, the school summary and
 // QR labels.
-#include <SQLiteCpp/Database.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -105,7 +104,7 @@ class WebApi : public ::testing::Test {
     }
 
     int count(const std::string& sql, const std::string& value = {}) {
-        SQLite::Statement q(s.server.db(), sql);
+        server::sql::Statement q(s.server.db(), sql);
         if (!value.empty()) q.bind(1, value);
         q.executeStep();
         return q.getColumn(0).getInt();
@@ -217,7 +216,7 @@ TEST_F(WebApi, CookieLogoutAndPasswordChangeNeedTheOwnOriginToo) {
 TEST_F(WebApi, AnIdleCookieSessionEnds) {
     const std::string cookie = cookie_value(cookie_login("head-a", origin()));
     ASSERT_EQ(browser(cookie, "GET", "/api/v1/me").status, 200);
-    SQLite::Statement q(
+    server::sql::Statement q(
         s.server.db(),
         "UPDATE sessions SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-61 minutes')");
     ASSERT_GE(q.exec(), 1);
@@ -236,7 +235,7 @@ TEST_F(WebApi, ASessionIdleForLongerThanTheIdleTimeEnds) {
     const std::string token = s.server.login("it-a", SeededServer::kPassword);
     EXPECT_EQ(call(http, "GET", "/api/v1/me", token).status, 200);
     // The default idle limit is 60 minutes; pretend the last use was 61 minutes ago.
-    SQLite::Statement q(
+    server::sql::Statement q(
         s.server.db(),
         "UPDATE sessions SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-61 minutes')");
     ASSERT_GE(q.exec(), 1);
@@ -246,7 +245,7 @@ TEST_F(WebApi, ASessionIdleForLongerThanTheIdleTimeEnds) {
 
 TEST_F(WebApi, UsingASessionRestartsItsIdleClock) {
     const std::string token = s.server.login("it-a", SeededServer::kPassword);
-    SQLite::Statement q(
+    server::sql::Statement q(
         s.server.db(),
         "UPDATE sessions SET last_seen_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-59 minutes')");
     ASSERT_GE(q.exec(), 1);

@@ -1,12 +1,9 @@
 #include "tests/support/test_server.hpp"
 
-#include <cstdio>
-
-#include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
-
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <stdexcept>
 
 #include "server/domain/password.hpp"
@@ -17,13 +14,15 @@
 
 namespace pakt::test {
 
-TestServer::TestServer(std::function<void(server::ServerConfig&)> tweak) {
+TestServer::TestServer(std::function<void(server::ServerConfig&)> tweak)
+    : database_(dir_.path() / "pakt.db") {
     config_.listen_address = "127.0.0.1";
     config_.listen_port = 0;
     config_.data_dir = dir_.path();
     config_.io_threads = 2;
     config_.handler_threads = 8;
     config_.log_level = "warn";
+    database_.apply(config_);
     if (tweak) tweak(config_);
     // Request logs of passing tests are noise; failures are asserted on, not read from logs.
     spdlog::set_level(spdlog::level::from_str(config_.log_level));
@@ -40,12 +39,17 @@ std::unique_ptr<HttpsClient> TestServer::client() const {
     return std::make_unique<HttpsClient>("127.0.0.1", port(), tls::ClientTrust{{}, fingerprint()});
 }
 
-SQLite::Database& TestServer::db() {
+server::sql::Db TestServer::db() {
     if (!db_) {
-        db_ = server::open_database(config_.effective_database_file(), server::OpenMode::read_write,
-                                    std::chrono::seconds(10));
+        if (database_.postgres()) {
+            db_ = std::make_unique<server::sql::Connection>(database_.connect());
+        } else {
+            db_ = std::make_unique<server::sql::Connection>(
+                server::open_database(config_.effective_database_file(),
+                                      server::OpenMode::read_write, std::chrono::seconds(10)));
+        }
     }
-    return *db_;
+    return db_->db();
 }
 
 void TestServer::add_school(const std::string& number, const std::string& name) {

@@ -1,23 +1,22 @@
 #pragma once
 // TestServer: the real paktd App, in-process, on 127.0.0.1 port 0 over TLS with a fresh
-// temporary data directory (database and generated certificate). Stops cleanly on destruction.
+// temporary data directory (generated certificate, and the SQLite database) or, when the tests
+// run against PostgreSQL (test_database.hpp), a fresh PostgreSQL database. Stops cleanly on
+// destruction.
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "common/https_client.hpp"
 #include "server/app.hpp"
 #include "server/config.hpp"
 #include "server/domain/principal.hpp"
+#include "server/storage/sql/db.hpp"
 #include "tests/support/temp_dir.hpp"
-
-namespace SQLite {
-class Database;
-}
+#include "tests/support/test_database.hpp"
 
 namespace pakt::test {
 
@@ -36,8 +35,12 @@ public:
     std::unique_ptr<HttpsClient> client() const;
 
     /// A connection of its own to the server's database, for seeding and for checking what a
-    /// request stored (the server's writer serialises with it through SQLite's locking).
-    SQLite::Database& db();
+    /// request stored (the server's writer serialises with its write transactions through the
+    /// database's locking).
+    server::sql::Db db();
+    /// Whether the server runs on PostgreSQL.
+    bool postgres() const { return database_.postgres(); }
+    const TestDatabase& database() const { return database_; }
 
     /// Seeds a school directly in the database.
     void add_school(const std::string& number, const std::string& name);
@@ -55,9 +58,10 @@ public:
 
 private:
     TempDir dir_;
+    TestDatabase database_;
     server::ServerConfig config_;
     std::unique_ptr<server::App> app_;
-    std::unique_ptr<SQLite::Database> db_;
+    std::unique_ptr<server::sql::Connection> db_;
 };
 
 /// A valid 12-character serial number, distinct per (prefix, n): `prefix` (4 characters)

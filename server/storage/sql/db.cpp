@@ -21,6 +21,31 @@ std::int64_t parse_int(const char* text) {
 
 }  // namespace
 
+Connection::Connection(std::unique_ptr<SQLite::Database> db) : sqlite_(std::move(db)) {}
+Connection::Connection(std::unique_ptr<PgConnection> db) : pg_(std::move(db)) {}
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+Connection::~Connection() = default;
+
+Db Connection::db() const {
+    if (pg_) return Db(*pg_);
+    return Db(*sqlite_);
+}
+
+bool is_postgres_url(const std::string& location) {
+    return location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0;
+}
+
+std::int64_t query_int64(Db db, const std::string& sql) {
+    Statement q(db, sql);
+    return q.executeStep() ? q.getColumn(0).getInt64() : 0;
+}
+
+std::string query_text(Db db, const std::string& sql) {
+    Statement q(db, sql);
+    return q.executeStep() ? q.getColumn(0).getString() : std::string();
+}
+
 void Db::exec(const std::string& sql) const {
     if (pg_)
         pg_->exec(sql);
@@ -170,10 +195,19 @@ void Statement::clearBindings() {
 }
 
 Transaction::Transaction(Db db, Kind kind) : db_(db) {
-    if (db_.postgres() && kind == Kind::snapshot)
+    if (!db_.postgres()) {
+        db_.exec(kind == Kind::write ? "BEGIN IMMEDIATE" : "BEGIN");
+    } else if (kind == Kind::snapshot) {
         db_.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    else
+    } else {
         db_.exec("BEGIN");
+        try {
+            db_.exec(kPostgresWriteLock);
+        } catch (...) {
+            db_.exec("ROLLBACK");
+            throw;
+        }
+    }
 }
 
 Transaction::~Transaction() {

@@ -22,6 +22,9 @@ class PgStatement;
 
 enum class Dialect { sqlite, postgresql };
 
+/// The transaction-scoped advisory lock every writing transaction on PostgreSQL takes first.
+inline constexpr const char* kPostgresWriteLock = "SELECT pg_advisory_xact_lock(7240200)";
+
 class Db {
   public:
     // Implicit: code that holds an SQLite connection passes it where a Db is taken.
@@ -47,6 +50,33 @@ class Db {
     SQLite::Database* sqlite_ = nullptr;
     PgConnection* pg_ = nullptr;
 };
+
+/// An owned connection of either backend, for code that opens its own (paktctl, tests); its
+/// db() is the handle the repositories take.
+class Connection {
+  public:
+    explicit Connection(std::unique_ptr<SQLite::Database> db);
+    explicit Connection(std::unique_ptr<PgConnection> db);
+    Connection(Connection&&) noexcept;
+    Connection& operator=(Connection&&) noexcept;
+    ~Connection();
+
+    Db db() const;
+    operator Db() const { return db(); }  // NOLINT(google-explicit-constructor)
+    bool postgres() const { return pg_ != nullptr; }
+    SQLite::Database* sqlite() const { return sqlite_.get(); }
+
+  private:
+    std::unique_ptr<SQLite::Database> sqlite_;
+    std::unique_ptr<PgConnection> pg_;
+};
+
+/// Whether `location` (database.url or a command line's) names a PostgreSQL database.
+bool is_postgres_url(const std::string& location);
+
+/// The value of a query's first column in its first row (0 or "" if it returns none).
+std::int64_t query_int64(Db db, const std::string& sql);
+std::string query_text(Db db, const std::string& sql);
 
 class Statement;
 
@@ -106,8 +136,11 @@ class Statement {
     std::unique_ptr<PgStatement> pg_;
 };
 
-/// A transaction that rolls back unless committed. On PostgreSQL a `snapshot` one is REPEATABLE
-/// READ, READ ONLY: every statement sees the same committed state, like SQLite's read transaction.
+/// A transaction that rolls back unless committed. A `write` one takes the write lock at once:
+/// BEGIN IMMEDIATE on SQLite; on PostgreSQL the advisory lock every writer of the database takes
+/// first (kWriteLock), so writes from paktctl, tests and every paktd instance follow one another
+/// (one audit chain, no deadlocks). On PostgreSQL a `snapshot` one is REPEATABLE READ, READ ONLY:
+/// every statement sees the same committed state, like SQLite's read transaction.
 class Transaction {
   public:
     enum class Kind { write, snapshot };
