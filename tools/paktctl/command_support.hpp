@@ -1,8 +1,6 @@
 #pragma once
 // What paktctl's commands share: the failure they report, the audit actor, and opening the
 // database the way every writing command does.
-#include <SQLiteCpp/Database.h>
-
 #include <cstddef>
 #include <memory>
 #include <stdexcept>
@@ -10,6 +8,7 @@
 #include <string_view>
 
 #include "server/config.hpp"
+#include "server/storage/sql/db.hpp"
 
 namespace pakt::ctl {
 
@@ -24,13 +23,18 @@ class CommandFailed : public std::runtime_error {
 };
 
 struct OpenDatabase {
-    std::unique_ptr<SQLite::Database> db;
+    std::unique_ptr<server::sql::Connection> db;
     int applied = 0;  ///< migrations applied on opening
 };
 
-/// Opens the configured database read-write (creating it and its directory if missing) and
-/// applies pending migrations, with an audit entry "schema.migrate" if any were applied. Throws
-/// CommandFailed, SchemaTooNewError or SQLite::Exception.
+/// The configured database for messages: the SQLite file, or the PostgreSQL URL without its
+/// password.
+std::string database_name(const server::ServerConfig& config);
+
+/// Opens the configured database read-write -- the SQLite file (creating it and its directory if
+/// missing) or, with database.url, the PostgreSQL database -- and applies pending migrations,
+/// with an audit entry "schema.migrate" if any were applied. Throws CommandFailed,
+/// SchemaTooNewError, SQLite::Exception or sql::PgError.
 OpenDatabase open_and_migrate(const server::ServerConfig& config);
 
 /// Opens the configured database read-only for a command that only reads (`command` names it in
@@ -38,9 +42,10 @@ OpenDatabase open_and_migrate(const server::ServerConfig& config);
 /// database under an older paktd and on a backup file given with --database. Throws
 /// CommandFailed if the file is missing (naming it), has no Pakt schema, has a schema version
 /// newer than this paktctl, or an older one (the queries need the current tables: "run paktctl
-/// migrate"). Throws SQLite::Exception if the file cannot be read as SQLite.
-std::unique_ptr<SQLite::Database> open_read_only(const server::ServerConfig& config,
-                                                 std::string_view command);
+/// migrate"). Throws SQLite::Exception if the file cannot be read as SQLite. On PostgreSQL the
+/// session is read-only (default_transaction_read_only) and the same version checks apply.
+std::unique_ptr<server::sql::Connection> open_read_only(const server::ServerConfig& config,
+                                                        std::string_view command);
 
 /// "1 school", "2 schools".
 std::string plural(std::size_t n, std::string_view one, std::string_view many);

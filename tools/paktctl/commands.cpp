@@ -47,10 +47,13 @@
 #include "server/storage/funding_repository.hpp"
 #include "server/storage/migrator.hpp"
 #include "server/storage/school_repository.hpp"
+#include "server/storage/sql/db.hpp"
+#include "server/storage/sql/postgres.hpp"
 #include "server/storage/tranche_repository.hpp"
 #include "server/storage/user_repository.hpp"
 #include "tools/paktctl/backup.hpp"
 #include "tools/paktctl/command_support.hpp"
+#include "tools/paktctl/copy_to_postgres.hpp"
 #include "tools/paktctl/report_commands.hpp"
 #include "tools/paktctl/school_import.hpp"
 #include "tools/paktctl/user_commands.hpp"
@@ -63,6 +66,7 @@ struct GlobalOptions {
     std::string data_dir = "pakt-data";
     bool data_dir_given = false;
     std::string database_file;
+    std::string database_url;
 };
 
 // The same precedence as paktd (flags over the file over the defaults), so paktctl and paktd
@@ -71,7 +75,18 @@ server::ServerConfig resolve_config(const GlobalOptions& options) {
     server::ServerConfig config;
     if (!options.config_file.empty()) config = server::load_config(options.config_file);
     if (options.data_dir_given) config.data_dir = options.data_dir;
-    if (!options.database_file.empty()) config.database_file = options.database_file;
+    if (!options.database_file.empty()) {
+        config.database_file = options.database_file;
+        config.database_url.clear();  // the file given on the command line
+    }
+    if (!options.database_url.empty()) {
+        if (!server::sql::is_postgres_url(options.database_url)) {
+            throw CommandFailed(fmt::format(
+                "--database-url '{}' is not a PostgreSQL URL (postgresql://user@host/database)",
+                options.database_url));
+        }
+        config.database_url = options.database_url;
+    }
     return config;
 }
 
@@ -107,7 +122,7 @@ int import_schools(const server::ServerConfig& config, const std::string& file, 
     }
 
     OpenDatabase open = open_and_migrate(config);
-    SQLite::Transaction tx(*open.db, SQLite::TransactionBehavior::IMMEDIATE);
+    server::sql::Transaction tx(*open.db);
     const ImportCounts counts = merge_schools(*open.db, list);
     server::AuditEntry entry;
     entry.actor = kActor;
@@ -187,8 +202,8 @@ int add_user(const server::ServerConfig& config, UserAddOptions options, std::is
     user.password_hash = server::hash_password(options.password);
 
     OpenDatabase open = open_and_migrate(config);
-    SQLite::Database& db = *open.db;
-    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    const server::sql::Db db = *open.db;
+    server::sql::Transaction tx(db);
     if (auto existing = server::find_user_by_username(db, user.username)) {
         if (options.if_missing) {
             out << "user '" << existing->username << "' exists already ("
@@ -231,7 +246,7 @@ int add_user(const server::ServerConfig& config, UserAddOptions options, std::is
 
 int migrate_database(const server::ServerConfig& config, std::ostream& out) {
     OpenDatabase open = open_and_migrate(config);
-    out << "database " << config.effective_database_file().string() << " is at schema version "
+    out << "database " << database_name(config) << " is at schema version "
         << server::schema_version(*open.db) << " ("
         << plural(static_cast<std::size_t>(open.applied), "migration", "migrations")
         << " applied)\n";
@@ -242,39 +257,50 @@ int migrate_database(const server::ServerConfig& config, std::ostream& out) {
 // audit verify
 
 int verify_audit(const server::ServerConfig& config, std::ostream& out, std::ostream& err) {
-    const std::filesystem::path file = config.effective_database_file();
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file, ec)) {
-        throw CommandFailed(fmt::format("no database at '{}'; nothing to verify", file.string()));
+    const std::string name = database_name(config);
+    std::unique_ptr<server::sql::Connection> db;
+    if (config.uses_postgres()) {
+        db = std::make_unique<server::sql::Connection>(
+            std::make_unique<server::sql::PgConnection>(config.database_url));
+        db->db().exec("SET default_transaction_read_only = on");
+    } else {
+        const std::filesystem::path file = config.effective_database_file();
+        std::error_code ec;
+        if (!std::filesystem::is_regular_file(file, ec)) {
+            throw CommandFailed(
+                fmt::format("no database at '{}'; nothing to verify", file.string()));
+        }
+        // Read-only and never migrated: a check must not change what it checks, and an operator
+        // verifying an old backup wants that backup's log as it is.
+        db = std::make_unique<server::sql::Connection>(
+            server::open_database(file, server::OpenMode::read_only, config.busy_timeout));
     }
-    // Read-only and never migrated: a check must not change what it checks, and an operator
-    // verifying an old backup wants that backup's log as it is.
-    const auto db = server::open_database(file, server::OpenMode::read_only, config.busy_timeout);
     const int version = server::schema_version(*db);
     const int latest = server::latest_schema_version();
     if (version == 0) {
         throw CommandFailed(
-            fmt::format("'{}' has no Pakt schema (version 0); nothing to verify", file.string()));
+            fmt::format("'{}' has no Pakt schema (version 0); nothing to verify", name));
     }
     if (version > latest) {
         // A newer Pakt may hash entries differently; a verdict from this binary could be wrong.
         throw CommandFailed(fmt::format(
             "database '{}' has schema version {}, written by a newer Pakt than this paktctl "
             "(schema version {}); verify it with the paktctl of that version",
-            file.string(), version, latest));
+            name, version, latest));
     }
     if (version < latest) {
         err << fmt::format(
             "paktctl: note: database '{}' is at schema version {}, older than this paktctl "
             "(schema version {}); verifying it as it is, without migrating "
             "(paktctl migrate upgrades it)\n",
-            file.string(), version, latest);
+            name, version, latest);
     }
 
     // One read snapshot for the walk and the last entry, so an entry paktd appends meanwhile
     // cannot make the count and the hash disagree. Rolled back (nothing to commit) on return.
-    SQLite::Transaction snapshot(*db, SQLite::TransactionBehavior::DEFERRED);
+    server::sql::Transaction snapshot(*db, server::sql::Transaction::Kind::snapshot);
     const server::AuditVerification result = server::verify_audit_chain(*db);
+    snapshot.commit();
     if (result.first_broken) {
         err << "audit log broken at entry " << result.first_broken->id << ": "
             << result.first_broken->reason << '\n';
@@ -425,7 +451,7 @@ std::string euros(std::int64_t cents) {
     return text + " EUR";
 }
 
-void append_ctl_audit(SQLite::Database& db, std::string action, std::string object_type,
+void append_ctl_audit(server::sql::Db db, std::string action, std::string object_type,
                       std::string object_id, std::optional<std::string> school,
                       nlohmann::json detail) {
     server::AuditEntry entry;
@@ -447,7 +473,7 @@ struct DemoTrancheResult {
 };
 
 // Moves an enrolled demo device to `status` as PATCH /devices/{serial} would.
-void change_demo_status(SQLite::Database& db, server::Device& device, std::string_view status) {
+void change_demo_status(server::sql::Db db, server::Device& device, std::string_view status) {
     const nlohmann::json detail = {{"from", device.status}, {"to", status}};
     device.status = std::string(status);
     server::update_device(db, device);
@@ -457,7 +483,7 @@ void change_demo_status(SQLite::Database& db, server::Device& device, std::strin
 }
 
 // Lends an enrolled demo device as POST /devices/{serial}/loans would.
-void lend_demo_device(SQLite::Database& db, server::Device& device, const DemoLoan& spec,
+void lend_demo_device(server::sql::Db db, server::Device& device, const DemoLoan& spec,
                       const std::string& kind, const std::optional<std::string>& due_on) {
     server::Loan loan;
     loan.serial_number = device.serial_number;
@@ -483,7 +509,7 @@ void lend_demo_device(SQLite::Database& db, server::Device& device, const DemoLo
                       {"agreement_ref", loan.agreement_ref}});
 }
 
-DemoTrancheResult seed_demo_tranche(SQLite::Database& db, const DemoTranche& spec,
+DemoTrancheResult seed_demo_tranche(server::sql::Db db, const DemoTranche& spec,
                                     std::int64_t grant_id, DemoSerials& serials,
                                     std::map<std::string, int>& asset_numbers,
                                     const std::string& due_on) {
@@ -565,8 +591,8 @@ DemoTrancheResult seed_demo_tranche(SQLite::Database& db, const DemoTranche& spe
 
 int seed_demo(const server::ServerConfig& config, std::ostream& out) {
     OpenDatabase open = open_and_migrate(config);
-    SQLite::Database& db = *open.db;
-    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    const server::sql::Db db = *open.db;
+    server::sql::Transaction tx(db);
     if (const auto existing = server::find_grant_by_reference(db, kDemoMarkerReference)) {
         out << "demo inventory exists already (grant " << kDemoMarkerReference << " is id "
             << *existing << "); nothing was changed\n";
@@ -828,11 +854,11 @@ struct AgentFilesOptions {
 int write_demo_agent_files(const server::ServerConfig& config, const AgentFilesOptions& options,
                            std::ostream& out) {
     OpenDatabase open = open_and_migrate(config);
-    SQLite::Database& db = *open.db;
+    const server::sql::Db db = *open.db;
     // One read snapshot: the school, its devices and the serial check agree.
-    SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
+    server::sql::Transaction snapshot(db, server::sql::Transaction::Kind::snapshot);
 
-    SQLite::Statement school_query(db, "SELECT name FROM schools WHERE school_number = ?");
+    server::sql::Statement school_query(db, "SELECT name FROM schools WHERE school_number = ?");
     school_query.bind(1, options.school);
     if (!school_query.executeStep()) {
         throw CommandFailed(
@@ -844,7 +870,7 @@ int write_demo_agent_files(const server::ServerConfig& config, const AgentFilesO
     std::vector<DemoExportDevice> devices;
     std::size_t enrolled = 0;
     std::size_t left_out = 0;
-    SQLite::Statement device_query(
+    server::sql::Statement device_query(
         db,
         "SELECT serial_number, asset_tag, model, status FROM devices WHERE school_number = ? "
         "ORDER BY serial_number");
@@ -868,9 +894,10 @@ int write_demo_agent_files(const server::ServerConfig& config, const AgentFilesO
 
     // Two iPads on the school's Wi-Fi and in its MDM that nobody enrolled in Pakt: serial
     // numbers that no manifest and no device has, from a generator seeded with the school number.
-    SQLite::Statement known(db,
-                            "SELECT EXISTS (SELECT 1 FROM devices WHERE serial_number = ?1) OR "
-                            "EXISTS (SELECT 1 FROM manifest_entries WHERE serial_number = ?1)");
+    server::sql::Statement known(
+        db,
+        "SELECT EXISTS (SELECT 1 FROM devices WHERE serial_number = ?1) OR "
+        "EXISTS (SELECT 1 FROM manifest_entries WHERE serial_number = ?1)");
     constexpr std::string_view kAlphabet = "0123456789ABCDEFGHJKLMNPQRSTVWXY";
     constexpr std::size_t kNotEnrolled = 2;
     for (std::uint64_t attempt = 0; devices.size() < enrolled - left_out + kNotEnrolled;
@@ -991,6 +1018,9 @@ int run_paktctl(int argc, const char* const* argv, std::istream& in, std::ostrea
                                            "<DIR>/pakt.db (default: pakt-data, as paktd)");
     app.add_option("--database", global.database_file,
                    "the database file (overrides --data-dir and the configuration)");
+    app.add_option("--database-url", global.database_url,
+                   "a PostgreSQL database (postgresql://user@host/database; overrides the "
+                   "configuration's database.url; the password from ~/.pgpass or PGPASSWORD)");
     app.add_option("--config", global.config_file,
                    "paktd's TOML configuration, to find the data directory and database");
 
@@ -1075,6 +1105,14 @@ int run_paktctl(int argc, const char* const* argv, std::istream& in, std::ostrea
     restore_command->add_flag("--force", restore_options.force,
                               "replace the existing database and everything in it");
 
+    std::string copy_to_url;
+    auto* copy_to_command = app.add_subcommand(
+        "copy-to",
+        "copy the SQLite database into an empty PostgreSQL database, then compare every table's "
+        "row count and verify the audit chain there (stop paktd first)");
+    copy_to_command->add_option("URL", copy_to_url, "the PostgreSQL database (postgresql://...)")
+        ->required();
+
     auto* report = app.add_subcommand("report", "print reports");
     report->require_subcommand(1);
     auto* report_funding_command = report->add_subcommand(
@@ -1143,14 +1181,21 @@ int run_paktctl(int argc, const char* const* argv, std::istream& in, std::ostrea
     std::string database_file;
     try {
         const server::ServerConfig config = resolve_config(global);
-        database_file = config.effective_database_file().string();
+        database_file = database_name(config);
         if (import_schools_command->parsed()) return import_schools(config, schools_file, out, err);
         if (user_add_command->parsed()) return add_user(config, user_add, in, out, err);
         if (user_list_command->parsed()) return list_users(config, user_list_json, out);
         if (user_disable_command->parsed()) return disable_user(config, disable_username, out);
         if (migrate_command->parsed()) return migrate_database(config, out);
+        if ((backup_command->parsed() || restore_command->parsed()) && config.uses_postgres()) {
+            throw CommandFailed(fmt::format(
+                "{}: {} is a PostgreSQL database; back it up with pg_dump and restore it with "
+                "pg_restore (paktctl backup and restore are for the SQLite file)",
+                backup_command->parsed() ? "backup" : "restore", database_file));
+        }
         if (backup_command->parsed()) return backup_database(config, backup_options, out);
         if (restore_command->parsed()) return restore_database(config, restore_options, out);
+        if (copy_to_command->parsed()) return copy_to_postgres(config, copy_to_url, out);
         if (report_funding_command->parsed()) {
             funding_options.format = funding_json                            ? ReportFormat::json
                                      : funding_csv || !funding_dialect.empty() ? ReportFormat::csv
@@ -1166,6 +1211,8 @@ int run_paktctl(int argc, const char* const* argv, std::istream& in, std::ostrea
         err << "paktctl: no command given; see paktctl --help\n";
         return 2;
     } catch (const SQLite::Exception& e) {
+        err << "paktctl: database '" << database_file << "': " << e.what() << '\n';
+    } catch (const server::sql::PgError& e) {
         err << "paktctl: database '" << database_file << "': " << e.what() << '\n';
     } catch (const std::exception& e) {
         // CommandFailed, ConfigError and SchemaTooNewError carry complete messages for the

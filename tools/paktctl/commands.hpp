@@ -1,7 +1,8 @@
 #pragma once
 // paktctl: administration of a Pakt database from the server machine, next to (or before)
 // paktd. Commands:
-//   paktctl [--config FILE] [--data-dir DIR] [--database FILE] import schools FILE
+//   paktctl [--config FILE] [--data-dir DIR] [--database FILE] [--database-url URL]
+//           import schools FILE
 //   paktctl ... user add --username U --role R [--school N]... [--display-name D]
 //                        (--password-stdin | --password P) [--if-missing]
 //   paktctl ... user list [--json]
@@ -10,22 +11,23 @@
 //   paktctl ... backup FILE [--force]
 //   paktctl ... restore FILE [--force]
 //   paktctl ... audit verify
+//   paktctl ... copy-to URL
 //   paktctl ... report funding --grant ID|REFERENCE [--json | --csv] [--dialect standard|excel-de]
 //   paktctl ... demo seed          (not in the main help: demo data for tools/demo)
 //   paktctl ... demo agent-files --school N --out DIR   (not in the main help either)
-// The database is found like paktd finds it: --database, else the configuration's
-// database.file, else <data dir>/pakt.db, where the data dir is --data-dir, else the
-// configuration's server.data_dir, else "pakt-data". Every command that changes the database
-// opens it read-write (creating it and its directory if missing) and applies pending migrations
-// first. `user list`, `report funding`, `audit verify` and `backup` only read: they open an
-// existing database read-only and never create, migrate or change it (also not a backup file
-// given with --database); a missing database fails with exit 1 naming it. `user list` and
-// `report funding` refuse an older schema ("run paktctl migrate"). A database from a newer Pakt
-// is refused by every command. Each change is written
-// together with its audit entry (actor "paktctl") in one transaction, so paktctl is safe to run
-// while paktd serves -- except `restore`, which refuses to (see below).
-// `user list` prints a table (username, role, schools, disabled, created) or, with --json, an
-// array of the objects GET /api/v1/users returns. `user disable` does what PATCH /users/{id}
+// The database is found like paktd finds it: --database-url or the configuration's database.url
+// (PostgreSQL), else --database, else the configuration's database.file, else <data dir>/pakt.db,
+// where the data dir is --data-dir, else the configuration's server.data_dir, else "pakt-data".
+// Every command that changes the database opens it read-write (creating it and its directory if
+// missing) and applies pending migrations first. `user list`, `report funding`, `audit verify` and
+// `backup` only read: they open an existing database read-only and never create, migrate or change
+// it (also not a backup file given with --database); a missing database fails with exit 1 naming
+// it. `user list` and `report funding` refuse an older schema ("run paktctl migrate"). A database
+// from a newer Pakt is refused by every command. Each change is written together with its audit
+// entry (actor "paktctl") in one transaction, so paktctl is safe to run while paktd serves --
+// except `restore`, which refuses to (see below). `user list` prints a table (username, role,
+// schools, disabled, created) or, with --json, an array of the objects GET /api/v1/users returns.
+// `user disable` does what PATCH /users/{id}
 // {"disabled": true} does, through the same repository functions: the user can no longer log
 // in, its sessions end and its API tokens are deleted, with an audit entry "user.update" in the
 // same transaction. A user disabled already is left as it is (exit 0, no audit entry); an
@@ -59,13 +61,16 @@
 // verified as it is, with a note on stderr) and checks the audit log's hash chain: exit 0 and
 // "audit log intact: N entries, last hash H" on stdout, or exit 1 and
 // "audit log broken at entry ID: REASON" on stderr.
-// `demo seed` writes the demo inventory (two grants, tranches with manifests, enrolled devices,
-// loans) in one transaction; it does nothing if the demo grant DEMO-BR-D-2021-0815 exists.
-// `demo agent-files` writes what tools/demo's site agent reads (the database is only read):
-// DIR/mdm/devices-<local time>.csv, a Jamf School device export of school N's enrolled devices
-// (about one in twenty left out) plus two iPads no one enrolled, and DIR/dnsmasq.leases with
-// current leases (one hour) for about four in five of them. Devices and values follow from the
-// serial numbers (the same on every run); only the times change.
+// On PostgreSQL every command but backup and restore works the same (those refuse: pg_dump and
+// pg_restore back up PostgreSQL); read-only commands open a read-only session.
+// `copy-to URL` copies the SQLite database into an empty PostgreSQL database
+// (copy_to_postgres.hpp). `demo seed` writes the demo inventory (two grants, tranches with
+// manifests, enrolled devices, loans) in one transaction; it does nothing if the demo grant
+// DEMO-BR-D-2021-0815 exists. `demo agent-files` writes what tools/demo's site agent reads (the
+// database is only read): DIR/mdm/devices-<local time>.csv, a Jamf School device export of school
+// N's enrolled devices (about one in twenty left out) plus two iPads no one enrolled, and
+// DIR/dnsmasq.leases with current leases (one hour) for about four in five of them. Devices and
+// values follow from the serial numbers (the same on every run); only the times change.
 #include <iosfwd>
 
 namespace pakt::ctl {

@@ -150,7 +150,7 @@ void print_text(const server::GrantFunding& g, const std::string& as_of, std::os
 }
 
 // The grant named by `text`: an id, else a reference.
-std::optional<std::int64_t> resolve_grant(SQLite::Database& db, const std::string& text) {
+std::optional<std::int64_t> resolve_grant(server::sql::Db db, const std::string& text) {
     std::int64_t id = 0;
     const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
     if (!text.empty() && ec == std::errc() && ptr == text.data() + text.size() &&
@@ -165,7 +165,7 @@ std::optional<std::int64_t> resolve_grant(SQLite::Database& db, const std::strin
 int report_funding(const server::ServerConfig& config, const FundingReportOptions& options,
                    std::ostream& out) {
     const auto opened = open_read_only(config, "report funding");
-    SQLite::Database& db = *opened;
+    const server::sql::Db db = *opened;
     const auto grant_id = resolve_grant(db, options.grant);
     if (!grant_id) {
         throw CommandFailed(fmt::format(

@@ -257,7 +257,7 @@ SchoolList parse_school_list(std::string_view text) {
     return finish();
 }
 
-ImportCounts merge_schools(SQLite::Database& db, const SchoolList& list) {
+ImportCounts merge_schools(server::sql::Db db, const SchoolList& list) {
     ImportCounts counts;
     for (const server::School& imported : list.schools) {
         auto existing = server::find_school(db, imported.school_number);

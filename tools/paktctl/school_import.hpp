@@ -61,7 +61,7 @@ struct ImportCounts {
 
 /// Inserts the schools that do not exist and updates those whose imported fields differ, inside
 /// the caller's transaction (the caller commits and writes the audit entry). Precondition:
-/// `list.problems` is empty. Throws SQLite::Exception.
-ImportCounts merge_schools(SQLite::Database& db, const SchoolList& list);
+/// `list.problems` is empty. Throws SQLite::Exception or sql::PgError.
+ImportCounts merge_schools(server::sql::Db db, const SchoolList& list);
 
 }  // namespace pakt::ctl

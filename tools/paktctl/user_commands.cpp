@@ -35,10 +35,10 @@ std::size_t display_width(std::string_view text) {
 
 int list_users(const server::ServerConfig& config, bool as_json, std::ostream& out) {
     const auto opened = open_read_only(config, "user list");
-    SQLite::Database& db = *opened;
+    const server::sql::Db db = *opened;
     std::vector<server::UserRecord> users;
     {
-        SQLite::Transaction snapshot(db, SQLite::TransactionBehavior::DEFERRED);
+        server::sql::Transaction snapshot(db, server::sql::Transaction::Kind::snapshot);
         for (std::int64_t after = 0;;) {
             auto page = server::list_users(db, after, kPage);
             if (page.empty()) break;
@@ -85,8 +85,8 @@ int list_users(const server::ServerConfig& config, bool as_json, std::ostream& o
 int disable_user(const server::ServerConfig& config, const std::string& username,
                  std::ostream& out) {
     OpenDatabase open = open_and_migrate(config);
-    SQLite::Database& db = *open.db;
-    SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
+    const server::sql::Db db = *open.db;
+    server::sql::Transaction tx(db);
     auto user = server::find_user_by_username(db, username);
     if (!user) {
         throw CommandFailed(fmt::format(
