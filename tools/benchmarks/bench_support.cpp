@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/checkin_report.hpp"
+#include "server/storage/sql/db.hpp"
 
 namespace pakt::bench {
 
@@ -24,7 +25,8 @@ const char* const kRawReportUpsert =
     "report_id = excluded.report_id, updated_at = excluded.updated_at "
     "WHERE excluded.seen_at >= device_reports.seen_at";
 
-void bind_raw_report_row(SQLite::Statement& upsert, const std::string& school_number,
+template <typename Statement>
+void bind_raw_report_row(Statement& upsert, const std::string& school_number,
                          std::int64_t agent_id, const DeviceObservation& o,
                          const std::string& report_id, const std::string& now) {
     const auto optional = [&upsert](int index, const auto& value) {
@@ -49,6 +51,12 @@ void bind_raw_report_row(SQLite::Statement& upsert, const std::string& school_nu
     upsert.bind(10, report_id);
     upsert.bind(11, now);
 }
+
+template void bind_raw_report_row(SQLite::Statement&, const std::string&, std::int64_t,
+                                  const DeviceObservation&, const std::string&, const std::string&);
+template void bind_raw_report_row(server::sql::Statement&, const std::string&, std::int64_t,
+                                  const DeviceObservation&, const std::string&,
+                                  const std::string&);
 
 double percentile(const std::vector<double>& sorted, double p) {
     if (sorted.empty()) return 0;

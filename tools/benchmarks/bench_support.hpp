@@ -21,8 +21,10 @@ namespace pakt::bench {
 /// statement), the raw SQLite baseline of the check-in benchmarks. Keep in sync.
 extern const char* const kRawReportUpsert;
 
-/// Binds one row of kRawReportUpsert.
-void bind_raw_report_row(SQLite::Statement& upsert, const std::string& school_number,
+/// Binds one row of kRawReportUpsert, on an SQLite statement or a server::sql::Statement (the
+/// PostgreSQL baseline).
+template <typename Statement>
+void bind_raw_report_row(Statement& upsert, const std::string& school_number,
                          std::int64_t agent_id, const DeviceObservation& o,
                          const std::string& report_id, const std::string& now);
 

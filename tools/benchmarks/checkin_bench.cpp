@@ -29,6 +29,7 @@
 #include <latch>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <stdexcept>
@@ -52,6 +53,8 @@
 #include "server/storage/school_repository.hpp"
 #include "server/storage/tranche_repository.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
+#include "server/storage/sql/db.hpp"
 #include "tools/benchmarks/bench_support.hpp"
 
 namespace pakt::bench {
@@ -70,6 +73,10 @@ struct Options {
     unsigned handler_threads = 32;
     unsigned io_threads = 0;  ///< 0: paktd's default (half the hardware threads)
     std::size_t writer_max_batch = 256;
+    /// PostgreSQL instead of SQLite: the socket directory of a server tools/postgres-test started
+    /// (tools/bench checkin --postgresql starts one).
+    std::string postgres_socket;
+    unsigned instances = 1;  ///< paktd instances on the one PostgreSQL database
 };
 
 /// One school with its enrolled devices and its agent.
@@ -94,8 +101,8 @@ std::vector<Site> plan_fleet(const Options& options) {
 
 /// Seeds schools, one grant, a tranche per school with its enrolled devices, and an enrolled
 /// agent per school, in one transaction, through the repositories paktd uses.
-void seed(SQLite::Database& db, std::vector<Site>& sites) {
-    SQLite::Transaction tx(db);
+void seed(server::sql::Db db, std::vector<Site>& sites) {
+    server::sql::Transaction tx(db);
     server::Grant grant;
     grant.programme_code = "DP-BASIS";
     grant.reference = "BENCH-2021-0001";
@@ -244,6 +251,48 @@ Measurement raw_upsert(const std::filesystem::path& file, std::vector<Site> site
     return m;
 }
 
+/// The PostgreSQL baseline: as raw_upsert, on a fresh database of the test server.
+Measurement raw_upsert_postgres(std::vector<Site> sites, const Rounds& rounds) {
+    test::TestDatabase database("unused");
+    auto connection = database.connect();
+    const server::sql::Db db = connection;
+    server::migrate(db);
+    seed(db, sites);
+    server::sql::Statement upsert(db, kRawReportUpsert);
+    const std::string now = now_rfc3339();
+    {
+        server::sql::Transaction tx(db);
+        for (std::size_t a = 0; a < rounds[0].size(); ++a) {
+            for (const auto& o : rounds[0][a].devices) {
+                bind_raw_report_row(upsert, sites[a].school_number, sites[a].agent_id, o,
+                                    rounds[0][a].report_id, now);
+                upsert.exec();
+            }
+        }
+        tx.commit();
+    }
+    Measurement m;
+    const double cpu_start = cpu_time(CLOCK_THREAD_CPUTIME_ID);
+    const auto start = SteadyClock::now();
+    {
+        server::sql::Transaction tx(db);
+        for (std::size_t r = 1; r < rounds.size(); ++r) {
+            for (std::size_t a = 0; a < rounds[r].size(); ++a) {
+                for (const auto& o : rounds[r][a].devices) {
+                    bind_raw_report_row(upsert, sites[a].school_number, sites[a].agent_id, o,
+                                        rounds[r][a].report_id, now);
+                    upsert.exec();
+                }
+                m.rows += rounds[r][a].devices.size();
+            }
+        }
+        tx.commit();
+    }
+    m.seconds = std::chrono::duration<double>(SteadyClock::now() - start).count();
+    m.cpu_seconds = cpu_time(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
+    return m;
+}
+
 struct WriterCounters {
     std::uint64_t groups = 0;
     std::uint64_t commands = 0;
@@ -288,7 +337,18 @@ struct PhaseResult {
 
 /// Every agent sends its reports of rounds [begin, end) back to back on its own thread; the
 /// clock runs from the common start until the last answer.
-PhaseResult run_phase(std::vector<SimulatedAgent>& agents, HttpsClient& observer, std::size_t begin,
+WriterCounters writer_counters(std::vector<std::unique_ptr<HttpsClient>>& observers) {
+    WriterCounters sum;
+    for (auto& observer : observers) {
+        const WriterCounters one = writer_counters(*observer);
+        sum.groups += one.groups;
+        sum.commands += one.commands;
+    }
+    return sum;
+}
+
+PhaseResult run_phase(std::vector<SimulatedAgent>& agents,
+                      std::vector<std::unique_ptr<HttpsClient>>& observer, std::size_t begin,
                       std::size_t end, unsigned devices) {
     PhaseResult result;
     std::mutex mutex;
@@ -351,8 +411,8 @@ struct EndpointResult {
     std::size_t gzip_bytes = 0;
 };
 
-std::int64_t count_rows(SQLite::Database& db, const std::string& sql) {
-    return db.execAndGet(sql).getInt64();
+std::int64_t count_rows(server::sql::Db db, const std::string& sql) {
+    return server::sql::query_int64(db, sql);
 }
 
 /// The endpoint: a real App in-process on 127.0.0.1 port 0 over TLS, seeded before it starts.
@@ -370,11 +430,20 @@ EndpointResult through_endpoint(const std::filesystem::path& data_dir, std::vect
     config.checkin_per_minute = 1'000'000;
     config.log_level = "warn";
     std::filesystem::create_directories(data_dir);
+    // The database every instance shares; each instance's data directory holds its certificate.
+    config.database_file = data_dir / "pakt.db";
+    std::unique_ptr<test::TestDatabase> database;
+    if (!options.postgres_socket.empty()) {
+        database = std::make_unique<test::TestDatabase>(data_dir / "unused");
+        database->apply(config);
+    }
     {
-        auto db = server::open_database(config.effective_database_file(),
-                                        server::OpenMode::read_write, std::chrono::seconds(10));
-        server::migrate(*db);
-        seed(*db, sites);
+        auto db = database ? database->connect()
+                           : server::sql::Connection(server::open_database(
+                                 config.effective_database_file(), server::OpenMode::read_write,
+                                 std::chrono::seconds(10)));
+        server::migrate(db);
+        seed(db, sites);
     }
 
     EndpointResult result;
@@ -384,12 +453,20 @@ EndpointResult through_endpoint(const std::filesystem::path& data_dir, std::vect
     result.json_bytes = sample.size();
     result.gzip_bytes = gzip_compress(sample).size();
 
-    server::App app(config);
-    app.start();
-    const tls::ClientTrust trust{{}, app.certificate_fingerprint()};
+    // Several instances share the PostgreSQL database, each with its data directory (its
+    // certificate); agent a talks to instance a mod n, as behind a round-robin balancer.
+    std::vector<std::unique_ptr<server::App>> apps;
+    for (unsigned i = 0; i < options.instances; ++i) {
+        server::ServerConfig instance = config;
+        instance.data_dir = data_dir / fmt::format("instance-{}", i);
+        apps.push_back(std::make_unique<server::App>(instance));
+        apps.back()->start();
+    }
     std::vector<SimulatedAgent> agents(sites.size());
     for (std::size_t a = 0; a < sites.size(); ++a) {
-        agents[a].client = std::make_unique<HttpsClient>("127.0.0.1", app.port(), trust);
+        const server::App& app = *apps[a % apps.size()];
+        agents[a].client = std::make_unique<HttpsClient>(
+            "127.0.0.1", app.port(), tls::ClientTrust{{}, app.certificate_fingerprint()});
         agents[a].headers = {{"Authorization", "Bearer " + sites[a].node_key},
                              {"Content-Type", "application/json"},
                              {"Content-Encoding", "gzip"}};
@@ -400,24 +477,30 @@ EndpointResult through_endpoint(const std::filesystem::path& data_dir, std::vect
         if (health.status != 200)
             throw std::runtime_error(fmt::format("GET /healthz answered {}", health.status));
     }
-    HttpsClient observer("127.0.0.1", app.port(), trust);
+    std::vector<std::unique_ptr<HttpsClient>> observers;
+    for (const auto& app : apps) {
+        observers.push_back(std::make_unique<HttpsClient>(
+            "127.0.0.1", app->port(), tls::ClientTrust{{}, app->certificate_fingerprint()}));
+    }
 
-    result.first_round = run_phase(agents, observer, 0, 1, options.devices);
-    result.steady = run_phase(agents, observer, 1, rounds.size(), options.devices);
+    result.first_round = run_phase(agents, observers, 0, 1, options.devices);
+    result.steady = run_phase(agents, observers, 1, rounds.size(), options.devices);
     for (auto& agent : agents) agent.client->close();
-    observer.close();
-    app.stop();
+    for (auto& observer : observers) observer->close();
+    for (auto& app : apps) app->stop();
 
     // What the answers claimed is in the database: one record per report, one report row and one
     // first-sighting event per device, nothing applied twice.
-    auto db = server::open_database(config.effective_database_file(), server::OpenMode::read_only,
-                                    std::chrono::seconds(10));
+    auto db = database ? database->connect()
+                       : server::sql::Connection(server::open_database(
+                             config.effective_database_file(), server::OpenMode::read_only,
+                             std::chrono::seconds(10)));
     const auto reports = static_cast<std::int64_t>(sites.size() * rounds.size());
     const auto devices = static_cast<std::int64_t>(sites.size() * options.devices);
-    const std::int64_t stored_reports = count_rows(*db, "SELECT count(*) FROM checkin_reports");
-    const std::int64_t stored_rows = count_rows(*db, "SELECT count(*) FROM device_reports");
+    const std::int64_t stored_reports = count_rows(db, "SELECT count(*) FROM checkin_reports");
+    const std::int64_t stored_rows = count_rows(db, "SELECT count(*) FROM device_reports");
     const std::int64_t first_seen =
-        count_rows(*db, "SELECT count(*) FROM device_events WHERE kind = 'first_seen'");
+        count_rows(db, "SELECT count(*) FROM device_events WHERE kind = 'first_seen'");
     if (stored_reports != reports || stored_rows != devices || first_seen != devices) {
         throw std::runtime_error(
             fmt::format("the database disagrees with the answers: {} check-in records (expected "
@@ -439,7 +522,7 @@ struct RawResult {
 };
 
 void print_report(const Options& options, const std::string& load, const RawResult& raws,
-                  const EndpointResult& endpoint) {
+                  const EndpointResult& endpoint, const std::optional<Measurement>& raw_postgres) {
     const Measurement& raw = raws.best();
     const auto row = [](const std::string& what, const Measurement& m) {
         std::cout << fmt::format("  {:<44} {:>9} {:>9.3f} {:>11.0f} {:>9.3f} {:>12.2f}\n", what,
@@ -466,12 +549,22 @@ void print_report(const Options& options, const std::string& load, const RawResu
                              "rows/s", "cpu s", "cpu us/row");
     row("raw SQLite prepared upsert, one transaction", raws.before);
     row("  the same, after the endpoint", raws.after);
-    row("endpoint, steady state", endpoint.steady.measurement);
+    if (raw_postgres) row("raw PostgreSQL prepared upsert, one transaction", *raw_postgres);
+    row(options.postgres_socket.empty()
+            ? std::string("endpoint, steady state")
+            : fmt::format("endpoint on PostgreSQL, {} instance{}, steady", options.instances,
+                          options.instances == 1 ? "" : "s"),
+        endpoint.steady.measurement);
     row("endpoint, first check-in round", endpoint.first_round.measurement);
     std::cout << fmt::format(
         "\n  ratio endpoint (steady) / raw (the faster raw run): {:.3f}  (target >= {}: {})\n",
         ratio, kTargetRatio, ratio >= kTargetRatio ? "met" : "NOT met");
     std::cout << fmt::format("  ratio endpoint (first round) / raw: {:.3f}\n", first_ratio);
+    if (raw_postgres && raw_postgres->rows_per_second() > 0) {
+        std::cout << fmt::format(
+            "  ratio endpoint (steady) / raw PostgreSQL upsert: {:.3f}\n",
+            endpoint.steady.measurement.rows_per_second() / raw_postgres->rows_per_second());
+    }
     // CPU per row is steadier than wall time when other work shares the machine.
     if (raw.cpu_us_per_row() > 0) {
         std::cout << fmt::format(
@@ -502,15 +595,22 @@ int run(const Options& options) {
         throw std::invalid_argument(
             fmt::format("at most {} devices and 9999 agents", kMaxDevicesPerReport));
     }
+    if (options.instances > 1 && options.postgres_socket.empty())
+        throw std::invalid_argument("--instances above 1 needs --postgres-socket");
     const std::string load = load_average();
     test::TempDir dir;  // under $TMPDIR: put it on the disk to be measured
     auto sites = plan_fleet(options);
     const Rounds rounds = plan_reports(sites, options);
     RawResult raw;
     raw.before = raw_upsert(dir.path() / "raw-before.db", sites, rounds);
+    std::optional<Measurement> raw_postgres;
+    if (!options.postgres_socket.empty()) {
+        ::setenv("PAKT_TEST_POSTGRES", options.postgres_socket.c_str(), 1);
+        raw_postgres = raw_upsert_postgres(sites, rounds);
+    }
     const EndpointResult endpoint = through_endpoint(dir.path() / "paktd", sites, rounds, options);
     raw.after = raw_upsert(dir.path() / "raw-after.db", sites, rounds);
-    print_report(options, load, raw, endpoint);
+    print_report(options, load, raw, endpoint, raw_postgres);
     std::uint64_t failures = 0;
     for (const auto* p : {&endpoint.first_round, &endpoint.steady}) {
         if (p->failures) {
@@ -543,6 +643,13 @@ int main(int argc, char** argv) {
     cli.add_option("--writer-max-batch", options.writer_max_batch,
                    "write commands per group commit")
         ->capture_default_str();
+    cli.add_option("--postgres-socket", options.postgres_socket,
+                   "run paktd on PostgreSQL: the socket directory of tools/postgres-test start "
+                   "(a new database per run; adds a raw PostgreSQL upsert baseline)");
+    cli.add_option("--instances", options.instances,
+                   "paktd instances sharing the PostgreSQL database (agents spread over them)")
+        ->capture_default_str()
+        ->check(CLI::Range(1u, 8u));
     CLI11_PARSE(cli, argc, argv);
     try {
         pakt::setup_logging("warn");
