@@ -31,11 +31,11 @@
 #include "server/storage/migrator.hpp"
 #include "server/storage/school_repository.hpp"
 #include "server/storage/user_repository.hpp"
+#include "tests/integration/paktctl_run.hpp"
 #include "tests/support/paktd_process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 #include "tests/support/test_server.hpp"
-#include "tools/paktctl/commands.hpp"
 
 namespace pakt::test {
 namespace {
@@ -46,7 +46,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kPassword = "correct horse battery";
 constexpr const char* kSchool = "165432";
-constexpr const char* kDemoSchools = PAKT_SOURCE_DIR "/tools/demo-data/essen-schools.csv";
+const std::string& kDemoSchools = kEssenSchools;
 
 #define REQUIRE_POSTGRES() \
     if (!testing_postgres()) GTEST_SKIP() << "several instances share a PostgreSQL database only"
@@ -88,6 +88,24 @@ std::string instance_config(const TestDatabase& database, const fs::path& tls_fr
     }
     return config;
 }
+
+// A seeded database with two instances on it, the second serving the first one's certificate.
+struct TwoInstances {
+    TempDir dir;
+    TestDatabase database{dir.path() / "unused.db"};
+    Instance a;
+    Instance b;
+
+    TwoInstances() {
+        seed(database);
+        a = {dir.path() / "a", instance_config(database, {}), nullptr};
+        b = {dir.path() / "b", instance_config(database, a.dir), nullptr};
+        fs::create_directories(a.dir);
+        fs::create_directories(b.dir);
+        a.start();
+        b.start();
+    }
+};
 
 HttpResponse post_json(HttpsClient& client, const std::string& target, const std::string& token,
                        const json& body) {
@@ -307,15 +325,10 @@ TEST(PostgresInstances, TwoInstancesSurviveSigkillsWithoutLosingOrDoublingAcknow
 // The same report sent to both instances at once is applied exactly once; both answer it.
 TEST(PostgresInstances, OneReportSentToBothInstancesAtOnceIsAppliedOnce) {
     REQUIRE_POSTGRES();
-    TempDir dir;
-    TestDatabase database(dir.path() / "unused.db");
-    seed(database);
-    Instance a{dir.path() / "a", instance_config(database, {}), nullptr};
-    fs::create_directories(a.dir);
-    a.start();
-    Instance b{dir.path() / "b", instance_config(database, a.dir), nullptr};
-    fs::create_directories(b.dir);
-    b.start();
+    TwoInstances pair;
+    Instance& a = pair.a;
+    Instance& b = pair.b;
+    TestDatabase& database = pair.database;
     auto client_a = a.process->client();
     const std::string admin = login(*client_a);
     const std::string key = enroll_agent(*client_a, admin, "box");
@@ -344,15 +357,9 @@ TEST(PostgresInstances, OneReportSentToBothInstancesAtOnceIsAppliedOnce) {
 // A session created on one instance works on the other: sessions live in the database.
 TEST(PostgresInstances, ASessionFromOneInstanceIsValidOnTheOther) {
     REQUIRE_POSTGRES();
-    TempDir dir;
-    TestDatabase database(dir.path() / "unused.db");
-    seed(database);
-    Instance a{dir.path() / "a", instance_config(database, {}), nullptr};
-    fs::create_directories(a.dir);
-    a.start();
-    Instance b{dir.path() / "b", instance_config(database, a.dir), nullptr};
-    fs::create_directories(b.dir);
-    b.start();
+    TwoInstances pair;
+    Instance& a = pair.a;
+    Instance& b = pair.b;
     const std::string token = login(*a.process->client());
     const auto me = b.process->client()->request("GET", "/api/v1/me", "",
                                                  {{"Authorization", "Bearer " + token}});
@@ -367,24 +374,8 @@ TEST(PostgresInstances, ASessionFromOneInstanceIsValidOnTheOther) {
 
 // --- paktctl on PostgreSQL ----------------------------------------------------------------------
 
-struct Ctl {
-    int code = 0;
-    std::string out;
-    std::string err;
-};
-
-Ctl paktctl(std::vector<std::string> args, const std::string& input = {}) {
-    args.insert(args.begin(), "paktctl");
-    std::vector<const char*> argv;
-    for (const auto& a : args) argv.push_back(a.c_str());
-    std::istringstream in(input);
-    std::ostringstream out;
-    std::ostringstream err;
-    Ctl r;
-    r.code = ctl::run_paktctl(static_cast<int>(argv.size()), argv.data(), in, out, err);
-    r.out = out.str();
-    r.err = err.str();
-    return r;
+CtlResult paktctl(const std::vector<std::string>& args, const std::string& input = {}) {
+    return run_ctl(args, input);
 }
 
 TEST(PostgresPaktctl, MigrateImportUserReportAndAuditVerifyWorkOnPostgres) {
@@ -462,14 +453,14 @@ TEST(PostgresPaktctl, CopyToRoundTripsTheDemoDatabaseAndRefusesANonEmptyTarget) 
                       std::string(kPassword) + "\n")
                   .code,
               0);
-    const Ctl source_chain = paktctl({"--data-dir", data.string(), "audit", "verify"});
+    const CtlResult source_chain = paktctl({"--data-dir", data.string(), "audit", "verify"});
     ASSERT_EQ(source_chain.code, 0) << source_chain.err;
 
     TestDatabase database(dir.path() / "unused.db");
-    Ctl r = paktctl({"--data-dir", data.string(), "copy-to", database.url()});
+    CtlResult r = paktctl({"--data-dir", data.string(), "copy-to", database.url()});
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("row counts match"), std::string::npos) << r.out;
-    const Ctl target_chain = paktctl({"--database-url", database.url(), "audit", "verify"});
+    const CtlResult target_chain = paktctl({"--database-url", database.url(), "audit", "verify"});
     ASSERT_EQ(target_chain.code, 0) << target_chain.err;
     EXPECT_EQ(target_chain.out, source_chain.out) << "the same entries and last hash";
 
