@@ -14,11 +14,13 @@
 #include "common/https_client.hpp"
 #include "common/tls.hpp"
 #include "server/domain/password.hpp"
+#include "server/storage/audit_repository.hpp"
 #include "server/storage/database.hpp"
 #include "server/storage/migrator.hpp"
 #include "server/storage/user_repository.hpp"
 #include "tests/support/child_process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 #include "tests/support/test_server.hpp"
 
 namespace pakt::test {
@@ -46,23 +48,32 @@ void write_file(const std::filesystem::path& file, const std::string& text) {
     out << text;
 }
 
-// Prepares a data directory whose database has a city_admin "admin".
-void seed_admin(const std::filesystem::path& data_dir) {
-    auto db = server::open_database(data_dir / "pakt.db", server::OpenMode::read_write, 5s);
-    server::migrate(*db);
+// Prepares the database of a data directory with a city_admin "admin"; returns the arguments
+// that start paktd on it (a --config naming the PostgreSQL database in the "pg." run).
+std::vector<std::string> seed_admin(const std::filesystem::path& data_dir,
+                                    const TestDatabase& database) {
+    auto db = database.connect();
+    server::migrate(db);
     server::UserRecord admin;
     admin.username = "admin";
     admin.role = server::Role::city_admin;
     admin.password_hash = server::hash_password("correct horse battery");
-    server::insert_user(*db, admin);
+    server::insert_user(db, admin);
+    std::vector<std::string> args{"--data-dir", data_dir.string()};
+    if (database.postgres()) {
+        write_file(data_dir / "paktd.toml", database.config_toml());
+        args.insert(args.end(), {"--config", (data_dir / "paktd.toml").string()});
+    }
+    return args;
 }
 
 TEST(Paktd, SigtermDuringBurstKeepsEveryAnsweredWriteAndExitsZero) {
     TempDir dir;
-    seed_admin(dir.path());
+    TestDatabase database(dir.path() / "pakt.db");
+    std::vector<std::string> args = seed_admin(dir.path(), database);
     const auto ready_file = dir.path() / "ready";
-    ChildProcess paktd(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0", "--ready-file", ready_file.string()},
-                       dir.path() / "paktd.log");
+    args.insert(args.end(), {"--listen", "127.0.0.1:0", "--ready-file", ready_file.string()});
+    ChildProcess paktd(kPaktd, args, dir.path() / "paktd.log");
     ASSERT_TRUE(paktd.wait_for_file(ready_file, 30s)) << paktd.output();
     const Ready ready = read_ready_file(ready_file);
 
@@ -111,15 +122,18 @@ TEST(Paktd, SigtermDuringBurstKeepsEveryAnsweredWriteAndExitsZero) {
     EXPECT_EQ(*status, 0) << paktd.output();
     EXPECT_EQ(unexpected.load(), 0);
 
-    SQLite::Database db((dir.path() / "pakt.db").string());
+    auto db = database.connect();
     std::set<std::string> stored;
-    SQLite::Statement q(db, "SELECT school_number FROM schools");
+    server::sql::Statement q(db, "SELECT school_number FROM schools");
     while (q.executeStep()) stored.insert(q.getColumn(0).getString());
     for (const auto& number : acknowledged) EXPECT_TRUE(stored.count(number)) << "acknowledged school " << number << " is missing";
-    SQLite::Statement audits(db, "SELECT count(*) FROM audit_log WHERE action = 'school.create'");
-    audits.executeStep();
-    EXPECT_EQ(audits.getColumn(0).getInt64(), static_cast<std::int64_t>(stored.size()));
-    EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
+    EXPECT_EQ(server::sql::query_int64(
+                  db, "SELECT count(*) FROM audit_log WHERE action = 'school.create'"),
+              static_cast<std::int64_t>(stored.size()));
+    EXPECT_FALSE(server::verify_audit_chain(db).first_broken.has_value());
+    if (!database.postgres()) {
+        EXPECT_EQ(server::sql::query_text(db, "PRAGMA integrity_check"), "ok");
+    }
 }
 
 TEST(Paktd, UnknownConfigKeyStopsStartWithFileAndKey) {
@@ -157,12 +171,15 @@ TEST(Paktd, BadListenFlagIsRefused) {
 
 TEST(Paktd, DatabaseFromNewerVersionIsRefused) {
     TempDir dir;
-    {
-        auto db = server::open_database(dir.path() / "pakt.db", server::OpenMode::read_write, 5s);
-        server::migrate(*db);
-        db->exec("PRAGMA user_version = " + std::to_string(server::latest_schema_version() + 1));
-    }
-    ChildProcess paktd(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0"}, dir.path() / "out.log");
+    TestDatabase database(dir.path() / "pakt.db");
+    std::vector<std::string> args = seed_admin(dir.path(), database);
+    database.connect().db().exec(database.postgres()
+                                     ? "UPDATE pakt_schema SET version = " +
+                                           std::to_string(server::latest_schema_version() + 1)
+                                     : "PRAGMA user_version = " +
+                                           std::to_string(server::latest_schema_version() + 1));
+    args.insert(args.end(), {"--listen", "127.0.0.1:0"});
+    ChildProcess paktd(kPaktd, args, dir.path() / "out.log");
     const auto status = paktd.wait_for_exit(30s);
     ASSERT_TRUE(status.has_value());
     EXPECT_NE(*status, 0);
@@ -170,6 +187,8 @@ TEST(Paktd, DatabaseFromNewerVersionIsRefused) {
 }
 
 TEST(Paktd, SecondPaktdOnTheSameDataDirRefusesToStartNamingTheLock) {
+    if (testing_postgres())
+        GTEST_SKIP() << "the lock file of an SQLite database; instances share a PostgreSQL one";
     TempDir dir;
     const auto ready_file = dir.path() / "ready";
     ChildProcess first(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0", "--ready-file", ready_file.string()},
