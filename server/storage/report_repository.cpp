@@ -284,6 +284,7 @@ std::string inventory_sql(const ReportFilter& f) {
 
 InventoryReader::InventoryReader(sql::Db db, const ReportFilter& f)
     : statement_(std::make_unique<sql::Statement>(db, inventory_sql(f))) {
+    statement_->streamRows();  // a state's export does not fit in memory at once
     int i = 1;
     if (f.school_number) statement_->bind(i++, *f.school_number);
     if (f.schools) sqlutil::bind_all(*statement_, i, *f.schools);

@@ -11,6 +11,7 @@
 #include "tests/support/large_fleet.hpp"
 #include "tests/support/paktd_process.hpp"
 #include "tests/support/temp_dir.hpp"
+#include "tests/support/test_database.hpp"
 #include "tests/support/test_server.hpp"
 
 namespace pakt::test {
@@ -47,11 +48,14 @@ constexpr std::uint64_t kMoreThanSocketBuffers = 16ull << 20;
 
 TEST(ExportMemory, InventoryOf200000DevicesStreamsInUnder32MBWhileCheckinsAreAnswered) {
     TempDir dir;
+    // On PostgreSQL paktd reads the export's rows one at a time (single-row mode): libpq would
+    // otherwise hold the whole result in paktd's memory.
+    TestDatabase database(dir.path() / "pakt.db");
     const LargeFleetPlan plan;  // 200,000 devices, 8 schools, 16 tranches, one grant
-    const LargeFleet fleet = seed_large_fleet(dir.path() / "pakt.db", plan);
+    const LargeFleet fleet = seed_large_fleet(database.connect(), plan);
     ASSERT_EQ(fleet.serials_in_report_order.size(), 200'000u);
 
-    PaktdProcess paktd(kPaktd, dir.path(), "[log]\nlevel = \"warn\"\n");
+    PaktdProcess paktd(kPaktd, dir.path(), database.config_toml() + "[log]\nlevel = \"warn\"\n");
     std::string token;
     {
         auto http = paktd.client();

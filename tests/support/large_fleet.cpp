@@ -16,6 +16,7 @@
 #include "server/storage/funding_repository.hpp"
 #include "server/storage/migrator.hpp"
 #include "server/storage/school_repository.hpp"
+#include "server/storage/sql/db.hpp"
 #include "server/storage/tranche_repository.hpp"
 #include "server/storage/user_repository.hpp"
 
@@ -41,25 +42,29 @@ constexpr const char* kModel = "iPad (10. Generation)";
 
 LargeFleet seed_large_fleet(const std::filesystem::path& database_file,
                             const LargeFleetPlan& plan) {
+    auto db = server::open_database(database_file, server::OpenMode::read_write,
+                                    std::chrono::seconds(10));
+    return seed_large_fleet(*db, plan);
+}
+
+LargeFleet seed_large_fleet(server::sql::Db db, const LargeFleetPlan& plan) {
     if (plan.schools == 0 || plan.tranches_per_school == 0 || plan.devices < plan.schools) {
         throw std::invalid_argument(
             "a fleet needs schools, tranches and a device per school at least");
     }
-    auto db = server::open_database(database_file, server::OpenMode::read_write,
-                                    std::chrono::seconds(10));
-    server::migrate(*db);
+    server::migrate(db);
 
     LargeFleet fleet;
     fleet.admin_username = "admin";
     fleet.admin_password = "correct horse battery";
     fleet.serials_in_report_order.reserve(plan.devices);
 
-    SQLite::Transaction tx(*db);
+    server::sql::Transaction tx(db);
     server::UserRecord admin;
     admin.username = fleet.admin_username;
     admin.role = server::Role::city_admin;
     admin.password_hash = server::hash_password(fleet.admin_password);
-    server::insert_user(*db, admin);
+    server::insert_user(db, admin);
 
     server::Grant grant;
     grant.programme_code = "DP-BASIS";
@@ -69,11 +74,11 @@ LargeFleet seed_large_fleet(const std::filesystem::path& database_file,
     grant.approved_on = "2021-03-15";
     grant.spend_by = "2024-12-31";
     grant.earmark_end = "2029-12-31";
-    const std::int64_t grant_id = server::insert_grant(*db, grant);
+    const std::int64_t grant_id = server::insert_grant(db, grant);
 
-    SQLite::Statement device(*db, kInsertDevice);
-    SQLite::Statement report(*db, kInsertReport);
-    SQLite::Statement loan(*db, kInsertLoan);
+    server::sql::Statement device(db, kInsertDevice);
+    server::sql::Statement report(db, kInsertReport);
+    server::sql::Statement loan(db, kInsertLoan);
     const std::string seen_at = format_rfc3339(Clock::now() - std::chrono::hours(2));
     const std::string report_id = make_uuid();
     std::size_t n = 0;  // devices so far, over all schools
@@ -82,17 +87,17 @@ LargeFleet seed_large_fleet(const std::filesystem::path& database_file,
         school.school_number = fmt::format("{:06}", 100000 + s);
         school.name = fmt::format("Städtische Gesamtschule Nord {}", s + 1);
         school.school_type = "Gesamtschule";
-        server::insert_school(*db, school);
+        server::insert_school(db, school);
 
         const std::string node_key = random_token();
         const std::int64_t secret_id = server::insert_agent_secret(
-            *db, school.school_number, sha256_hex(random_token()), "seed", "2099-01-01T00:00:00Z");
+            db, school.school_number, sha256_hex(random_token()), "seed", "2099-01-01T00:00:00Z");
         server::Agent agent;
         agent.school_number = school.school_number;
         agent.hostname = fmt::format("pakt-box-{}", s + 1);
         agent.agent_version = "0.1.0";
         const std::int64_t agent_id =
-            server::insert_agent(*db, agent, sha256_hex(node_key), secret_id);
+            server::insert_agent(db, agent, sha256_hex(node_key), secret_id);
         if (s == 0) {
             fleet.node_key = node_key;
             fleet.agent_school = school.school_number;
@@ -111,7 +116,7 @@ LargeFleet seed_large_fleet(const std::filesystem::path& database_file,
             tranche.unit_price_cents = 39'900;
             tranche.expected_count =
                 static_cast<std::int64_t>(school_devices / plan.tranches_per_school + 1);
-            tranche_ids.push_back(server::insert_tranche(*db, tranche));
+            tranche_ids.push_back(server::insert_tranche(db, tranche));
         }
 
         for (std::size_t i = 0; i < school_devices; ++i, ++n) {

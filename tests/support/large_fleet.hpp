@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/checkin_report.hpp"
+#include "server/storage/sql/db.hpp"
 
 namespace pakt::test {
 
@@ -36,6 +37,8 @@ struct LargeFleet {
 /// Creates and migrates `database_file` (which must not exist) and seeds `plan` into it.
 /// Throws on any database error.
 LargeFleet seed_large_fleet(const std::filesystem::path& database_file, const LargeFleetPlan& plan);
+/// The same into the (migrated here) database `db`, SQLite or PostgreSQL.
+LargeFleet seed_large_fleet(server::sql::Db db, const LargeFleetPlan& plan);
 
 /// A report from the first school's agent seeing its `agent_serials` now, with a fresh report id.
 /// paktd accepts every device of it.

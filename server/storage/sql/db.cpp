@@ -169,6 +169,10 @@ void Statement::bindNoCopy(int index, const std::string& value) {
         sqlite_->bindNoCopy(index, value);
 }
 
+void Statement::streamRows() {
+    if (pg_) pg_->stream_rows();
+}
+
 bool Statement::executeStep() { return pg_ ? pg_->step() : sqlite_->executeStep(); }
 
 int Statement::exec() { return pg_ ? pg_->exec() : sqlite_->exec(); }

@@ -118,6 +118,11 @@ class Statement {
     /// Binds without copying: `value` must outlive the statement's execution.
     void bindNoCopy(int index, const std::string& value);
 
+    /// For a result too large to hold: on PostgreSQL its rows arrive one at a time (SQLite steps
+    /// row by row anyway). Call before the first step; the connection runs nothing else until
+    /// the last row is read or the statement is reset or destroyed.
+    void streamRows();
+
     /// Steps to the next row; false after the last (the first call runs the statement).
     bool executeStep();
     /// Runs a statement that returns no rows; returns the rows it changed.

@@ -112,6 +112,7 @@ PgStatement::PgStatement(PgConnection& connection, const std::string& sql)
 }
 
 PgStatement::~PgStatement() {
+    finish_stream();
     PQclear(result_);
     // A prepared statement lives as long as its connection; the names are never reused.
 }
@@ -167,7 +168,46 @@ void PgStatement::run() {
     rows_ = status == PGRES_TUPLES_OK ? PQntuples(result_) : 0;
 }
 
+bool PgStatement::step_streaming() {
+    if (streamed_) return false;
+    PGconn* conn = connection_.handle();
+    if (!streaming_) {
+        if (PQsendQueryParams(conn, sql_.c_str(), params_, nullptr, values_.data(), nullptr,
+                              nullptr, 0) != 1 ||
+            PQsetSingleRowMode(conn) != 1) {
+            throw PgError(std::string("PostgreSQL: ") + PQerrorMessage(conn), "08000");
+        }
+        streaming_ = true;
+    }
+    PQclear(result_);
+    result_ = PQgetResult(conn);
+    const ExecStatusType status = result_ ? PQresultStatus(result_) : PGRES_FATAL_ERROR;
+    if (status == PGRES_SINGLE_TUPLE) {
+        row_ = 0;
+        rows_ = 1;
+        return true;
+    }
+    // The end (PGRES_TUPLES_OK, no rows) or an error: either way the result is complete.
+    PGresult* last = result_;
+    result_ = nullptr;
+    row_ = -1;
+    rows_ = 0;
+    streamed_ = true;
+    finish_stream();
+    if (status != PGRES_TUPLES_OK) connection_.check(last, PGRES_TUPLES_OK, "PostgreSQL");
+    PQclear(last);
+    return false;
+}
+
+void PgStatement::finish_stream() noexcept {
+    if (!streaming_) return;
+    PGconn* conn = connection_.handle();
+    while (PGresult* rest = PQgetResult(conn)) PQclear(rest);
+    streaming_ = false;
+}
+
 bool PgStatement::step() {
+    if (stream_) return step_streaming();
     if (!result_) run();
     if (row_ + 1 >= rows_) {
         row_ = rows_;
@@ -187,6 +227,8 @@ int PgStatement::exec() {
 }
 
 void PgStatement::reset() {
+    finish_stream();
+    streamed_ = false;
     PQclear(result_);
     result_ = nullptr;
     row_ = -1;

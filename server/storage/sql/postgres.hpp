@@ -62,6 +62,11 @@ class PgStatement {
     PgStatement(const PgStatement&) = delete;
     PgStatement& operator=(const PgStatement&) = delete;
 
+    /// Rows arrive one at a time (libpq's single-row mode) instead of the whole result at once:
+    /// for a result too large to hold, such as the inventory export. Until its last row is read
+    /// or the statement is reset, the connection runs nothing else.
+    void stream_rows() { stream_ = true; }
+
     void bind_copy(int index, std::string value);
     void bind_ref(int index, const std::string& value);
     void bind_null(int index);
@@ -76,6 +81,9 @@ class PgStatement {
 
   private:
     void run();
+    bool step_streaming();
+    /// Reads what is left of a streamed result, so the connection can run the next statement.
+    void finish_stream() noexcept;
     void check_index(int index) const;
 
     PgConnection& connection_;
@@ -88,6 +96,9 @@ class PgStatement {
     PGresult* result_ = nullptr;
     int row_ = -1;
     int rows_ = 0;
+    bool stream_ = false;     ///< stream_rows() was called
+    bool streaming_ = false;  ///< a streamed result is being read
+    bool streamed_ = false;   ///< its last row was read
 };
 
 }  // namespace pakt::server::sql
