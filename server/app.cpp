@@ -176,10 +176,10 @@ void App::start() {
     p.web_assets = std::make_unique<http::WebAssets>(config_.web_dir);
     if (!config_.web_dir.empty())
         spdlog::warn("serving the web UI from {} (development)", config_.web_dir.string());
-    p.deps.reset(new http::HandlerDeps{config_, *p.store, *p.throttle,
-                                       *p.enroll_throttle, p.metrics,
-                                       [this] { return ready_.load(); }, *p.checkin_limiter,
-                                       p.checkin_parsing, *p.web_assets, fingerprint_});
+    p.deps.reset(new http::HandlerDeps{config_, *p.store, *p.throttle, *p.enroll_throttle,
+                                       p.metrics, [this] { return ready_.load(); },
+                                       *p.checkin_limiter, p.checkin_parsing, *p.web_assets,
+                                       fingerprint_});
     p.connectors =
         std::make_unique<connectors::ConnectorService>(config_.connectors, *p.writer, *p.reads);
     p.deps->connectors = p.connectors.get();
@@ -239,9 +239,7 @@ void App::start() {
     // chain) show as a count or id going down in the monitoring. Two index lookups per scrape.
     p.metrics.add_collector([&p](std::string& out) {
         AuditHead head;
-        {
-            head = p.store->read()->audit_head();
-        }
+        { head = p.store->read()->audit_head(); }
         out += "# HELP pakt_audit_entries Entries in the audit log's hash chain.\n";
         out += "# TYPE pakt_audit_entries gauge\n";
         out += "pakt_audit_entries " + std::to_string(head.entries) + "\n";

@@ -127,8 +127,8 @@ struct ServerConfig {
     /// file. Empty: SQLite.
     std::string database_url;
     bool uses_postgres() const { return !database_url.empty(); }
-    unsigned read_connections = 4;        ///< pooled read-only connections
-    std::size_t writer_max_batch = 256;   ///< write commands per group commit
+    unsigned read_connections = 4;       ///< pooled read-only connections
+    std::size_t writer_max_batch = 256;  ///< write commands per group commit
     std::chrono::milliseconds busy_timeout{5000};
 
     // [auth]

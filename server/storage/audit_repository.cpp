@@ -11,7 +11,6 @@
 namespace pakt::server {
 namespace {
 
-
 constexpr const char* kLastHash = "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1";
 constexpr const char* kInsert =
     "INSERT INTO audit_log (id, at, actor_user_id, actor, action, object_type, object_id, "
@@ -270,14 +269,18 @@ std::int64_t append_audit(sql::Db db, const AuditEntry& entry) {
     PreparedStatement insert(db, kInsert);
     insert->bind(1, id);
     insert->bind(2, at);
-    if (entry.actor_user_id) insert->bind(3, *entry.actor_user_id);
-    else insert->bind(3);
+    if (entry.actor_user_id)
+        insert->bind(3, *entry.actor_user_id);
+    else
+        insert->bind(3);
     insert->bind(4, entry.actor);
     insert->bind(5, entry.action);
     insert->bind(6, entry.object_type);
     insert->bind(7, entry.object_id);
-    if (entry.school_number) insert->bind(8, *entry.school_number);
-    else insert->bind(8);
+    if (entry.school_number)
+        insert->bind(8, *entry.school_number);
+    else
+        insert->bind(8);
     insert->bind(9, detail);
     insert->bind(10, entry.request_id);
     insert->bind(11, prev_hash);

@@ -6,15 +6,16 @@
 namespace pakt::server {
 namespace {
 
-using sqlutil::optional_text;
-using sqlutil::optional_int;
 using sqlutil::bind_optional;
+using sqlutil::optional_int;
+using sqlutil::optional_text;
 
 constexpr const char* kColumns =
     "SELECT serial_number, tranche_id, school_number, asset_tag, model, status, location, note, "
     "off_manifest, retired_reason, enrolled_at, enrolled_by, updated_at FROM devices ";
 constexpr const char* kInsert =
-    "INSERT INTO devices (serial_number, tranche_id, school_number, asset_tag, model, status, location, "
+    "INSERT INTO devices (serial_number, tranche_id, school_number, asset_tag, model, status, "
+    "location, "
     "note, off_manifest, retired_reason, enrolled_at, enrolled_by, updated_at) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kUpdate =
@@ -24,7 +25,8 @@ constexpr const char* kCountInTranche = "SELECT count(*) FROM devices WHERE tran
 constexpr const char* kEverLent = "SELECT 1 FROM loans WHERE serial_number = ? LIMIT 1";
 // Children first: reports and events reference the device.
 constexpr const char* kDeleteReport =
-    "DELETE FROM device_reports WHERE school_number = (SELECT school_number FROM devices WHERE serial_number = ?1) "
+    "DELETE FROM device_reports WHERE school_number = (SELECT school_number FROM devices WHERE "
+    "serial_number = ?1) "
     "AND serial_number = ?1";
 constexpr const char* kDeleteEvents = "DELETE FROM device_events WHERE serial_number = ?";
 constexpr const char* kDeleteDevice = "DELETE FROM devices WHERE serial_number = ?";
@@ -32,7 +34,8 @@ constexpr const char* kCountsByStatus =
     "SELECT status, count(*) FROM devices WHERE school_number = ? GROUP BY status";
 constexpr const char* kReport =
     "SELECT agent_id, seen_at, os_version, battery_pct, storage_free_mb, managed, ip_address "
-    "FROM device_reports WHERE school_number = (SELECT school_number FROM devices WHERE serial_number = ?1) "
+    "FROM device_reports WHERE school_number = (SELECT school_number FROM devices WHERE "
+    "serial_number = ?1) "
     "AND serial_number = ?1";
 constexpr const char* kLoanColumns =
     "SELECT id, serial_number, school_number, borrower_ref, borrower_kind, agreement_ref, due_on, "
@@ -44,7 +47,8 @@ constexpr const char* kInsertLoan =
     "started_at, started_by, accessories, pre_existing_damage) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
     "?) RETURNING id";
 constexpr const char* kLoanListColumns =
-    "SELECT l.id, l.serial_number, l.school_number, l.borrower_ref, l.borrower_kind, l.agreement_ref, "
+    "SELECT l.id, l.serial_number, l.school_number, l.borrower_ref, l.borrower_kind, "
+    "l.agreement_ref, "
     "l.due_on, l.started_at, l.started_by, l.returned_at, l.return_condition, l.return_note, "
     "l.returned_by, l.accessories, l.pre_existing_damage, d.asset_tag, d.model "
     "FROM loans l JOIN devices d ON d.serial_number = l.serial_number ";
@@ -56,7 +60,8 @@ constexpr const char* kCountNotSeen =
     "AND NOT EXISTS (SELECT 1 FROM device_reports r WHERE r.school_number = devices.school_number "
     "AND r.serial_number = devices.serial_number AND r.seen_at >= ?)";
 constexpr const char* kCloseLoan =
-    "UPDATE loans SET returned_at = ?, return_condition = ?, return_note = ?, returned_by = ? WHERE id = ?";
+    "UPDATE loans SET returned_at = ?, return_condition = ?, return_note = ?, returned_by = ? "
+    "WHERE id = ?";
 constexpr const char* kInsertEvent =
     "INSERT INTO device_events (serial_number, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)";
 constexpr const char* kEvents =
@@ -203,23 +208,28 @@ std::string device_list_sql(const DeviceFilter& f) {
         // one list of matching serials the outer query walks in serial order. Written as an OR of
         // the two ranges, SQLite walked the whole primary key when no other filter narrowed the
         // search (a city_admin's search: every device of the city read for one page).
-        sql += "AND serial_number IN (SELECT serial_number FROM devices WHERE serial_number >= ? AND "
-               "serial_number < ? UNION SELECT serial_number FROM devices WHERE asset_tag >= ? AND "
-               "asset_tag < ?) ";
+        sql +=
+            "AND serial_number IN (SELECT serial_number FROM devices WHERE serial_number >= ? AND "
+            "serial_number < ? UNION SELECT serial_number FROM devices WHERE asset_tag >= ? AND "
+            "asset_tag < ?) ";
     }
     if (f.on_loan) {
-        sql += "AND EXISTS (SELECT 1 FROM loans l WHERE l.serial_number = devices.serial_number "
-               "AND l.returned_at IS NULL) ";
+        sql +=
+            "AND EXISTS (SELECT 1 FROM loans l WHERE l.serial_number = devices.serial_number "
+            "AND l.returned_at IS NULL) ";
     }
     if (f.stale_before) {
-        sql += "AND NOT EXISTS (SELECT 1 FROM device_reports r WHERE r.school_number = devices.school_number "
-               "AND r.serial_number = devices.serial_number "
-               "AND r.seen_at >= ?) ";
+        sql +=
+            "AND NOT EXISTS (SELECT 1 FROM device_reports r WHERE r.school_number = "
+            "devices.school_number "
+            "AND r.serial_number = devices.serial_number "
+            "AND r.seen_at >= ?) ";
     }
     if (f.unseen_since) {
         sql +=
             "AND status <> 'retired' AND NOT EXISTS (SELECT 1 FROM device_reports r "
-            "WHERE r.school_number = devices.school_number AND r.serial_number = devices.serial_number AND r.seen_at >= ?) ";
+            "WHERE r.school_number = devices.school_number AND r.serial_number = "
+            "devices.serial_number AND r.seen_at >= ?) ";
     }
     sql += "ORDER BY serial_number LIMIT ?";
     return sql;
@@ -241,7 +251,8 @@ std::vector<Device> list_devices(sql::Db db, const DeviceFilter& filter) {
         sql::Statement enrolled(db, kGrantEnrolledUpTo);
         enrolled.bind(1, *f.grant_id);
         enrolled.bind(2, kLargeGrantDevices);
-        f.large_grant = enrolled.executeStep() && enrolled.getColumn(0).getInt64() >= kLargeGrantDevices;
+        f.large_grant =
+            enrolled.executeStep() && enrolled.getColumn(0).getInt64() >= kLargeGrantDevices;
     }
     std::string text = device_list_sql(f);
     if (db.postgres()) {
@@ -300,7 +311,8 @@ std::int64_t insert_loan(sql::Db db, const Loan& l) {
 
 std::vector<LoanListRow> list_loans(sql::Db db, const LoanFilter& f) {
     std::string sql = kLoanListColumns;
-    sql += f.state == LoanState::returned ? "WHERE l.returned_at IS NOT NULL " : "WHERE l.returned_at IS NULL ";
+    sql += f.state == LoanState::returned ? "WHERE l.returned_at IS NOT NULL "
+                                          : "WHERE l.returned_at IS NULL ";
     if (f.state == LoanState::overdue) sql += "AND l.due_on < ? ";
     if (f.before_id > 0) sql += "AND l.id < ? ";
     if (f.school_number) sql += "AND l.school_number = ? ";

@@ -6,17 +6,19 @@
 namespace pakt::server {
 namespace {
 
-using sqlutil::optional_int;
 using sqlutil::bind_optional;
+using sqlutil::optional_int;
 
 constexpr const char* kProgrammeColumns =
-    "SELECT code, name, federal_share_pct, description, max_unit_price_cents, max_per_school_cents, "
+    "SELECT code, name, federal_share_pct, description, max_unit_price_cents, "
+    "max_per_school_cents, "
     "funds_devices, created_at FROM programmes ";
 constexpr const char* kInsertProgramme =
     "INSERT INTO programmes (code, name, federal_share_pct, description, max_unit_price_cents, "
     "max_per_school_cents, funds_devices, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr const char* kGrantColumns =
-    "SELECT id, programme_code, reference, title, amount_cents, own_contribution_cents, approved_on, "
+    "SELECT id, programme_code, reference, title, amount_cents, own_contribution_cents, "
+    "approved_on, "
     "spend_by, earmark_end, created_at, updated_at FROM grants ";
 constexpr const char* kInsertGrant =
     "INSERT INTO grants (programme_code, reference, title, amount_cents, own_contribution_cents, "
