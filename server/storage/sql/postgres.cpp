@@ -52,7 +52,10 @@ PgConnection::~PgConnection() {
 }
 
 void PgConnection::check(PGresult* result, ExecStatusType ok, const char* what) const {
-    if (result && PQresultStatus(result) == ok) return;
+    if (result && PQresultStatus(result) == ok) {
+        PQclear(result);
+        return;
+    }
     const std::string message = error_of(result, conn_, what);
     const std::string state = sqlstate_of(result, conn_);
     PQclear(result);
@@ -66,7 +69,6 @@ void PgConnection::exec(const std::string& sql) {
         return;
     }
     check(result, PGRES_COMMAND_OK, "PostgreSQL");
-    PQclear(result);
 }
 
 std::string postgres_placeholders(const std::string& sql, int& count) {
@@ -194,8 +196,7 @@ bool PgStatement::step_streaming() {
     rows_ = 0;
     streamed_ = true;
     finish_stream();
-    if (status != PGRES_TUPLES_OK) connection_.check(last, PGRES_TUPLES_OK, "PostgreSQL");
-    PQclear(last);
+    connection_.check(last, PGRES_TUPLES_OK, "PostgreSQL");
     return false;
 }
 

@@ -43,7 +43,8 @@ class PgConnection {
     void exec(const std::string& sql);
     /// A name for a statement prepared on this connection.
     std::string next_statement_name() { return "pakt_" + std::to_string(++statements_); }
-    /// Throws PgError for `result` unless it is `ok` (clears it first).
+    /// Takes `result` and clears it; throws PgError unless its status was `ok`. For results
+    /// whose rows are not needed (commands, PREPARE, COPY).
     void check(PGresult* result, ExecStatusType ok, const char* what) const;
 
   private:
