@@ -36,12 +36,12 @@
 #include "common/https_client.hpp"
 #include "common/time.hpp"
 #include "common/tls.hpp"
-#include "server/domain/password.hpp"
 #include "server/storage/database.hpp"
 #include "server/storage/migrator.hpp"
 #include "server/storage/school_repository.hpp"
 #include "server/storage/user_repository.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/fixture_password.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 #include "tests/support/test_server.hpp"
@@ -296,7 +296,7 @@ protected:
             user.username = "admin";
             user.display_name = "admin";
             user.role = server::Role::city_admin;
-            user.password_hash = server::hash_password(kPassword);
+            user.password_hash = test::fixture_password_hash(kPassword);
             server::insert_user(db, user);
             for (const auto& [number, name] : {std::pair{kSchoolA, "Gymnasium Essen-Werden"}, std::pair{kSchoolB, "Freie Waldorfschule"}}) {
                 server::School school;

@@ -30,11 +30,11 @@
 #include <thread>
 
 #include "common/tls.hpp"
-#include "server/domain/password.hpp"
 #include "server/net/http_server.hpp"
 #include "server/storage/database.hpp"
 #include "server/storage/migrator.hpp"
 #include "server/storage/user_repository.hpp"
+#include "tests/support/fixture_password.hpp"
 #include "tests/support/paktd_process.hpp"
 #include "tests/support/process_memory.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -208,7 +208,7 @@ void seed_admin(const std::filesystem::path& data_dir) {
     server::UserRecord admin;
     admin.username = "admin";
     admin.role = server::Role::city_admin;
-    admin.password_hash = server::hash_password(kPassword);
+    admin.password_hash = test::fixture_password_hash(kPassword);
     server::insert_user(*db, admin);
 }
 

@@ -25,13 +25,13 @@
 #include "common/checkin_report.hpp"
 #include "common/https_client.hpp"
 #include "common/time.hpp"
-#include "server/domain/password.hpp"
 #include "server/storage/audit_repository.hpp"
 #include "server/storage/database.hpp"
 #include "server/storage/migrator.hpp"
 #include "server/storage/school_repository.hpp"
 #include "server/storage/user_repository.hpp"
 #include "tests/integration/paktctl_run.hpp"
+#include "tests/support/fixture_password.hpp"
 #include "tests/support/paktd_process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
@@ -64,7 +64,7 @@ void seed(const TestDatabase& database) {
     admin.username = "admin";
     admin.display_name = "admin";
     admin.role = server::Role::city_admin;
-    admin.password_hash = server::hash_password(kPassword);
+    admin.password_hash = test::fixture_password_hash(kPassword);
     server::insert_user(connection, admin);
 }
 

@@ -13,12 +13,12 @@
 
 #include "common/https_client.hpp"
 #include "common/tls.hpp"
-#include "server/domain/password.hpp"
 #include "server/storage/audit_repository.hpp"
 #include "server/storage/database.hpp"
 #include "server/storage/migrator.hpp"
 #include "server/storage/user_repository.hpp"
 #include "tests/support/child_process.hpp"
+#include "tests/support/fixture_password.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_database.hpp"
 #include "tests/support/test_server.hpp"
@@ -57,7 +57,7 @@ std::vector<std::string> seed_admin(const std::filesystem::path& data_dir,
     server::UserRecord admin;
     admin.username = "admin";
     admin.role = server::Role::city_admin;
-    admin.password_hash = server::hash_password("correct horse battery");
+    admin.password_hash = test::fixture_password_hash("correct horse battery");
     server::insert_user(db, admin);
     std::vector<std::string> args{"--data-dir", data_dir.string()};
     if (database.postgres()) {

@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "server/domain/password.hpp"
 #include "server/http/router.hpp"
 #include "server/storage/database.hpp"
 #include "server/storage/school_repository.hpp"
 #include "server/storage/user_repository.hpp"
+#include "tests/support/fixture_password.hpp"
 
 namespace pakt::test {
 
@@ -68,7 +68,7 @@ std::int64_t TestServer::add_user(const std::string& username, server::Role role
     u.role = role;
     u.schools = schools;
     std::sort(u.schools.begin(), u.schools.end());
-    u.password_hash = server::hash_password(password);
+    u.password_hash = test::fixture_password_hash(password);
     return server::insert_user(db(), u);
 }
 

@@ -44,7 +44,8 @@ public:
 
     /// Seeds a school directly in the database.
     void add_school(const std::string& number, const std::string& name);
-    /// Seeds a user directly in the database (password hashed as in production); returns its id.
+    /// Seeds a user directly in the database (its password hashed at the lowest Argon2id cost,
+    /// fixture_password_hash); returns its id.
     std::int64_t add_user(const std::string& username, server::Role role,
                           const std::vector<std::string>& schools, const std::string& password);
     /// Logs in through the API and returns the session token; fails the test otherwise.
