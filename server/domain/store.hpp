@@ -59,6 +59,9 @@ class ReadView {
     virtual Repositories& repositories() = 0;
     /// The inventory matching `filter` (its grant_id ignored). The view must outlive the cursor.
     virtual std::unique_ptr<InventoryCursor> inventory(const ReportFilter& filter) = 0;
+    /// Asks the database a trivial question; throws StoreError when it cannot answer (on
+    /// PostgreSQL: the server is down or unreachable, or refuses this instance's connection).
+    virtual void ping() = 0;
 };
 
 /// What Store::read() lends: `lease->find_school(...)`. Move-only.

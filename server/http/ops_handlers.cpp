@@ -13,12 +13,26 @@ void register_ops_routes(Router& router, HandlerDeps& deps) {
         return r;
     });
 
+    // Readiness asks the database too: a load balancer in front of several instances on one
+    // PostgreSQL takes out the instance that cannot reach it. The second try is on another pooled
+    // connection, or on the same one reconnected (a connection the server dropped, by a restart
+    // or a failover, fails its next query once and is reconnected when it is next lent).
     router.add("GET", "/readyz", Auth::none, [&deps](RequestContext&) {
-        const bool ready = deps.ready();
+        const char* why = deps.ready() ? nullptr : "not ready\n";
+        if (!why) {
+            why = "not ready: the database does not answer\n";
+            for (int attempt = 0; attempt < 2 && why; ++attempt) {
+                try {
+                    deps.store.read().view().ping();
+                    why = nullptr;
+                } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): try again
+                }
+            }
+        }
         Response r;
-        r.status = ready ? 200 : 503;
+        r.status = why ? 503 : 200;
         r.set_header("Content-Type", "text/plain; charset=utf-8");
-        r.body = ready ? "ready\n" : "not ready\n";
+        r.body = why ? why : "ready\n";
         return r;
     });
     // Liveness: a monitor asks every few seconds; answered where it was read, without waking a

@@ -39,6 +39,13 @@ class SqlReadView final : public ReadView {
     std::unique_ptr<InventoryCursor> inventory(const ReportFilter& filter) override {
         return std::make_unique<SqlInventoryCursor>(lease_.handle(), filter);
     }
+    void ping() override {
+        try {
+            lease_.handle().exec("SELECT 1");
+        } catch (...) {
+            rethrow_as_store_error();
+        }
+    }
 
   private:
     ReadPool::Lease lease_;

@@ -84,17 +84,36 @@ void Writer::run_loop() {
                 queue_.pop_front();
             }
         }
-        if (pg_ && PQstatus(pg_->handle()) != CONNECTION_OK) {
-            // The connection was lost (the server restarted, a failover): its prepared
-            // statements went with it.
-            statements.clear();
-            PQreset(pg_->handle());
-            if (PQstatus(pg_->handle()) == CONNECTION_OK) {
-                spdlog::warn("writer: reconnected to PostgreSQL");
-                pg_->exec("SET TIME ZONE 'UTC'");
-            }
-        }
-        run_group(group);
+        if (pg_ && PQstatus(pg_->handle()) != CONNECTION_OK) reconnect(statements);
+        run_group(group, statements);
+    }
+}
+
+void Writer::reconnect(StatementCache& statements) {
+    // The connection was lost (the server restarted, a failover): its prepared statements went
+    // with it.
+    statements.clear();
+    PQreset(pg_->handle());
+    if (PQstatus(pg_->handle()) == CONNECTION_OK) {
+        spdlog::warn("writer: reconnected to PostgreSQL");
+        pg_->exec("SET TIME ZONE 'UTC'");
+    }
+}
+
+void Writer::begin(StatementCache& statements) {
+    if (!pg_) {
+        db_.exec("BEGIN IMMEDIATE");
+        return;
+    }
+    try {
+        db_.exec(kPostgresBegin);
+    } catch (const sql::PgError&) {
+        // libpq learns that the server dropped an idle connection only when it next uses it, so
+        // the first group after a restart or failover fails here. Nothing of it has run: reconnect
+        // and begin once more, and its writers never see the old connection's end.
+        if (PQstatus(pg_->handle()) == CONNECTION_OK) throw;
+        reconnect(statements);
+        db_.exec(kPostgresBegin);
     }
 }
 
@@ -103,11 +122,11 @@ bool Writer::in_transaction() const {
     return !sqlite_->getHandle() || sqlite3_get_autocommit(sqlite_->getHandle()) == 0;
 }
 
-void Writer::run_group(std::deque<Command>& group) {
+void Writer::run_group(std::deque<Command>& group, StatementCache& statements) {
     std::vector<std::exception_ptr> outcomes(group.size());
     std::exception_ptr commit_error;
     try {
-        db_.exec(pg_ ? kPostgresBegin : "BEGIN IMMEDIATE");
+        begin(statements);
         for (std::size_t i = 0; i < group.size(); ++i) {
             db_.exec("SAVEPOINT command");
             try {

@@ -30,6 +30,8 @@ class PgConnection;
 
 namespace pakt::server {
 
+class StatementCache;
+
 /// Thrown to callers once the writer has been stopped.
 using WriterStopped = StoreStopped;
 
@@ -104,7 +106,11 @@ private:
     };
 
     void run_loop();
-    void run_group(std::deque<Command>& group);
+    void run_group(std::deque<Command>& group, StatementCache& statements);
+    /// BEGIN (on PostgreSQL with the write lock), reconnecting once if the connection was lost.
+    void begin(StatementCache& statements);
+    /// Resets a lost PostgreSQL connection; its prepared statements are forgotten.
+    void reconnect(StatementCache& statements);
     bool in_transaction() const;
 
     std::unique_ptr<SQLite::Database> sqlite_;

@@ -62,6 +62,30 @@ TEST_F(Server, HealthAndReadiness) {
     EXPECT_EQ(ready.body, "ready\n");
 }
 
+// Several instances on one PostgreSQL sit behind a load balancer that asks /readyz: the instance
+// that cannot reach the database says so and is taken out, and is back once the database is.
+TEST_F(Server, ReadinessFollowsTheDatabase) {
+    if (!s.server.postgres())
+        GTEST_SKIP() << "an embedded SQLite database cannot become unreachable";
+    s.server.database().allow_connections(false);
+    const auto down = call(http, "GET", "/readyz");
+    EXPECT_EQ(down.status, 503);
+    EXPECT_EQ(down.body, "not ready: the database does not answer\n");
+    EXPECT_EQ(call(http, "GET", "/healthz").status, 200);  // alive, only not ready
+
+    s.server.database().allow_connections(true);
+    const auto up = call(http, "GET", "/readyz");
+    EXPECT_EQ(up.status, 200);
+    EXPECT_EQ(up.body, "ready\n");
+    // And the instance serves again, its writer reconnected too.
+    EXPECT_EQ(call(http, "POST", "/api/v1/schools", s.admin,
+                   nlohmann::json{{"school_number", "100020"},
+                                  {"name", "Schule am Park"},
+                                  {"school_type", "Grundschule"}})
+                  .status,
+              201);
+}
+
 TEST_F(Server, MetricsCountRequestsByRouteAndStatus) {
     call(http, "GET", "/api/v1/schools/999999", s.admin);
     call(http, "GET", "/api/v1/me", s.admin);

@@ -80,4 +80,14 @@ server::sql::Connection TestDatabase::connect() const {
         server::open_database(file_, server::OpenMode::read_write, std::chrono::seconds(10)));
 }
 
+void TestDatabase::allow_connections(bool allow) const {
+    if (url_.empty()) throw std::logic_error("allow_connections: not on PostgreSQL");
+    server::sql::PgConnection admin(url_of("postgres"));
+    admin.exec("ALTER DATABASE " + name_ + " ALLOW_CONNECTIONS " + (allow ? "true" : "false"));
+    if (!allow) {
+        admin.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+                   name_ + "'");
+    }
+}
+
 }  // namespace pakt::test

@@ -38,6 +38,10 @@ class TestDatabase {
     void apply(server::ServerConfig& config) const;
     /// A connection of its own, read-write (on SQLite creating the file if missing).
     server::sql::Connection connect() const;
+    /// PostgreSQL only: refuses (false) or admits (true) new connections to this database; on
+    /// refusing, also ends the ones it has, so for whoever was connected the database is gone
+    /// as if its server had gone down (and is back once admitted again).
+    void allow_connections(bool allow) const;
 
   private:
     std::filesystem::path file_;
