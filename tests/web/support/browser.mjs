@@ -111,6 +111,11 @@ export async function settled(page) {
     const h1 = await heading(page);
     // The app marks <main> busy until the page's render() finished (its heading is final then).
     await page.locator('main:not([aria-busy="true"])').waitFor();
+    // Lists and summaries load after render() (a "Wird geladen" placeholder, or a busy section
+    // of their own meanwhile). networkidle alone does not wait for them after a navigation
+    // inside the app (a link click): the page's load state was reached long before.
+    await page.waitForFunction(
+        () => !document.querySelector('main .app-loading, main [aria-busy="true"]'));
     await page.waitForLoadState('networkidle');
     return h1;
 }
