@@ -20,6 +20,7 @@
 #include "agent/spool.hpp"
 #include "agent/state.hpp"
 #include "agent/uploader.hpp"
+#include "common/build_info.hpp"
 #include "common/csv.hpp"
 #include "common/https_client.hpp"
 #include "common/logging.hpp"
@@ -272,7 +273,7 @@ int run_agent_cli(int argc, const char* const* argv, std::ostream& out, std::ost
         "pakt-agent"};
     app.fallthrough();
     app.require_subcommand(1);
-    app.set_version_flag("--version", PAKT_VERSION);
+    app.set_version_flag("--version", pakt::version_line("pakt-agent"));
 
     GlobalOptions global;
     app.add_option("--config", global.config_file,

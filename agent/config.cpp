@@ -143,6 +143,18 @@ std::chrono::seconds AgentConfig::backoff_cap(std::chrono::seconds current_inter
     return max_backoff.count() > 0 ? max_backoff : current_interval;
 }
 
+std::vector<std::string> config_keys() {
+    std::vector<std::string> keys;
+    const auto add = [&keys](const std::string& prefix, const TableSpec& spec,
+                             const auto& self) -> void {
+        const std::string table = prefix + std::string(spec.name);
+        for (const KeySpec& key : spec.keys) keys.push_back(table + "." + std::string(key.name));
+        for (const TableSpec& sub : spec.subtables) self(table + ".", sub, self);
+    };
+    for (const TableSpec& spec : kTables) add("", spec, add);
+    return keys;
+}
+
 AgentConfig load_config(const std::filesystem::path& file) {
     const std::string name = file.string();
     const toml::table root = parse_toml_file(file);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "common/toml_entry.hpp"
 
@@ -68,6 +69,10 @@ struct AgentConfig {
 
 /// A configuration error: names the file and the key and says what was expected.
 using ConfigError = pakt::ConfigError;
+
+/// Every key load_config accepts, dotted: "agent.interval_s", "mdm.columns.serial" (the manual,
+/// pakt-agent.toml(5), is checked against it).
+std::vector<std::string> config_keys();
 
 /// Reads `file` over the defaults. Unknown tables or keys, wrong types and out-of-range values
 /// throw ConfigError("<file>: key 'agent.interval_s': expected an integer from 60 to 86400, got

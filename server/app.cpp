@@ -13,6 +13,7 @@
 #include <system_error>
 #include <thread>
 
+#include "common/build_info.hpp"
 #include "common/crypto.hpp"
 #include "common/time.hpp"
 #include "common/tls.hpp"
@@ -312,7 +313,7 @@ void App::start() {
     });
     p.connectors->start();
     ready_ = true;
-    spdlog::info("paktd {} listening on {}://{}:{}", PAKT_VERSION,
+    spdlog::info("paktd {} (commit {}) listening on {}://{}:{}", build_version(), build_commit(),
                  config_.tls_enabled ? "https" : "http", config_.listen_address, p.server->port());
     // Whoever waits for readiness finds the start-up lines (the certificate's fingerprint) out.
     spdlog::default_logger()->flush();

@@ -60,7 +60,7 @@ std::string public_url(const std::string& text, const std::string& origin) {
     return url;
 }
 
-[[noreturn]] void replaced_lockout_key(const Entry& e) {
+[[noreturn]] void refuse_lockout_key(const Entry& e, ServerConfig& /*unused*/) {
     throw ConfigError(e.origin() +
                       ": no longer supported: failed logins no longer lock a username out; "
                       "they make further attempts from the same address wait growing delays. "
@@ -219,9 +219,9 @@ const KeySpec kAuthKeys[] = {
      }},
     // The lockout these configured let anyone lock a username out for everybody; the keys are
     // refused rather than ignored, so nobody believes a setting is in force that is not.
-    {"login_max_failures", [](const Entry& e, ServerConfig&) { replaced_lockout_key(e); }},
-    {"login_window_s", [](const Entry& e, ServerConfig&) { replaced_lockout_key(e); }},
-    {"login_lockout_s", [](const Entry& e, ServerConfig&) { replaced_lockout_key(e); }},
+    {"login_max_failures", refuse_lockout_key},
+    {"login_window_s", refuse_lockout_key},
+    {"login_lockout_s", refuse_lockout_key},
 };
 
 const KeySpec kAgentsKeys[] = {
@@ -430,6 +430,13 @@ const TableSpec kTables[] = {
     {"log", kLogKeys},
 };
 
+// The tables nested in [connectors], for config_keys().
+const TableSpec kConnectorTables[] = {
+    {"connectors.asm", kAsmKeys},
+    {"connectors.jamf_school", kJamfSchoolKeys},
+    {"connectors.relution", kRelutionKeys},
+};
+
 void apply_table(const std::string& file, const TableSpec& spec, const toml::table& table,
                  ServerConfig& config) {
     for (const auto& [key, node] : table) {
@@ -463,6 +470,19 @@ std::filesystem::path ServerConfig::effective_cert_file() const {
 
 std::filesystem::path ServerConfig::effective_key_file() const {
     return key_file.empty() ? data_dir / "tls" / "key.pem" : key_file;
+}
+
+std::vector<std::string> config_keys() {
+    std::vector<std::string> keys;
+    const auto add = [&keys](const TableSpec& spec) {
+        for (const KeySpec& key : spec.keys) {
+            if (key.apply == refuse_lockout_key) continue;  // known only to be refused
+            keys.push_back(std::string(spec.name) + "." + std::string(key.name));
+        }
+    };
+    for (const TableSpec& spec : kTables) add(spec);
+    for (const TableSpec& spec : kConnectorTables) add(spec);
+    return keys;
 }
 
 ServerConfig load_config(const std::filesystem::path& file) {

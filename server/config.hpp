@@ -180,6 +180,10 @@ using ConfigError = pakt::ConfigError;
 /// string"); a TOML syntax error names the file, line and column.
 ServerConfig load_config(const std::filesystem::path& file);
 
+/// Every key load_config accepts, dotted: "server.listen", "connectors.asm.client_id" (the
+/// manual, paktd.toml(5), is checked against it).
+std::vector<std::string> config_keys();
+
 /// Parses "host:port" or "[v6]:port" into the config; throws ConfigError naming `origin`.
 void apply_listen(ServerConfig& config, const std::string& listen, const std::string& origin);
 

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "common/build_info.hpp"
 #include "common/logging.hpp"
 #include "server/app.hpp"
 #include "server/config.hpp"
@@ -58,8 +59,14 @@ int main(int argc, char** argv) {
     cli.add_option("--listen", listen, "address:port to listen on (overrides server.listen)");
     cli.add_option("--ready-file", ready_file, "write \"<port> <fingerprint>\" here once listening");
     cli.add_option("--web-dir", web_dir, "front-end development: serve the web UI from this directory (overrides server.web_dir)");
-    cli.set_version_flag("--version", PAKT_VERSION);
-    CLI11_PARSE(cli, argc, argv);
+    cli.set_version_flag("--version", pakt::version_line("paktd"));
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        // --help and --version exit 0; a wrong command line exits 2, like a wrong configuration
+        // (and like paktctl and pakt-agent), not with CLI11's own codes.
+        return cli.exit(e) == 0 ? 0 : 2;
+    }
 
     pakt::server::ServerConfig config;
     try {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "common/build_info.hpp"
+
 namespace pakt::server::http {
 namespace {
 
@@ -40,7 +42,8 @@ std::string Metrics::render() const {
     std::string out;
     out += "# HELP pakt_build_info Build information of this paktd.\n";
     out += "# TYPE pakt_build_info gauge\n";
-    out += fmt::format("pakt_build_info{{version=\"{}\"}} 1\n", PAKT_VERSION);
+    out += fmt::format("pakt_build_info{{version=\"{}\",commit=\"{}\"}} 1\n", build_version(),
+                       build_commit());
     {
         std::lock_guard lock(mutex_);
         out += "# HELP pakt_http_requests_total HTTP requests answered, by route, method and status.\n";

@@ -34,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/build_info.hpp"
 #include "common/time.hpp"
 #include "server/config.hpp"
 #include "server/domain/inventory.hpp"
@@ -1011,6 +1012,7 @@ int run_paktctl(int argc, const char* const* argv, std::istream& in, std::ostrea
     // Global options are accepted after the subcommand too ("paktctl migrate --data-dir x").
     app.fallthrough();
     app.require_subcommand(1);
+    app.set_version_flag("--version", version_line("paktctl"));
 
     GlobalOptions global;
     auto* data_dir_option = app.add_option("--data-dir", global.data_dir,
