@@ -161,7 +161,9 @@ AgentConfig load_config(const std::filesystem::path& file) {
 
     AgentConfig config;
     apply_top_level_tables(name, root, std::span<const TableSpec>(kTables),
-                           [&](const TableSpec& spec, const toml::table& table) { apply_table(name, std::string(spec.name) + ".", spec, table, config); });
+                           [&](const TableSpec& spec, const toml::table& table) {
+                               apply_table(name, std::string(spec.name) + ".", spec, table, config);
+                           });
     return config;
 }
 

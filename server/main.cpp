@@ -57,8 +57,11 @@ int main(int argc, char** argv) {
     cli.add_option("--config", config_file, "TOML configuration file (default: built-in defaults)");
     cli.add_option("--data-dir", data_dir, "data directory (overrides server.data_dir)");
     cli.add_option("--listen", listen, "address:port to listen on (overrides server.listen)");
-    cli.add_option("--ready-file", ready_file, "write \"<port> <fingerprint>\" here once listening");
-    cli.add_option("--web-dir", web_dir, "front-end development: serve the web UI from this directory (overrides server.web_dir)");
+    cli.add_option("--ready-file", ready_file,
+                   "write \"<port> <fingerprint>\" here once listening");
+    cli.add_option(
+        "--web-dir", web_dir,
+        "front-end development: serve the web UI from this directory (overrides server.web_dir)");
     cli.set_version_flag("--version", pakt::version_line("paktd"));
     try {
         cli.parse(argc, argv);

@@ -46,25 +46,33 @@ std::string Metrics::render() const {
                        build_commit());
     {
         std::lock_guard lock(mutex_);
-        out += "# HELP pakt_http_requests_total HTTP requests answered, by route, method and status.\n";
+        out +=
+            "# HELP pakt_http_requests_total HTTP requests answered, by route, method and "
+            "status.\n";
         out += "# TYPE pakt_http_requests_total counter\n";
         for (const auto& [key, count] : requests_) {
             const auto& [route, method, status] = key;
-            out += fmt::format("pakt_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
-                               escape_label(route), escape_label(method), status, count);
+            out += fmt::format(
+                "pakt_http_requests_total{{route=\"{}\",method=\"{}\",status=\"{}\"}} {}\n",
+                escape_label(route), escape_label(method), status, count);
         }
-        out += "# HELP pakt_http_request_duration_seconds Time from request read to response ready.\n";
+        out +=
+            "# HELP pakt_http_request_duration_seconds Time from request read to response ready.\n";
         out += "# TYPE pakt_http_request_duration_seconds histogram\n";
         for (const auto& [route, h] : latency_) {
             const std::string label = escape_label(route);
             for (std::size_t i = 0; i < kBuckets.size(); ++i) {
-                out += fmt::format("pakt_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
-                                   label, kBuckets[i], h.buckets[i]);
+                out += fmt::format(
+                    "pakt_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
+                    label, kBuckets[i], h.buckets[i]);
             }
-            out += fmt::format("pakt_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
+            out += fmt::format(
+                "pakt_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n", label,
+                h.count);
+            out += fmt::format("pakt_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", label,
+                               h.sum);
+            out += fmt::format("pakt_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
                                label, h.count);
-            out += fmt::format("pakt_http_request_duration_seconds_sum{{route=\"{}\"}} {}\n", label, h.sum);
-            out += fmt::format("pakt_http_request_duration_seconds_count{{route=\"{}\"}} {}\n", label, h.count);
         }
     }
     for (const auto& collect : collectors_) collect(out);

@@ -36,7 +36,7 @@ class StatementCache;
 using WriterStopped = StoreStopped;
 
 class Writer {
-public:
+  public:
     /// Takes ownership of the write connection. `max_batch` caps the commands per commit.
     Writer(std::unique_ptr<SQLite::Database> db, std::size_t max_batch);
     /// On PostgreSQL. Each group's transaction first takes one advisory lock, so the writers of
@@ -74,32 +74,32 @@ public:
     std::uint64_t commits() const;
     std::uint64_t commands() const;
 
-private:
-  template <class Fn>
-  auto execute_on(Fn&& fn) -> std::invoke_result_t<Fn&, sql::Db> {
-      using Result = std::invoke_result_t<Fn&, sql::Db>;
-      std::promise<Result> promise;
-      auto future = promise.get_future();
-      if constexpr (std::is_void_v<Result>) {
-          submit([&fn](sql::Db db) { fn(db); },
-                 [&promise](std::exception_ptr error) {
-                     if (error)
-                         promise.set_exception(error);
-                     else
-                         promise.set_value();
-                 });
-      } else {
-          auto result = std::make_shared<std::optional<Result>>();
-          submit([&fn, result](sql::Db db) { result->emplace(fn(db)); },
-                 [&promise, result](std::exception_ptr error) {
-                     if (error)
-                         promise.set_exception(error);
-                     else
-                         promise.set_value(std::move(**result));
-                 });
-      }
-      return future.get();
-  }
+  private:
+    template <class Fn>
+    auto execute_on(Fn&& fn) -> std::invoke_result_t<Fn&, sql::Db> {
+        using Result = std::invoke_result_t<Fn&, sql::Db>;
+        std::promise<Result> promise;
+        auto future = promise.get_future();
+        if constexpr (std::is_void_v<Result>) {
+            submit([&fn](sql::Db db) { fn(db); },
+                   [&promise](std::exception_ptr error) {
+                       if (error)
+                           promise.set_exception(error);
+                       else
+                           promise.set_value();
+                   });
+        } else {
+            auto result = std::make_shared<std::optional<Result>>();
+            submit([&fn, result](sql::Db db) { result->emplace(fn(db)); },
+                   [&promise, result](std::exception_ptr error) {
+                       if (error)
+                           promise.set_exception(error);
+                       else
+                           promise.set_value(std::move(**result));
+                   });
+        }
+        return future.get();
+    }
     struct Command {
         std::function<void(sql::Db)> run;
         std::function<void(std::exception_ptr)> complete;

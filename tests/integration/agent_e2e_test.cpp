@@ -82,8 +82,9 @@ std::string tail(const std::string& text, std::size_t n = 4000) {
 // paktd as a child process on a data directory that outlives it, so it can be stopped, killed
 // and started again (on the same port) over the same database and certificate.
 class Paktd {
-public:
-    Paktd(fs::path data_dir, fs::path config) : data_dir_(std::move(data_dir)), config_(std::move(config)) {
+  public:
+    Paktd(fs::path data_dir, fs::path config)
+        : data_dir_(std::move(data_dir)), config_(std::move(config)) {
         fs::create_directories(data_dir_);
     }
 
@@ -96,14 +97,15 @@ public:
             const fs::path log = data_dir_ / ("paktd-" + std::to_string(++starts_) + ".log");
             child_ = std::make_unique<ChildProcess>(
                 kPaktd,
-                std::vector<std::string>{"--config", config_.string(), "--data-dir", data_dir_.string(), "--listen",
-                                         "127.0.0.1:" + std::to_string(port), "--ready-file", ready.string()},
+                std::vector<std::string>{
+                    "--config", config_.string(), "--data-dir", data_dir_.string(), "--listen",
+                    "127.0.0.1:" + std::to_string(port), "--ready-file", ready.string()},
                 log);
             if (child_->wait_for_file(ready, kStartTimeout)) break;
             const bool exited = !child_->running();
             if (!exited || port == 0 || attempt == 5) {
-                throw std::runtime_error("paktd did not become ready on port " + std::to_string(port) + ":\n" +
-                                         tail(child_->output()));
+                throw std::runtime_error("paktd did not become ready on port " +
+                                         std::to_string(port) + ":\n" + tail(child_->output()));
             }
         }
         std::ifstream in(ready);
@@ -122,7 +124,8 @@ public:
         child_->signal(SIGTERM);
         const auto status = child_->wait_for_exit(10s);
         if (status != std::optional<int>(0)) {
-            throw std::runtime_error("paktd did not stop cleanly after SIGTERM:\n" + tail(child_->output()));
+            throw std::runtime_error("paktd did not stop cleanly after SIGTERM:\n" +
+                                     tail(child_->output()));
         }
         child_.reset();
     }
@@ -142,10 +145,11 @@ public:
     int starts() const { return starts_; }
 
     std::unique_ptr<HttpsClient> client() const {
-        return std::make_unique<HttpsClient>("127.0.0.1", port_, tls::ClientTrust{{}, fingerprint_}, 20s);
+        return std::make_unique<HttpsClient>("127.0.0.1", port_, tls::ClientTrust{{}, fingerprint_},
+                                             20s);
     }
 
-private:
+  private:
     fs::path data_dir_;
     fs::path config_;
     std::unique_ptr<ChildProcess> child_;
@@ -167,7 +171,9 @@ AgentRun run_agent(const fs::path& log_dir, const std::vector<std::string>& args
     {
         ChildProcess agent(kAgent, args, log);
         const auto status = agent.wait_for_exit(kAgentTimeout);
-        if (!status) throw std::runtime_error("pakt-agent did not exit within 90 s:\n" + tail(agent.output()));
+        if (!status)
+            throw std::runtime_error("pakt-agent did not exit within 90 s:\n" +
+                                     tail(agent.output()));
         run.status = *status;
         run.output = agent.output();
     }
@@ -183,7 +189,8 @@ struct OnceSummary {
 };
 
 std::optional<OnceSummary> parse_once(const std::string& output) {
-    static const std::regex line(R"(collected (\d+) devices; delivered (\d+) reports; (\d+) pending)");
+    static const std::regex line(
+        R"(collected (\d+) devices; delivered (\d+) reports; (\d+) pending)");
     std::smatch m;
     if (!std::regex_search(output, m, line)) return std::nullopt;
     return OnceSummary{std::stol(m[1]), std::stol(m[2]), std::stol(m[3])};
@@ -193,7 +200,8 @@ std::optional<OnceSummary> parse_once(const std::string& output) {
 long status_pending(const std::string& output) {
     static const std::regex line(R"(pending reports: (\d+))");
     std::smatch m;
-    if (!std::regex_search(output, m, line)) throw std::runtime_error("no spool depth in: " + output);
+    if (!std::regex_search(output, m, line))
+        throw std::runtime_error("no spool depth in: " + output);
     return std::stol(m[1]);
 }
 
@@ -218,7 +226,8 @@ fs::path write_site(const fs::path& dir, const std::vector<SampleDevice>& device
     fs::create_directories(dir / "mdm-export");
     const auto now = Clock::now();
     std::ostringstream csv;
-    csv << "\"Name\",\"Serial Number\",\"Model\",\"OS Version\",\"Battery Level\",\"Available Capacity\","
+    csv << "\"Name\",\"Serial Number\",\"Model\",\"OS Version\",\"Battery Level\",\"Available "
+           "Capacity\","
            "\"WiFi MAC\",\"Managed\",\"Supervised\",\"Last Check-in\"\n";
     std::ostringstream leases;
     std::ostringstream arp;
@@ -226,40 +235,53 @@ fs::path write_site(const fs::path& dir, const std::vector<SampleDevice>& device
     int i = 0;
     for (const auto& d : devices) {
         std::string mac_upper = d.mac;
-        std::transform(mac_upper.begin(), mac_upper.end(), mac_upper.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-        csv << "\"iPad " << ++i << "\",\"" << d.serial << "\",\"iPad (10th generation)\",\"" << d.os_version << "\",\""
-            << d.battery_pct << "%\",\"23.41 GB\",\"" << mac_upper << "\",\"" << (d.managed ? "Yes" : "No") << "\",\"Yes\",\""
+        std::transform(mac_upper.begin(), mac_upper.end(), mac_upper.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+        csv << "\"iPad " << ++i << "\",\"" << d.serial << "\",\"iPad (10th generation)\",\""
+            << d.os_version << "\",\"" << d.battery_pct << "%\",\"23.41 GB\",\"" << mac_upper
+            << "\",\"" << (d.managed ? "Yes" : "No") << "\",\"Yes\",\""
             << format_rfc3339(now - d.last_contact_ago) << "\"\n";
         if (d.presence == Presence::arp) {
             arp << d.ip << "       0x1         0x2         " << d.mac << "     *        eth0\n";
         } else if (d.presence == Presence::dnsmasq) {
             // Expires in 50 minutes of a 60-minute lease: renewed 10 minutes ago.
-            const auto expiry = std::chrono::duration_cast<std::chrono::seconds>((now + 50min).time_since_epoch()).count();
-            leases << expiry << ' ' << d.mac << ' ' << d.ip << " ipad-" << i << " 01:" << d.mac << '\n';
+            const auto expiry =
+                std::chrono::duration_cast<std::chrono::seconds>((now + 50min).time_since_epoch())
+                    .count();
+            leases << expiry << ' ' << d.mac << ' ' << d.ip << " ipad-" << i << " 01:" << d.mac
+                   << '\n';
         }
     }
     // A phone the MDM does not know: counted by the agent, never reported.
-    leases << std::chrono::duration_cast<std::chrono::seconds>((now + 30min).time_since_epoch()).count()
+    leases << std::chrono::duration_cast<std::chrono::seconds>((now + 30min).time_since_epoch())
+                  .count()
            << " 3c:22:fb:aa:bb:01 10.20.0.57 Pauls-iPhone *\n";
     write_file(dir / "mdm-export" / "devices.csv", csv.str());
     write_file(dir / "dnsmasq.leases", leases.str());
     write_file(dir / "arp", arp.str());
     const fs::path config = dir / "pakt-agent.toml";
-    write_file(config,
-               "[agent]\n"
-               "# never coalesce in these tests: every cycle's report must reach the server as itself\n"
-               "spool_max_reports = 1000000\n"
-               "[mdm]\n"
-               "export_dir = \"" + (dir / "mdm-export").string() + "\"\n"
-               "format = \"csv\"\n"
-               "mapping = \"jamf-school\"\n"
-               "[network]\n"
-               "dnsmasq_leases = \"" + (dir / "dnsmasq.leases").string() + "\"\n"
-               "dnsmasq_lease_time_s = 3600\n"
-               "dhcpd_leases = \"\"\n"
-               "arp_table = \"" + (dir / "arp").string() + "\"\n"
-               "[log]\n"
-               "level = \"info\"\n");
+    write_file(
+        config,
+        "[agent]\n"
+        "# never coalesce in these tests: every cycle's report must reach the server as itself\n"
+        "spool_max_reports = 1000000\n"
+        "[mdm]\n"
+        "export_dir = \"" +
+            (dir / "mdm-export").string() +
+            "\"\n"
+            "format = \"csv\"\n"
+            "mapping = \"jamf-school\"\n"
+            "[network]\n"
+            "dnsmasq_leases = \"" +
+            (dir / "dnsmasq.leases").string() +
+            "\"\n"
+            "dnsmasq_lease_time_s = 3600\n"
+            "dhcpd_leases = \"\"\n"
+            "arp_table = \"" +
+            (dir / "arp").string() +
+            "\"\n"
+            "[log]\n"
+            "level = \"info\"\n");
     return config;
 }
 
@@ -271,7 +293,7 @@ struct SiteAgent {
 };
 
 class AgentE2E : public ::testing::Test {
-protected:
+  protected:
     TempDir dir;
     fs::path paktd_config = dir.path() / "paktd.toml";
     Paktd paktd{dir.path() / "server-a", paktd_config};
@@ -282,7 +304,8 @@ protected:
     std::int64_t tranche_b = 0;
 
     // School A's iPads; A4 is enrolled but absent from the export.
-    const std::vector<std::string> ours = {"DMPA00000001", "DMPA00000002", "DMPA00000003", "DMPA00000004"};
+    const std::vector<std::string> ours = {"DMPA00000001", "DMPA00000002", "DMPA00000003",
+                                           "DMPA00000004"};
     const std::string theirs = "DMPB00000001";    // enrolled at school B
     const std::string stranger = "DMPX99999999";  // enrolled nowhere
 
@@ -298,7 +321,8 @@ protected:
             user.role = server::Role::city_admin;
             user.password_hash = test::fixture_password_hash(kPassword);
             server::insert_user(db, user);
-            for (const auto& [number, name] : {std::pair{kSchoolA, "Gymnasium Essen-Werden"}, std::pair{kSchoolB, "Freie Waldorfschule"}}) {
+            for (const auto& [number, name] : {std::pair{kSchoolA, "Gymnasium Essen-Werden"},
+                                               std::pair{kSchoolB, "Freie Waldorfschule"}}) {
                 server::School school;
                 school.school_number = number;
                 school.name = name;
@@ -308,27 +332,36 @@ protected:
         }
         paktd.start();
         auto http = paktd.client();
-        auto login = call(*http, "POST", "/api/v1/session", {}, json{{"username", "admin"}, {"password", kPassword}});
+        auto login = call(*http, "POST", "/api/v1/session", {},
+                          json{{"username", "admin"}, {"password", kPassword}});
         ASSERT_EQ(login.status, 201) << login.body;
         admin = json_of(login)["token"].get<std::string>();
 
         auto grant = call(*http, "POST", "/api/v1/grants", admin,
-                          json{{"programme", "DP-BASIS"}, {"reference", "G-1"}, {"amount_cents", 1000000},
-                               {"approved_on", "2021-01-01"}, {"spend_by", "2030-12-31"}});
+                          json{{"programme", "DP-BASIS"},
+                               {"reference", "G-1"},
+                               {"amount_cents", 1000000},
+                               {"approved_on", "2021-01-01"},
+                               {"spend_by", "2030-12-31"}});
         ASSERT_EQ(grant.status, 201) << grant.body;
         const auto grant_id = json_of(grant)["id"].get<std::int64_t>();
         tranche_a = add_tranche(*http, grant_id, kSchoolA, ours);
-        tranche_b = add_tranche(*http, grant_id, kSchoolB, {theirs, "DMPB00000002", "DMPB00000003"});
+        tranche_b =
+            add_tranche(*http, grant_id, kSchoolB, {theirs, "DMPB00000002", "DMPB00000003"});
     }
 
     std::int64_t add_tranche(HttpsClient& http, std::int64_t grant_id, const std::string& school,
                              const std::vector<std::string>& serials) {
         auto t = call(http, "POST", "/api/v1/tranches", admin,
-                      json{{"school_number", school}, {"grant_id", grant_id}, {"delivered_on", "2022-08-01"},
-                           {"unit_price_cents", 40000}, {"expected_count", 10}});
+                      json{{"school_number", school},
+                           {"grant_id", grant_id},
+                           {"delivered_on", "2022-08-01"},
+                           {"unit_price_cents", 40000},
+                           {"expected_count", 10}});
         EXPECT_EQ(t.status, 201) << t.body;
         const auto id = json_of(t)["id"].get<std::int64_t>();
-        auto r = call(http, "POST", "/api/v1/tranches/" + std::to_string(id) + "/enrollments", admin, json{{"serial_numbers", serials}});
+        auto r = call(http, "POST", "/api/v1/tranches/" + std::to_string(id) + "/enrollments",
+                      admin, json{{"serial_numbers", serials}});
         EXPECT_EQ(r.status, 200) << r.body;
         return id;
     }
@@ -340,7 +373,8 @@ protected:
         return {
             {ours[0], "a4:83:e7:12:34:01", "17.5.1", 87, true, 2h, Presence::arp, "10.20.0.11"},
             {ours[1], "a4:83:e7:12:34:02", "17.4", 55, false, 3h, Presence::dnsmasq, "10.20.0.12"},
-            {ours[2], "a4:83:e7:12:34:03", "17.3.1", 41, true, std::chrono::hours(24 * 10), Presence::none, ""},
+            {ours[2], "a4:83:e7:12:34:03", "17.3.1", 41, true, std::chrono::hours(24 * 10),
+             Presence::none, ""},
             {theirs, "a4:83:e7:12:34:04", "17.5.1", 90, true, 1h, Presence::arp, "10.20.0.14"},
             {stranger, "a4:83:e7:12:34:05", "16.7.5", 12, false, 1h, Presence::arp, "10.20.0.15"},
         };
@@ -353,20 +387,23 @@ protected:
         auto secret = call(*http, "POST", "/api/v1/schools/" + school + "/agent-secrets", admin);
         if (secret.status != 201) throw std::runtime_error("agent secret: " + secret.body);
         SiteAgent agent{config, dir.path() / ("state-" + name), 0};
-        const auto run = run_agent(dir.path(), {"enroll", "--state-dir", agent.state_dir.string(), "--server", paktd.url(),
-                                                "--secret", json_of(secret)["secret"].get<std::string>(), "--pin",
-                                                paktd.fingerprint(), "--hostname", "pakt-box-" + name});
+        const auto run = run_agent(
+            dir.path(), {"enroll", "--state-dir", agent.state_dir.string(), "--server", paktd.url(),
+                         "--secret", json_of(secret)["secret"].get<std::string>(), "--pin",
+                         paktd.fingerprint(), "--hostname", "pakt-box-" + name});
         std::smatch m;
         static const std::regex enrolled(R"(as agent (\d+))");
         if (run.status != kExitOk || !std::regex_search(run.output, m, enrolled)) {
-            throw std::runtime_error("enroll failed (" + std::to_string(run.status) + "): " + run.output);
+            throw std::runtime_error("enroll failed (" + std::to_string(run.status) +
+                                     "): " + run.output);
         }
         agent.agent_id = std::stoll(m[1]);
         return agent;
     }
 
     AgentRun once(const SiteAgent& agent) {
-        return run_agent(dir.path(), {"once", "--config", agent.config.string(), "--state-dir", agent.state_dir.string()});
+        return run_agent(dir.path(), {"once", "--config", agent.config.string(), "--state-dir",
+                                      agent.state_dir.string()});
     }
 
     long pending(const SiteAgent& agent) {
@@ -378,7 +415,9 @@ protected:
     json get(const std::string& target) {
         auto http = paktd.client();
         auto r = call(*http, "GET", target, admin);
-        if (r.status != 200) throw std::runtime_error("GET " + target + ": " + std::to_string(r.status) + " " + r.body);
+        if (r.status != 200)
+            throw std::runtime_error("GET " + target + ": " + std::to_string(r.status) + " " +
+                                     r.body);
         return json_of(r);
     }
 };
@@ -430,19 +469,22 @@ TEST_F(AgentE2E, EndToEnd_SampleSiteReadsBackThroughTheApi) {
     // School B's iPad on school A's network is not touched.
     EXPECT_TRUE(get("/api/v1/devices/" + theirs)["last_report"].is_null());
 
-    const auto unknown_a = get(std::string("/api/v1/schools/") + kSchoolA + "/unknown-devices")["items"];
+    const auto unknown_a =
+        get(std::string("/api/v1/schools/") + kSchoolA + "/unknown-devices")["items"];
     ASSERT_EQ(unknown_a.size(), 1u) << unknown_a.dump();
     EXPECT_EQ(unknown_a[0]["serial_number"], stranger);
     EXPECT_EQ(unknown_a[0]["ip_address"], "10.20.0.15");
     EXPECT_EQ(unknown_a[0]["os_version"], "16.7.5");
     EXPECT_EQ(unknown_a[0]["agent_id"], agent.agent_id);
-    EXPECT_EQ(get(std::string("/api/v1/schools/") + kSchoolB + "/unknown-devices")["items"].size(), 0u);
+    EXPECT_EQ(get(std::string("/api/v1/schools/") + kSchoolB + "/unknown-devices")["items"].size(),
+              0u);
 
     const auto progress_a = get("/api/v1/tranches/" + std::to_string(tranche_a))["progress"];
     EXPECT_EQ(progress_a["enrolled"], 4);
     EXPECT_EQ(progress_a["managed"], 2);           // A1 and A3
     EXPECT_EQ(progress_a["seen_last_7_days"], 2);  // A1 and A2
-    EXPECT_EQ(get("/api/v1/tranches/" + std::to_string(tranche_a) + "/reconciliation")["not_seen"], json::array({ours[3]}));
+    EXPECT_EQ(get("/api/v1/tranches/" + std::to_string(tranche_a) + "/reconciliation")["not_seen"],
+              json::array({ours[3]}));
     const auto progress_b = get("/api/v1/tranches/" + std::to_string(tranche_b))["progress"];
     EXPECT_EQ(progress_b["managed"], 0);
     EXPECT_EQ(progress_b["seen_last_7_days"], 0);
@@ -490,7 +532,8 @@ TEST_F(AgentE2E, Offline_EveryCycleIsDeliveredExactlyOnceAfterTheServerReturns) 
         query_int(database, "SELECT times_seen FROM unknown_sightings WHERE serial_number = '" +
                                 stranger + "'"),
         kOfflineCycles + 1);
-    // Check-ins are telemetry: their record is checkin_reports, not the audit log (README, "Audit log").
+    // Check-ins are telemetry: their record is checkin_reports, not the audit log (README, "Audit
+    // log").
     EXPECT_EQ(query_int(database, "SELECT count(*) FROM audit_log WHERE action = 'agent.checkin'"),
               0);
 }
@@ -498,7 +541,7 @@ TEST_F(AgentE2E, Offline_EveryCycleIsDeliveredExactlyOnceAfterTheServerReturns) 
 // Counts paktd's writes to its database's WAL (inotify IN_MODIFY on the data directory), so the
 // crash test can kill paktd in the middle of its commits without sleeping.
 class WalWatch {
-public:
+  public:
     explicit WalWatch(const fs::path& database) : name_(database.filename().string() + "-wal") {
         fd_ = ::inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
         if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "inotify_init1");
@@ -513,13 +556,15 @@ public:
 
     /// Waits for `n` writes to the WAL. False if `stopped()` turns true first (checked whenever
     /// nothing happened for 100 ms); throws after `timeout`.
-    bool wait_writes(int n, std::chrono::milliseconds timeout, const std::function<bool()>& stopped) {
+    bool wait_writes(int n, std::chrono::milliseconds timeout,
+                     const std::function<bool()>& stopped) {
         const auto deadline = std::chrono::steady_clock::now() + timeout;
         int seen = 0;
         alignas(inotify_event) char buffer[4096];
         while (seen < n) {
             if (stopped()) return false;
-            if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("paktd wrote nothing to its WAL");
+            if (std::chrono::steady_clock::now() > deadline)
+                throw std::runtime_error("paktd wrote nothing to its WAL");
             pollfd p{fd_, POLLIN, 0};
             if (::poll(&p, 1, 100) <= 0) continue;
             ssize_t length = 0;
@@ -534,7 +579,7 @@ public:
         return true;
     }
 
-private:
+  private:
     std::string name_;
     int fd_ = -1;
 };
@@ -542,17 +587,19 @@ private:
 // Reports the agent logged as acknowledged with duplicate: true.
 long count_duplicates(const std::string& output) {
     long n = 0;
-    for (auto at = output.find(", duplicate)"); at != std::string::npos; at = output.find(", duplicate)", at + 1)) ++n;
+    for (auto at = output.find(", duplicate)"); at != std::string::npos;
+         at = output.find(", duplicate)", at + 1))
+        ++n;
     return n;
 }
 
 // What one agent did over the crash test.
 struct AgentTally {
-    long runs = 0;       // `once` runs, each spooling exactly one report (few devices)
-    long delivered = 0;  // reports acknowledged with a 200, summed over the runs
+    long runs = 0;          // `once` runs, each spooling exactly one report (few devices)
+    long delivered = 0;     // reports acknowledged with a 200, summed over the runs
     long duplicates = 0;    // acknowledged as already stored: paktd died between commit and answer
     long failed_sends = 0;  // runs that ended with reports still pending
-    std::string failure;  // an unexpected exit or output
+    std::string failure;    // an unexpected exit or output
 };
 
 TEST_F(AgentE2E, Crash_SigkillWhileAgentsSendLosesNothingAndAppliesNothingTwice) {
@@ -572,21 +619,25 @@ TEST_F(AgentE2E, Crash_SigkillWhileAgentsSendLosesNothingAndAppliesNothingTwice)
     // serial enrolled nowhere.
     auto site = site_a();
     site.pop_back();
-    site.push_back({"DMPXA0000001", "a4:83:e7:12:34:05", "16.7.5", 12, false, 1h, Presence::arp, "10.20.0.15"});
+    site.push_back({"DMPXA0000001", "a4:83:e7:12:34:05", "16.7.5", 12, false, 1h, Presence::arp,
+                    "10.20.0.15"});
     const auto config_a = write_site(dir.path() / "site-a", site);
-    const auto config_b = write_site(dir.path() / "site-b",
-                                     {{"DMPB00000001", "a4:83:e7:22:34:01", "17.5.1", 70, true, 1h, Presence::arp, "10.30.0.11"},
-                                      {"DMPB00000002", "a4:83:e7:22:34:02", "17.5.1", 71, true, 1h, Presence::dnsmasq, "10.30.0.12"},
-                                      {"DMPB00000003", "a4:83:e7:22:34:03", "17.2", 72, false, 5h, Presence::none, ""},
-                                      {"DMPXB0000001", "a4:83:e7:22:34:04", "17.0", 73, true, 1h, Presence::arp, "10.30.0.14"}});
-    const std::vector<SiteAgent> agents = {enroll("a1", kSchoolA, config_a), enroll("a2", kSchoolA, config_a),
+    const auto config_b = write_site(
+        dir.path() / "site-b",
+        {{"DMPB00000001", "a4:83:e7:22:34:01", "17.5.1", 70, true, 1h, Presence::arp, "10.30.0.11"},
+         {"DMPB00000002", "a4:83:e7:22:34:02", "17.5.1", 71, true, 1h, Presence::dnsmasq,
+          "10.30.0.12"},
+         {"DMPB00000003", "a4:83:e7:22:34:03", "17.2", 72, false, 5h, Presence::none, ""},
+         {"DMPXB0000001", "a4:83:e7:22:34:04", "17.0", 73, true, 1h, Presence::arp, "10.30.0.14"}});
+    const std::vector<SiteAgent> agents = {enroll("a1", kSchoolA, config_a),
+                                           enroll("a2", kSchoolA, config_a),
                                            enroll("b1", kSchoolB, config_b)};
     const auto port = paktd.port();
 
     std::mutex mutex;
     std::condition_variable progress;
     bool stop = false;
-    int generation = 0;           // paktd starts so far; runs are credited to the one they began under
+    int generation = 0;  // paktd starts so far; runs are credited to the one they began under
     int runs_this_generation = 0;  // runs begun and finished while the current paktd was up
     std::vector<AgentTally> tallies(agents.size());
     std::vector<std::thread> loops;
@@ -604,7 +655,8 @@ TEST_F(AgentE2E, Crash_SigkillWhileAgentsSendLosesNothingAndAppliesNothingTwice)
                     const auto run = once(agents[i]);
                     const auto summary = parse_once(run.output);
                     if ((run.status != kExitOk && run.status != kExitPending) || !summary) {
-                        tally.failure = "exit " + std::to_string(run.status) + ": " + tail(run.output);
+                        tally.failure =
+                            "exit " + std::to_string(run.status) + ": " + tail(run.output);
                     } else {
                         ++tally.runs;
                         tally.delivered += summary->delivered;
@@ -644,7 +696,8 @@ TEST_F(AgentE2E, Crash_SigkillWhileAgentsSendLosesNothingAndAppliesNothingTwice)
                 }
                 ++kills_in_wal;
             } else {
-                const int lifetime = std::uniform_int_distribution<int>(1, 2 * static_cast<int>(agents.size()))(random);
+                const int lifetime = std::uniform_int_distribution<int>(
+                    1, 2 * static_cast<int>(agents.size()))(random);
                 std::unique_lock lock(mutex);
                 progress.wait(lock, [&] { return stop || runs_this_generation >= lifetime; });
                 if (stop) break;
@@ -664,7 +717,8 @@ TEST_F(AgentE2E, Crash_SigkillWhileAgentsSendLosesNothingAndAppliesNothingTwice)
     }
     progress.notify_all();
     for (auto& t : loops) t.join();
-    for (std::size_t i = 0; i < agents.size(); ++i) ASSERT_EQ(tallies[i].failure, "") << "agent " << i;
+    for (std::size_t i = 0; i < agents.size(); ++i)
+        ASSERT_EQ(tallies[i].failure, "") << "agent " << i;
     ASSERT_EQ(killer_failure, "");
     RecordProperty("crash_kills_done", kills_done);
     RecordProperty("crash_kills_in_wal_writes", kills_in_wal);
@@ -689,7 +743,8 @@ TEST_F(AgentE2E, Crash_SigkillWhileAgentsSendLosesNothingAndAppliesNothingTwice)
     }
 
     // Every enrolled iPad the agents saw has its latest report.
-    for (const auto& serial : {ours[0], ours[1], ours[2], theirs, std::string("DMPB00000002"), std::string("DMPB00000003")}) {
+    for (const auto& serial : {ours[0], ours[1], ours[2], theirs, std::string("DMPB00000002"),
+                               std::string("DMPB00000003")}) {
         const auto report = get("/api/v1/devices/" + serial)["last_report"];
         EXPECT_FALSE(report.is_null()) << serial;
     }
@@ -712,20 +767,28 @@ TEST_F(AgentE2E, Crash_SigkillWhileAgentsSendLosesNothingAndAppliesNothingTwice)
         // Each run spooled one report; each report was acknowledged once (the spool is empty) and
         // is in the database once.
         EXPECT_EQ(tallies[i].delivered, tallies[i].runs) << "agent " << i;
-        EXPECT_EQ(db->execAndGet("SELECT count(*) FROM checkin_reports WHERE agent_id = " + id).getInt64(), tallies[i].runs)
+        EXPECT_EQ(db->execAndGet("SELECT count(*) FROM checkin_reports WHERE agent_id = " + id)
+                      .getInt64(),
+                  tallies[i].runs)
             << "agent " << i;
     }
-    const std::map<std::string, std::int64_t> once_each = {{ours[0], 1}, {ours[1], 1}, {ours[2], 1},
-                                                           {theirs, 1},  {"DMPB00000002", 1}, {"DMPB00000003", 1}};
+    const std::map<std::string, std::int64_t> once_each = {
+        {ours[0], 1}, {ours[1], 1},        {ours[2], 1},
+        {theirs, 1},  {"DMPB00000002", 1}, {"DMPB00000003", 1}};
     EXPECT_EQ(first_seen_events(*db), once_each);
     // Each application of a report counts the unknown serial once.
-    EXPECT_EQ(db->execAndGet("SELECT times_seen FROM unknown_sightings WHERE serial_number = 'DMPXA0000001'").getInt64(),
+    EXPECT_EQ(db->execAndGet(
+                    "SELECT times_seen FROM unknown_sightings WHERE serial_number = 'DMPXA0000001'")
+                  .getInt64(),
               tallies[0].runs + tallies[1].runs);
-    EXPECT_EQ(db->execAndGet("SELECT times_seen FROM unknown_sightings WHERE serial_number = 'DMPXB0000001'").getInt64(),
+    EXPECT_EQ(db->execAndGet(
+                    "SELECT times_seen FROM unknown_sightings WHERE serial_number = 'DMPXB0000001'")
+                  .getInt64(),
               tallies[2].runs);
     EXPECT_EQ(db->execAndGet("PRAGMA integrity_check").getString(), "ok");
     SQLite::Statement foreign_keys(*db, "PRAGMA foreign_key_check");
-    EXPECT_FALSE(foreign_keys.executeStep()) << "a foreign key violation in " << foreign_keys.getColumn(0).getString();
+    EXPECT_FALSE(foreign_keys.executeStep())
+        << "a foreign key violation in " << foreign_keys.getColumn(0).getString();
 }
 
 TEST_F(AgentE2E, Pin_OtherCertificateGetsNothingAndTheSpoolWaitsForTheRightServer) {
