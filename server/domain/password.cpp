@@ -10,8 +10,6 @@
 namespace pakt::server {
 namespace {
 
-constexpr std::uint32_t kTimeCost = 2;
-constexpr std::uint32_t kMemoryKib = 19456;
 constexpr std::uint32_t kParallelism = 1;
 constexpr std::size_t kSaltBytes = 16;
 constexpr std::size_t kHashBytes = 32;
@@ -27,15 +25,15 @@ std::string salt_bytes() {
 
 }  // namespace
 
-std::string hash_password(std::string_view password) {
+std::string hash_password(std::string_view password, PasswordCost cost) {
     const std::string salt = salt_bytes();
     const std::size_t encoded_len = argon2_encodedlen(
-        kTimeCost, kMemoryKib, kParallelism, static_cast<std::uint32_t>(kSaltBytes),
+        cost.time, cost.memory_kib, kParallelism, static_cast<std::uint32_t>(kSaltBytes),
         static_cast<std::uint32_t>(kHashBytes), Argon2_id);
     std::vector<char> encoded(encoded_len);
-    const int rc =
-        argon2id_hash_encoded(kTimeCost, kMemoryKib, kParallelism, password.data(), password.size(),
-                              salt.data(), salt.size(), kHashBytes, encoded.data(), encoded.size());
+    const int rc = argon2id_hash_encoded(cost.time, cost.memory_kib, kParallelism, password.data(),
+                                         password.size(), salt.data(), salt.size(), kHashBytes,
+                                         encoded.data(), encoded.size());
     if (rc != ARGON2_OK) {
         throw std::runtime_error(std::string("argon2id hashing failed: ") +
                                  argon2_error_message(rc));

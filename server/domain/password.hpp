@@ -1,13 +1,23 @@
 #pragma once
 // Password hashing with Argon2id (OWASP parameters: m=19 MiB, t=2, p=1), stored as PHC strings.
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace pakt::server {
 
-/// Hashes `password` with a fresh random salt. Returns the PHC string
-/// ("$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>"). Throws std::runtime_error on failure.
-std::string hash_password(std::string_view password);
+/// Argon2id's cost: passes over memory_kib KiB.
+struct PasswordCost {
+    std::uint32_t time = 2;
+    std::uint32_t memory_kib = 19456;
+};
+/// What every password paktd stores is hashed with (OWASP: m=19 MiB, t=2, p=1).
+inline constexpr PasswordCost kPasswordCost{};
+
+/// Hashes `password` with a fresh random salt at `cost` (tests seed their users at the lowest,
+/// {1, 8}). Returns the PHC string ("$argon2id$v=19$m=19456,t=2,p=1$<salt>$<hash>"); verifying it
+/// reads the cost from the string. Throws std::runtime_error on failure.
+std::string hash_password(std::string_view password, PasswordCost cost = kPasswordCost);
 
 /// True if `password` matches `phc`. False (never throws) for a malformed hash.
 bool verify_password(std::string_view password, const std::string& phc);

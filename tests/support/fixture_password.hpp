@@ -5,7 +5,7 @@
 
 namespace pakt::test {
 
-/// An Argon2id PHC string for `password` at the smallest cost libargon2 accepts (t=1, m=8 KiB).
+/// server::hash_password at the smallest cost libargon2 accepts (t=1, m=8 KiB).
 /// Logging such a user in still goes through paktd's real verify_password, which reads the cost
 /// from the string; it just does not spend 19 MiB and two passes on every test's fixture users
 /// (production parameters are hash_password's, and its own tests check them).
