@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // pakt-agent's command line. Commands:
 //   pakt-agent enroll --server URL (--secret S | --secret-file F) (--ca-file F | --pin SHA256)

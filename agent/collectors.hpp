@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The agent's collectors and their join (DOMAIN.md, "The site agent"): the MDM's device export
 // says which devices exist and in what state, the DHCP leases and the neighbour table say which

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // pakt-agent's configuration: every field has a default that lets the agent run with no file at
 // all. Loaded from TOML (config/pakt-agent.toml documents every key), then overridden by the

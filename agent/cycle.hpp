@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // One agent cycle (collect, then spool) and the daemon loop that repeats it and delivers the
 // spool with backoff. Everything that waits or reads the clock goes through TimeSource, so the

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Reading the values that MDM exports and network files spell in many ways: MAC addresses,
 // battery levels, free storage, managed flags and timestamps. Pure functions, thread-safe except

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // pakt-agent: the Pakt site agent. Composition only; see agent/cli.hpp.
 #include <iostream>
 

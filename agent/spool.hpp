@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The agent's spool: every report is written here (SQLite, WAL, synchronous=FULL) before any
 // attempt to send it, and leaves only after the server confirmed it with a 200 (or refused it as

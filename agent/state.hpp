@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The agent's enrollment state in <state_dir>/state.json: which server it reports to, how it
 // trusts that server, and its identity there (agent id and node key). Written once by

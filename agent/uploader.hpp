@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Delivery of spooled reports to paktd (API.md, "Agents"; DESIGN.md, "The check-in path"): the
 // oldest report first, gzip-compressed, removed from the spool only after a 200. Time, waiting,

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Files written whole or not at all, with their final mode from the first byte on.
 #include <sys/types.h>

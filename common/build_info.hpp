@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // What a binary was built from: the one version (CMakeLists.txt, project()) and the git commit
 // (tools/build_info.cmake writes their definitions at every build).

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The check-in report: what a site agent sends to paktd each cycle (API.md, "Agents";
 // schema/checkin-report.schema.json). Shared by pakt-agent (which builds and spools it) and

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Hashing and randomness shared by server, agent and tools. Thread-safe; OpenSSL underneath.
 #include <array>

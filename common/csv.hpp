@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // CSV reading and writing (RFC 4180 plus what real exports contain): used by the school import,
 // tranche manifests, the agent's MDM export collector and CSV reports.

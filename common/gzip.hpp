@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // gzip for check-in bodies: the agent compresses, paktd decompresses with a cap on the output so a
 // small "gzip bomb" cannot make it allocate gigabytes.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // A small synchronous HTTPS/1.1 client with keep-alive, used by pakt-agent, paktctl and the
 // tests. Not thread-safe: use one client per thread.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // An HTTPS server address as configured by people: the agent's server, paktd's connectors to
 // vendor APIs. Only https, no credentials, query or fragment in it.

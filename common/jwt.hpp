@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // JSON Web Signatures with ES256 (RFC 7515, RFC 7518 section 3.4): what OAuth 2 client
 // assertions (RFC 7523) are made of, e.g. for the Apple School Manager API.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Logging set-up for Pakt's programs: spdlog's default logger writing UTC timestamps to stderr.
 #include <string_view>

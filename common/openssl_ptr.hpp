@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Owning pointers for OpenSSL objects, each freed with its own function.
 #include <openssl/bio.h>

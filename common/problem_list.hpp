@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // A list of problems that keeps at most a fixed number and counts the rest. Every error list an
 // answer carries is built with it (fields of a JSON body, lines of a delivery list or school list,

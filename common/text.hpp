@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The one rule for strings Pakt stores and shows back (JSON fields, CSV fields, check-in reports):
 // valid UTF-8 and no control characters, so a value cannot carry terminal escape sequences, NUL

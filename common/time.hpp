@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Time formats of the API: RFC 3339 UTC timestamps ("2026-09-01T07:30:00Z") and dates
 // ("2026-09-01").

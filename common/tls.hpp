@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // TLS set-up shared by paktd (server context, self-signed certificate) and its clients
 // (pakt-agent, tests): contexts restricted to TLS 1.2 and 1.3, certificate pinning.

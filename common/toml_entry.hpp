@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Strict reading of one key of a TOML configuration file, shared by paktd and pakt-agent: every
 // error names the file and the dotted key and says what was expected.

@@ -1,3 +1,5 @@
+-- SPDX-License-Identifier: EUPL-1.2
+-- SPDX-FileCopyrightText: 2026 Pakt contributors
 -- Foundation: schools, users with per-school roles, sessions, API tokens and the audit log.
 -- Times are RFC 3339 UTC strings; they sort correctly as text.
 

@@ -1,3 +1,5 @@
+-- SPDX-License-Identifier: EUPL-1.2
+-- SPDX-FileCopyrightText: 2026 Pakt contributors
 -- Inventory: funding programmes, grants, tranches (deliveries) with their manifests, devices,
 -- loans and device events. Money is integer cents; dates are YYYY-MM-DD, times RFC 3339 UTC.
 -- Data protection: no column holds a person's name. Loans name a pseudonymous borrower_ref

@@ -1,3 +1,5 @@
+-- SPDX-License-Identifier: EUPL-1.2
+-- SPDX-FileCopyrightText: 2026 Pakt contributors
 -- Site agents: enroll secrets, enrolled agents with their node keys, check-in idempotency
 -- records and sightings of serial numbers not enrolled anywhere.
 

@@ -1,3 +1,5 @@
+-- SPDX-License-Identifier: EUPL-1.2
+-- SPDX-FileCopyrightText: 2026 Pakt contributors
 -- The web UI: browser sessions end when idle, loans record what was handed over, and the loan
 -- lists a school's staff page through have indexes that serve them.
 

@@ -1,3 +1,5 @@
+-- SPDX-License-Identifier: EUPL-1.2
+-- SPDX-FileCopyrightText: 2026 Pakt contributors
 -- Municipal IT's pages: passwords the server generated must be changed at the next login, and
 -- the audit log's filters have indexes that serve them.
 

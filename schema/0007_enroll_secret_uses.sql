@@ -1,3 +1,5 @@
+-- SPDX-License-Identifier: EUPL-1.2
+-- SPDX-FileCopyrightText: 2026 Pakt contributors
 -- Enroll secrets are exchanged once (DESIGN.md): each secret allows max_uses enrollments
 -- ([agents] enroll_secret_uses, default 1, or "uses" when it is created) and counts them in
 -- uses; a used-up secret is refused like an unknown one.

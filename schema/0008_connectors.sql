@@ -1,3 +1,5 @@
+-- SPDX-License-Identifier: EUPL-1.2
+-- SPDX-FileCopyrightText: 2026 Pakt contributors
 -- Connectors: what paktd pulls from vendor APIs (Apple School Manager, the MDMs) and a record of
 -- every run, so municipal IT sees when a source last answered and what it changed.
 

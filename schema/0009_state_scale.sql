@@ -1,3 +1,5 @@
+-- SPDX-License-Identifier: EUPL-1.2
+-- SPDX-FileCopyrightText: 2026 Pakt contributors
 -- State scale (issue 13).
 -- A check-in rewrites the latest report of each device its school's agent
 -- sees. Keyed by serial number alone, a school's rows lay scattered over the whole table (Apple's

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #include "server/app.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -25,6 +27,7 @@
 #include "server/http/web_assets.hpp"
 #include "server/net/http_server.hpp"
 #include "server/storage/audit_repository.hpp"
+#include "server/storage/backup.hpp"
 #include "server/storage/database.hpp"
 #include "server/storage/database_lock.hpp"
 #include "server/storage/migrator.hpp"
@@ -156,6 +159,15 @@ void App::start() {
         parts_->writer = std::make_unique<Writer>(std::move(write_db), config_.writer_max_batch);
         parts_->reads = std::make_unique<ReadPool>(config_.database_url, config_.read_connections);
     } else {
+        // A migration changes tables in place: first keep the database as it was (paktctl
+        // restore takes it back), and migrate nothing without that copy. PostgreSQL databases
+        // are backed up by their administrators' tools (pg_dump).
+        if (const auto backup = backup_before_migration(db_file, config_.busy_timeout)) {
+            spdlog::warn(
+                "database {} is older than this paktd ({}): backed it up to {} before "
+                "migrating it to schema version {}",
+                db_file.string(), version_line("paktd"), backup->string(), latest_schema_version());
+        }
         auto write_db = open_database(db_file, OpenMode::read_write, config_.busy_timeout);
         prepare(*write_db, db_file.string());
         parts_->writer = std::make_unique<Writer>(std::move(write_db), config_.writer_max_batch);

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The composition root of paktd: owns the configuration, the database (writer and readers), the
 // router with every handler, the TLS context and the network server, and wires them together.

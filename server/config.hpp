@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // paktd's configuration: every field has a default that lets paktd run with no file at all.
 // Loaded from TOML (config/paktd.toml documents every key), then overridden by command-line flags.

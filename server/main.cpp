@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // paktd: the Pakt server. Composition only: flags, configuration, logging, App, signals.
 #include <pthread.h>
 #include <spdlog/spdlog.h>

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: EUPL-1.2
+# SPDX-FileCopyrightText: 2026 Pakt contributors
 # Writes OUTPUT, the C++ source of common/build_info.hpp's functions, with VERSION and the git
 # commit the build is made from. Run at every build (the target pakt_build_info_source), it
 # rewrites OUTPUT only when the text changes, so a new commit recompiles one file and relinks.

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: EUPL-1.2
+# SPDX-FileCopyrightText: 2026 Pakt contributors
 # Writes OUTPUT: a C++ file defining `std::string_view NAMESPACE::FUNCTION()` that returns the
 # bytes of INPUT unchanged, declared in HEADER (included as written, rooted at the repository).
 # The text is emitted as adjacent raw string literals of fewer than 60,000 bytes each, cut after a

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: EUPL-1.2
+# SPDX-FileCopyrightText: 2026 Pakt contributors
 # Writes OUTPUT: a C++ file defining pakt::server::FUNCTION() (default embedded_migrations) from
 # the INPUTS, NNNN_description.sql files ('|'-separated, since ';' would split the command line),
 # in version order.

@@ -1,3 +1,5 @@
+# SPDX-License-Identifier: EUPL-1.2
+# SPDX-FileCopyrightText: 2026 Pakt contributors
 # Writes OUTPUT: a C++ file defining pakt::server::http::embedded_web_files(), the web UI's files
 # as bytes, each under the URL path it is served at. FILES is a '|'-separated list of
 # "<url path>=<file>" pairs (';' would split the command line). Binary-safe (fonts), so every file

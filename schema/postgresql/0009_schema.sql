@@ -1,3 +1,5 @@
+-- SPDX-License-Identifier: EUPL-1.2
+-- SPDX-FileCopyrightText: 2026 Pakt contributors
 -- The whole schema of version 9 for PostgreSQL: what schema/0001 to 0009 build in SQLite, in
 -- PostgreSQL's types. Every text column compares bytewise (collation "C"), as SQLite's do, so keys,
 -- keyset pages and RFC 3339 times sort the same on both backends whatever the database's locale.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Runs the configured connectors: each on its own thread, on a schedule with jitter and on
 // request ("sync now"). A run fetches everything from its API first and then applies it in one

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The vendor APIs behind one interface each: a source fetches everything it has in one run
 // (all pages) or throws SyncFailed, so a sync applies a complete picture or nothing.

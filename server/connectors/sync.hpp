@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // How what a vendor API listed becomes Pakt's data. Each function runs on the writer inside one
 // transaction: it applies everything or, by throwing, nothing.

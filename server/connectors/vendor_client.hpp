@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // HTTPS calls to a vendor API the way a good API citizen makes them: a timeout on every call,
 // Retry-After honoured after 429 (and 503), exponential backoff after 5xx and network errors,

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The command line that enrolls a site agent: what a school's IT helper pastes into a shell on
 // the school's agent box. No HTTP, no storage.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The authorization policy: what a principal may see and do, decided on the object's school.
 // Handlers load the object first and ask the policy about that object, never only the route.

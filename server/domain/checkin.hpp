@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Applying a site agent's check-in report: the reconciliation of what an agent saw with what the
 // school has enrolled. A serial enrolled at the agent's school updates that device's latest state

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // What the connectors read from vendor APIs, in Pakt's terms and vendor-neutral: a device as
 // Apple School Manager lists it, a device as an MDM reports it, and a connector run's record.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The rules of a device's life in inventory: which serial numbers a tranche takes (enrollment),
 // and which status changes are allowed (a lent device stays out of storage until its return; a

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The funding report's figures (proof of use, Verwendungsnachweis): from the facts of each grant
 // and raw per-tranche counts to figures per grant, per school within a grant, and per programme.

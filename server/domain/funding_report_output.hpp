@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The funding report as JSON (for programs: the body of GET /api/v1/reports/funding) and as CSV
 // (for people), shared by paktd and paktctl so both produce the same figures in the same shape.

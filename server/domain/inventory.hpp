@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Rules of the inventory: serial numbers, the device lifecycle, the earmarking period of grants
 // and what a loan may record. No storage, no HTTP.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Reading a supplier's delivery list (manifest) from CSV. Accepts what suppliers and Apple School
 // Manager actually send: header aliases (serial_number / serialNumber / Seriennummer, model /

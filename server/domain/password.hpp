@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Password hashing with Argon2id (OWASP parameters: m=19 MiB, t=2, p=1), stored as PHC strings.
 #include <cstdint>

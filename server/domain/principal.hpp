@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Who is calling: an authenticated user with a role and, for the school roles, their schools.
 #include <algorithm>

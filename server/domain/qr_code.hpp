@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // QR codes for asset-tag labels, drawn as SVG (libqrencode). No storage, no HTTP.
 #include <string>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // A token bucket per key (agent id): `burst` requests back to back, then `per_minute` sustained.
 // Per instance, as DESIGN.md allows for rate limits. Thread-safe.

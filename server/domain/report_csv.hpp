@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The cells of Pakt's CSV reports, in the two dialects people open them with. Shared by paktd's
 // report endpoints and paktctl's reports, so a file looks the same whichever produced it.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // What the domain needs of storage, one interface per area, owned here so that storage depends
 // on the domain and not the other way round. A Repositories object is one unit of work's view:

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // What a scan on the enrollment page means. A USB scanner types what the barcode holds: the bare
 // serial number, Apple's box label (Code 128 with the data identifier 'S' before the serial,

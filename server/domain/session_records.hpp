@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Login sessions and API tokens. Only SHA-256 hashes of bearer tokens are stored, so a copy of
 // the database does not let anyone log in.

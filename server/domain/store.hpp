@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The domain's door to storage. A Store lends read views and runs write units of work; both see
 // the data through Repositories (server/domain/repositories.hpp). Writes are queued to one writer

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Validation rules for values that enter Pakt. Each returns an error message for the user, or
 // nullopt if the value is acceptable.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Site agents: enroll secrets (school IT of the school or city_admin), enrollment of an agent
 // (secret -> node key), the check-in, the agent list and revocation, and unknown sightings.
 #include <spdlog/spdlog.h>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // What a client sees when a request fails: thrown by handlers, mapped to RFC 9457 problem+json
 // at the router's one catch site. Internal details never go into an ApiError.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The audit trail, read in scope: city_admin sees every entry; the school roles see the entries
 // of their schools.
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The vendor API connectors for municipal IT: their state and last runs, and "sync now".
 // City-wide (a connector spans every school), so city_admin only.
 #include <chrono>

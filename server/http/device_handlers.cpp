@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Devices: enrollment (single and scanning session), the scoped list, detail, lifecycle changes,
 // history, loans and returns.
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Funding programmes (read by everyone, created by city_admin) and grants (city_admin only).
 
 #include <charconv>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Registration of the API's resources on the router. Handlers get what they need through
 // HandlerDeps (owned by App); they validate input, load the objects a request touches, ask the

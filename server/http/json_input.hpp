@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Strict reading of JSON request bodies. Malformed JSON, a body nested too deeply and a value of
 // the wrong type are 400; a wrong Content-Type is 415; unknown fields, missing required fields and

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Loans across devices: a school's current, overdue and returned loans, and one loan with what
 // its printed agreement needs. Lending and returning live with the device (device_handlers).
 // Loan data is personal data of pupils by reference: every read is audited like a write.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // HTTP messages as the handlers see them: plain structs without Beast, so the router and every
 // handler can be compiled and tested without the network layer (which converts at its edge).

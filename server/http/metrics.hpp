@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Prometheus metrics kept in memory: requests by route, method and status, a latency histogram
 // by route, build info, and gauges that other components contribute at scrape time.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The API's contract, schema/openapi.yaml, embedded into the binary at build time
 // (tools/embed_file.cmake) so that paktd serves exactly the document it was built with.

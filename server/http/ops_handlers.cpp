@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Operations endpoints, outside /api/v1: liveness, readiness and Prometheus metrics; and the
 // served contract, /api/v1/openapi.yaml, public like them so clients can read it before logging in.
 #include "server/http/handlers.hpp"

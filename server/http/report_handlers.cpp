@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Reports: funding (proof of use), inventory (one row per device) and rollout (the funnel per
 // tranche), as JSON for programs and CSV for people, in the caller's scope. The inventory is
 // streamed from one statement in chunks of about 64 KiB whatever its size; funding and rollout

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The router: matches method and path to a handler, authenticates the caller for routes that
 // need it, and is the one catch site that maps errors to RFC 9457 problem+json. Usable without a

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Schools: scoped list and read for every role; create and change for city_admin.
 
 #include "common/time.hpp"

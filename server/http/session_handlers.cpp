@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Session (login, logout), the caller (/me) and the caller's API tokens.
 #include <spdlog/spdlog.h>
 

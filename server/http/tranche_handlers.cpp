@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Tranches (deliveries): created by city_admin, read in scope, manifests uploaded by the school's
 // IT helper or city_admin, the rollout funnel and reconciliation.
 

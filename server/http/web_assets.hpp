@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The web UI's static files: embedded into the binary at build time (tools/embed_web.cmake), or,
 // for front-end development, read from a directory on every request so a change shows on reload.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The web UI: its entry page at every address of UI.md (the page's JavaScript renders the rest
 // from the API) and its static files under /assets/, with validators, compression and the
 // security headers a browser needs to keep injected script out.

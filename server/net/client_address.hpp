@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Which address a request comes from: the TCP peer, or, when the peer is a reverse proxy the
 // operator trusts (`[server] trusted_proxies`), the client named in its X-Forwarded-For header.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The network layer: the only place that touches sockets. Accepts TLS (or, when configured,
 // plain) connections, reads HTTP/1.1 requests with limits on header size, body size and time,

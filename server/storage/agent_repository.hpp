@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Site agents: enroll secrets, agents and their node keys, check-in idempotency records, the
 // application of a check-in report, and unknown sightings.

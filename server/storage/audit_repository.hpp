@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The audit trail: every mutation appends an entry in the same transaction as the change.
 // Entries form a SHA-256 hash chain (see schema/0001_foundation.sql).

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // What connectors store: runs, Apple School Manager's devices, MDM device states and the unknown
 // sightings MDMs report.

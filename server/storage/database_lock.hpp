@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The advisory lock that keeps one process at a time in charge of a database file: paktd holds
 // it while it runs, `paktctl restore` while it replaces the database. Other paktctl commands do

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Funding programmes and grants.
 // The SQL behind FundingRepository (server/domain/repositories.hpp, where each function

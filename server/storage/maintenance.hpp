@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Whole-database operations for backup and restore: copying a live database page by page from
 // one read snapshot, checking a copy's integrity, and summarising what a database holds.

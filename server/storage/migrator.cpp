@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #include "server/storage/migrator.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -6,6 +8,7 @@
 
 #include <string>
 
+#include "common/build_info.hpp"
 #include "server/storage/sql/postgres.hpp"
 
 namespace pakt::server {
@@ -47,9 +50,11 @@ int migrate(sql::Db db, std::span<const Migration> migrations) {
     const int latest = migrations.empty() ? 0 : migrations.back().version;
     const auto too_new = [&](int current) {
         return SchemaTooNewError(fmt::format(
-            "database '{}' has schema version {}, but this Pakt understands only up to version "
-            "{}: it was written by a newer Pakt; use that version or restore a backup",
-            database_name(db), current, latest));
+            "database '{}' has schema version {}, but this program ({}) understands only up to "
+            "version {}: the database is newer than this program, written by a newer Pakt, and "
+            "a downgrade is refused. Nothing was changed; install that newer version again, or "
+            "restore a backup taken before the upgrade (paktctl restore)",
+            database_name(db), current, version_line("Pakt"), latest));
     };
     int current = schema_version(db);
     if (current > latest) throw too_new(current);

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Schema migrations: NNNN_description.sql files, embedded into the binary, applied in order at
 // start-up, each inside its own transaction. SQLite's (schema/) are tracked by PRAGMA

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // A fixed pool of read-only connections. With WAL, readers never block the writer and see the
 // last committed state when their statement starts.

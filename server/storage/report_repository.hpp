@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The reads behind the reports: raw funding figures per grant and tranche, the rollout funnel per
 // tranche, and the inventory as a cursor over one row per device. Every query takes the caller's

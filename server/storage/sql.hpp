@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Small helpers the repositories share for reading and binding optional values and for the
 // scope filter "school_number IN (?, ?, ...)". Storage-internal.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The repositories over one SQL connection: each call runs the function of the same name in
 // server/storage/*_repository.hpp on it.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The Store on either SQL backend: reads from the pool of read connections (on SQLite read-only,
 // WAL: they never block the writer), writes through the instance's Writer and its group commits.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Prepared statements kept for the life of one connection. The writer runs the same few
 // statements for every check-in (the device upsert, the idempotency record, the audit entry);

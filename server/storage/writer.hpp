@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The single writer: one thread owns the write connection and commits queued write commands in
 // groups. Each command runs in its own SAVEPOINT inside the group's transaction, so one failing

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: EUPL-1.2
+# SPDX-FileCopyrightText: 2026 Pakt contributors
 """Writes a school-sized sample for measuring one pakt-agent cycle: a Jamf School export of N
 devices, dnsmasq leases for most of them, a neighbour table for some, and a config using them.
 

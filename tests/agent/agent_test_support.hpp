@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // What the agent's unit tests share: sample files, temporary directories, a fixed "now" and a
 // fixed time zone (the samples' zone-less MDM times are read as local time).

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #include "agent/cli.hpp"
 
 #include <gmock/gmock.h>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The site agent's collectors (agent/collectors): files that a third party wrote on the school's
 // server. The first byte chooses the reader ('0'..'7', taken modulo 8):
 //   0 MDM CSV export, Jamf School columns     1 MDM CSV export, Relution columns

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The check-in report reader (common/checkin_report): the JSON body every agent POSTs.
 // Properties: never throws; a report it accepts serialises (to_json) to text that it accepts
 // again as the same report; a rejected report lists at most 50 problems, or is `malformed`.

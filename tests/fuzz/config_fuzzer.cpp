@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The TOML configuration files (server/config, agent/config, common/toml_entry): paktd.toml and
 // pakt-agent.toml, which an operator edits by hand. The first byte chooses the reader ('0'..'2',
 // taken modulo 3): 0 paktd's load_config, 1 pakt-agent's load_config, 2 paktd's --listen value

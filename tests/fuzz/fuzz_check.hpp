@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // What the fuzz targets share: a property check that stops the fuzzer with a message, so a
 // broken contract (not only a crash or a sanitizer report) counts as a finding.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The delivery list (manifest) CSV reader (server/domain/manifest, on common/csv): a supplier's
 // file uploaded by an administrator. The first byte chooses whether the text goes to the manifest
 // reader (even) or to the bare CSV parser with a forced or detected separator (odd), so both

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Request target and query parsing (server/http/message and the router's path matching): the
 // request line's target as the client sent it. The input's first line is the target; the rest
 // is one value given to the Cookie, Origin, Host and Accept-Encoding headers. The target is

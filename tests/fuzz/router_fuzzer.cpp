@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Raw bytes through the request path of paktd: Beast's request_parser with the server's limits,
 // as the network layer reads a connection, then, for a complete request, the real Router with
 // every route and handler of App over a temporary SQLite database (no TLS, no connection: the

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The school list CSV reader of `paktctl import schools` (tools/paktctl/school_import).
 // Properties: never throws; a list without problems has one line per school, six-digit unique
 // school numbers and coordinates in range, both or neither.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The answers of vendor APIs (server/connectors/sources): Apple School Manager's device pages,
 // Jamf School's devices and locations, Relution's device pages. Bytes from outside: a vendor, or
 // whatever answers in its place. The first byte chooses the parser (0: ASM, 1: Jamf School with

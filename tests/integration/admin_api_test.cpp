@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // What municipal IT's pages need from the API (issue 10, part A), over real HTTPS against an
 // in-process paktd: one-time passwords and the forced password change, a user's API tokens, the
 // audit log's filters and its chain check, and the school search.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The real pakt-agent against the real paktd, both as child processes: a school's sample MDM
 // export and lease files read back through the API; several cycles offline delivered exactly
 // once; SIGKILLs of paktd while agents send; and an agent that sends nothing to a server with

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Authorization generated from the router's own route table: every route must be listed here
 // with its scope kind, and for every route the callers outside its scope get 404 (objects of
 // another school) or 403 (actions their role may not do), and a headteacher gets 403 on every

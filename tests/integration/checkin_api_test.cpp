@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The agent side of the API over real HTTPS: enroll secrets, enrollment, check-ins (idempotent,
 // scoped to the agent's school, validated, gzip with a cap), agent list and revocation, unknown
 // sightings, and the tranche funnel they drive.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The connectors against local HTTPS fakes of Apple School Manager, Jamf School and Relution
 // (tests/support/fake_vendors): what paktd stores after each sync, through paging, token expiry,
 // refused assertions, 429 storms, 5xx, truncated JSON and devices moving between locations, and

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Corrections that real rollouts need, over real HTTPS: a delivery's details corrected (audited
 // field by field, figures of the proof of use frozen after spend_by), a mistaken enrollment
 // undone (and refused where it would falsify the proof of use); agents' intervals and states and

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Devices over real HTTPS: enrollment (single and scanning session), the scoped list, lifecycle
 // transitions with the earmarking rule, loans with pseudonymous borrowers, history, and the
 // audit trail read in scope.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Issue 5, "done when" 3: exporting 200,000 devices streams. The real paktd binary runs as a
 // child process, so /proc/<pid> is paktd's alone: its peak RSS (VmHWM, reset before each export)
 // must grow by less than 32 MB while the inventory is read slowly, piece by piece, as CSV and as

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The fake vendor APIs (tests/support/fake_vendors.hpp) against the connectors' wire contract:
 // the connectors' tests rely on the fake refusing what the real APIs refuse, so the fake's own
 // checks are proven here with clients written independently of paktd's connectors.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Funding programmes and grants over real HTTPS: the seeded DigitalPakt programmes with their caps
 // as data, grants with the earmarking period derived from spend_by, city_admin only, audited.
 #include <gtest/gtest.h>

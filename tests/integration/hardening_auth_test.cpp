@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Issue 11, authentication and secrets: login delays that give nobody a lockout button,
 // enrollment throttled in counters of its own, single-use enroll secrets, credentials ended by a
 // password change, failed logins in the log, owner-only database files, and the audit chain's

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Input hardening (issue 11) over real HTTPS: capped error lists, per-route body limits, the one
 // text rule for stored strings, the one date range, check-in times and gzip bodies, and HEAD.
 #include <fmt/format.h>

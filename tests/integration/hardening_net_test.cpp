@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Issue 11, the network layer: slow and greedy clients, memory per connection, TCP_NODELAY, the
 // bounded handler queue, transfer codings, HEAD, per-route body limits and trusted proxies.
 // The flood and the hostile bodies run against the real paktd binary as a child process, so

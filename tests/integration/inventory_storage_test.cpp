@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Storage properties of the inventory behind the API: keyset paging that stays exact while
 // devices are enrolled, an index behind every device list filter, and a schema that holds no
 // person's name (DSGVO) while loan reads leave an audit trail.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The man pages against the binaries: every flag and command that --help lists (of every
 // command, recursively) is in paktd(8), paktctl(8) or pakt-agent(8); every key paktd.toml and
 // pakt-agent.toml accept is in paktd.toml(5) or pakt-agent.toml(5), in its table's section, and

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The served OpenAPI document against the router: every registered route is documented, every
 // documented operation is registered, and what is served is schema/openapi.yaml byte for byte.
 #include <gtest/gtest.h>

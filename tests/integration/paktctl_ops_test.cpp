@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // paktctl's operator commands in-process against temporary data directories: backup (an intact,
 // self-contained copy, atomic, never over an existing file), restore (refused under paktd's
 // lock, checks the backup, handles a stale -wal, migrates, audits), user list and disable (the

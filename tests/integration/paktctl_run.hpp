@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Running paktctl in-process from a test: its exit code and what it printed, as a user sees them.
 #include <sstream>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // paktctl run in-process against a fresh data directory per test: the school import (all or
 // nothing, idempotent, the real Essen data), user creation, schema handling, the audit chain
 // check and the demo inventory.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Issue 14 on PostgreSQL: two paktd processes on one database while agents alternate between them
 // and one after the other is killed with SIGKILL mid-write; one report sent to both at once; and
 // paktctl's commands and its copy of an SQLite installation. These tests need the PostgreSQL test

@@ -1,6 +1,9 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The real paktd binary as a child process: graceful shutdown under load, configuration errors,
 // schema versions, one paktd per database, certificate generation.
 #include <SQLiteCpp/Database.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -80,7 +83,8 @@ TEST(Paktd, SigtermDuringBurstKeepsEveryAnsweredWriteAndExitsZero) {
     std::string token;
     {
         HttpsClient client("127.0.0.1", ready.port, tls::ClientTrust{{}, ready.fingerprint});
-        auto r = call(client, "POST", "/api/v1/session", {}, json{{"username", "admin"}, {"password", "correct horse battery"}});
+        auto r = call(client, "POST", "/api/v1/session", {},
+                      json{{"username", "admin"}, {"password", "correct horse battery"}});
         ASSERT_EQ(r.status, 201) << r.body;
         token = json_of(r)["token"].get<std::string>();
     }
@@ -92,11 +96,13 @@ TEST(Paktd, SigtermDuringBurstKeepsEveryAnsweredWriteAndExitsZero) {
     std::vector<std::thread> senders;
     for (int t = 0; t < 4; ++t) {
         senders.emplace_back([&, t] {
-            HttpsClient client("127.0.0.1", ready.port, tls::ClientTrust{{}, ready.fingerprint}, 20s);
+            HttpsClient client("127.0.0.1", ready.port, tls::ClientTrust{{}, ready.fingerprint},
+                               20s);
             for (int i = 0; i < 100000; ++i) {
                 const std::string number = std::to_string(300000 + t * 100000 + i);
                 try {
-                    auto r = call(client, "POST", "/api/v1/schools", token, json{{"school_number", number}, {"name", "Schule " + number}});
+                    auto r = call(client, "POST", "/api/v1/schools", token,
+                                  json{{"school_number", number}, {"name", "Schule " + number}});
                     if (r.status == 201) {
                         std::lock_guard lock(mutex);
                         acknowledged.insert(number);
@@ -126,7 +132,8 @@ TEST(Paktd, SigtermDuringBurstKeepsEveryAnsweredWriteAndExitsZero) {
     std::set<std::string> stored;
     server::sql::Statement q(db, "SELECT school_number FROM schools");
     while (q.executeStep()) stored.insert(q.getColumn(0).getString());
-    for (const auto& number : acknowledged) EXPECT_TRUE(stored.count(number)) << "acknowledged school " << number << " is missing";
+    for (const auto& number : acknowledged)
+        EXPECT_TRUE(stored.count(number)) << "acknowledged school " << number << " is missing";
     EXPECT_EQ(server::sql::query_int64(
                   db, "SELECT count(*) FROM audit_log WHERE action = 'school.create'"),
               static_cast<std::int64_t>(stored.size()));
@@ -140,7 +147,8 @@ TEST(Paktd, UnknownConfigKeyStopsStartWithFileAndKey) {
     TempDir dir;
     const auto config = dir.path() / "paktd.toml";
     write_file(config, "[server]\nlisten = \"127.0.0.1:0\"\nlistn = \"oops\"\n");
-    ChildProcess paktd(kPaktd, {"--config", config.string(), "--data-dir", dir.path().string()}, dir.path() / "out.log");
+    ChildProcess paktd(kPaktd, {"--config", config.string(), "--data-dir", dir.path().string()},
+                       dir.path() / "out.log");
     const auto status = paktd.wait_for_exit(30s);
     ASSERT_TRUE(status.has_value());
     EXPECT_NE(*status, 0);
@@ -152,7 +160,8 @@ TEST(Paktd, WrongTypeInConfigStopsStartWithFileAndKey) {
     TempDir dir;
     const auto config = dir.path() / "paktd.toml";
     write_file(config, "[limits]\nbody_limit_bytes = \"large\"\n");
-    ChildProcess paktd(kPaktd, {"--config", config.string(), "--data-dir", dir.path().string()}, dir.path() / "out.log");
+    ChildProcess paktd(kPaktd, {"--config", config.string(), "--data-dir", dir.path().string()},
+                       dir.path() / "out.log");
     const auto status = paktd.wait_for_exit(30s);
     ASSERT_TRUE(status.has_value());
     EXPECT_NE(*status, 0);
@@ -162,7 +171,8 @@ TEST(Paktd, WrongTypeInConfigStopsStartWithFileAndKey) {
 
 TEST(Paktd, BadListenFlagIsRefused) {
     TempDir dir;
-    ChildProcess paktd(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:99999"}, dir.path() / "out.log");
+    ChildProcess paktd(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:99999"},
+                       dir.path() / "out.log");
     const auto status = paktd.wait_for_exit(30s);
     ASSERT_TRUE(status.has_value());
     EXPECT_NE(*status, 0);
@@ -186,20 +196,83 @@ TEST(Paktd, DatabaseFromNewerVersionIsRefused) {
     EXPECT_NE(paktd.output().find("newer"), std::string::npos) << paktd.output();
 }
 
+TEST(Paktd, OlderDatabaseIsBackedUpBeforeMigratingAndKeepsItsRows) {
+    if (testing_postgres())
+        GTEST_SKIP() << "paktd copies SQLite files; PostgreSQL is backed up with pg_dump";
+    TempDir dir;
+    const auto db_file = dir.path() / "pakt.db";
+    const auto all = server::embedded_migrations();
+    const int previous = all[all.size() - 2].version;
+    {
+        SQLite::Database db(db_file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+        server::migrate(db, all.first(all.size() - 1));
+        db.exec(
+            "INSERT INTO schools (school_number, name, created_at, updated_at) VALUES "
+            "('100010', 'Goetheschule', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')");
+    }
+    const auto ready_file = dir.path() / "ready";
+    ChildProcess paktd(kPaktd,
+                       {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0",
+                        "--ready-file", ready_file.string()},
+                       dir.path() / "out.log");
+    ASSERT_TRUE(paktd.wait_for_file(ready_file, 30s)) << paktd.output();
+
+    std::vector<std::filesystem::path> backups;
+    for (const auto& entry : std::filesystem::directory_iterator(dir.path() / "backups")) {
+        backups.push_back(entry.path());
+    }
+    ASSERT_EQ(backups.size(), 1u);
+    const std::string name = backups[0].filename().string();
+    EXPECT_TRUE(name.starts_with(fmt::format("pakt-schema{}-", previous))) << name;
+    EXPECT_NE(paktd.output().find("backed it up to " + backups[0].string()), std::string::npos)
+        << paktd.output();
+    EXPECT_EQ(
+        std::filesystem::status(dir.path() / "backups").permissions() & std::filesystem::perms::all,
+        std::filesystem::perms::owner_all);
+    {
+        SQLite::Database backup(backups[0].string(), SQLite::OPEN_READONLY);
+        EXPECT_EQ(backup.execAndGet("PRAGMA user_version").getInt(), previous);
+        EXPECT_EQ(backup.execAndGet("SELECT name FROM schools").getString(), "Goetheschule");
+    }
+    {
+        SQLite::Database live(db_file.string(), SQLite::OPEN_READONLY);
+        EXPECT_EQ(live.execAndGet("PRAGMA user_version").getInt(), server::latest_schema_version());
+        EXPECT_EQ(live.execAndGet("SELECT name FROM schools").getString(), "Goetheschule");
+    }
+
+    // A current database is not copied again at the next start.
+    ASSERT_EQ(::kill(paktd.pid(), SIGTERM), 0);
+    ASSERT_TRUE(paktd.wait_for_exit(30s).has_value());
+    std::filesystem::remove(ready_file);
+    ChildProcess again(kPaktd,
+                       {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0",
+                        "--ready-file", ready_file.string()},
+                       dir.path() / "again.log");
+    ASSERT_TRUE(again.wait_for_file(ready_file, 30s)) << again.output();
+    EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path() / "backups"),
+                            std::filesystem::directory_iterator()),
+              1);
+    EXPECT_EQ(again.output().find("backed it up"), std::string::npos) << again.output();
+}
+
 TEST(Paktd, SecondPaktdOnTheSameDataDirRefusesToStartNamingTheLock) {
     if (testing_postgres())
         GTEST_SKIP() << "the lock file of an SQLite database; instances share a PostgreSQL one";
     TempDir dir;
     const auto ready_file = dir.path() / "ready";
-    ChildProcess first(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0", "--ready-file", ready_file.string()},
+    ChildProcess first(kPaktd,
+                       {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0",
+                        "--ready-file", ready_file.string()},
                        dir.path() / "first.log");
     ASSERT_TRUE(first.wait_for_file(ready_file, 30s)) << first.output();
-    ChildProcess second(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0"}, dir.path() / "second.log");
+    ChildProcess second(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0"},
+                        dir.path() / "second.log");
     const auto status = second.wait_for_exit(30s);
     ASSERT_TRUE(status.has_value());
     EXPECT_EQ(*status, 1);
     EXPECT_NE(second.output().find("another paktd"), std::string::npos) << second.output();
-    EXPECT_NE(second.output().find((dir.path() / "pakt.db.lock").string()), std::string::npos) << second.output();
+    EXPECT_NE(second.output().find((dir.path() / "pakt.db.lock").string()), std::string::npos)
+        << second.output();
     // The first one serves on; once it is killed (no clean exit), the lock is free again.
     const Ready ready = read_ready_file(ready_file);
     HttpsClient client("127.0.0.1", ready.port, tls::ClientTrust{{}, ready.fingerprint});
@@ -207,7 +280,9 @@ TEST(Paktd, SecondPaktdOnTheSameDataDirRefusesToStartNamingTheLock) {
     first.signal(SIGKILL);
     ASSERT_TRUE(first.wait_for_exit(10s).has_value());
     std::filesystem::remove(ready_file);
-    ChildProcess third(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0", "--ready-file", ready_file.string()},
+    ChildProcess third(kPaktd,
+                       {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0",
+                        "--ready-file", ready_file.string()},
                        dir.path() / "third.log");
     EXPECT_TRUE(third.wait_for_file(ready_file, 30s)) << third.output();
 }
@@ -215,7 +290,9 @@ TEST(Paktd, SecondPaktdOnTheSameDataDirRefusesToStartNamingTheLock) {
 TEST(Paktd, FirstStartCreatesCertificateAndLogsItsFingerprint) {
     TempDir dir;
     const auto ready_file = dir.path() / "ready";
-    ChildProcess paktd(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0", "--ready-file", ready_file.string()},
+    ChildProcess paktd(kPaktd,
+                       {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0",
+                        "--ready-file", ready_file.string()},
                        dir.path() / "paktd.log");
     ASSERT_TRUE(paktd.wait_for_file(ready_file, 30s)) << paktd.output();
     const Ready ready = read_ready_file(ready_file);
@@ -223,7 +300,8 @@ TEST(Paktd, FirstStartCreatesCertificateAndLogsItsFingerprint) {
     EXPECT_EQ(tls::certificate_key_description(cert), "EC P-256");
     EXPECT_EQ(tls::certificate_fingerprint_sha256(cert), ready.fingerprint);
     EXPECT_NE(paktd.output().find(ready.fingerprint), std::string::npos);
-    EXPECT_EQ(std::filesystem::status(dir.path() / "tls" / "key.pem").permissions() & std::filesystem::perms::others_read,
+    EXPECT_EQ(std::filesystem::status(dir.path() / "tls" / "key.pem").permissions() &
+                  std::filesystem::perms::others_read,
               std::filesystem::perms::none);
     HttpsClient client("127.0.0.1", ready.port, tls::ClientTrust{{}, ready.fingerprint});
     EXPECT_EQ(client.request("GET", "/readyz").status, 200);

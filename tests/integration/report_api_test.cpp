@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Reports over real HTTPS: the funding report's figures against a scenario whose expected values
 // the test computes from its own numbers; CSV variants parsed back to the JSON's figures; the
 // scope of the school roles in every report and format; the rollout funnel; errors; and a

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Schools over real HTTPS: scope per role, 404 across schools, 403 for roles that may not change.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The HTTP server as a client meets it: operations endpoints, TLS versions and certificate,
 // request limits, and robustness against garbage on every route.
 #include <gtest/gtest.h>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Session, /me and API tokens over real HTTPS against an in-process paktd.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Tranches (deliveries) over real HTTPS: created by city_admin, read in scope, the rollout funnel,
 // all-or-nothing manifest uploads in the formats suppliers send, and reconciliation.
 #include <gtest/gtest.h>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // `--version` of the three binaries: the one version from CMakeLists.txt and the git commit the
 // build was made from (tools/build_info.cmake), the same for paktd, paktctl and pakt-agent.
 #include <gtest/gtest.h>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // What the web UI stands on, over real HTTPS against an in-process paktd: the browser session
 // cookie and its Origin check, idle expiry, the own password change, the embedded UI's pages and
 // files, the scan endpoint's three input forms, loan lists and agreements, the school summary and

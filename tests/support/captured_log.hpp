@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // CapturedLog: everything spdlog's default logger writes while it lives, as text; the previous
 // default logger is restored when it ends. For tests that check what is (and is not) logged.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // A child process for end-to-end tests of the real binaries: started with posix_spawn, its
 // stderr and stdout captured in a file, waited for with a pidfd (no sleeps, no polling).

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // FakeVendorServer: the Apple School Manager API, the Jamf School API and the Relution API as the
 // connectors' wire contract (issue 12) describes them, in one HTTPS server on 127.0.0.1, a free

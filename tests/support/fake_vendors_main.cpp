@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // pakt_fake_vendors: the fake ASM, Jamf School and Relution APIs (FakeVendorServer) as a process
 // of its own, for the browser tests, which start it next to paktd.
 //

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // One streamed GET /api/v1/reports/inventory against a paktd child process, read piece by piece:
 // what arrived (every row checked against the expected serial numbers, in order) and what it cost

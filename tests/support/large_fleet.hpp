@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // A municipality's fleet at the scale of an export test or benchmark (200,000 devices by
 // default), written straight into a database file before paktd starts: schools, one grant,

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The real paktd binary as a child process on 127.0.0.1 port 0 over TLS, for tests and
 // benchmarks that need /proc/<pid> to be paktd's alone. The port and the certificate

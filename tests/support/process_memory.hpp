@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The memory of another process as the kernel accounts it (/proc/<pid>/status), and a reset of
 // its peak, for tests and benchmarks that bound what an operation costs a running paktd.

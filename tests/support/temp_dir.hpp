@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // A fresh directory under the system's temporary directory ($TMPDIR, default /tmp), removed with
 // everything in it when the object goes out of scope. Used by the tests of paktd, paktctl and

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The database a test (or benchmark) runs paktd on, on the backend under test: SQLite by
 // default; PostgreSQL on the throwaway server tools/postgres-test started when its socket

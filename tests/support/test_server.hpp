@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // TestServer: the real paktd App, in-process, on 127.0.0.1 port 0 over TLS with a fresh
 // temporary data directory (generated certificate, and the SQLite database) or, when the tests

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The check-in report reader (common/checkin_report): what paktd accepts from a site agent and
 // which field it names when it refuses. Read from text in one pass, so these cases pin down the
 // rules the agent and the API contract (schema/checkin-report.schema.json) rely on.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Tests of the small shared pieces: RFC 3339 time, hashing and secrets, logging set-up.
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>

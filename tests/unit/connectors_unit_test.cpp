@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The connectors' small pure parts: order number matching, Retry-After, the ES256 client
 // assertion (checked with OpenSSL against the public key), URL encoding.
 #include <gtest/gtest.h>

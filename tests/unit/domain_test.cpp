@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Domain rules: authorization policy, login throttling, password hashing, input validation.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

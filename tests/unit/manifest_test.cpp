@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The delivery list (manifest) reader: regression tests for what the fuzzer found.
 #include "server/domain/manifest.hpp"
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The HTTP layer without a socket: routing, the problem+json catch site, strict JSON input,
 // query strings and metrics.
 #include <gmock/gmock.h>

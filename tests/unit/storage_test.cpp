@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Storage: the group-commit writer, migrations, the read pool and the repositories.
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Every page of part 1 checked with axe-core (@axe-core/playwright): no serious or critical
 // violation, no uncaught script error or CSP violation; a screenshot of each (issue 9,
 // "Accessibility"; "Browser tests").

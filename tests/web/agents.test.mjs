@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Site agents at /agents (issue 10, "Site agents"; "Browser tests"): an enroll secret created in
 // the browser, the command the page shows taken from its text and run with the real pakt-agent
 // binary, the new agent listed on the reloaded page and revoked there (the API confirms); a secret

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Audit log (issue 10, "Audit log"): after a change made in the browser the page shows its entry
 // (actor, readable action, a link to the object); filters narrow the list and live in the
 // address; the chain check shows "intact", and after an entry is altered in the database file

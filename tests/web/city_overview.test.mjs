@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The overview for municipal IT (issue 10): devices by status over all schools, the rollout
 // funnel and the deliveries with the most open devices, silent site agents, grants with their
 // share spent and deadlines, and what is at risk (caps exceeded, money unspent at the deadline,

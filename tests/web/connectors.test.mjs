@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The vendor connections on municipal IT's overview (issue 12), against the real paktd and the
 // fake vendor APIs (pakt_fake_vendors): Apple School Manager fills a delivery's list from its
 // order number and says which device it released, Jamf School reports enrolled devices as

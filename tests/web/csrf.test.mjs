@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Cross-site request forgery: a state-changing request authenticated by the session cookie must
 // carry the page's own Origin; a foreign Origin or none is refused with 403 problem+json and
 // changes nothing (issue 9, "Browser session"; "Browser tests": a CSRF request refused).

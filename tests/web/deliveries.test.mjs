@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Municipal IT books a grant and a delivery in the browser, uploads the supplier's delivery list
 // (two bad lines: both shown, nothing stored; fixed: stored), corrects the delivery's details
 // (audited; frozen once the grant's implementation period ended) and undoes a mistaken

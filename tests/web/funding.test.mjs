@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The proof of use (/funding, issue 10): a grant with deliveries at many schools, set up through
 // the API with known unit prices, whose figures this test computes itself (spend = the sum of the
 // unit prices of the enrolled devices, share, remaining, caps exceeded, deadline at risk). The page

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // A headteacher sees the own school's devices, no other school's, and nothing that writes; a
 // forged write with the headteacher's cookie is refused (issue 9, "Browser tests").
 import assert from 'node:assert/strict';

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The label sheet of a delivery: its QR codes, photographed from the page and decoded with
 // zbarimg (Debian's zbar-tools), are exactly the device URLs https://<host:port>/d/<serial> of
 // the labels they sit on (issue 9, "Labels"; "Browser tests").

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // A loan handed out and taken back through the UI, its printable agreement showing the device
 // and the agreement number and no name, and a name as borrower reference refused (issue 9,
 // "Loans", "Loan agreement"; "Browser tests").

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Login and logout in German (issue 9, "Browser tests": login and logout in German; "Login page"
 // usable by password managers, one answer for unknown user and wrong password, lockout message).
 import assert from 'node:assert/strict';

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // From a new grant to a printed proof of use without leaving the browser (issue 10, "Done when"
 // 2): municipal IT logs in through the login form, books a grant (Förderbescheid) on /grants, from
 // the grant's page a delivery for a school (typed six-digit school number), uploads the supplier's

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // A scanning session at /tranches/{id}/scan as the school's IT helper: new, repeated,
 // S-prefixed, label-URL and foreign-school scans, a dropped connection in between, each checked
 // afterwards through the API (issue 9, "Scanning"; "Browser tests").

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Schools at /schools and /schools/{n} (issue 10, "Schools"): the search by a name fragment (as you
 // type) and by a school number prefix (on submit) finds exactly the schools the rule says, the
 // query lives in the address and survives a reload, the list and a school's sections page through

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Users (issue 10, "Users"): municipal IT creates a user for one school in the browser and gets a
 // one-time password shown once; that user must change it at the first login and then sees only
 // that school; disable and re-enable, role and schools, API tokens and a new one-time password.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The baseline of `tools/bench http`: a bare Beast HTTPS server, run as a process of its own so
 // that the CPU time and the memory the benchmark reads from /proc/<pid> are the server's alone.
 //

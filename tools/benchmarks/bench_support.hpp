@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // Small measuring helpers the benchmark suites share: percentiles, the machine's load, and what
 // the kernel accounts to another process (CPU time, bytes written to storage).

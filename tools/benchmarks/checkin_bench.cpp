@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The check-in benchmark (issue 4, "Benchmark"; run it with `tools/bench checkin`).
 //
 // Simulated site agents send 250-device reports over TLS to a real paktd (the App in-process,

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The new-connection benchmark (issue 11, "TCP_NODELAY"; run it with `tools/bench connect`).
 //
 // A browser opening a page and an agent sending its check-in both pay for a new TLS connection

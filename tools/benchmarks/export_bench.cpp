@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The export benchmark (issue 5, "done when" 3; run it with `tools/bench export`).
 //
 // Seeds a fleet (200,000 devices by default) into a fresh database, starts the real paktd binary

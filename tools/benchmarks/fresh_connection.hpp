@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // One request on a fresh TLS connection, timed from connect() to the first byte and to the whole
 // answer; shared by the benchmarks that compare paktd's first answer with a bare Beast server's

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The HTTP benchmark (issue 13, "tools/bench http"; run it with `tools/bench http`).
 //
 // What a request costs paktd, next to what it costs a bare Beast HTTPS server measured in the same

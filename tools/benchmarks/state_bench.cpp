@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The state-scale benchmark (issue 13; run it with `tools/bench state`).
 //
 // Seeds a federal state's fleet through Pakt's own code (state_seed.hpp: NRW's schools, random

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // A federal state's fleet for `tools/bench state`, written through Pakt's own code before paktd
 // starts: the schools through paktctl's school import, and then per school what the API would

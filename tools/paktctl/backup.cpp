@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #include "tools/paktctl/backup.hpp"
 
 #include <SQLiteCpp/Database.h>
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "server/storage/audit_repository.hpp"
+#include "server/storage/backup.hpp"
 #include "server/storage/database.hpp"
 #include "server/storage/database_lock.hpp"
 #include "server/storage/maintenance.hpp"
@@ -32,83 +35,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The files SQLite may create beside a database.
-constexpr std::array<const char*, 3> kSideFiles{"-journal", "-wal", "-shm"};
-
-// A temporary file next to the final one (same directory, so the rename is atomic), removed with
-// SQLite's side files unless kept.
-class TemporaryFile {
-  public:
-    explicit TemporaryFile(const fs::path& final_file) {
-        const fs::path dir = final_file.has_parent_path() ? final_file.parent_path() : ".";
-        std::string pattern =
-            (dir / ("." + final_file.filename().string() + ".tmp-XXXXXX")).string();
-        const int fd = ::mkstemp(pattern.data());
-        if (fd < 0) {
-            throw CommandFailed(fmt::format("cannot create a temporary file in '{}': {}",
-                                            dir.string(), std::strerror(errno)));
-        }
-        ::close(fd);
-        path_ = pattern;
-    }
-    ~TemporaryFile() {
-        if (path_.empty()) return;
-        std::error_code ec;
-        fs::remove(path_, ec);
-        for (const char* suffix : kSideFiles) fs::remove(path_.string() + suffix, ec);
-    }
-    TemporaryFile(const TemporaryFile&) = delete;
-    TemporaryFile& operator=(const TemporaryFile&) = delete;
-
-    const fs::path& path() const { return path_; }
-    void keep() { path_.clear(); }
-
-  private:
-    fs::path path_;
-};
-
-void sync_path(const fs::path& path, int flags) {
-    const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-    if (fd < 0 || ::fsync(fd) != 0) {
-        const int error = errno;
-        if (fd >= 0) ::close(fd);
-        throw CommandFailed(
-            fmt::format("cannot sync '{}' to disk: {}", path.string(), std::strerror(error)));
-    }
-    ::close(fd);
-}
-
-fs::path directory_of(const fs::path& file) {
-    return file.has_parent_path() ? file.parent_path() : fs::path(".");
-}
-
-// Moves `from` to `to`; without `replace`, fails with EEXIST if `to` exists at that moment (no
-// window between a check and the rename).
-void move_into_place(const fs::path& from, const fs::path& to, bool replace,
-                     std::string_view what = "backup") {
-    int rc = 0;
-    if (replace) {
-        rc = ::rename(from.c_str(), to.c_str());
-    } else {
-        rc = ::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE);
-        if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {
-            // A file system without RENAME_NOREPLACE: a hard link refuses to replace, too.
-            rc = ::link(from.c_str(), to.c_str());
-            if (rc == 0) ::unlink(from.c_str());
-        }
-    }
-    if (rc != 0) {
-        const int error = errno;
-        if (error == EEXIST) {
-            throw CommandFailed(fmt::format(
-                "'{}' was created by someone else while the backup was written; nothing was "
-                "replaced (choose another file or pass --force)",
-                to.string()));
-        }
-        throw CommandFailed(fmt::format("cannot move the {} into place as '{}': {}", what,
-                                        to.string(), std::strerror(error)));
-    }
-}
+using server::directory_of;
+using server::move_into_place;
+using server::problems_text;
+using server::sync_path;
+using server::TemporaryFile;
 
 std::string count_text(const std::optional<std::int64_t>& n, std::string_view one,
                        std::string_view many) {
@@ -128,12 +59,6 @@ std::string size_text(std::uintmax_t bytes) {
     if (bytes < 1024 * 1024) return fmt::format("{} bytes", bytes);
     return fmt::format("{:.1f} MiB ({} bytes)", static_cast<double>(bytes) / (1024.0 * 1024.0),
                        bytes);
-}
-
-std::string problems_text(const std::vector<std::string>& problems) {
-    std::string text;
-    for (const auto& p : problems) text += (text.empty() ? "" : "; ") + p;
-    return text;
 }
 
 // Why `file` cannot be read as a SQLite database, or nullopt if it can. Reads it without writing.
@@ -183,51 +108,8 @@ int backup_database(const server::ServerConfig& config, const BackupOptions& opt
         }
     }
 
-    TemporaryFile temporary(target);
-    {
-        // Read-only and not migrated: a backup copies the database as it is and changes nothing.
-        // Errors here are the database's and are reported as such by the caller.
-        const auto live =
-            server::open_database(source, server::OpenMode::read_only, config.busy_timeout);
-        try {
-            SQLite::Database copy(temporary.path().string(), SQLite::OPEN_READWRITE);
-            server::copy_database(*live, copy, config.busy_timeout);
-            // The copy carries the live database's WAL flag; a backup is one self-contained file
-            // (paktd and paktctl restore switch a restored database back to WAL).
-            copy.exec("PRAGMA journal_mode=DELETE");
-        } catch (const SQLite::Exception& e) {
-            throw CommandFailed(fmt::format(
-                "backup: copying '{}' into the temporary file '{}' for '{}' failed: {}; nothing "
-                "was written to '{}'",
-                source.string(), temporary.path().string(), target.string(), e.what(),
-                target.string()));
-        }
-    }
-    sync_path(temporary.path(), O_RDONLY);
-
-    // The check reads what is on disk, through a connection of its own.
-    server::DatabaseSummary summary;
-    {
-        std::vector<std::string> problems;
-        try {
-            SQLite::Database check(temporary.path().string(), SQLite::OPEN_READONLY);
-            problems = server::integrity_problems(check);
-            if (problems.empty()) summary = server::summarize_database(check);
-        } catch (const SQLite::Exception& e) {
-            // Damage SQLite meets before the check can report it (a broken schema page).
-            problems.emplace_back(e.what());
-        }
-        if (!problems.empty()) {
-            throw CommandFailed(fmt::format(
-                "backup: the copy of '{}' fails PRAGMA integrity_check ({}); nothing was written "
-                "to '{}'",
-                source.string(), problems_text(problems), target.string()));
-        }
-    }
-    move_into_place(temporary.path(), target, options.force);
-    temporary.keep();
-    sync_path(directory_of(target), O_RDONLY | O_DIRECTORY);
-
+    const server::DatabaseSummary summary =
+        server::write_backup(source, target, config.busy_timeout, options.force);
     out << fmt::format("backup of {} written to {}: {}, {}; integrity_check ok\n", source.string(),
                        target.string(), size_text(fs::file_size(target, ec)), describe(summary));
     return 0;
@@ -372,7 +254,7 @@ int restore_database(const server::ServerConfig& config, const RestoreOptions& o
     // would be replayed (or rolled back) over its pages on the next open, corrupting it; removed
     // first, a crash in between leaves the old database without its side files but never the new
     // one with stale ones. -shm is only the index of the -wal and goes with it.
-    for (const char* suffix : kSideFiles) {
+    for (const char* suffix : server::kSqliteSideFiles) {
         const fs::path side = target.string() + suffix;
         fs::remove(side, ec);
         if (ec) {

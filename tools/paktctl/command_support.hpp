@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // What paktctl's commands share: the failure they report, the audit actor, and opening the
 // database the way every writing command does.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // paktctl: administration of a Pakt database from the server machine, next to (or before)
 // paktd. Commands:

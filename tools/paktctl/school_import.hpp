@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // The school import of `paktctl import schools`: reading a school list from CSV (the columns of
 // the Datenschule school data) and merging it into the database. Split in two so that a file is

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // One SQL interface over both backends, so each repository's queries are written once. A Db is a
 // non-owning handle on one connection, SQLite's (the embedded default) or PostgreSQL's; Statement

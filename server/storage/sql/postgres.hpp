@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 #pragma once
 // PostgreSQL through libpq (Debian's libpq-dev), the C client library PostgreSQL ships: no other
 // dependency, and direct use of what Pakt needs (parameters as text, statements prepared per

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // fetch wrapper for /api/v1: JSON in and out, session cookie, problem+json → ApiProblem.
 import { t } from './i18n.js';
 

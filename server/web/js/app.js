@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Boot: language, current user, navigation per role, routing.
 import { h, clear, announce } from './dom.js';
 import { loadLanguage, t } from './i18n.js';

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Small inline-SVG charts drawn with createElementNS, always next to a table with the numbers.
 import { h, svg } from './dom.js';
 import { formatNumber, formatPercent } from './format.js';

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The vendor connections (Apple School Manager, Jamf School, Relution) on municipal IT's
 // overview: state, last run with its counts and conflicts, last success, next scheduled run, and
 // "sync now", which polls the state until the run has finished and says the result in the live

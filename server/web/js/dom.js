@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Small DOM helpers. Never build HTML from strings: every text goes in as a text node.
 
 const SVG_NS = 'http://www.w3.org/2000/svg';

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Dates, times, money and numbers via Intl in the current language.
 import { language } from './i18n.js';
 

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The GOV.UK error-summary pattern: a summary at the top of the form with links to the fields,
 // and the message again next to each field (aria-invalid + aria-describedby).
 import { h } from './dom.js';

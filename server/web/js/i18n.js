@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Dictionaries: /assets/i18n/de.json and en.json. Keys are dotted paths ("devices.title").
 
 const STORAGE_KEY = 'pakt.lang';

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The addresses of UI.md → page modules. History API navigation.
 
 const ROUTES = [

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The school picker shared by the pages that choose one school among thousands: a six-digit
 // number field with a search (GET /schools?q=) that fills it in, and a cache of school names.
 import { h, clear, announce } from './dom.js';

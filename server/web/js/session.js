@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The only global state: the logged-in user (from GET /api/v1/me).
 let user = null;
 const listeners = new Set();

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // One school at a glance (school overview and /schools/{n}).
 import { h } from './dom.js';
 import { t, language } from './i18n.js';

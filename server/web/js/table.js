@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Cursor paging: "Vorherige Seite" / "Nächste Seite" with a stack of cursors; never loads everything.
 import { h, clear, announce } from './dom.js';
 import { t } from './i18n.js';

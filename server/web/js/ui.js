@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Small shared building blocks on top of KERN classes (all text through t()).
 import { h, announce } from './dom.js';
 import { t } from './i18n.js';

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Own account: password change, language, own API tokens.
 import { h, announce } from '../js/dom.js';
 import { t, language, setLanguage } from '../js/i18n.js';

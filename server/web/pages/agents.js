@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Site agents (/agents?school_number=): per school the enroll secrets (created here, shown once with
 // the exact `pakt-agent enroll` command line), the agents with their state, and the devices they saw
 // that are enrolled nowhere. Municipal IT picks the school by search; school roles see their own.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Printable loan agreement (/loans/{id}/agreement): an A4 "Leihvertrag über ein mobiles Endgerät".
 // Names, addresses and signatures are EMPTY lines to fill in by hand: names go on paper, never into Pakt.
 import { h, clear } from '../js/dom.js';

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Audit log (/audit; municipal IT only): filters in the address (bookmarkable), newest first,
 // paged through the API; each entry links to its object's page where there is one. The chain
 // check (GET /audit/verify) reads every entry, so it runs when asked (a button), not on every

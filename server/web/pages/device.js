@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Device detail: data, last agent report, the MDMs' and Apple School Manager's view, current loan,
 // history; status change and edits for writers.
 import { h, announce } from '../js/dom.js';

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Device list: filters in the query string, prefix search, cursor paging, CSV download.
 import { h, announce } from '../js/dom.js';
 import { t } from '../js/i18n.js';

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Proof of use (/funding): the figures of GET /reports/funding per programme, per grant and per
 // school, with charts (spend against the grant and the school cap; the rollout funnel), the CSV in
 // the excel-de dialect exactly as the API gives it, and an A4 print view (?print=1) that a

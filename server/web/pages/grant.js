@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // One grant (Förderbescheid): its details and the programme's caps, the spend so far (figures of
 // GET /reports/funding), an edit form, its deliveries (paged) and the way to its proof of use.
 import { h, announce } from '../js/dom.js';

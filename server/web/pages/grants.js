@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Grants (Förderbescheide), municipal IT only: a paged list with programme, amount, spend, the
 // deadlines and the programme's caps next to each grant; a form to book a new grant. The grant
 // form's fields are shared with the grant page's edit form (pages/grant.js).

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Asset-tag labels (/tranches/{id}/labels, ?serial=S for one device): a QR code that encodes
 // https://<server>/d/<serial> (SVG from the server), the asset tag large, the serial and the school.
 // Laid out for an A4 sheet of 3 × 8 labels of 70 × 37 mm (print.css, in mm).

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Loans (/loans): hand out and take back devices, lists of current / overdue / returned loans.
 // Borrower references are pseudonyms: the page says so next to the field, the server refuses names.
 import { h, clear, announce } from '../js/dom.js';

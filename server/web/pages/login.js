@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Login: real labels, password-manager friendly, one answer for unknown user and wrong password.
 import { h } from '../js/dom.js';
 import { t } from '../js/i18n.js';

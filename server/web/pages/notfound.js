@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 import { h } from '../js/dom.js';
 import { t } from '../js/i18n.js';
 import { pageTitle, link } from '../js/ui.js';

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Overview: for the school roles their school(s) at a glance; for city_admin all schools: risks,
 // devices by status, rollout, silent site agents, the vendor connections and grants.
 import { h } from '../js/dom.js';

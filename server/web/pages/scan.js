@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Scanning a delivery (/tranches/{id}/scan): one autofocused field, every scan answered at once.
 // Scans go through an ordered queue that is mirrored in sessionStorage; a scan leaves the queue
 // only when the server has answered it, so a dropped connection loses nothing. The count shown

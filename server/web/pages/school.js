@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // One school (/schools/{n}): its key figures and devices by status, then its deliveries, devices,
 // current loans, site agents and unknown devices, each a short list paged through the API with a
 // link to the full list.

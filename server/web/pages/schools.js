@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Schools: a search (school number prefix; name, district or address substring → GET /schools?q=)
 // kept in the address (?q=), as-you-type with a short delay and on submit, and the matching schools
 // paged through the API with their device counts; each links to /schools/{n}.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // One delivery: its details (editable by municipal IT), the supplier's delivery list (upload by
 // file picker or drag and drop; every bad line shown on a 422), the rollout funnel as a chart and
 // a table, the reconciliation, and the ways to scanning and the label sheet.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Deliveries (tranches) of the caller's schools, paged, with their rollout progress; for municipal
 // IT a form to book a new delivery for a school (found by number or by a search) and a grant. The
 // delivery fields are shared with the delivery page (pages/tranche.js).

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Users (/users and /users/{id}; municipal IT only): the paged list, creating a user (the server
 // makes a one-time password, shown once), and per user: role, schools and name, disable and
 // re-enable, a new one-time password, the user's API tokens.

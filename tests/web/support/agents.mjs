@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // A site agent as the API sees one, without the pakt-agent binary: an enroll secret from the
 // admin, POST /agent/enroll, and check-ins with the node key (for pages that list agents and the
 // unknown devices they reported).

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // paktd's API over HTTPS from Node, trusting exactly the test server's self-signed certificate
 // (its tls/cert.pem as the only CA): a bearer-token client for checking results, and raw requests
 // that carry a browser's Cookie and Origin headers for the CSRF checks.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Debian's Chromium, headless, driven by playwright-core: one browser per test file, a new
 // context per test (ignoring the self-signed certificate), pages found by role and label as a
 // screen reader finds them, a full-page screenshot of every page visited, axe-core on demand.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Where the browser tests find what they drive: the real binaries, the repository, the artifacts
 // directory. CTest passes them as environment variables (tests/web/CMakeLists.txt); run by hand,
 // they default to the build directory tools/test uses. Anything missing fails the test file with

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // The fake Apple School Manager, Jamf School and Relution APIs (pakt_fake_vendors, built from
 // tests/support/fake_vendors_main.cpp) as a child process for one test file: its devices from a
 // fixture, a free port and its own certificate, both read from the ready.json it writes last.

@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // A real paktd as a child process for one test file: a fresh temporary data directory seeded with
 // the real paktctl exactly as tools/demo does (Essen's schools, the demo logins, `demo seed`),
 // listening on 127.0.0.1 port 0, the port and certificate fingerprint read from its ready file.

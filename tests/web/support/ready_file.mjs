@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // Waiting for a child process's ready file (written by rename once it serves): watch the
 // directory, and re-check on a short interval too (a rename can be missed by inotify on some file
 // systems), until a bounded deadline or the child's exit.

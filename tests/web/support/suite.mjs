@@ -1,3 +1,5 @@
+// SPDX-License-Identifier: EUPL-1.2
+// SPDX-FileCopyrightText: 2026 Pakt contributors
 // What every browser test file shares: one seeded paktd and one Chromium for the file, started
 // in before() and stopped in after(), and an API client logged in as the city admin for checking
 // results. A failure to start either fails every test of the file.
