@@ -208,7 +208,8 @@ void append_field(std::string& out, std::string_view field, char separator) {
     out.push_back('"');
     for (std::size_t from = 0;;) {
         const std::size_t quote = field.find('"', from);
-        out.append(field.substr(from, quote == std::string_view::npos ? std::string_view::npos : quote + 1 - from));
+        out.append(field.substr(
+            from, quote == std::string_view::npos ? std::string_view::npos : quote + 1 - from));
         if (quote == std::string_view::npos) break;
         out.push_back('"');  // a quote is doubled
         from = quote + 1;

@@ -19,7 +19,7 @@ class Router;
 }
 
 class App {
-public:
+  public:
     explicit App(ServerConfig config);
     ~App();
     App(const App&) = delete;
@@ -41,7 +41,7 @@ public:
     /// The router, for tests that dispatch requests without a socket (after start()).
     const http::Router& router() const;
 
-private:
+  private:
     struct Parts;
     ServerConfig config_;
     std::string fingerprint_;

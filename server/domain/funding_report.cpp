@@ -12,7 +12,8 @@ namespace {
 std::chrono::sys_days parse_day(std::string_view date) {
     auto number = [&](std::size_t pos, std::size_t len) {
         int value = 0;
-        for (std::size_t i = pos; i < pos + len && i < date.size(); ++i) value = value * 10 + (date[i] - '0');
+        for (std::size_t i = pos; i < pos + len && i < date.size(); ++i)
+            value = value * 10 + (date[i] - '0');
         return value;
     };
     const std::chrono::year_month_day ymd{std::chrono::year(number(0, 4)),
@@ -43,9 +44,12 @@ DeviceCounts& DeviceCounts::operator+=(const DeviceCounts& o) {
 
 std::string_view to_string(AtRisk at_risk) {
     switch (at_risk) {
-        case AtRisk::no: return "no";
-        case AtRisk::spend_by_passed: return "spend_by_passed";
-        case AtRisk::spend_by_near: return "spend_by_near";
+        case AtRisk::no:
+            return "no";
+        case AtRisk::spend_by_passed:
+            return "spend_by_passed";
+        case AtRisk::spend_by_near:
+            return "spend_by_near";
     }
     return "no";
 }
@@ -61,18 +65,20 @@ std::int64_t days_between(std::string_view from, std::string_view to) {
     return (parse_day(to) - parse_day(from)).count();
 }
 
-AtRisk assess_at_risk(std::int64_t amount_cents, std::int64_t remaining_cents, std::string_view spend_by,
-                      std::string_view today) {
+AtRisk assess_at_risk(std::int64_t amount_cents, std::int64_t remaining_cents,
+                      std::string_view spend_by, std::string_view today) {
     if (remaining_cents <= 0) return AtRisk::no;
     const std::int64_t days_left = days_between(today, spend_by);
     if (days_left < 0) return AtRisk::spend_by_passed;
-    if (days_left <= kAtRiskWindowDays && remaining_cents * 100 > amount_cents * kAtRiskRemainingPct) {
+    if (days_left <= kAtRiskWindowDays &&
+        remaining_cents * 100 > amount_cents * kAtRiskRemainingPct) {
         return AtRisk::spend_by_near;
     }
     return AtRisk::no;
 }
 
-FundingReport build_funding_report(const std::vector<GrantFacts>& grants, const std::vector<TrancheFigures>& tranches,
+FundingReport build_funding_report(const std::vector<GrantFacts>& grants,
+                                   const std::vector<TrancheFigures>& tranches,
                                    std::string_view today) {
     FundingReport report;
     report.as_of = std::string(today);
@@ -91,23 +97,28 @@ FundingReport build_funding_report(const std::vector<GrantFacts>& grants, const 
                 s.school_number = school_number;
                 s.school_name = school_tranches.front()->school_name;
                 std::sort(school_tranches.begin(), school_tranches.end(),
-                          [](const TrancheFigures* a, const TrancheFigures* b) { return a->tranche_id < b->tranche_id; });
+                          [](const TrancheFigures* a, const TrancheFigures* b) {
+                              return a->tranche_id < b->tranche_id;
+                          });
                 for (const TrancheFigures* t : school_tranches) {
                     s.tranche_ids.push_back(t->tranche_id);
                     s.counts += t->counts;
                     s.spend_cents += t->unit_price_cents * t->counts.enrolled;
-                    if (facts.max_unit_price_cents && t->unit_price_cents > *facts.max_unit_price_cents) {
+                    if (facts.max_unit_price_cents &&
+                        t->unit_price_cents > *facts.max_unit_price_cents) {
                         s.tranches_above_unit_cap.push_back(t->tranche_id);
                         s.devices_above_unit_cap += t->counts.enrolled;
                     }
                 }
                 s.share_used_bp = share_basis_points(s.spend_cents, facts.amount_cents);
                 s.school_cap_cents = facts.max_per_school_cents;
-                s.above_school_cap = facts.max_per_school_cents && s.spend_cents > *facts.max_per_school_cents;
+                s.above_school_cap =
+                    facts.max_per_school_cents && s.spend_cents > *facts.max_per_school_cents;
 
                 g.counts += s.counts;
                 g.spend_cents += s.spend_cents;
-                g.tranches_above_unit_cap.insert(g.tranches_above_unit_cap.end(), s.tranches_above_unit_cap.begin(),
+                g.tranches_above_unit_cap.insert(g.tranches_above_unit_cap.end(),
+                                                 s.tranches_above_unit_cap.begin(),
                                                  s.tranches_above_unit_cap.end());
                 g.devices_above_unit_cap += s.devices_above_unit_cap;
                 if (s.above_school_cap) g.schools_above_school_cap.push_back(s.school_number);
@@ -134,10 +145,12 @@ FundingReport build_funding_report(const std::vector<GrantFacts>& grants, const 
         p.counts += g.counts;
         p.spend_cents += g.spend_cents;
         if (g.at_risk != AtRisk::no) ++p.grants_at_risk;
-        p.tranches_above_unit_cap.insert(p.tranches_above_unit_cap.end(), g.tranches_above_unit_cap.begin(),
+        p.tranches_above_unit_cap.insert(p.tranches_above_unit_cap.end(),
+                                         g.tranches_above_unit_cap.begin(),
                                          g.tranches_above_unit_cap.end());
         p.devices_above_unit_cap += g.devices_above_unit_cap;
-        p.schools_above_school_cap.insert(p.schools_above_school_cap.end(), g.schools_above_school_cap.begin(),
+        p.schools_above_school_cap.insert(p.schools_above_school_cap.end(),
+                                          g.schools_above_school_cap.begin(),
                                           g.schools_above_school_cap.end());
         report.grants.push_back(std::move(g));
     }
@@ -146,8 +159,9 @@ FundingReport build_funding_report(const std::vector<GrantFacts>& grants, const 
         p.share_used_bp = share_basis_points(p.spend_cents, p.amount_cents);
         std::sort(p.tranches_above_unit_cap.begin(), p.tranches_above_unit_cap.end());
         std::sort(p.schools_above_school_cap.begin(), p.schools_above_school_cap.end());
-        p.schools_above_school_cap.erase(std::unique(p.schools_above_school_cap.begin(), p.schools_above_school_cap.end()),
-                                         p.schools_above_school_cap.end());
+        p.schools_above_school_cap.erase(
+            std::unique(p.schools_above_school_cap.begin(), p.schools_above_school_cap.end()),
+            p.schools_above_school_cap.end());
         report.programmes.push_back(std::move(p));
     }
     return report;

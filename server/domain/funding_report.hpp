@@ -57,8 +57,9 @@ struct DeviceCounts {
     std::int64_t retired_lost = 0;
     std::int64_t retired_stolen = 0;
     std::int64_t retired_damaged_beyond_repair = 0;
-    std::int64_t retired_unspecified = 0;  ///< retired without a reason (after the earmarking period)
-    std::int64_t on_loan = 0;              ///< with an open loan
+    std::int64_t retired_unspecified =
+        0;                     ///< retired without a reason (after the earmarking period)
+    std::int64_t on_loan = 0;  ///< with an open loan
 
     DeviceCounts& operator+=(const DeviceCounts& other);
 };
@@ -82,8 +83,8 @@ struct SchoolFunding {
     std::vector<std::int64_t> tranche_ids;  ///< ascending
     DeviceCounts counts;
     std::int64_t spend_cents = 0;
-    std::optional<std::int64_t> share_used_bp;       ///< of the grant's amount; see share_basis_points
-    std::optional<std::int64_t> school_cap_cents;    ///< the programme's max_per_school_cents
+    std::optional<std::int64_t> share_used_bp;  ///< of the grant's amount; see share_basis_points
+    std::optional<std::int64_t> school_cap_cents;  ///< the programme's max_per_school_cents
     bool above_school_cap = false;
     std::vector<std::int64_t> tranches_above_unit_cap;  ///< ascending
     std::int64_t devices_above_unit_cap = 0;            ///< enrolled devices of those tranches
@@ -96,7 +97,7 @@ struct GrantFunding {
     std::optional<std::int64_t> share_used_bp;
     std::int64_t remaining_cents = 0;
     AtRisk at_risk = AtRisk::no;
-    std::int64_t days_to_spend_by = 0;  ///< negative once spend_by has passed
+    std::int64_t days_to_spend_by = 0;                  ///< negative once spend_by has passed
     std::vector<std::int64_t> tranches_above_unit_cap;  ///< ascending
     std::int64_t devices_above_unit_cap = 0;
     std::vector<std::string> schools_above_school_cap;  ///< ascending
@@ -119,13 +120,14 @@ struct ProgrammeFunding {
     std::int64_t grants_at_risk = 0;
     std::vector<std::int64_t> tranches_above_unit_cap;  ///< of all its grants, ascending
     std::int64_t devices_above_unit_cap = 0;
-    std::vector<std::string> schools_above_school_cap;  ///< above the cap in any of its grants, ascending, distinct
+    std::vector<std::string>
+        schools_above_school_cap;  ///< above the cap in any of its grants, ascending, distinct
 };
 
 struct FundingReport {
-    std::string as_of;  ///< the day the at-risk rule was evaluated on (YYYY-MM-DD)
-    std::vector<GrantFunding> grants;           ///< in the order of `grants` given to build
-    std::vector<ProgrammeFunding> programmes;   ///< ascending by code, only those with grants
+    std::string as_of;                 ///< the day the at-risk rule was evaluated on (YYYY-MM-DD)
+    std::vector<GrantFunding> grants;  ///< in the order of `grants` given to build
+    std::vector<ProgrammeFunding> programmes;  ///< ascending by code, only those with grants
 };
 
 /// Days the at-risk rule looks ahead, and the share of the amount (in percent) that must remain
@@ -142,12 +144,13 @@ std::optional<std::int64_t> share_basis_points(std::int64_t spend, std::int64_t 
 std::int64_t days_between(std::string_view from, std::string_view to);
 
 /// The at-risk rule (see above) for a grant on `today`.
-AtRisk assess_at_risk(std::int64_t amount_cents, std::int64_t remaining_cents, std::string_view spend_by,
-                      std::string_view today);
+AtRisk assess_at_risk(std::int64_t amount_cents, std::int64_t remaining_cents,
+                      std::string_view spend_by, std::string_view today);
 
 /// Builds the report. `tranches` whose grant is not in `grants` are ignored; a grant without
 /// tranches appears with zero figures. `today` is YYYY-MM-DD. Pure function, thread-safe.
-FundingReport build_funding_report(const std::vector<GrantFacts>& grants, const std::vector<TrancheFigures>& tranches,
+FundingReport build_funding_report(const std::vector<GrantFacts>& grants,
+                                   const std::vector<TrancheFigures>& tranches,
                                    std::string_view today);
 
 }  // namespace pakt::server

@@ -10,8 +10,9 @@ namespace pakt::server {
 namespace {
 
 constexpr std::array<std::string_view, 6> kStatusNames = {"in_storage", "in_use", "in_repair",
-                                                         "lost",       "stolen", "retired"};
-constexpr std::array<std::string_view, 3> kReasonNames = {"lost", "stolen", "damaged_beyond_repair"};
+                                                          "lost",       "stolen", "retired"};
+constexpr std::array<std::string_view, 3> kReasonNames = {"lost", "stolen",
+                                                          "damaged_beyond_repair"};
 
 bool is_ref_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
@@ -36,7 +37,9 @@ bool is_valid_serial(std::string_view serial) {
     return true;
 }
 
-std::string_view to_string(DeviceStatus status) { return kStatusNames[static_cast<std::size_t>(status)]; }
+std::string_view to_string(DeviceStatus status) {
+    return kStatusNames[static_cast<std::size_t>(status)];
+}
 
 std::optional<DeviceStatus> device_status_from_string(std::string_view text) {
     for (std::size_t i = 0; i < kStatusNames.size(); ++i) {
@@ -59,12 +62,15 @@ bool is_allowed_transition(DeviceStatus from, DeviceStatus to) {
         case S::in_use:
             return from == S::in_storage || from == S::in_repair;
         case S::in_storage:
-            return from == S::in_use || from == S::in_repair || from == S::lost || from == S::stolen;
+            return from == S::in_use || from == S::in_repair || from == S::lost ||
+                   from == S::stolen;
     }
     return false;
 }
 
-std::string_view to_string(RetireReason reason) { return kReasonNames[static_cast<std::size_t>(reason)]; }
+std::string_view to_string(RetireReason reason) {
+    return kReasonNames[static_cast<std::size_t>(reason)];
+}
 
 std::optional<RetireReason> retire_reason_from_string(std::string_view text) {
     for (std::size_t i = 0; i < kReasonNames.size(); ++i) {
@@ -92,7 +98,8 @@ std::optional<std::string> check_borrower_ref(std::string_view ref) {
         }
         digit = digit || (c >= '0' && c <= '9');
     }
-    if (!digit) return "must contain a digit: use a pseudonymous number such as \"5b-17\", never a name";
+    if (!digit)
+        return "must contain a digit: use a pseudonymous number such as \"5b-17\", never a name";
     return std::nullopt;
 }
 

@@ -51,6 +51,13 @@ void write_file(const std::filesystem::path& file, const std::string& text) {
     out << text;
 }
 
+// paktd on the data directory `data_dir`, on a free port, writing `ready_file` once it listens.
+std::vector<std::string> serve_data_dir(const std::filesystem::path& data_dir,
+                                        const std::filesystem::path& ready_file) {
+    return {"--data-dir",  data_dir.string(), "--listen",
+            "127.0.0.1:0", "--ready-file",    ready_file.string()};
+}
+
 // Prepares the database of a data directory with a city_admin "admin"; returns the arguments
 // that start paktd on it (a --config naming the PostgreSQL database in the "pg." run).
 std::vector<std::string> seed_admin(const std::filesystem::path& data_dir,
@@ -211,10 +218,7 @@ TEST(Paktd, OlderDatabaseIsBackedUpBeforeMigratingAndKeepsItsRows) {
             "('100010', 'Goetheschule', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z')");
     }
     const auto ready_file = dir.path() / "ready";
-    ChildProcess paktd(kPaktd,
-                       {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0",
-                        "--ready-file", ready_file.string()},
-                       dir.path() / "out.log");
+    ChildProcess paktd(kPaktd, serve_data_dir(dir.path(), ready_file), dir.path() / "out.log");
     ASSERT_TRUE(paktd.wait_for_file(ready_file, 30s)) << paktd.output();
 
     std::vector<std::filesystem::path> backups;
@@ -241,13 +245,10 @@ TEST(Paktd, OlderDatabaseIsBackedUpBeforeMigratingAndKeepsItsRows) {
     }
 
     // A current database is not copied again at the next start.
-    ASSERT_EQ(::kill(paktd.pid(), SIGTERM), 0);
+    paktd.signal(SIGTERM);
     ASSERT_TRUE(paktd.wait_for_exit(30s).has_value());
     std::filesystem::remove(ready_file);
-    ChildProcess again(kPaktd,
-                       {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0",
-                        "--ready-file", ready_file.string()},
-                       dir.path() / "again.log");
+    ChildProcess again(kPaktd, serve_data_dir(dir.path(), ready_file), dir.path() / "again.log");
     ASSERT_TRUE(again.wait_for_file(ready_file, 30s)) << again.output();
     EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path() / "backups"),
                             std::filesystem::directory_iterator()),
@@ -260,10 +261,7 @@ TEST(Paktd, SecondPaktdOnTheSameDataDirRefusesToStartNamingTheLock) {
         GTEST_SKIP() << "the lock file of an SQLite database; instances share a PostgreSQL one";
     TempDir dir;
     const auto ready_file = dir.path() / "ready";
-    ChildProcess first(kPaktd,
-                       {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0",
-                        "--ready-file", ready_file.string()},
-                       dir.path() / "first.log");
+    ChildProcess first(kPaktd, serve_data_dir(dir.path(), ready_file), dir.path() / "first.log");
     ASSERT_TRUE(first.wait_for_file(ready_file, 30s)) << first.output();
     ChildProcess second(kPaktd, {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0"},
                         dir.path() / "second.log");
@@ -280,20 +278,14 @@ TEST(Paktd, SecondPaktdOnTheSameDataDirRefusesToStartNamingTheLock) {
     first.signal(SIGKILL);
     ASSERT_TRUE(first.wait_for_exit(10s).has_value());
     std::filesystem::remove(ready_file);
-    ChildProcess third(kPaktd,
-                       {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0",
-                        "--ready-file", ready_file.string()},
-                       dir.path() / "third.log");
+    ChildProcess third(kPaktd, serve_data_dir(dir.path(), ready_file), dir.path() / "third.log");
     EXPECT_TRUE(third.wait_for_file(ready_file, 30s)) << third.output();
 }
 
 TEST(Paktd, FirstStartCreatesCertificateAndLogsItsFingerprint) {
     TempDir dir;
     const auto ready_file = dir.path() / "ready";
-    ChildProcess paktd(kPaktd,
-                       {"--data-dir", dir.path().string(), "--listen", "127.0.0.1:0",
-                        "--ready-file", ready_file.string()},
-                       dir.path() / "paktd.log");
+    ChildProcess paktd(kPaktd, serve_data_dir(dir.path(), ready_file), dir.path() / "paktd.log");
     ASSERT_TRUE(paktd.wait_for_file(ready_file, 30s)) << paktd.output();
     const Ready ready = read_ready_file(ready_file);
     const auto cert = dir.path() / "tls" / "cert.pem";
